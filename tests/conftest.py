@@ -1,0 +1,69 @@
+"""Shared fixtures: built workbooks, LibreOffice conversion."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from xl_crm.specs import builtin_names
+
+BUILTINS = builtin_names()
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def soffice() -> str:
+    """Path to LibreOffice; skip locally without it, fail in CI (where .ci/run installs it)."""
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    if path is None:
+        if IN_CI:
+            pytest.fail("LibreOffice (soffice) is required in CI; .ci/run installs it")
+        pytest.skip(
+            "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
+        )
+    return path
+
+
+def convert_to_csv(book: Path, out_dir: Path, sheet: int = 1) -> list[list[str]]:
+    """Convert one sheet of ``book`` with LibreOffice headless (UTF-8 CSV) and read it."""
+    exe = soffice()
+    profile = out_dir / "lo-profile"
+    filter_ = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet}"
+    subprocess.run(
+        [
+            exe,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            filter_,
+            "--outdir",
+            str(out_dir),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    produced = sorted(out_dir.glob(f"{book.stem}*.csv"))
+    assert produced, f"LibreOffice wrote no CSV for {book}"
+    with produced[0].open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.fixture(scope="session")
+def built_books(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    """Every built-in template built with 60 sample rows, in zh and en."""
+    from xl_crm.workbook.builder import build_workbook
+
+    root = tmp_path_factory.mktemp("built")
+    books = {}
+    for name in BUILTINS:
+        for lang in ("zh", "en"):
+            path = root / f"{name}_{lang}.xlsx"
+            build_workbook(name, path, lang=lang, sample=60, seed=11)
+            books[(name, lang)] = path
+    return books

@@ -1,0 +1,1 @@
+"""The ``xl-crm`` command line: a thin shell over the library."""

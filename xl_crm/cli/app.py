@@ -1,0 +1,311 @@
+"""``xl-crm``: commands parse options, make one library call and print the result.
+
+Library errors (:class:`xl_crm.XlCrmError`) become one clear message on stderr and a
+non-zero exit code: 1 when the input was read but is not valid (a spec that fails
+``check``), 2 when it cannot be used at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from xl_crm import __version__
+from xl_crm.errors import SpecError, XlCrmError
+
+app = typer.Typer(
+    name="xl-crm",
+    help="Spreadsheet-native CRM toolkit: templates, validation and customer analytics "
+    "for Excel workbooks and Google Sheets.\n\nExample: xl-crm template build ecommerce "
+    "-o customers.xlsx --sample 100",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+template_app = typer.Typer(
+    help="Industry templates: list, show, build workbooks, check and infer specs.\n\n"
+    "Example: xl-crm template build hotel -o hotel.xlsx --lang en",
+    no_args_is_help=True,
+)
+app.add_typer(template_app, name="template")
+
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+Lang = Annotated[str, typer.Option("--lang", "-l", help="Language of headers and help: zh or en.")]
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into one message on stderr and the error's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except XlCrmError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"xl-crm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """xl-crm command line."""
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("zh", "en"):
+        raise XlCrmError(f"unknown language {lang!r}", hint="use --lang zh or --lang en")
+    return lang
+
+
+@template_app.command("list")
+@handle_errors
+def template_list() -> None:
+    """List the built-in templates.
+
+    Example: xl-crm template list
+    """
+    from xl_crm.specs import list_templates
+
+    table = Table("name", "title (zh)", "title (en)", "sheets", "extends")
+    for info in list_templates():
+        table.add_row(
+            info.name, info.title_zh, info.title_en, ", ".join(info.sheets), info.extends or ""
+        )
+    out.print(table)
+
+
+@template_app.command("show")
+@handle_errors
+def template_show(
+    name: Annotated[str, typer.Argument(help="Built-in template name or path to a spec file.")],
+    lang: Lang = "zh",
+    as_yaml: Annotated[
+        bool, typer.Option("--yaml", help="Print the whole spec as YAML (extends resolved).")
+    ] = False,
+) -> None:
+    """Show a template's sheets and fields.
+
+    Example: xl-crm template show hotel --lang en
+    """
+    from xl_crm.specs import load_spec
+    from xl_crm.specs.dump import dump_spec
+    from xl_crm.workbook.texts import TYPE_LABELS
+
+    _check_lang(lang)
+    spec = load_spec(name)
+    if as_yaml:
+        out.print(dump_spec(spec), highlight=False, markup=False, end="")
+        return
+    out.print(f"[bold]{spec.title.get(lang)}[/] ({spec.name})")
+    if spec.description:
+        out.print(spec.description.get(lang), highlight=False)
+    for sheet in spec.sheets:
+        table = Table(title=f"{sheet.label.get(lang)} ({sheet.id})", title_justify="left")
+        for col in ("field", "header", "type", "flags", "max", "choices / computed"):
+            table.add_column(col)
+        for f in sheet.fields:
+            flags = [
+                flag
+                for flag, on in (
+                    ("key", sheet.key == f.id),
+                    ("required", f.required),
+                    ("unique", f.unique),
+                )
+                if on
+            ]
+            extra = f"= {f.computed}" if f.computed else ", ".join(f.choice_labels(lang))
+            table.add_row(
+                f.id,
+                f.header(lang),
+                TYPE_LABELS[f.type][0 if lang == "zh" else 1],
+                " ".join(flags),
+                str(f.effective_max_length or ""),
+                extra,
+            )
+        out.print(table)
+        for ref in sheet.references:
+            out.print(f"  {ref.field} -> {ref.to}", highlight=False)
+        for rule in sheet.rules:
+            out.print(f"  rule {rule.id}: {rule.check} ({rule.severity})", highlight=False)
+    for seg in spec.segments:
+        out.print(f"segment {seg.id} -> {seg.sheet}.{seg.field}:", highlight=False)
+        for rule in seg.rules:
+            out.print(f"  {rule.value} when {rule.when}", highlight=False)
+
+
+@template_app.command("build")
+@handle_errors
+def template_build(
+    name: Annotated[str, typer.Argument(help="Built-in template name or path to a spec file.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
+    lang: Lang = "zh",
+    sample: Annotated[
+        int,
+        typer.Option(
+            "--sample", "-n", help="Fill the first sheet with N realistic rows (0 to 1048575)."
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for repeatable sample data.")] = 0,
+    protect: Annotated[
+        bool,
+        typer.Option("--protect/--no-protect", help="Lock computed columns (no password)."),
+    ] = True,
+) -> None:
+    """Build a workbook from a template: headers, dropdowns, formats, table, help sheet.
+
+    Example: xl-crm template build ecommerce -o customers.xlsx --sample 1000 --seed 7
+    """
+    from xl_crm.workbook.builder import build_workbook
+
+    _check_lang(lang)
+    with _progress(enabled=sample >= 20_000) as progress_cb:
+        result = build_workbook(
+            name,
+            output,
+            lang=lang,  # type: ignore[arg-type]
+            sample=sample,
+            seed=seed,
+            protect=protect,
+            progress=progress_cb,
+        )
+    rows = ", ".join(f"{title}: {n:,} rows" for title, n in result.rows.items())
+    out.print(
+        f"wrote {result.path} ({result.template}, {result.lang}; {rows}) in {result.seconds:.1f} s",
+        highlight=False,
+    )
+
+
+@template_app.command("check")
+@handle_errors
+def template_check(
+    spec_file: Annotated[str, typer.Argument(help="Path to a spec file (or a built-in name).")],
+) -> None:
+    """Check a template spec; every problem is reported with its file, line and key.
+
+    Exit code 0 when the spec is valid, 1 when it has problems.
+
+    Example: xl-crm template check templates/my_industry.yaml
+    """
+    from xl_crm.specs import load_spec
+
+    try:
+        spec = load_spec(spec_file)
+    except SpecError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    fields = sum(len(s.fields) for s in spec.sheets)
+    out.print(
+        f"ok: {spec_file}: template {spec.name!r}, {len(spec.sheets)} sheets, {fields} fields",
+        highlight=False,
+    )
+
+
+@template_app.command("infer")
+@handle_errors
+def template_infer(
+    book: Annotated[Path, typer.Argument(help="Workbook (.xlsx, .xlsm, .xls, .ods) or .csv.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the spec here (default: print).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Template name (default: from the file name).")
+    ] = None,
+    sheets: Annotated[
+        list[str] | None,
+        typer.Option("--sheet", "-s", help="Only these sheets (repeatable; default: all)."),
+    ] = None,
+) -> None:
+    """Infer a template spec from an existing sheet: types, lengths, choices, keys.
+
+    Example: xl-crm template infer 客户台账.xlsx -o templates/my_ledger.yaml
+    """
+    from xl_crm.infer import infer_spec
+    from xl_crm.specs.dump import dump_spec
+
+    spec = infer_spec(book, name=name, sheets=sheets or None)
+    text = dump_spec(spec)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    fields = sum(len(s.fields) for s in spec.sheets)
+    err.print(f"wrote {output}: {len(spec.sheets)} sheets, {fields} fields", highlight=False)
+
+
+@app.command("demo")
+@handle_errors
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo files.")] = Path(
+        "demo"
+    ),
+    rows: Annotated[int, typer.Option("--rows", help="Sample rows per workbook.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the sample data.")] = 42,
+) -> None:
+    """Build every built-in template with sample data into a folder.
+
+    Example: xl-crm demo --out demo --rows 500
+    """
+    from xl_crm.demo import run_demo
+
+    for line in run_demo(out_dir, rows=rows, seed=seed):
+        out.print(line, highlight=False)
+
+
+class _progress:
+    """A rich progress bar fed by the library's ``progress(label, done, total)`` callback."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and err.is_terminal
+        self.bar: Progress | None = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        )
+        self.bar.start()
+        return self.update
+
+    def update(self, label: str, done: int, total: int) -> None:
+        assert self.bar is not None
+        if label not in self.tasks:
+            self.tasks[label] = self.bar.add_task(label, total=total)
+        self.bar.update(self.tasks[label], completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

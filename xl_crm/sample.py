@@ -1,0 +1,467 @@
+"""Realistic, deterministic sample data for a template's sheets.
+
+Used by ``xl-crm template build --sample N --seed S`` for demos and by the benchmarks,
+which need up to Excel's 1,048,575 rows quickly: values are generated column-wise with
+numpy in chunks, identifiers are derived from the row number so unique fields stay unique
+and references always point at existing keys, and the same seed gives the same workbook.
+
+Values come out ready for the sheet writer: text already XML-escaped, numbers as text,
+dates as Excel serial numbers, ``None`` for an empty cell.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import numpy as np
+
+from xl_crm import sample_vocab as V
+from xl_crm.identifiers import (
+    USCC_CHARSET,
+    VIN_CHARSET,
+    org_code_check_char,
+    resident_id_check_char,
+    uscc_check_char,
+    vin_check_digit,
+)
+from xl_crm.specs.expressions import parse_expression
+from xl_crm.specs.model import FieldSpec, Lang, SheetSpec, Spec
+
+CellKind = Literal["n", "s", "b"]
+EXCEL_MAX_DATA_ROWS = 1_048_575
+CHUNK_ROWS = 65_536
+EXCEL_EPOCH = date(1899, 12, 30)
+#: sample dates run up to this day, so a seed gives the same workbook on any day
+ANCHOR_SERIAL = (date(2026, 6, 30) - EXCEL_EPOCH).days
+SPAN_DAYS = 3 * 365
+
+
+@dataclass
+class SampleColumn:
+    kind: CellKind
+    values: list[str | None]
+
+
+def escape_all(values: list[str]) -> list[str]:
+    """XML-escape a list of texts (fast when, as usual, nothing needs escaping)."""
+    joined = "\x00".join(values)
+    if "&" not in joined and "<" not in joined and ">" not in joined:
+        return values
+    joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return joined.split("\x00")
+
+
+class HashRng:
+    """Random numbers that depend only on the row number (and a salt), not on a stream.
+
+    Unique fields and the keys other sheets refer to are drawn from it, so a referencing
+    sheet can recompute any key of another sheet from its row number alone.
+    """
+
+    def __init__(self, idx: np.ndarray, salt: int) -> None:
+        self.idx = idx.astype(np.uint64)
+        self.salt = np.uint64(salt & 0xFFFFFFFF)
+        self.calls = np.uint64(0)
+
+    def _bits(self, n: int) -> np.ndarray:
+        self.calls += np.uint64(1)
+        with np.errstate(over="ignore"):
+            x = self.idx[:n] * np.uint64(0x9E3779B97F4A7C15)
+            x += self.salt * np.uint64(0xBF58476D1CE4E5B9) + self.calls * np.uint64(
+                0x94D049BB133111EB
+            )
+            x ^= x >> np.uint64(30)
+            x *= np.uint64(0xBF58476D1CE4E5B9)
+            x ^= x >> np.uint64(27)
+            x *= np.uint64(0x94D049BB133111EB)
+            x ^= x >> np.uint64(31)
+        return x
+
+    def random(self, n: int) -> np.ndarray:
+        return (self._bits(n) >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+
+    def integers(self, low: int, high: int, size: int | tuple[int, int]) -> np.ndarray:
+        if isinstance(size, tuple):
+            return np.stack([self.integers(low, high, size[0]) for _ in range(size[1])], axis=1)
+        return low + (self._bits(size) % np.uint64(high - low)).astype(np.int64)
+
+
+def _affine(idx: np.ndarray, modulus: int, salt: int) -> np.ndarray:
+    """A bijection of 0..modulus-1 that scatters consecutive rows (unique stays unique)."""
+    mult = next(m for m in (73_939_133, 2_654_435_761, 1_000_003) if math.gcd(m, modulus) == 1)
+    return (idx.astype(np.int64) * mult + salt) % modulus
+
+
+class SampleGenerator:
+    """Sample rows for every sheet of ``spec``: ``rows`` on the first sheet."""
+
+    def __init__(self, spec: Spec, rows: int, seed: int = 0, lang: Lang = "zh") -> None:
+        if rows < 0:
+            raise ValueError("rows must be >= 0")
+        self.spec = spec
+        self.rows = rows
+        self.seed = seed
+        self.lang = lang
+        self._counts = {s.id: self._count(s) for s in spec.sheets}
+
+    def _count(self, sheet: SheetSpec) -> int:
+        ratio = sheet.sample_ratio or (2.0 if sheet.references else 1.0)
+        return min(round(self.rows * ratio), EXCEL_MAX_DATA_ROWS)
+
+    def row_count(self, sheet_id: str) -> int:
+        return self._counts[sheet_id]
+
+    def chunks(self, sheet_id: str) -> Iterator[tuple[int, dict[str, SampleColumn]]]:
+        """``(first row index, columns by field id)`` for each chunk of the sheet."""
+        sheet = self.spec.sheet(sheet_id)
+        sheet_no = self.spec.sheet_ids().index(sheet_id)
+        total = self._counts[sheet_id]
+        for chunk_no, start in enumerate(range(0, total, CHUNK_ROWS)):
+            idx = np.arange(start, min(start + CHUNK_ROWS, total), dtype=np.int64)
+            rng = np.random.default_rng([self.seed, sheet_no, chunk_no])
+            raw_dates: dict[str, np.ndarray] = {}
+            columns: dict[str, SampleColumn] = {}
+            for f in sheet.fields:  # in order: a date follows the dates its rules compare with
+                columns[f.id] = self._column(sheet, f, idx, rng, raw_dates)
+            yield start, columns
+
+    # -- one column ---------------------------------------------------------------------
+
+    def _column(
+        self,
+        sheet: SheetSpec,
+        f: FieldSpec,
+        idx: np.ndarray,
+        rng: np.random.Generator,
+        raw_dates: dict[str, np.ndarray],
+    ) -> SampleColumn:
+        n = len(idx)
+        storage = f.ftype.storage
+        kind: CellKind = "n" if storage in ("integer", "number", "date", "datetime") else "s"
+        if storage == "boolean":
+            kind = "b"
+        if f.computed:
+            return SampleColumn(kind, [None] * n)
+        ref = next((r for r in sheet.references if r.field == f.id), None)
+        if ref is not None:
+            target_sheet = self.spec.sheet(ref.sheet)
+            target = target_sheet.field(ref.target_field)
+            count = self._counts[ref.sheet]
+            if count == 0:
+                return SampleColumn(kind, [None] * n)
+            # skewed towards early keys: some customers order much more than others
+            picks = np.minimum((rng.pareto(1.2, n) * count / 8).astype(np.int64), count - 1)
+            picks = _affine(picks, count, 7)
+            values = self._values(target_sheet, target, picks, rng, unique=True)
+        elif storage in ("date", "datetime"):
+            raw = self._dates(sheet, f, n, rng, raw_dates)
+            raw_dates[f.id] = raw
+            values = [str(v) for v in raw.tolist()]
+        else:
+            values = self._values(sheet, f, idx, rng, unique=f.unique or sheet.key == f.id)
+        if kind == "s":
+            values = escape_all(
+                [v[: f.effective_max_length] if f.effective_max_length else v for v in values]
+            )
+        blank_rate = 0.0 if (f.required or sheet.key == f.id) else 0.06
+        if blank_rate:
+            blanks = np.flatnonzero(rng.random(n) < blank_rate)
+            out: list[str | None] = list(values)
+            for i in blanks.tolist():
+                out[i] = None
+            return SampleColumn(kind, out)
+        return SampleColumn(kind, list(values))
+
+    def _dates(
+        self,
+        sheet: SheetSpec,
+        f: FieldSpec,
+        n: int,
+        rng: np.random.Generator,
+        raw_dates: dict[str, np.ndarray],
+    ) -> np.ndarray:
+        datetime_ = f.ftype.storage == "datetime"
+        for other, sign in _date_links(sheet, f.id):
+            if other in raw_dates:
+                base = np.floor(raw_dates[other])
+                days = rng.integers(1, 8, n) if sign > 0 else -rng.integers(0, 61, n)
+                if not datetime_:
+                    return (base + days).astype(np.int64)
+                minutes = rng.integers(8 * 60, 20 * 60, n) // 5 * 5
+                return np.round(base + days + minutes / 1440, 10)
+        if f.highlight_overdue:  # follow-ups: mostly ahead, some overdue
+            days = ANCHOR_SERIAL + rng.integers(-20, 90, n)
+        else:
+            days = ANCHOR_SERIAL - rng.integers(0, SPAN_DAYS, n)
+        if not datetime_:
+            return days.astype(np.int64)
+        minutes = rng.integers(7 * 60, 23 * 60, n)
+        return np.round(days + minutes / 1440, 10)
+
+    def _values(
+        self,
+        sheet: SheetSpec,
+        f: FieldSpec,
+        idx: np.ndarray,
+        rng: np.random.Generator,
+        *,
+        unique: bool,
+    ) -> list[str]:
+        n = len(idx)
+        lang = self.lang
+        kind = f.sample
+        t = f.type
+        salt = sum(map(ord, f"{sheet.id}.{f.id}")) * 7919 + self.seed
+        if unique:
+            rng = HashRng(idx, salt)  # type: ignore[assignment]
+        if kind == "sequence" or (t == "integer" and unique):
+            start = int(f.min_value) if f.min_value is not None and f.min_value > 1 else 100_001
+            return [str(v) for v in (idx + start).tolist()]
+        if kind == "code" or (t == "text" and unique and kind is None):
+            prefix = sheet.id[:3].upper()
+            width = max(6, min(8, (f.max_length or 12) - len(prefix)))
+            return [f"{prefix}{v:0{width}d}" for v in (idx + 1).tolist()]
+        if t == "integer":
+            if kind == "mileage":
+                return [str(v) for v in rng.integers(500, 150_000, n).tolist()]
+            lo = int(f.min_value) if f.min_value is not None else 0
+            hi = int(f.max_value) if f.max_value is not None else lo + 100
+            return [str(v) for v in rng.integers(lo, hi + 1, n).tolist()]
+        if t in ("decimal", "money"):
+            amounts = np.round(rng.lognormal(6.0, 1.1, n), 2)
+            if kind is None and "price" in f.id:
+                amounts = np.round(rng.lognormal(12.2, 0.4, n), -2)
+            if f.min_value is not None:
+                amounts = np.maximum(amounts, f.min_value)
+            if f.max_value is not None:
+                amounts = np.minimum(amounts, f.max_value)
+            return [str(v) for v in amounts.tolist()]
+        if t == "boolean":
+            return ["1" if v else "0" for v in (rng.random(n) < 0.5).tolist()]
+        if t == "phone":
+            return _phones(idx, rng, unique=unique, salt=salt)
+        if t == "email":
+            return _emails(idx, rng, salt)
+        if t == "cn_resident_id":
+            return _resident_ids(idx, rng, salt)
+        if t == "uscc":
+            return _usccs(idx, rng, salt)
+        if t == "url":
+            words = np.array(V.CITY_PINYIN)[rng.integers(0, len(V.CITY_PINYIN), n)]
+            return [
+                f"https://www.{w}{i}.example.com" for w, i in zip(words, idx.tolist(), strict=True)
+            ]
+        if t == "choice":
+            labels = np.array(f.choice_labels(lang), dtype=object)
+            weights = np.linspace(2.0, 1.0, len(labels))
+            return labels[rng.choice(len(labels), n, p=weights / weights.sum())].tolist()
+        if t == "multi_choice":
+            labels = f.choice_labels(lang)
+            sep = f.separator
+            counts = rng.integers(1, min(3, len(labels)) + 1, n)
+            out = []
+            for k, offset in zip(
+                counts.tolist(), rng.integers(0, len(labels), n).tolist(), strict=True
+            ):
+                out.append(sep.join(labels[(offset + j) % len(labels)] for j in range(k)))
+            return out
+        return _texts(kind or _guess_kind(f), idx, rng, lang, unique=unique)
+
+
+def _guess_kind(f: FieldSpec) -> str:
+    fid = f.id
+    for word, kind in (
+        ("name", "person_name"),
+        ("company", "company"),
+        ("title", "job_title"),
+        ("owner", "owner"),
+        ("city", "city"),
+        ("address", "address"),
+        ("request", "service_request"),
+        ("product", "product"),
+        ("model", "car_model"),
+    ):
+        if word in fid:
+            return kind
+    return "note"
+
+
+def _pick(rng: np.random.Generator, words: list[str], n: int) -> list[str]:
+    return np.array(words, dtype=object)[rng.integers(0, len(words), n)].tolist()
+
+
+def _texts(kind: str, idx: np.ndarray, rng: np.random.Generator, lang: Lang, *, unique: bool):
+    n = len(idx)
+    zh = lang == "zh"
+    if kind == "person_name":
+        return _names(rng, n)[0]
+    if kind == "company":
+        city = _pick(rng, V.CITIES, n)
+        word = _pick(rng, V.COMPANY_WORDS, n)
+        trade = _pick(rng, V.COMPANY_TRADES, n)
+        suffix = _pick(rng, V.COMPANY_SUFFIX, n)
+        return [a + b + c + d for a, b, c, d in zip(city, word, trade, suffix, strict=True)]
+    if kind == "job_title":
+        return _pick(rng, V.JOB_TITLES if zh else V.JOB_TITLES_EN, n)
+    if kind == "industry":
+        return _pick(rng, V.INDUSTRIES, n)
+    if kind == "city":
+        return _pick(rng, V.CITIES, n)
+    if kind == "address":
+        city = _pick(rng, V.CITIES, n)
+        street = _pick(rng, V.STREETS, n)
+        nums = rng.integers(1, 999, n).tolist()
+        return [f"{c}市{s}{k}号" for c, s, k in zip(city, street, nums, strict=True)]
+    if kind == "service_request":
+        return _pick(rng, V.SERVICE_REQUESTS if zh else V.SERVICE_REQUESTS_EN, n)
+    if kind == "product":
+        return _pick(rng, V.PRODUCTS if zh else V.PRODUCTS_EN, n)
+    if kind == "car_model":
+        return _pick(rng, V.CAR_MODELS, n)
+    if kind == "owner":
+        return _pick(rng, V.OWNERS if zh else V.OWNERS_EN, n)
+    if kind == "vin":
+        return _vins(idx, rng)
+    if kind == "plate":
+        return _plates(idx, rng)
+    if kind == "mileage":
+        return [str(v) for v in rng.integers(500, 150_000, n).tolist()]
+    if kind == "code":
+        return [f"C{v:07d}" for v in (idx + 1).tolist()]
+    if kind == "sequence":
+        return [str(v) for v in (idx + 1).tolist()]
+    notes = _pick(rng, V.NOTES if zh else V.NOTES_EN, n)
+    if unique:
+        return [f"{t} #{i + 1}" for t, i in zip(notes, idx.tolist(), strict=True)]
+    return notes
+
+
+def _names(rng: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
+    """Names, and a Latin spelling of each for e-mail addresses."""
+    sur = rng.integers(0, len(V.SURNAMES), n).tolist()
+    given = rng.integers(0, len(V.GIVEN), n).tolist()
+    first = rng.integers(0, len(V.LATIN_FIRST), n).tolist()
+    last = rng.integers(0, len(V.LATIN_LAST), n).tolist()
+    latin = (rng.random(n) < 0.3).tolist()
+    names, spellings = [], []
+    for s, g, fi, la, is_latin in zip(sur, given, first, last, latin, strict=True):
+        if is_latin:
+            names.append(f"{V.LATIN_FIRST[fi]} {V.LATIN_LAST[la]}")
+            spellings.append(f"{V.LATIN_FIRST[fi]}.{V.LATIN_LAST[la]}")
+        else:
+            names.append(V.SURNAMES[s][0] + V.GIVEN[g][0])
+            spellings.append(f"{V.GIVEN[g][1]}.{V.SURNAMES[s][1]}")
+    return names, spellings
+
+
+def _emails(idx: np.ndarray, rng: np.random.Generator, salt: int) -> list[str]:
+    _, spellings = _names(rng, len(idx))
+    domains = _pick(rng, V.EMAIL_DOMAINS, len(idx))
+    ascii_ = str.maketrans("éèüöøóáúíçãñ'", "eeuooaauicana"[:12] + "_")
+    return [
+        f"{s.translate(ascii_).lower()}{i}@{d}"
+        for s, i, d in zip(spellings, idx.tolist(), domains, strict=True)
+    ]
+
+
+def _phones(idx: np.ndarray, rng: np.random.Generator, *, unique: bool, salt: int) -> list[str]:
+    n = len(idx)
+    prefixes = _pick(rng, V.MOBILE_PREFIXES, n)
+    suffixes = (_affine(idx, 100_000_000, salt) if unique else rng.integers(0, 10**8, n)).tolist()
+    styles = rng.random(n).tolist()
+    out = []
+    for p, s, style in zip(prefixes, suffixes, styles, strict=True):
+        digits = f"{p}{s:08d}"
+        if style < 0.85:
+            out.append(digits)
+        elif style < 0.93:
+            out.append(f"+86 {digits[:3]} {digits[3:7]} {digits[7:]}")
+        else:
+            out.append(f"{digits[:3]}-{digits[3:7]}-{digits[7:]}")
+    if not unique:
+        areas = _pick(rng, V.AREA_CODES, n)
+        landline = (rng.random(n) < 0.1).tolist()
+        numbers = rng.integers(2_000_000, 9_999_999, n).tolist()
+        for i, (is_land, area, num) in enumerate(zip(landline, areas, numbers, strict=True)):
+            if is_land:
+                out[i] = f"{area}-{num if len(area) == 4 else num * 10 % 100_000_000:d}"
+    return out
+
+
+def _resident_ids(idx: np.ndarray, rng: np.random.Generator, salt: int) -> list[str]:
+    days_span = 20_000  # birth dates 1950-01-01 .. about 2004
+    code = _affine(idx, days_span * 1000, salt)
+    birth = (code % days_span).tolist()
+    seq = (code // days_span).tolist()
+    regions = _pick(rng, V.REGION_CODES, len(idx))
+    base = date(1950, 1, 1).toordinal()
+    out = []
+    for region, b, s in zip(regions, birth, seq, strict=True):
+        first17 = f"{region}{date.fromordinal(base + b):%Y%m%d}{s:03d}"
+        out.append(first17 + resident_id_check_char(first17))
+    return out
+
+
+def _usccs(idx: np.ndarray, rng: np.random.Generator, salt: int) -> list[str]:
+    regions = _pick(rng, V.REGION_CODES, len(idx))
+    serials = _affine(idx, 10**8, salt).tolist()
+    out = []
+    for region, serial in zip(regions, serials, strict=True):
+        org8 = f"{serial:08d}"
+        org = org8 + org_code_check_char(org8)
+        first17 = f"91{region}{org}"
+        assert all(c in USCC_CHARSET for c in first17)
+        out.append(first17 + uscc_check_char(first17))
+    return out
+
+
+def _vins(idx: np.ndarray, rng: np.random.Generator) -> list[str]:
+    wmis = ["LSV", "LFV", "LGB", "LHG", "LVS", "LBV", "LRW", "LC0"]
+    letters = VIN_CHARSET[10:]
+    out = []
+    wmi = _pick(rng, wmis, len(idx))
+    vds = rng.integers(0, len(VIN_CHARSET), (len(idx), 5)).tolist()
+    years = _pick(rng, list("LMNPRST"), len(idx))
+    for w, v, y, i in zip(wmi, vds, years, idx.tolist(), strict=True):
+        plant = letters[(i // 1_000_000) % len(letters)]
+        body = w + "".join(VIN_CHARSET[k] for k in v) + "0" + y + plant + f"{i % 1_000_000:06d}"
+        out.append(body[:8] + vin_check_digit(body) + body[9:])
+    return out
+
+
+def _plates(idx: np.ndarray, rng: np.random.Generator) -> list[str]:
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    out = []
+    for i in idx.tolist():
+        province = V.PLATE_PROVINCES[i % len(V.PLATE_PROVINCES)]
+        rest = i // len(V.PLATE_PROVINCES)
+        out.append(f"{province}{letters[rest % 24]}{(rest // 24) % 100_000:05d}")
+    return out
+
+
+def _date_links(sheet: SheetSpec, field_id: str) -> list[tuple[str, int]]:
+    """Other date fields this one must follow (+1) or precede (-1) by a row rule."""
+    links: list[tuple[str, int]] = []
+    for rule in sheet.rules:
+        tree = parse_expression(rule.check).tree.body
+        if not (
+            type(tree).__name__ == "Compare"
+            and len(tree.ops) == 1
+            and type(tree.left).__name__ == "Name"
+            and type(tree.comparators[0]).__name__ == "Name"
+        ):
+            continue
+        left, right = tree.left.id, tree.comparators[0].id
+        op = type(tree.ops[0]).__name__
+        greater = op in ("Gt", "GtE")
+        if op not in ("Gt", "GtE", "Lt", "LtE"):
+            continue
+        if left == field_id:
+            links.append((right, 1 if greater else -1))
+        elif right == field_id:
+            links.append((left, -1 if greater else 1))
+    return links

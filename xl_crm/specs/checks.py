@@ -1,0 +1,232 @@
+"""How the parts of a spec fit together: keys, references, groups, rules, segments.
+
+Each check yields ``(path, message)`` where ``path`` points into the spec's YAML
+(``("sheets", 0, "references", 1, "to")``) so the loader can name the file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from xl_crm.fieldtypes import FIELD_TYPES
+from xl_crm.specs.expressions import ExpressionError, parse_expression
+from xl_crm.specs.metrics import METRICS
+from xl_crm.specs.model import SheetSpec, Spec
+
+Path = tuple[str | int, ...]
+Problem = tuple[Path, str]
+
+_BAD_SHEET_CHARS = set("[]:*?/\\")
+CHOICE_TYPES = {"choice", "multi_choice"}
+
+
+def check_spec(spec: Spec) -> list[Problem]:
+    """Every problem found in ``spec`` (empty when it is sound)."""
+    return list(_check_spec(spec))
+
+
+def _duplicates(values: list[str]) -> list[tuple[int, str]]:
+    seen: set[str] = set()
+    out = []
+    for i, v in enumerate(values):
+        if v in seen:
+            out.append((i, v))
+        seen.add(v)
+    return out
+
+
+def _check_spec(spec: Spec) -> Iterator[Problem]:
+    for i, sid in _duplicates(spec.sheet_ids()):
+        yield ("sheets", i, "id"), f"duplicate sheet id {sid!r}"
+    for lang in ("zh", "en"):
+        names = [s.label.get(lang).casefold() for s in spec.sheets]
+        for i, name in _duplicates(names):
+            yield ("sheets", i, "label"), f"two sheets are labelled {name!r} ({lang})"
+    segment_ids = {s.id for s in spec.segments}
+    for si, sheet in enumerate(spec.sheets):
+        yield from (((("sheets", si, *p)), m) for p, m in _check_sheet(spec, sheet, segment_ids))
+    for gi, seg in enumerate(spec.segments):
+        yield from ((("segments", gi, *p), m) for p, m in _check_segment(spec, seg))
+
+
+def _check_sheet(spec: Spec, sheet: SheetSpec, segment_ids: set[str]) -> Iterator[Problem]:
+    for lang in ("zh", "en"):
+        title = sheet.label.get(lang)
+        if len(title) > 31 or _BAD_SHEET_CHARS & set(title):
+            yield (
+                ("label", lang),
+                f"sheet name {title!r} is not allowed in Excel "
+                "(at most 31 characters, none of [ ] : * ? / \\)",
+            )
+    ids = sheet.field_ids()
+    known = set(ids)
+    for i, fid in _duplicates(ids):
+        yield ("fields", i, "id"), f"duplicate field id {fid!r} in sheet {sheet.id!r}"
+    for lang in ("zh", "en"):
+        headers = [f.header(lang).strip().casefold() for f in sheet.fields]
+        for i, h in _duplicates(headers):
+            yield ("fields", i, "label", lang), f"two fields have the header {h!r} ({lang})"
+    owner: dict[str, str] = {}
+    for f in sheet.fields:
+        for name in (f.label.zh, f.label.en, f.id):
+            owner.setdefault(name.strip().casefold(), f.id)
+    for fi, f in enumerate(sheet.fields):
+        for ai, alias in enumerate(f.aliases):
+            other = owner.get(alias.strip().casefold())
+            if other is not None and other != f.id:
+                yield (
+                    ("fields", fi, "aliases", ai),
+                    f"alias {alias!r} of {f.id!r} is already the header of field {other!r}",
+                )
+            owner.setdefault(alias.strip().casefold(), f.id)
+
+    if sheet.key is not None and sheet.key not in known:
+        yield ("key",), f"key {sheet.key!r} is not a field of sheet {sheet.id!r}"
+    for ui, combo in enumerate(sheet.unique_together):
+        if len(combo) < 2:
+            yield ("unique_together", ui), "a composite key needs at least two fields"
+        for name in combo:
+            if name not in known:
+                yield ("unique_together", ui), f"{name!r} is not a field of sheet {sheet.id!r}"
+    for oi, key in enumerate(sheet.sort):
+        if key.field not in known:
+            yield ("sort", oi, "field"), f"sort field {key.field!r} is not a field of this sheet"
+
+    group_ids = [g.id for g in sheet.groups]
+    for i, gid in _duplicates(group_ids):
+        yield ("groups", i, "id"), f"duplicate group id {gid!r}"
+    last_seen: dict[str, int] = {}
+    for fi, f in enumerate(sheet.fields):
+        if f.group is None:
+            continue
+        if f.group not in group_ids:
+            yield (
+                ("fields", fi, "group"),
+                f"group {f.group!r} is not declared in the sheet's groups",
+            )
+        elif f.group in last_seen and last_seen[f.group] != fi - 1:
+            yield (
+                ("fields", fi, "group"),
+                f"fields of group {f.group!r} must be next to each other",
+            )
+        last_seen[f.group] = fi
+
+    for fi, f in enumerate(sheet.fields):
+        yield from ((("fields", fi, *p), m) for p, m in _check_field(f, segment_ids))
+
+    for ri, ref in enumerate(sheet.references):
+        if ref.field not in known:
+            yield ("references", ri, "field"), f"{ref.field!r} is not a field of this sheet"
+        if ref.sheet not in spec.sheet_ids():
+            yield (
+                ("references", ri, "to"),
+                f"reference to a missing sheet {ref.sheet!r} "
+                f"(sheets: {', '.join(spec.sheet_ids())})",
+            )
+            continue
+        target = spec.sheet(ref.sheet)
+        if ref.target_field not in target.field_ids():
+            yield (
+                ("references", ri, "to"),
+                f"sheet {ref.sheet!r} has no field {ref.target_field!r}",
+            )
+        elif target.key != ref.target_field and not target.field(ref.target_field).unique:
+            yield (
+                ("references", ri, "to"),
+                f"{ref.to!r} is neither the key nor a unique field of sheet {ref.sheet!r}",
+            )
+
+    for ri, rule in enumerate(sheet.rules):
+        try:
+            expr = parse_expression(rule.check)
+        except ExpressionError as exc:
+            yield ("rules", ri, "check"), str(exc)
+            continue
+        for name in sorted(expr.names - known):
+            yield ("rules", ri, "check"), f"{name!r} is not a field of sheet {sheet.id!r}"
+        for name in rule.when_present or []:
+            if name not in known:
+                yield ("rules", ri, "when_present"), f"{name!r} is not a field of this sheet"
+    for i, rid in _duplicates([r.id for r in sheet.rules]):
+        yield ("rules", i, "id"), f"duplicate rule id {rid!r}"
+    for ri, name in enumerate(sheet.remove_fields):
+        yield ("remove_fields", ri), f"remove_fields is only allowed with extends ({name!r})"
+
+
+def _check_field(f, segment_ids: set[str]) -> Iterator[Problem]:
+    ftype = FIELD_TYPES[f.type]
+    if f.type in CHOICE_TYPES and not f.choices:
+        yield ("choices",), f"a {f.type} field needs a list of choices"
+    if f.type not in CHOICE_TYPES and f.choices:
+        yield (
+            ("choices",),
+            f"choices are only allowed on choice and multi_choice fields, not {f.type}",
+        )
+    for i, value in _duplicates([c.value for c in f.choices]):
+        yield ("choices", i), f"duplicate choice {value!r}"
+    for lang in ("zh", "en"):
+        for i, value in _duplicates([c.label(lang) for c in f.choices]):
+            yield ("choices", i), f"duplicate choice label {value!r} ({lang})"
+    if f.max_length is not None and ftype.storage != "text":
+        yield ("max_length",), f"max_length applies to text types, not {f.type}"
+    if ftype.fixed_length and f.max_length and f.max_length < ftype.fixed_length:
+        yield (
+            ("max_length",),
+            f"a {f.type} has {ftype.fixed_length} characters; "
+            f"max_length {f.max_length} is too small",
+        )
+    if (f.min_value is not None or f.max_value is not None) and ftype.storage not in (
+        "integer",
+        "number",
+    ):
+        yield ("min_value",), f"min_value/max_value apply to numbers, not {f.type}"
+    if f.min_value is not None and f.max_value is not None and f.min_value > f.max_value:
+        yield ("min_value",), "min_value is greater than max_value"
+    if f.default is not None and f.choices:
+        allowed = (
+            {c.value for c in f.choices} | {c.zh for c in f.choices} | {c.en for c in f.choices}
+        )
+        if str(f.default) not in allowed:
+            yield ("default",), f"default {f.default!r} is not one of the choices"
+    if f.computed is not None and f.computed not in METRICS and f.computed not in segment_ids:
+        yield (
+            ("computed",),
+            f"unknown computed value {f.computed!r} (metrics: {', '.join(METRICS)}; "
+            "or the id of a segment)",
+        )
+    if f.highlight_overdue and ftype.storage not in ("date", "datetime"):
+        yield ("highlight_overdue",), "highlight_overdue applies to date and datetime fields"
+
+
+def _check_segment(spec: Spec, seg) -> Iterator[Problem]:
+    if seg.sheet not in spec.sheet_ids():
+        yield ("sheet",), f"segment {seg.id!r} refers to a missing sheet {seg.sheet!r}"
+        return
+    sheet = spec.sheet(seg.sheet)
+    if seg.field not in sheet.field_ids():
+        yield ("field",), f"sheet {seg.sheet!r} has no field {seg.field!r}"
+        return
+    target = sheet.field(seg.field)
+    if target.type != "choice":
+        yield ("field",), f"segment field {seg.field!r} must be a choice field, not {target.type}"
+        return
+    values = {c.value for c in target.choices}
+    names = set(sheet.field_ids()) | set(METRICS)
+    for ri, rule in enumerate(seg.rules):
+        if rule.value not in values:
+            yield (
+                ("rules", ri, "value"),
+                f"{rule.value!r} is not a choice of {seg.field!r} ({', '.join(sorted(values))})",
+            )
+        try:
+            expr = parse_expression(rule.when)
+        except ExpressionError as exc:
+            yield ("rules", ri, "when"), str(exc)
+            continue
+        for name in sorted(expr.names - names):
+            yield (
+                ("rules", ri, "when"),
+                f"{name!r} is neither a field of {seg.sheet!r} nor a metric",
+            )
+    if seg.otherwise is not None and seg.otherwise not in values:
+        yield ("otherwise",), f"{seg.otherwise!r} is not a choice of {seg.field!r}"

@@ -1,0 +1,289 @@
+"""Loading template specs: YAML -> merged with what they extend -> checked ``Spec``.
+
+Errors name the file, the line and the key (``templates/hotel.yaml:42
+[sheets.stays.fields.check_out.type]: unknown field type 'datetme'; did you mean
+'datetime'?``).
+"""
+
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from xl_crm.errors import SpecError, SpecProblem, TemplateNotFoundError
+from xl_crm.specs.checks import check_spec
+from xl_crm.specs.model import Spec
+from xl_crm.specs.yamlio import MarkedDict, MarkedList, load_yaml, mark_at
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def templates_dir() -> Path:
+    """Where the built-in template specs are (inside the wheel, or the source tree)."""
+    packaged = resources.files("xl_crm").joinpath("_templates")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in templates_dir().glob("*.yaml"))
+
+
+def resolve_template(name_or_path: str | Path, *, base: Path | None = None) -> Path:
+    """A built-in template name, or a path to a spec file, as a path."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if base is not None and not candidate.is_absolute():
+        candidate = base / candidate
+    if candidate.suffix in SPEC_SUFFIXES or "/" in text or "\\" in text:
+        if candidate.is_file():
+            return candidate
+        raise TemplateNotFoundError(
+            f"spec file not found: {candidate}",
+            hint="check the path, or use a built-in template name: " + ", ".join(builtin_names()),
+        )
+    builtin = templates_dir() / f"{text}.yaml"
+    if builtin.is_file():
+        return builtin
+    raise TemplateNotFoundError(
+        f"no template called {text!r}",
+        hint="built-in templates: "
+        + ", ".join(builtin_names())
+        + "; or give a path to a .yaml spec",
+    )
+
+
+def load_spec(name_or_path: str | Path) -> Spec:
+    """Load and check a template spec by built-in name or file path.
+
+    >>> spec = load_spec("ecommerce")
+    >>> spec.sheet("customers").key
+    'customer_id'
+    """
+    path = resolve_template(name_or_path)
+    raw = _load_merged(path, chain=())
+    return _validate(raw, path)
+
+
+def spec_from_data(data: dict[str, Any], *, source: str = "<data>") -> Spec:
+    """Check a spec given as plain Python data (as YAML would load it)."""
+    raw = _marked(data, source)
+    if raw.get("extends"):
+        raise SpecError([SpecProblem(source, None, "extends", "extends needs a spec file")])
+    return _validate(raw, Path(source))
+
+
+def _marked(value: Any, source: str) -> Any:
+    if isinstance(value, dict):
+        out = MarkedDict({k: _marked(v, source) for k, v in value.items()})
+        return out
+    if isinstance(value, list):
+        return MarkedList([_marked(v, source) for v in value])
+    return value
+
+
+def _load_merged(path: Path, chain: tuple[Path, ...]) -> MarkedDict:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p.name) for p in (*chain, resolved))
+        raise SpecError([SpecProblem(str(path), None, "extends", f"extends loops: {cycle}")])
+    raw = load_yaml(path)
+    if not isinstance(raw, MarkedDict):
+        raise SpecError(
+            [SpecProblem(str(path), 1, "", "a spec must be a mapping (name:, title:, sheets: ...)")]
+        )
+    parent_name = raw.get("extends")
+    if parent_name in (None, ""):
+        return raw
+    if not isinstance(parent_name, str):
+        line = raw.marks["extends"].line
+        raise SpecError([SpecProblem(str(path), line, "extends", "extends must be a name or path")])
+    try:
+        parent_path = resolve_template(parent_name, base=path.parent)
+    except TemplateNotFoundError as exc:
+        line = raw.marks["extends"].line
+        raise SpecError([SpecProblem(str(path), line, "extends", exc.message)]) from None
+    parent = _load_merged(parent_path, (*chain, resolved))
+    return merge_specs(parent, raw)
+
+
+def merge_specs(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
+    """``child`` built on ``parent``: sheets, fields, groups, rules and segments merge by id."""
+    out = _copy_dict(parent)
+    out.mark = child.mark
+    for key, value in child.items():
+        if key == "sheets" and isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = _merge_by_id(out[key], value, _merge_sheet)
+        elif key == "segments" and isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = _merge_by_id(out[key], value, None)
+        else:
+            out[key] = value
+        out.marks[key] = child.marks[key]
+    return out
+
+
+def _copy_dict(d: MarkedDict) -> MarkedDict:
+    out = MarkedDict(copy.copy(dict(d)), mark=d.mark)
+    out.marks = dict(d.marks)
+    return out
+
+
+def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
+    items = list(base)
+    marks = list(getattr(base, "marks", [None] * len(base)))
+    extra_marks = getattr(extra, "marks", [None] * len(extra))
+    index = {item.get("id"): i for i, item in enumerate(items) if isinstance(item, dict)}
+    for item, mark in zip(extra, extra_marks, strict=True):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if item_id is not None and item_id in index:
+            i = index[item_id]
+            items[i] = merge_item(items[i], item) if merge_item else item
+            marks[i] = mark
+        elif isinstance(item, MarkedDict) and "after" in item:
+            after = item["after"]
+            where = next(
+                (i for i, it in enumerate(items) if isinstance(it, dict) and it.get("id") == after),
+                None,
+            )
+            if where is None:
+                mark_after = item.marks["after"]
+                raise SpecError(
+                    [
+                        SpecProblem(
+                            mark_after.file,
+                            mark_after.line,
+                            f"{item_id}.after",
+                            f"cannot place {item_id!r} after {after!r}: no such field",
+                        )
+                    ]
+                )
+            placed = _copy_dict(item)
+            del placed["after"]
+            items.insert(where + 1, placed)
+            marks.insert(where + 1, mark)
+            index = {it.get("id"): i for i, it in enumerate(items) if isinstance(it, dict)}
+        else:
+            index[item_id] = len(items)
+            items.append(item)
+            marks.append(mark)
+    out = MarkedList(items, mark=getattr(extra, "mark", None))
+    out.marks = marks
+    return out
+
+
+def _merge_sheet(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
+    out = _copy_dict(parent)
+    for key, value in child.items():
+        if key in ("fields", "groups", "rules") and isinstance(out.get(key), list):
+            out[key] = _merge_by_id(out[key], value, _merge_field if key == "fields" else None)
+        elif key in ("references", "unique_together") and isinstance(out.get(key), list):
+            merged = MarkedList([*out[key], *value])
+            merged.marks = [*out[key].marks, *getattr(value, "marks", [None] * len(value))]
+            out[key] = merged
+        elif key == "remove_fields":
+            continue
+        else:
+            out[key] = value
+        out.marks[key] = child.marks[key]
+    removed = child.get("remove_fields") or []
+    if removed:
+        fields = out.get("fields", MarkedList())
+        ids = {f.get("id") for f in fields if isinstance(f, dict)}
+        missing = [r for r in removed if r not in ids]
+        if missing:
+            line = child.marks["remove_fields"].line
+            raise SpecError(
+                [
+                    SpecProblem(
+                        child.marks["remove_fields"].file,
+                        line,
+                        "remove_fields",
+                        f"cannot remove {', '.join(map(repr, missing))}: not a field of the "
+                        "sheet being extended",
+                    )
+                ]
+            )
+        keep = [i for i, f in enumerate(fields) if f.get("id") not in removed]
+        kept = MarkedList([fields[i] for i in keep], mark=fields.mark)
+        kept.marks = [fields.marks[i] for i in keep]
+        out["fields"] = kept
+    return out
+
+
+def _merge_field(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
+    out = _copy_dict(parent)
+    for key, value in child.items():
+        out[key] = value
+        out.marks[key] = child.marks[key]
+    return out
+
+
+def _validate(raw: MarkedDict, path: Path) -> Spec:
+    raw_plain = _strip_for_model(raw)
+    try:
+        spec = Spec.model_validate(raw_plain)
+    except ValidationError as exc:
+        problems = [_problem(raw, path, tuple(err["loc"]), _message(err)) for err in exc.errors()]
+        raise SpecError(_dedupe(problems)) from None
+    problems = [_problem(raw, path, p, m) for p, m in check_spec(spec)]
+    if problems:
+        raise SpecError(_dedupe(problems))
+    return spec
+
+
+def _strip_for_model(raw: Any) -> Any:
+    if isinstance(raw, dict):
+        return {k: _strip_for_model(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_strip_for_model(v) for v in raw]
+    return raw
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    loc = err.get("loc", ())
+    if kind == "extra_forbidden":
+        return f"unknown key {loc[-1]!r}; check the spelling (see docs/template-format.md)"
+    if kind == "missing":
+        return f"required key {loc[-1]!r} is missing"
+    msg = str(err.get("msg", "invalid value"))
+    return msg.removeprefix("Value error, ")
+
+
+def _problem(raw: MarkedDict, path: Path, loc: tuple[Any, ...], message: str) -> SpecProblem:
+    loc = tuple(p for p in loc if not (isinstance(p, str) and p in ("function-before", "str")))
+    mark = mark_at(raw, loc)
+    file = mark.file if mark else str(path)
+    line = mark.line if mark else None
+    return SpecProblem(file, line, _loc_text(raw, loc), message)
+
+
+def _loc_text(raw: Any, loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    current = raw
+    for part in loc:
+        if isinstance(part, int) and isinstance(current, list) and part < len(current):
+            item = current[part]
+            item_id = item.get("id") if isinstance(item, dict) else None
+            parts.append(str(item_id) if item_id else f"[{part}]")
+            current = item
+        else:
+            parts.append(str(part))
+            current = current.get(part) if isinstance(current, dict) else None
+    text = ".".join(parts)
+    return text.replace(".[", "[")
+
+
+def _dedupe(problems: list[SpecProblem]) -> list[SpecProblem]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in problems:
+        if (p.key, p.message) not in seen:
+            seen.add((p.key, p.message))
+            out.append(p)
+    return out

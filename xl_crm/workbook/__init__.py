@@ -1,0 +1,1 @@
+"""Excel workbooks: building them from template specs."""

@@ -1,0 +1,226 @@
+"""Writing the workbook package: the skeleton's parts, with sheet rows streamed in.
+
+The skeleton (a small workbook saved by openpyxl) holds one prototype data row per sheet;
+each sheet to fill is rewritten as: its XML up to that row, the generated rows (with the
+prototype's cell styles), then its XML from ``</sheetData>`` on.  Compression runs in a
+second thread (zlib releases the GIL) while the next rows are formatted.  The output is
+written to a temporary file beside the target, fsynced and renamed, so a failure never
+leaves a half-written workbook under the user's file name.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from xl_crm.errors import WorkbookError
+from xl_crm.sample import SampleColumn
+
+ProgressCallback = Callable[[str, int, int], None]
+_CELL = re.compile(r'<c r="([A-Z]+)\d+"([^>]*)>')
+_STYLE = re.compile(r'\bs="(\d+)"')
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
+
+
+@dataclass
+class SheetRows:
+    """Rows to stream into one worksheet part."""
+
+    part: str
+    first_row: int
+    rows: int
+    chunks: Iterator[tuple[int, dict[str, SampleColumn]]]
+    field_ids: list[str]
+    label: str
+
+
+def sheet_parts(package: bytes | Path) -> dict[str, str]:
+    """Sheet name -> worksheet part name (``xl/worksheets/sheet1.xml``) of a workbook."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    source = io.BytesIO(package) if isinstance(package, bytes) else package
+    with zipfile.ZipFile(source) as z:
+        book = ET.fromstring(z.read("xl/workbook.xml"))
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+    out = {}
+    for sheet in book.iterfind("m:sheets/m:sheet", ns):
+        target = targets[sheet.get(f"{{{ns['r']}}}id")]
+        part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        out[sheet.get("name")] = posixpath.normpath(part)
+    return out
+
+
+def write_package(
+    skeleton: bytes,
+    output: Path,
+    streams: list[SheetRows],
+    *,
+    progress: ProgressCallback | None = None,
+    compresslevel: int = 6,
+) -> None:
+    """Write ``skeleton`` to ``output`` atomically, with ``streams`` spliced in."""
+    by_part = {s.part: s for s in streams}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            with (
+                zipfile.ZipFile(io.BytesIO(skeleton)) as src,
+                zipfile.ZipFile(
+                    fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
+                ) as out,
+            ):
+                for info in src.infolist():
+                    data = src.read(info)
+                    if info.filename in by_part:
+                        _stream_sheet(
+                            data.decode("utf-8"), out, info, by_part[info.filename], progress
+                        )
+                    else:
+                        out.writestr(info.filename, data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WorkbookError(
+            f"cannot write the workbook: {exc.strerror or exc}",
+            file=output,
+            hint="check that the folder exists, is writable and has free space, "
+            "and that the file is not open in Excel",
+        ) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _stream_sheet(
+    xml: str,
+    out: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    rows: SheetRows,
+    progress: ProgressCallback | None,
+) -> None:
+    start = xml.index(f'<row r="{rows.first_row}"')
+    end = xml.index("</sheetData>")
+    styles = _prototype_styles(xml[start:end])
+    last_row = rows.first_row + rows.rows - 1
+    head = _DIMENSION.sub(
+        lambda m: m.group(0).replace(
+            m.group(0), f'<dimension ref="A1:{_last_col(styles)}{last_row}" />'
+        ),
+        xml[:start],
+        count=1,
+    )
+    letters = list(styles)
+    target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    target.compress_type = zipfile.ZIP_DEFLATED
+    with out.open(target, "w", force_zip64=True) as raw, _ThreadedSink(raw) as sink:
+        sink.write(head.encode("utf-8"))
+        done = 0
+        for first_index, columns in rows.chunks:
+            cols = [
+                (letter, styles[letter], columns[fid])
+                for letter, fid in zip(letters, rows.field_ids, strict=True)
+            ]
+            text = encode_rows(rows.first_row + first_index, cols)
+            sink.write(text.encode("utf-8"))
+            done += len(cols[0][2].values)
+            if progress is not None:
+                progress(rows.label, done, rows.rows)
+        sink.write(xml[end:].encode("utf-8"))
+
+
+def _last_col(styles: dict[str, str]) -> str:
+    return max(styles, key=lambda c: (len(c), c))
+
+
+def _prototype_styles(row_xml: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for match in _CELL.finditer(row_xml):
+        style = _STYLE.search(match.group(2))
+        out[match.group(1)] = style.group(1) if style else "0"
+    return out
+
+
+def encode_rows(first_row: int, cols: list[tuple[str, str, SampleColumn]]) -> str:
+    """SpreadsheetML ``<row>`` elements for the given columns, starting at ``first_row``.
+
+    Text is written as inline strings (never as a formula); ``None`` leaves the cell out.
+    """
+    n = len(cols[0][2].values)
+    numbers = range(first_row, first_row + n)
+    cell_lists = []
+    for letter, style, col in cols:
+        if col.kind == "s":
+            pre, mid, post = (
+                f'<c r="{letter}',
+                f'" s="{style}" t="inlineStr"><is><t>',
+                "</t></is></c>",
+            )
+        elif col.kind == "b":
+            pre, mid, post = f'<c r="{letter}', f'" s="{style}" t="b"><v>', "</v></c>"
+        else:
+            pre, mid, post = f'<c r="{letter}', f'" s="{style}"><v>', "</v></c>"
+        cell_lists.append(
+            [
+                "" if v is None else f"{pre}{r}{mid}{v}{post}"
+                for r, v in zip(numbers, col.values, strict=True)
+            ]
+        )
+    return "".join(
+        [
+            f'<row r="{r}">{"".join(cells)}</row>'
+            for r, *cells in zip(numbers, *cell_lists, strict=True)
+        ]
+    )
+
+
+class _ThreadedSink:
+    """Hands byte blocks to a writer thread, so compression overlaps formatting."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="xlcrm-zip-writer", daemon=True)
+
+    def __enter__(self) -> _ThreadedSink:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while True:
+            block = self.queue.get()
+            if block is None:
+                return
+            if self.error is None:
+                try:
+                    self.raw.write(block)
+                except BaseException as exc:  # re-raised in the producer thread
+                    self.error = exc
+
+    def write(self, block: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(block)
+
+    def __exit__(self, *exc_info) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc_info[0] is None:
+            raise self.error
