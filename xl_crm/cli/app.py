@@ -29,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    pretty_exceptions_show_locals=False,  # locals may hold customer data
 )
 template_app = typer.Typer(
     help="Industry templates: list, show, build workbooks, check and infer specs.\n\n"

@@ -281,8 +281,6 @@ def _validation(ws, layout: SheetLayout, letter: str, f: FieldSpec, lists: _List
         kwargs = {"type": "list", "formula1": '"TRUE,FALSE"'}
     if not kwargs:
         return
-    if f.computed:
-        return  # locked; nothing to type
     dv = DataValidation(
         allow_blank=not f.required,
         showInputMessage=True,

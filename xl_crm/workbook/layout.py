@@ -10,6 +10,8 @@ from xl_crm.specs.model import FieldSpec, Lang, SheetSpec
 
 #: data validation and conditional formats reach at least this many rows
 DEFAULT_INPUT_ROWS = 1000
+#: rows in an Excel worksheet
+EXCEL_ROWS = 1_048_576
 LISTS_SHEET = "_lists"
 INSTRUCTIONS_TITLE = {"zh": "填写说明", "en": "Instructions"}
 TEXT_WIDTH_MAX = 48
@@ -27,11 +29,12 @@ class SheetLayout:
 
     @property
     def band_row(self) -> int | None:
-        return 1 if self.sheet.has_groups() else None
+        """Row 1 holds the group band, unless the data needs every row of the sheet."""
+        return 1 if self.sheet.has_groups() and self.rows <= EXCEL_ROWS - 2 else None
 
     @property
     def header_row(self) -> int:
-        return 2 if self.sheet.has_groups() else 1
+        return 2 if self.band_row else 1
 
     @property
     def first_data_row(self) -> int:
