@@ -23,7 +23,8 @@ from openpyxl.styles import Protection
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from xl_crm.errors import XlCrmError
 from xl_crm.sample import EXCEL_MAX_DATA_ROWS, SampleGenerator
@@ -207,6 +208,11 @@ def _data_sheet(ws, spec: Spec, layout: SheetLayout, lists: _ListsSheet, protect
     ws.freeze_panes = f"B{layout.first_data_row}"
     _conditional_formats(ws, layout)
     table = Table(displayName=f"tbl_{sheet.id}", ref=layout.table_ref)
+    # name the columns here: left to openpyxl, it would create every cell of the range
+    table.tableColumns = [
+        TableColumn(id=i, name=f.header(lang)) for i, f in enumerate(sheet.fields, start=1)
+    ]
+    table.autoFilter = AutoFilter(ref=layout.table_ref)
     table.tableStyleInfo = TableStyleInfo(
         name=S.TABLE_STYLE, showRowStripes=True, showColumnStripes=False
     )
