@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 from datetime import datetime
 
@@ -218,3 +219,33 @@ def test_failed_build_leaves_existing_file_untouched(tmp_path):
         build_workbook("ecommerce", path, sample=10, progress=progress)
     assert path.read_bytes() == b"the user's earlier file"
     assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_sample_rows_follow_each_sheets_sort_order(built_books, name):
+    spec = load_spec(name)
+    wb = CalamineWorkbook.from_path(str(built_books[(name, "en")]))
+    checked = 0
+    for sheet in spec.sheets:
+        if not sheet.sort:
+            continue
+        key = sheet.sort[0]
+        f = sheet.field(key.field)
+        if f.computed or f.ftype.storage not in ("date", "datetime"):
+            continue
+        rows = wb.get_sheet_by_name(sheet.label.en).to_python()
+        header_index = 1 if sheet.has_groups() else 0
+        col = rows[header_index].index(f.label.en)
+        values = [r[col] for r in rows[header_index + 1 :] if r[col] not in ("", None)]
+        assert len(values) > 10
+        pairs = list(itertools.pairwise(values))
+        if key.order == "desc":
+            assert all(a >= b for a, b in pairs), f"{sheet.id} not sorted by {f.id} desc"
+        else:
+            assert all(a <= b for a, b in pairs), f"{sheet.id} not sorted by {f.id} asc"
+        # and the table shows the sort on its filter
+        table = openpyxl.load_workbook(built_books[(name, "en")])[sheet.label.en].tables
+        (t,) = table.values()
+        assert t.autoFilter.sortState.sortCondition[0].descending == (key.order == "desc")
+        checked += 1
+    assert checked or not any(s.sort for s in spec.sheets)

@@ -120,14 +120,17 @@ class SampleGenerator:
         sheet = self.spec.sheet(sheet_id)
         sheet_no = self.spec.sheet_ids().index(sheet_id)
         total = self._counts[sheet_id]
+        sorted_by = _sort_field(sheet)
         for chunk_no, start in enumerate(range(0, total, CHUNK_ROWS)):
             idx = np.arange(start, min(start + CHUNK_ROWS, total), dtype=np.int64)
             rng = np.random.default_rng([self.seed, sheet_no, chunk_no])
             raw_dates: dict[str, np.ndarray] = {}
             columns: dict[str, SampleColumn] = {}
-            for f in sheet.fields:  # in order: a date follows the dates its rules compare with
+            # the sort field first (its values follow the row order), then the others in
+            # order, so a date follows the dates its row rules compare it with
+            for f in sorted(sheet.fields, key=lambda f: f.id != sorted_by):
                 columns[f.id] = self._column(sheet, f, idx, rng, raw_dates)
-            yield start, columns
+            yield start, {f.id: columns[f.id] for f in sheet.fields}
 
     # -- one column ---------------------------------------------------------------------
 
@@ -158,7 +161,7 @@ class SampleGenerator:
             picks = _affine(picks, count, 7)
             values = self._values(target_sheet, target, picks, rng, unique=True)
         elif storage in ("date", "datetime"):
-            raw = self._dates(sheet, f, n, rng, raw_dates)
+            raw = self._dates(sheet, f, idx, rng, raw_dates)
             raw_dates[f.id] = raw
             values = [str(v) for v in raw.tolist()]
         else:
@@ -180,23 +183,36 @@ class SampleGenerator:
         self,
         sheet: SheetSpec,
         f: FieldSpec,
-        n: int,
+        idx: np.ndarray,
         rng: np.random.Generator,
         raw_dates: dict[str, np.ndarray],
     ) -> np.ndarray:
+        n = len(idx)
         datetime_ = f.ftype.storage == "datetime"
+        if f.highlight_overdue:  # follow-ups: mostly ahead, some overdue
+            first, span = ANCHOR_SERIAL - 20, 110
+        else:
+            first, span = ANCHOR_SERIAL - SPAN_DAYS, SPAN_DAYS
+        if f.id == _sort_field(sheet):  # values follow the row order
+            total = max(self._counts[sheet.id] - 1, 1)
+            position = idx / total
+            order = sheet.sort[0].order
+            offset = position * span if order == "asc" else (1 - position) * span
+            day = np.floor(offset)
+            if not datetime_:
+                return (first + day).astype(np.int64)
+            # within a day, times run from 08:00 to 22:00 in row order
+            minutes = 8 * 60 + np.floor((offset - day) * 14 * 60)
+            return np.round(first + day + minutes / 1440, 10)
         for other, sign in _date_links(sheet, f.id):
             if other in raw_dates:
                 base = np.floor(raw_dates[other])
-                days = rng.integers(1, 8, n) if sign > 0 else -rng.integers(0, 61, n)
+                days = rng.integers(1, 8, n) if sign > 0 else -rng.integers(1, 61, n)
                 if not datetime_:
                     return (base + days).astype(np.int64)
                 minutes = rng.integers(8 * 60, 20 * 60, n) // 5 * 5
                 return np.round(base + days + minutes / 1440, 10)
-        if f.highlight_overdue:  # follow-ups: mostly ahead, some overdue
-            days = ANCHOR_SERIAL + rng.integers(-20, 90, n)
-        else:
-            days = ANCHOR_SERIAL - rng.integers(0, SPAN_DAYS, n)
+        days = first + rng.integers(0, span, n)
         if not datetime_:
             return days.astype(np.int64)
         minutes = rng.integers(7 * 60, 23 * 60, n)
@@ -317,9 +333,18 @@ def _texts(kind: str, idx: np.ndarray, rng: np.random.Generator, lang: Lang, *, 
         nums = rng.integers(1, 999, n).tolist()
         return [f"{c}市{s}{k}号" for c, s, k in zip(city, street, nums, strict=True)]
     if kind == "service_request":
-        return _pick(rng, V.SERVICE_REQUESTS if zh else V.SERVICE_REQUESTS_EN, n)
+        phrases = _pick(rng, V.SERVICE_REQUESTS if zh else V.SERVICE_REQUESTS_EN, n)
+        guests = rng.integers(1, 5, n).tolist()
+        plain = (rng.random(n) < 0.4).tolist()
+        detail = "（{k}位客人）" if zh else " ({k} guests)"
+        return [
+            p if bare else p + detail.format(k=k)
+            for p, k, bare in zip(phrases, guests, plain, strict=True)
+        ]
     if kind == "product":
-        return _pick(rng, V.PRODUCTS if zh else V.PRODUCTS_EN, n)
+        items = _pick(rng, V.PRODUCTS if zh else V.PRODUCTS_EN, n)
+        qty = rng.integers(1, 50, n).tolist()
+        return [f"{item} x{q}" for item, q in zip(items, qty, strict=True)]
     if kind == "car_model":
         return _pick(rng, V.CAR_MODELS, n)
     if kind == "owner":
@@ -335,6 +360,9 @@ def _texts(kind: str, idx: np.ndarray, rng: np.random.Generator, lang: Lang, *, 
     if kind == "sequence":
         return [str(v) for v in (idx + 1).tolist()]
     notes = _pick(rng, V.NOTES if zh else V.NOTES_EN, n)
+    months, days = rng.integers(1, 13, n).tolist(), rng.integers(1, 29, n).tolist()
+    dated = "{m}月{d}日{t}" if zh else "{t} ({m}/{d})"
+    notes = [dated.format(m=m, d=d, t=t) for t, m, d in zip(notes, months, days, strict=True)]
     if unique:
         return [f"{t} #{i + 1}" for t, i in zip(notes, idx.tolist(), strict=True)]
     return notes
@@ -441,6 +469,18 @@ def _plates(idx: np.ndarray, rng: np.random.Generator) -> list[str]:
         rest = i // len(V.PLATE_PROVINCES)
         out.append(f"{province}{letters[rest % 24]}{(rest // 24) % 100_000:05d}")
     return out
+
+
+def _sort_field(sheet: SheetSpec) -> str | None:
+    """The field sample rows are ordered by: the sheet's first sort key, when it is a date."""
+    if not sheet.sort:
+        return None
+    f = sheet.field(sheet.sort[0].field)
+    if f.ftype.storage not in ("date", "datetime") or f.computed:
+        return None
+    if any(r.field == f.id for r in sheet.references):
+        return None
+    return f.id
 
 
 def _date_links(sheet: SheetSpec, field_id: str) -> list[tuple[str, int]]:

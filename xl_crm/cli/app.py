@@ -118,7 +118,7 @@ def template_show(
     _check_lang(lang)
     spec = load_spec(name)
     if as_yaml:
-        out.print(dump_spec(spec), highlight=False, markup=False, end="")
+        sys.stdout.write(dump_spec(spec))
         return
     out.print(f"[bold]{spec.title.get(lang)}[/] ({spec.name})")
     if spec.description:

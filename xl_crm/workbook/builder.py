@@ -23,7 +23,7 @@ from openpyxl.styles import Protection
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.filters import AutoFilter, SortCondition, SortState
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from xl_crm.errors import XlCrmError
@@ -212,7 +212,7 @@ def _data_sheet(ws, spec: Spec, layout: SheetLayout, lists: _ListsSheet, protect
     table.tableColumns = [
         TableColumn(id=i, name=f.header(lang)) for i, f in enumerate(sheet.fields, start=1)
     ]
-    table.autoFilter = AutoFilter(ref=layout.table_ref)
+    table.autoFilter = AutoFilter(ref=layout.table_ref, sortState=_sort_state(layout))
     table.tableStyleInfo = TableStyleInfo(
         name=S.TABLE_STYLE, showRowStripes=True, showColumnStripes=False
     )
@@ -232,6 +232,22 @@ def _data_sheet(ws, spec: Spec, layout: SheetLayout, lists: _ListsSheet, protect
             "autoFilter",
         ):
             setattr(p, option, False)
+
+
+def _sort_state(layout: SheetLayout) -> SortState | None:
+    """The sheet's sort order, shown on the table's filter buttons."""
+    keys = [k for k in layout.sheet.sort if k.field in layout.sheet.field_ids()]
+    if not keys:
+        return None
+    first, last = layout.first_data_row, layout.last_data_row
+    conditions = [
+        SortCondition(
+            ref=f"{layout.letter(k.field)}{first}:{layout.letter(k.field)}{last}",
+            descending=k.order == "desc",
+        )
+        for k in keys
+    ]
+    return SortState(ref=f"A{first}:{layout.last_column}{last}", sortCondition=conditions)
 
 
 def _band(ws, layout: SheetLayout) -> None:

@@ -49,6 +49,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "choose": ("从下拉列表中选择", "pick from the dropdown"),
     "several": ("可填多个，用“{sep}”分隔：{values}", "one or more, separated by '{sep}': {values}"),
     "invalid_value": ("输入无效", "Invalid value"),
+    "default": ("默认：{value}", "default: {value}"),
     "error_choice": ("“{header}”只能从下拉列表中选择。", "{header}: pick a value from the list."),
     "error_fixed": ("“{header}”应为{n}位{kind}。", "{header} must be a {n}-character {kind}."),
     "error_length": ("“{header}”最多{n}个字符。", "{header} takes at most {n} characters."),
@@ -87,6 +88,15 @@ def describe_field(f: FieldSpec, lang: Lang, *, both: bool = False, short: bool 
             "、".join(f.choice_labels(lang)) if lang == "zh" else ", ".join(f.choice_labels(lang))
         )
         lines.append(t("several", lang).format(sep=f.separator, values=values))
+    if f.default is not None and not short:
+        lines.append(t("default", lang).format(value=_default_text(f, lang)))
     if f.help:
         lines.append(f.help.get(lang))
     return "\n".join(lines)
+
+
+def _default_text(f: FieldSpec, lang: Lang) -> str:
+    for choice in f.choices:
+        if str(f.default) in (choice.value, choice.zh, choice.en):
+            return choice.label(lang)
+    return str(f.default)
