@@ -135,3 +135,21 @@ def test_generated_docs_are_up_to_date():
     for path, text in generated(ROOT / "docs").items():
         assert path.exists(), f"{path} is missing: run make docs"
         assert path.read_text(encoding="utf-8") == text, f"{path} is out of date: run make docs"
+
+
+def test_infer_an_empty_workbook_says_what_is_missing(tmp_path):
+    book = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(book)
+    result = invoke("template", "infer", str(book))
+    assert result.exit_code == 2
+    assert "no sheet with a header row and data was found" in result.output
+
+
+def test_infer_unknown_sheet_lists_the_sheets(tmp_path):
+    book = tmp_path / "one.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "客户"
+    wb.save(book)
+    result = invoke("template", "infer", str(book), "--sheet", "Kunden")
+    assert result.exit_code == 2
+    assert "no sheet called 'Kunden'" in result.output and "客户" in result.output

@@ -38,7 +38,7 @@ template_app = typer.Typer(
 )
 app.add_typer(template_app, name="template")
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
