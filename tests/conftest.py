@@ -28,18 +28,17 @@ def soffice() -> str:
     return path
 
 
-def convert_to_csv(book: Path, out_dir: Path, sheet: int = 1) -> list[list[str]]:
-    """Convert one sheet of ``book`` with LibreOffice headless (UTF-8 CSV) and read it."""
+def libreoffice_convert(book: Path, out_dir: Path, target: str) -> None:
+    """Convert ``book`` with LibreOffice headless (``target``: a --convert-to argument)."""
     exe = soffice()
     profile = out_dir / "lo-profile"
-    filter_ = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet}"
     subprocess.run(
         [
             exe,
             f"-env:UserInstallation=file://{profile}",
             "--headless",
             "--convert-to",
-            filter_,
+            target,
             "--outdir",
             str(out_dir),
             str(book),
@@ -48,6 +47,12 @@ def convert_to_csv(book: Path, out_dir: Path, sheet: int = 1) -> list[list[str]]
         capture_output=True,
         timeout=180,
     )
+
+
+def convert_to_csv(book: Path, out_dir: Path, sheet: int = 1) -> list[list[str]]:
+    """One sheet of ``book`` as LibreOffice reads it (its UTF-8 CSV filter)."""
+    filter_ = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet}"
+    libreoffice_convert(book, out_dir, filter_)
     produced = sorted(out_dir.glob(f"{book.stem}*.csv"))
     assert produced, f"LibreOffice wrote no CSV for {book}"
     with produced[0].open(encoding="utf-8", newline="") as fh:

@@ -165,28 +165,11 @@ def test_dumped_yaml_is_plain_yaml():
 
 def test_infer_reads_a_libreoffice_ods_of_a_built_workbook(tmp_path):
     """A real spreadsheet application's file: LibreOffice saves our workbook as .ods."""
-    import subprocess
+    from tests.conftest import libreoffice_convert
 
-    from tests.conftest import soffice
-
-    exe = soffice()
     book = tmp_path / "hotel.xlsx"
     build_workbook("hotel", book, lang="zh", sample=40, seed=9)
-    subprocess.run(
-        [
-            exe,
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "ods",
-            "--outdir",
-            str(tmp_path),
-            str(book),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    libreoffice_convert(book, tmp_path, "ods")
     inferred = infer_spec(tmp_path / "hotel.ods", sheets=["客户", "入住记录"])
     original = load_spec("hotel")
     for got, want in zip(inferred.sheets, original.sheets, strict=True):

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from xl_crm.errors import SpecError, SpecProblem, TemplateNotFoundError
 from xl_crm.specs.checks import check_spec
 from xl_crm.specs.model import Spec
-from xl_crm.specs.yamlio import MarkedDict, MarkedList, load_yaml, mark_at
+from xl_crm.specs.yamlio import MarkedDict, MarkedList, load_yaml, mark_at, plain
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -224,7 +224,7 @@ def _merge_field(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
 
 
 def _validate(raw: MarkedDict, path: Path) -> Spec:
-    raw_plain = _strip_for_model(raw)
+    raw_plain = plain(raw)
     try:
         spec = Spec.model_validate(raw_plain)
     except ValidationError as exc:
@@ -234,14 +234,6 @@ def _validate(raw: MarkedDict, path: Path) -> Spec:
     if problems:
         raise SpecError(_dedupe(problems))
     return spec
-
-
-def _strip_for_model(raw: Any) -> Any:
-    if isinstance(raw, dict):
-        return {k: _strip_for_model(v) for k, v in raw.items()}
-    if isinstance(raw, list):
-        return [_strip_for_model(v) for v in raw]
-    return raw
 
 
 def _message(err: dict[str, Any]) -> str:
