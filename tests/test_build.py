@@ -249,3 +249,37 @@ def test_sample_rows_follow_each_sheets_sort_order(built_books, name):
         assert t.autoFilter.sortState.sortCondition[0].descending == (key.order == "desc")
         checked += 1
     assert checked or not any(s.sort for s in spec.sheets)
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    from xl_crm.specs import spec_from_data
+
+    spec = spec_from_data(
+        {
+            "name": "sneaky",
+            "title": '=HYPERLINK("http://x","click")',
+            "sheets": [
+                {
+                    "id": "people",
+                    "label": "People",
+                    "fields": [
+                        {"id": "a", "label": "=1+1", "type": "text"},
+                        {
+                            "id": "b",
+                            "label": "@SUM(A1)",
+                            "type": "choice",
+                            "choices": ["=2+2", "+cmd"],
+                        },
+                    ],
+                }
+            ],
+        }
+    )
+    path = tmp_path / "sneaky.xlsx"
+    build_workbook(spec, path, lang="en", sample=5)
+    wb = openpyxl.load_workbook(path)
+    header = wb["People"]["A1"]
+    assert header.value == "=1+1" and header.data_type == "s"
+    assert [c.value for c in wb[LISTS_SHEET]["A"]][1:] == ["=2+2", "+cmd"]
+    assert all(c.data_type == "s" for c in wb[LISTS_SHEET]["A"])
+    assert all(c.data_type != "f" for ws in wb for row in ws.iter_rows() for c in row)

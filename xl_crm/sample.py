@@ -21,7 +21,6 @@ import numpy as np
 
 from xl_crm import sample_vocab as V
 from xl_crm.identifiers import (
-    USCC_CHARSET,
     VIN_CHARSET,
     org_code_check_char,
     resident_id_check_char,
@@ -442,7 +441,6 @@ def _usccs(idx: np.ndarray, rng: np.random.Generator, salt: int) -> list[str]:
         org8 = f"{serial:08d}"
         org = org8 + org_code_check_char(org8)
         first17 = f"91{region}{org}"
-        assert all(c in USCC_CHARSET for c in first17)
         out.append(first17 + uscc_check_char(first17))
     return out
 

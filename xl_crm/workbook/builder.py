@@ -161,9 +161,9 @@ class _ListsSheet:
 
     def write(self, ws) -> None:
         for col, (name, labels) in enumerate(self.columns, start=1):
-            ws.cell(row=1, column=col, value=name)
+            put_text(ws, 1, col, name)
             for row, label in enumerate(labels, start=2):
-                ws.cell(row=row, column=col, value=label).data_type = "s"
+                put_text(ws, row, col, label)
         ws.sheet_state = "hidden"
         ws.protection.sheet = True
 
@@ -174,9 +174,8 @@ def _data_sheet(ws, spec: Spec, layout: SheetLayout, lists: _ListsSheet, protect
     has_computed = any(f.computed for f in sheet.fields)
     if layout.band_row:
         _band(ws, layout)
-    for letter, f in layout.columns():
-        cell = ws[f"{letter}{header_row}"]
-        cell.value = f.header(lang)
+    for i, (letter, f) in enumerate(layout.columns(), start=1):
+        cell = put_text(ws, header_row, i, f.header(lang))
         cell.font = S.HEADER_FONT
         cell.fill = (
             S.COMPUTED_HEADER_FILL
@@ -250,6 +249,14 @@ def _sort_state(layout: SheetLayout) -> SortState | None:
     return SortState(ref=f"A{first}:{layout.last_column}{last}", sortCondition=conditions)
 
 
+def put_text(ws, row: int, column: int, text: str):
+    """Write ``text`` as text: openpyxl would store "=..." as a formula."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = text
+    cell.data_type = "s"
+    return cell
+
+
 def _band(ws, layout: SheetLayout) -> None:
     row = layout.band_row
     groups = {g.id: g for g in layout.sheet.groups}
@@ -260,7 +267,7 @@ def _band(ws, layout: SheetLayout) -> None:
         elif f.group:
             runs.append((f.group, i, i))
     for n, (gid, start, end) in enumerate(runs):
-        cell = ws.cell(row=row, column=start, value=groups[gid].label.get(layout.lang))
+        cell = put_text(ws, row, start, groups[gid].label.get(layout.lang))
         cell.font = S.BAND_FONT
         cell.fill = S.BAND_FILLS[n % len(S.BAND_FILLS)]
         cell.alignment = S.CENTER
@@ -356,14 +363,13 @@ def _conditional_formats(ws, layout: SheetLayout) -> None:
 
 
 def _instructions(ws, spec: Spec, layouts: list[SheetLayout], lang: Lang) -> None:
-    ws["A1"] = f"{spec.title.get(lang)} · {t('instructions', lang)}"
-    ws["A1"].font = S.TITLE_FONT
+    put_text(ws, 1, 1, f"{spec.title.get(lang)} · {t('instructions', lang)}").font = S.TITLE_FONT
     row = 2
     if spec.description:
-        ws.cell(row=row, column=1, value=spec.description.get(lang)).alignment = S.WRAP_TOP
+        put_text(ws, row, 1, spec.description.get(lang))
         row += 1
     for line in t("how_to", lang).split("\n"):
-        ws.cell(row=row, column=1, value=line)
+        put_text(ws, row, 1, line)
         row += 1
     headers = t("dictionary_headers", lang).split("|")
     widths = [14, 20, 20, 14, 8, 8, 10, 34, 44, 14, 26]
@@ -373,13 +379,13 @@ def _instructions(ws, spec: Spec, layouts: list[SheetLayout], lang: Lang) -> Non
         row += 1
         sheet = layout.sheet
         title = f"{layout.title} ({sheet.label.get('en' if lang == 'zh' else 'zh')})"
-        ws.cell(row=row, column=1, value=title).font = S.SECTION_FONT
+        put_text(ws, row, 1, title).font = S.SECTION_FONT
         row += 1
         if sheet.description:
-            ws.cell(row=row, column=1, value=sheet.description.get(lang))
+            put_text(ws, row, 1, sheet.description.get(lang))
             row += 1
         for col, text in enumerate(headers, start=1):
-            cell = ws.cell(row=row, column=col, value=text)
+            cell = put_text(ws, row, col, text)
             cell.font = S.HEADER_FONT
             cell.fill = S.HEADER_FILL
             cell.alignment = S.CENTER
