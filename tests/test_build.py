@@ -126,6 +126,34 @@ def test_sample_values_are_valid_identifiers(built_books):
     assert {r[1] for r in service[2:]} <= set(vins)
 
 
+@pytest.mark.parametrize("name", BUILTINS)
+def test_sample_phones_and_emails_are_valid(built_books, name):
+    import phonenumbers
+    from email_validator import validate_email
+
+    spec = load_spec(name)
+    wb = CalamineWorkbook.from_path(str(built_books[(name, "zh")]))
+    checked = 0
+    for sheet in spec.sheets:
+        rows = wb.get_sheet_by_name(sheet.label.zh).to_python()
+        header = rows[1 if sheet.has_groups() else 0]
+        data = rows[2 if sheet.has_groups() else 1 :]
+        for f in sheet.fields:
+            if f.type not in ("phone", "email") or f.computed:
+                continue
+            values = [r[header.index(f.label.zh)] for r in data]
+            values = [v for v in values if v]
+            assert values
+            for v in values:
+                if f.type == "phone":
+                    number = phonenumbers.parse(v, "CN")
+                    assert phonenumbers.is_valid_number(number), v
+                else:
+                    validate_email(v, check_deliverability=False)
+                checked += 1
+    assert checked
+
+
 def test_hotel_sample_rows_meet_the_row_rules(built_books):
     wb = CalamineWorkbook.from_path(str(built_books[("hotel", "en")]))
     rows = wb.get_sheet_by_name("Stays").to_python()

@@ -412,10 +412,10 @@ def _phones(idx: np.ndarray, rng: np.random.Generator, *, unique: bool, salt: in
     if not unique:
         areas = _pick(rng, V.AREA_CODES, n)
         landline = (rng.random(n) < 0.1).tolist()
-        numbers = rng.integers(2_000_000, 9_999_999, n).tolist()
+        numbers = rng.integers(20_000_000, 90_000_000, n).tolist()  # 8-digit local numbers
         for i, (is_land, area, num) in enumerate(zip(landline, areas, numbers, strict=True)):
             if is_land:
-                out[i] = f"{area}-{num if len(area) == 4 else num * 10 % 100_000_000:d}"
+                out[i] = f"{area}-{num}"
     return out
 
 
