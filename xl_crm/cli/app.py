@@ -256,6 +256,63 @@ def template_infer(
     err.print(f"wrote {output}: {len(spec.sheets)} sheets, {fields} fields", highlight=False)
 
 
+@app.command("validate")
+@handle_errors
+def validate_command(
+    book: Annotated[Path, typer.Argument(help="Workbook (.xlsx, .xlsm, .xls, .ods) or .csv.")],
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            "-t",
+            help="Template name or spec file (default: the one that built the workbook).",
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Write the report as JSON ('-' for stdout).")
+    ] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Write the findings as CSV ('-' for stdout).")
+    ] = None,
+    html_file: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
+    ] = None,
+    mask: Annotated[
+        bool, typer.Option("--mask", help="Mask personal data (phones, e-mails, IDs) in output.")
+    ] = False,
+    password: Annotated[
+        str | None, typer.Option("--password", help="Password of an encrypted workbook.")
+    ] = None,
+    lang: Lang = "zh",
+    limit: Annotated[
+        int, typer.Option("--limit", help="Findings shown in the terminal (all go to files).")
+    ] = 20,
+) -> None:
+    """Check a workbook against its template; every finding names its cell.
+
+    Exit code 0 when no finding is an error, 1 when some are, 2 when the file cannot be read.
+
+    Example: xl-crm validate customers.xlsx --html report.html --mask
+    """
+    from xl_crm.validation import validate
+    from xl_crm.validation.render import print_report, write_html
+
+    _check_lang(lang)
+    report = validate(book, template=template, password=password, mask=mask)
+    for target, text in ((json_file, report.to_json), (csv_file, report.to_csv)):
+        if target is None:
+            continue
+        if str(target) == "-":
+            sys.stdout.write(text())
+        else:
+            target.write_text(text(), encoding="utf-8")
+    if html_file is not None:
+        write_html(report, html_file, lang=lang)  # type: ignore[arg-type]
+    if "-" not in (str(json_file), str(csv_file)):
+        print_report(report, out, lang=lang, limit=limit)  # type: ignore[arg-type]
+    raise typer.Exit(report.exit_code)
+
+
 @app.command("demo")
 @handle_errors
 def demo(

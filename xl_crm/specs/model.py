@@ -93,6 +93,8 @@ class FieldSpec(_Model):
     width: float | None = Field(default=None, gt=0, le=255)
     highlight_overdue: bool = False
     severity: Severity = "error"
+    #: personal data: masked in reports with --mask (phones, e-mails and IDs always are)
+    personal: bool = False
 
     @field_validator("type")
     @classmethod

@@ -1,0 +1,108 @@
+"""Validation: check a customer workbook against its template and report every bad cell.
+
+>>> report = validate("customers.xlsx")            # doctest: +SKIP
+>>> report.valid, report.errors, report.findings[0].where   # doctest: +SKIP
+(False, 3, '客户!E17')
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import zipfile
+from pathlib import Path
+
+from xl_crm.errors import WorkbookError
+from xl_crm.reader import check_readable, find_sheet, read_csv_table, read_table
+from xl_crm.specs import load_spec
+from xl_crm.specs.model import Spec
+from xl_crm.validation.engine import SheetContext, check_table
+from xl_crm.validation.report import Finding, Report
+
+__all__ = ["Finding", "Report", "detect_template", "validate"]
+
+
+def detect_template(path: Path) -> str | None:
+    """The template a workbook was built from (its ``xlcrm.template`` property), if any."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("docProps/custom.xml").decode("utf-8", errors="replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return None
+    m = re.search(r'name="xlcrm\.template"[^>]*>\s*<vt:lpwstr>([^<]+)</vt:lpwstr>', xml)
+    return m.group(1) if m else None
+
+
+def validate(
+    book: str | Path,
+    *,
+    template: str | Path | Spec | None = None,
+    password: str | None = None,
+    mask: bool = False,
+) -> Report:
+    """Check ``book`` against ``template`` (detected when xl-crm built the workbook).
+
+    Returns a :class:`Report`; bad rows are findings, never exceptions.  Raises
+    :class:`xl_crm.WorkbookError` only when the file cannot be read at all.
+    """
+    started = time.perf_counter()
+    path = Path(book)
+    readable = check_readable(path, password)
+    spec = _spec_for(path, readable, template)
+    tables = {}
+    if readable.suffix.lower() == ".csv":
+        sheet = spec.sheets[0]
+        tables[sheet.id] = read_csv_table(readable, spec, sheet)
+    else:
+        import fastexcel
+
+        try:
+            names = fastexcel.read_excel(str(readable)).sheet_names
+        except Exception as exc:  # fastexcel's own error types for unreadable files
+            raise WorkbookError(
+                f"cannot read the workbook ({exc})",
+                file=path,
+                hint="open it in Excel or LibreOffice and save it again as .xlsx",
+            ) from None
+        for sheet in spec.sheets:
+            tables[sheet.id] = read_table(readable, spec, sheet, find_sheet(names, sheet, path))
+    ctx = SheetContext(spec=spec, tables=tables, mask=mask)
+    findings: list[Finding] = []
+    cells = 0
+    rows = {}
+    for sheet in spec.sheets:
+        table = tables[sheet.id]
+        table.path = path
+        findings += check_table(table, ctx)
+        rows[table.sheet] = len(table.frame)
+        cells += table.frame.size
+    if readable != path:
+        readable.unlink(missing_ok=True)  # the decrypted temporary copy
+    return Report(
+        file=str(path),
+        template=spec.name,
+        findings=findings,
+        rows=rows,
+        cells=cells,
+        seconds=time.perf_counter() - started,
+        masked=mask,
+    )
+
+
+def _spec_for(path: Path, readable: Path, template) -> Spec:
+    if isinstance(template, Spec):
+        return template
+    if template is not None:
+        return load_spec(template)
+    detected = detect_template(readable)
+    if detected is None:
+        from xl_crm.specs import builtin_names
+
+        raise WorkbookError(
+            "cannot tell which template this workbook follows",
+            file=path,
+            hint="name it with --template (built-in: " + ", ".join(builtin_names()) + ")",
+        )
+    return load_spec(detected)

@@ -1,0 +1,650 @@
+"""Checking Tables against their template spec with pandera.
+
+Each sheet's spec becomes a ``pandera.DataFrameSchema``: one column per field with the
+field's checks (required, length, range, choices, formats, uniqueness on normalised
+keys), plus frame-level checks for row rules, composite keys and references to other
+sheets.  The schema runs lazily, so every failure in every column is collected in one
+pass; failure cases are then turned into findings, one per cell and rule, with messages
+in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from xl_crm.privacy import PERSONAL_TYPES, mask
+from xl_crm.reader import Table
+from xl_crm.specs.expressions import parse_expression
+from xl_crm.specs.model import FieldSpec, Spec
+from xl_crm.validation import fieldchecks as fc
+from xl_crm.validation.report import Finding
+from xl_crm.validation.rules import RULES
+from xl_crm.workbook.texts import TYPE_LABELS
+
+_SEPARATORS = re.compile(r"[、,，;；/|]")
+_TRUE = {"true", "是", "yes", "y", "1", "对", "✓", "√"}
+_FALSE = {"false", "否", "no", "n", "0", "不", "×", "✗"}
+_DATE_FORMATS = (
+    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d",
+    "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
+    "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H时%M分", "%m/%d/%Y", "%d/%m/%Y",
+)  # fmt: skip
+
+
+@dataclass
+class SheetContext:
+    """What one sheet's checks need from the run: other sheets' keys, masking."""
+
+    spec: Spec
+    tables: dict[str, Table]
+    mask: bool = False
+
+
+def normalise_text(s: pd.Series) -> pd.Series:
+    """Full-width to half-width, trimmed, case-folded: the form uniqueness compares."""
+    return s.astype("str").str.normalize("NFKC").str.strip().str.casefold()
+
+
+def comparable(s: pd.Series, f: FieldSpec, region: str) -> pd.Series:
+    """Values of field ``f`` in the form keys are compared in (phones as E.164 ...)."""
+    storage = f.ftype.storage
+    if storage in ("integer", "number"):
+        return s.map(lambda v: None if pd.isna(v) else (int(v) if float(v).is_integer() else v))
+    if storage in ("date", "datetime", "boolean"):
+        return s
+    text = normalise_text(s).where(s.notna(), None)
+    if f.type == "phone":
+        e164, _ = fc.phone_numbers(s, region)
+        return e164.where(e164.notna(), text)
+    return text
+
+
+def prepare(table: Table, ctx: SheetContext) -> tuple[pd.DataFrame, list[Finding]]:
+    """Typed frame (blanks as NA, readable text dates and booleans converted) and the
+    findings for cells whose content has the wrong type."""
+    frame = table.frame.copy()
+    findings: list[Finding] = []
+    for fid in frame.columns:
+        f = table.spec.field(fid)
+        if f.ftype.storage == "text":
+            text = frame[fid].astype("str").str.strip()
+            frame[fid] = text.where(frame[fid].notna() & (text != ""), None)
+    for issue in table.issues:
+        f = table.spec.field(issue.field)
+        value = _convert(issue.raw, f)
+        if value is not None:
+            if f.ftype.storage in ("date", "datetime"):
+                frame.loc[issue.row, issue.field] = pd.Timestamp(value)
+            else:
+                frame.loc[issue.row, issue.field] = value
+            continue
+        kind = TYPE_LABELS[f.type]
+        findings.append(
+            make_finding(table, ctx, "type", f, issue.row, issue.raw, limit=(kind[0], kind[1]))
+        )
+    return frame, findings
+
+
+def _convert(raw: str, f: FieldSpec):
+    text = unicodedata.normalize("NFKC", raw).strip()
+    storage = f.ftype.storage
+    if storage == "boolean":
+        low = text.casefold()
+        return True if low in _TRUE else False if low in _FALSE else None
+    if storage in ("integer", "number"):
+        cleaned = re.sub(r"[,\s¥$￥元]", "", text)
+        try:
+            return float(cleaned)
+        except ValueError:
+            return None
+    if storage in ("date", "datetime"):
+        for fmt in _DATE_FORMATS:
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        try:
+            serial = float(text)
+        except ValueError:
+            return None
+        if 1 <= serial < 2958466:
+            return pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")
+    return None
+
+
+# -- the pandera schema ---------------------------------------------------------------
+
+
+def _ok_where_missing(check: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    def wrapped(s: pd.Series) -> pd.Series:
+        result = pd.Series(True, index=s.index)
+        present = s.notna()
+        if present.any():
+            result[present] = np.asarray(check(s[present]), dtype=bool)
+        return result
+
+    return wrapped
+
+
+def field_checks(f: FieldSpec, region: str) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    storage = f.ftype.storage
+    damage_kinds = ("phone", "cn_resident_id", "uscc")
+    if f.type in damage_kinds:
+        checks.append(
+            pa.Check(
+                _ok_where_missing(lambda s: fc.damaged_identifiers(s, f.type, region).isna()),
+                name="damaged-id",
+            )
+        )
+
+    def intact(s: pd.Series) -> pd.Series:
+        return (
+            fc.damaged_identifiers(s, f.type, region).isna()
+            if f.type in damage_kinds
+            else (pd.Series(True, index=s.index))
+        )
+
+    limit = f.effective_max_length
+    if storage == "text" and limit:
+        checks.append(pa.Check(_ok_where_missing(lambda s: s.str.len() <= limit), name="too-long"))
+    if storage == "integer":
+        checks.append(
+            pa.Check(_ok_where_missing(lambda s: np.isclose(s, np.round(s))), name="not-integer")
+        )
+    if storage in ("integer", "number") and (f.min_value is not None or f.max_value is not None):
+        lo = -np.inf if f.min_value is None else f.min_value
+        hi = np.inf if f.max_value is None else f.max_value
+        checks.append(pa.Check(_ok_where_missing(lambda s: s.between(lo, hi)), name="out-of-range"))
+    if f.type in ("choice", "multi_choice"):
+        allowed = {
+            unicodedata.normalize("NFKC", t).strip().casefold()
+            for c in f.choices
+            for t in (c.value, c.zh, c.en)
+        }
+        if f.type == "choice":
+            checks.append(
+                pa.Check(
+                    _ok_where_missing(lambda s: normalise_text(s).isin(allowed)), name="choice"
+                )
+            )
+        else:
+
+            def parts_allowed(s: pd.Series) -> pd.Series:
+                parts = normalise_text(s).str.split(_SEPARATORS)
+                return parts.map(
+                    lambda items: all(p.strip() in allowed for p in items if p.strip())
+                )
+
+            checks.append(pa.Check(_ok_where_missing(parts_allowed), name="choice"))
+    if f.type == "email":
+        checks.append(
+            pa.Check(_ok_where_missing(lambda s: fc.email_problems(s).isna()), name="email")
+        )
+    if f.type == "phone":
+        checks.append(
+            pa.Check(
+                _ok_where_missing(lambda s: ~fc.phone_numbers(s, region)[1] | ~intact(s)),
+                name="phone",
+            )
+        )
+    if f.type == "cn_resident_id":
+        checks.append(
+            pa.Check(
+                _ok_where_missing(lambda s: fc.resident_id_problems(s).isna() | ~intact(s)),
+                name="resident-id",
+            )
+        )
+    if f.type == "uscc":
+        checks.append(
+            pa.Check(
+                _ok_where_missing(lambda s: fc.uscc_problems(s).isna() | ~intact(s)), name="uscc"
+            )
+        )
+    if f.type == "url":
+        checks.append(pa.Check(_ok_where_missing(lambda s: ~fc.url_invalid(s)), name="url"))
+    return checks
+
+
+def build_schema(table: Table, ctx: SheetContext) -> pa.DataFrameSchema:
+    """The pandera schema of one sheet, for the columns the sheet has."""
+    sheet = table.spec
+    region = ctx.spec.phone_region
+    columns = {}
+    for fid in table.frame.columns:
+        f = sheet.field(fid)
+        checks = field_checks(f, region)
+        if f.unique or sheet.key == fid:
+            checks.append(pa.Check(_unique_check(f, region), name="duplicate"))
+        columns[fid] = pa.Column(
+            nullable=not (f.required or sheet.key == fid), checks=checks, coerce=False
+        )
+    frame_checks = []
+    for i, combo in enumerate(sheet.unique_together):
+        if all(c in table.frame.columns for c in combo):
+            frame_checks.append(
+                pa.Check(_composite_check(sheet, combo, region), name=f"duplicate-key:{i}")
+            )
+    for rule in sheet.rules:
+        expr = parse_expression(rule.check)
+        needed = rule.when_present or sorted(expr.names)
+        if all(n in table.frame.columns for n in expr.names | set(needed)):
+            frame_checks.append(pa.Check(_row_rule_check(expr, needed), name=f"row-rule:{rule.id}"))
+    for ref in sheet.references:
+        target = ctx.tables.get(ref.sheet)
+        if (
+            ref.field in table.frame.columns
+            and target is not None
+            and (ref.target_field in target.frame.columns)
+        ):
+            frame_checks.append(
+                pa.Check(
+                    _reference_check(
+                        sheet.field(ref.field), target, ref.target_field, ctx.spec.phone_region
+                    ),
+                    name=f"reference:{ref.field}",
+                )
+            )
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, name=sheet.id)
+
+
+def _unique_check(f: FieldSpec, region: str):
+    def check(s: pd.Series) -> pd.Series:
+        keys = comparable(s, f, region)
+        dup = keys.duplicated(keep=False) & keys.notna()
+        return ~dup
+
+    return check
+
+
+def _composite_check(sheet, combo: list[str], region: str):
+    def check(frame: pd.DataFrame) -> pd.Series:
+        keys = pd.DataFrame({c: comparable(frame[c], sheet.field(c), region) for c in combo})
+        complete = keys.notna().all(axis=1)
+        dup = keys.duplicated(keep=False) & complete
+        return ~dup
+
+    return check
+
+
+def _row_rule_check(expr, needed: list[str]):
+    def check(frame: pd.DataFrame) -> pd.Series:
+        present = frame[needed].notna().all(axis=1)
+        result = pd.Series(True, index=frame.index)
+        if present.any():
+            env = {name: frame.loc[present, name] for name in expr.names}
+            outcome = pd.Series(expr.evaluate(env), index=frame.index[present])
+            result[present] = outcome.fillna(False).astype(bool)
+        return result
+
+    return check
+
+
+def _reference_check(f: FieldSpec, target: Table, target_field: str, region: str):
+    target_f = target.spec.field(target_field)
+    keys = set(comparable(target.frame[target_field], target_f, region).dropna().tolist())
+
+    def check(frame: pd.DataFrame) -> pd.Series:
+        values = comparable(frame[f.id], f, region)
+        return values.isna() | values.isin(keys)
+
+    return check
+
+
+# -- running and turning failures into findings ------------------------------------------
+
+
+def check_table(table: Table, ctx: SheetContext) -> list[Finding]:
+    findings = column_findings(table, ctx)
+    frame, type_findings = prepare(table, ctx)
+    findings += type_findings
+    schema = build_schema(table, ctx)
+    try:
+        schema.validate(frame, lazy=True)
+        return _ordered(findings)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    found = _findings_from_cases(cases, table, frame, ctx)
+    # a cell whose text is not of the column's type is not also "empty"
+    typed = {(f.cell) for f in type_findings}
+    findings += [f for f in found if not (f.rule == "required" and f.cell in typed)]
+    return _ordered(findings)
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for f in sorted(findings, key=lambda f: (f.row or 0, f.column or "", f.rule)):
+        key = (f.sheet, f.cell, f.rule)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def column_findings(table: Table, ctx: SheetContext) -> list[Finding]:
+    out = []
+    for fid in table.missing:
+        f = table.spec.field(fid)
+        if f.computed:
+            continue  # compute adds it
+        slug = (
+            "missing-column"
+            if (f.required or table.spec.key == fid)
+            else ("missing-optional-column")
+        )
+        header = f"{f.label.zh} / {f.label.en}"
+        out.append(
+            _finding(table, ctx, slug, None, f"A{table.header_row}", None, header, None, None, {})
+        )
+    for header, letter in table.unknown:
+        out.append(
+            _finding(
+                table,
+                ctx,
+                "unknown-column",
+                None,
+                f"{letter}{table.header_row}",
+                None,
+                header,
+                None,
+                None,
+                {},
+                column=letter,
+            )
+        )
+    return out
+
+
+def _findings_from_cases(
+    cases: pd.DataFrame, table: Table, frame: pd.DataFrame, ctx: SheetContext
+) -> list[Finding]:
+    sheet = table.spec
+    region = ctx.spec.phone_region
+    out: list[Finding] = []
+    cases = cases[cases["index"].notna()]
+    for check, group in cases.groupby("check", sort=False):
+        check = str(check)
+        if check.startswith(("duplicate-key:", "row-rule:", "reference:")):
+            rows = sorted(set(int(r) for r in group["index"]))
+            out += _frame_findings(check, rows, table, frame, ctx)
+            continue
+        slug = "required" if check == "not_nullable" else check
+        if slug not in RULES:
+            slug = "type"
+        for fid, sub in group.groupby("column", sort=False):
+            f = sheet.field(str(fid))
+            rows = sorted(set(int(r) for r in sub["index"]))
+            details = _details(slug, f, frame.loc[rows, f.id], region)
+            for row in rows:
+                value = frame.at[row, f.id]
+                extra = details.get(row, {})
+                out.append(make_finding(table, ctx, slug, f, row, value, **extra))
+    return out
+
+
+def _details(slug: str, f: FieldSpec, values: pd.Series, region: str) -> dict[int, dict]:
+    """Message details computed for failing cells only."""
+    if slug == "email":
+        reasons = fc.email_problems(values)
+        return {r: {"limit": (str(v), str(v))} for r, v in reasons.items() if not pd.isna(v)}
+    if slug in ("resident-id", "uscc", "damaged-id"):
+        if slug == "resident-id":
+            reasons = fc.resident_id_problems(values)
+        elif slug == "uscc":
+            reasons = fc.uscc_problems(values)
+        else:
+            reasons = fc.damaged_identifiers(values, f.type, region)
+        out = {}
+        for r, v in reasons.items():
+            if pd.isna(v):
+                continue
+            zh, _, en = str(v).partition(" / ")
+            out[r] = {"limit": (zh, en or zh)}
+        return out
+    if slug == "too-long":
+        n = f.effective_max_length
+        return {
+            r: {"limit": (n, n), "other": (len(str(v)), len(str(v)))} for r, v in values.items()
+        }
+    if slug == "out-of-range":
+        lo = None if f.min_value is None else _num(f.min_value)
+        hi = None if f.max_value is None else _num(f.max_value)
+        if lo is not None and hi is not None:
+            span = (f"在 {lo} 到 {hi} 之间", f"between {lo} and {hi}")
+        elif lo is not None:
+            span = (f"不小于 {lo}", f"at least {lo}")
+        else:
+            span = (f"不大于 {hi}", f"at most {hi}")
+        return {r: {"limit": span} for r in values.index}
+    if slug == "choice":
+        zh = "、".join(f.choice_labels("zh"))
+        en = ", ".join(f.choice_labels("en"))
+        return {r: {"choices": (zh, en)} for r in values.index}
+    return {}
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def _frame_findings(
+    check: str, rows: list[int], table: Table, frame: pd.DataFrame, ctx: SheetContext
+) -> list[Finding]:
+    sheet = table.spec
+    region = ctx.spec.phone_region
+    kind, _, name = check.partition(":")
+    out = []
+    if kind == "duplicate-key":
+        combo = sheet.unique_together[int(name)]
+        keys = pd.DataFrame({c: comparable(frame[c], sheet.field(c), region) for c in combo})
+        first_row: dict[tuple, int] = {}
+        for row in keys.index[keys.duplicated(keep=False) & keys.notna().all(axis=1)]:
+            first_row.setdefault(tuple(keys.loc[row]), row)
+        header = " + ".join(table.headers[c] for c in combo)
+        for row in rows:
+            key = tuple(keys.loc[row])
+            other = first_row.get(key, row)
+            if other == row:  # point at a later copy
+                later = [r for r in rows if r != row and tuple(keys.loc[r]) == key]
+                other = later[0] if later else row
+            value = " + ".join(_show(frame.at[row, c]) for c in combo)
+            out.append(
+                make_finding(
+                    table,
+                    ctx,
+                    "duplicate-key",
+                    sheet.field(combo[0]),
+                    row,
+                    value,
+                    header=header,
+                    other=(str(other), str(other)),
+                )
+            )
+    elif kind == "row-rule":
+        rule = next(r for r in sheet.rules if r.id == name)
+        expr = parse_expression(rule.check)
+        names = [n for n in sheet.field_ids() if n in expr.names]
+        target = next((n for n in _names_in_order(rule.check) if n in frame.columns), names[0])
+        message = rule.message or None
+        for row in rows:
+            shown = ", ".join(f"{table.headers[n]}={_show(frame.at[row, n])}" for n in names)
+            zh = message.zh if message else f"不满足规则 {rule.check}"
+            en = message.en if message else f"rule {rule.check} does not hold"
+            out.append(
+                make_finding(
+                    table,
+                    ctx,
+                    "row-rule",
+                    sheet.field(target),
+                    row,
+                    shown,
+                    rule=(zh, en),
+                    severity=rule.severity,
+                    mask_value=False,
+                )
+            )
+    elif kind == "reference":
+        ref = next(r for r in sheet.references if r.field == name)
+        target = ctx.tables[ref.sheet]
+        for row in rows:
+            out.append(
+                make_finding(
+                    table,
+                    ctx,
+                    "reference",
+                    sheet.field(name),
+                    row,
+                    frame.at[row, name],
+                    sheet_name=target.sheet,
+                    severity=ref.severity,
+                )
+            )
+    return out
+
+
+def _names_in_order(source: str) -> list[str]:
+    return re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source)
+
+
+def _show(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp | datetime):
+        ts = pd.Timestamp(value)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def make_finding(
+    table: Table,
+    ctx: SheetContext,
+    slug: str,
+    f: FieldSpec | None,
+    row: int,
+    value,
+    *,
+    limit=("", ""),
+    choices=("", ""),
+    other=("", ""),
+    rule=("", ""),
+    header=None,
+    sheet_name=None,
+    severity=None,
+    mask_value=True,
+) -> Finding:
+    text = _show(value)
+    personal = f is not None and _personal(f)
+    display = mask(text, f.type) if (ctx.mask and personal and mask_value and text) else text
+    column = table.letters.get(f.id) if f is not None else None
+    cell = f"{column}{row}" if column else f"A{table.header_row}"
+    head = header or (table.headers.get(f.id) if f is not None else None)
+    if slug == "duplicate" and f is not None:
+        other = _duplicate_other(table, f, row, ctx)
+    return _finding(
+        table,
+        ctx,
+        slug,
+        f,
+        cell,
+        row,
+        head,
+        display,
+        _row_key(table, row, ctx),
+        {
+            "limit": limit,
+            "choices": choices,
+            "other": other,
+            "rule": rule,
+            "sheet": (sheet_name or "", sheet_name or ""),
+        },
+        column=column,
+        severity=severity,
+    )
+
+
+def _duplicate_other(table: Table, f: FieldSpec, row: int, ctx: SheetContext) -> tuple[str, str]:
+    cache = table.__dict__.setdefault("_dup_cache", {})
+    if f.id not in cache:
+        keys = comparable(table.frame[f.id], f, ctx.spec.phone_region)
+        groups: dict = {}
+        for r, k in keys[keys.duplicated(keep=False) & keys.notna()].items():
+            groups.setdefault(k, []).append(r)
+        cache[f.id] = (keys, groups)
+    keys, groups = cache[f.id]
+    rows = groups.get(keys.get(row), [])
+    others = [r for r in rows if r != row]
+    cell = f"{table.letters[f.id]}{others[0]}" if others else ""
+    return cell, cell
+
+
+def _personal(f: FieldSpec) -> bool:
+    return f.type in PERSONAL_TYPES or f.personal
+
+
+def _row_key(table: Table, row: int | None, ctx: SheetContext) -> str | None:
+    key = table.spec.key
+    if row is None or key is None or key not in table.frame.columns:
+        return None
+    text = _show(table.frame.at[row, key]) if row in table.frame.index else ""
+    f = table.spec.field(key)
+    if ctx.mask and _personal(f) and text:
+        return mask(text, f.type)
+    return text or None
+
+
+def _finding(
+    table: Table,
+    ctx: SheetContext,
+    slug: str,
+    f: FieldSpec | None,
+    cell: str,
+    row: int | None,
+    header: str | None,
+    value: str | None,
+    key: str | None,
+    parts: dict,
+    *,
+    column: str | None = None,
+    severity: str | None = None,
+) -> Finding:
+    rule = RULES[slug]
+    if severity is None:
+        severity = rule.severity
+        if (
+            f is not None
+            and f.severity == "warning"
+            and rule.severity == "error"
+            and slug not in ("missing-column",)
+        ):
+            severity = "warning"
+    fields_zh = {k: v[0] for k, v in parts.items()}
+    fields_en = {k: v[1] for k, v in parts.items()}
+    common = {"header": header or "", "value": value or ""}
+    return Finding(
+        rule=slug,
+        severity=severity,
+        sheet=table.sheet,
+        cell=cell,
+        row=row,
+        column=column,
+        field=f.id if f is not None else None,
+        header=header,
+        key=key,
+        value=value,
+        message_zh=rule.message[0].format(**{**fields_zh, **common}),
+        message_en=rule.message[1].format(**{**fields_en, **common}),
+        hint_zh=rule.hint[0],
+        hint_en=rule.hint[1],
+    )

@@ -1,0 +1,131 @@
+"""The HTML report: one self-contained page (no network), charts as inline SVG, and a
+table of findings filterable by typing.  Every value is HTML-escaped."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+
+from xl_crm.validation.render import WORDS
+from xl_crm.validation.report import Report
+
+MAX_ROWS = 5000
+BANDS = 10
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC","Microsoft YaHei",
+sans-serif;margin:24px;color:#1f2933;background:#f7f9fc}
+h1{font-size:22px;margin:0 0 4px} .meta{color:#52606d;margin-bottom:16px}
+.cards{display:flex;gap:12px;margin:12px 0 20px}
+.card{background:#fff;border-radius:8px;padding:12px 18px;box-shadow:0 1px 3px #0002}
+.card b{display:block;font-size:24px} .bad{color:#c81e1e} .warn{color:#b7791f} .good{color:#2f855a}
+.charts{display:flex;flex-wrap:wrap;gap:16px}
+.chart{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 3px #0002}
+.chart h2{font-size:15px;margin:0 0 8px}
+table{border-collapse:collapse;width:100%;background:#fff;margin-top:12px;font-size:13px}
+th,td{border-bottom:1px solid #e4e7eb;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#305496;color:#fff;position:sticky;top:0}
+tr.error td:first-child{border-left:4px solid #c81e1e}
+tr.warning td:first-child{border-left:4px solid #d69e2e}
+input{padding:8px;width:320px;border:1px solid #cbd2d9;border-radius:6px;margin-top:16px}
+.note{color:#52606d;font-size:12px}
+"""
+
+_JS = """
+const box=document.getElementById('filter');
+box.addEventListener('input',()=>{const q=box.value.toLowerCase();
+let shown=0;for(const tr of document.querySelectorAll('#findings tbody tr')){
+const hit=tr.textContent.toLowerCase().includes(q);tr.style.display=hit?'':'none';if(hit)shown++;}
+document.getElementById('shown').textContent=shown;});
+"""
+
+
+def _bar_chart(title: str, counts: list[tuple[str, int]], colour: str) -> str:
+    counts = counts[:12]
+    if not counts:
+        return ""
+    width, bar_h, label_w = 460, 20, 170
+    height = bar_h * len(counts) + 10
+    top = max(n for _, n in counts) or 1
+    bars = []
+    for i, (label, n) in enumerate(counts):
+        y = i * bar_h + 4
+        w = max(2, int((width - label_w - 60) * n / top))
+        bars.append(
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" font-size="12">'
+            f"{html.escape(label[:28])}</text>"
+            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h - 6}" fill="{colour}" rx="2"/>'
+            f'<text x="{label_w + w + 4}" y="{y + 13}" font-size="12">{n:,}</text>'
+        )
+    return (
+        f'<div class="chart"><h2>{html.escape(title)}</h2>'
+        f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{height}">'
+        + "".join(bars)
+        + "</svg></div>"
+    )
+
+
+def _bands(report: Report) -> list[tuple[str, int]]:
+    rows = [f.row for f in report.findings if f.row]
+    if not rows:
+        return []
+    top = max(report.rows.values() or [max(rows)]) + 2
+    size = max(1, -(-top // BANDS))
+    counts = Counter((r // size) for r in rows)
+    return [(f"{b * size:,}–{(b + 1) * size - 1:,}", counts[b]) for b in sorted(counts)]
+
+
+def render_html(report: Report, *, lang: str = "zh") -> str:
+    w = WORDS[lang]
+    esc = html.escape
+    score_class = "good" if report.valid else "bad"
+    rows_text = ", ".join(f"{esc(s)} {n:,}" for s, n in report.rows.items())
+    cards = (
+        f'<div class="cards"><div class="card"><b class="bad">{report.errors:,}</b>'
+        f'{w["errors"]}</div><div class="card"><b class="warn">{report.warnings:,}</b>'
+        f'{w["warnings"]}</div><div class="card"><b class="{score_class}">{report.score:.2f}'
+        f"</b>{w['score']}</div></div>"
+    )
+    charts = (
+        '<div class="charts">'
+        + _bar_chart(w["by_rule"], list(report.counts_by_rule().items()), "#c81e1e")
+        + _bar_chart(w["by_field"], list(report.counts_by_field().items()), "#305496")
+        + _bar_chart(w["by_band"], _bands(report), "#2f855a")
+        + "</div>"
+    )
+    head = "".join(
+        f"<th>{esc(w[k])}</th>"
+        for k in ("cell", "severity", "rule", "field", "value", "message", "hint")
+    )
+    body = []
+    for f in report.findings[:MAX_ROWS]:
+        body.append(
+            f'<tr class="{esc(f.severity)}"><td>{esc(f.where)}</td><td>{esc(f.severity)}</td>'
+            f"<td>{esc(f.rule)}</td><td>{esc(f.header or '')}</td><td>{esc(f.value or '')}</td>"
+            f"<td>{esc(f.message(lang))}</td><td>{esc(f.hint(lang))}</td></tr>"
+        )
+    shown = min(len(report.findings), MAX_ROWS)
+    note = ""
+    if len(report.findings) > MAX_ROWS:
+        note = (
+            f'<p class="note">{len(report.findings) - MAX_ROWS:,} more findings are in the '
+            "JSON and CSV reports.</p>"
+        )
+    data = json.dumps(
+        {"errors": report.errors, "warnings": report.warnings, "score": report.score},
+        ensure_ascii=False,
+    )
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{esc(w['title'])} · {esc(report.file)}</title><style>{_CSS}</style></head><body>"
+        f'<h1>{esc(w["title"])}</h1><div class="meta">{esc(w["file"])}: {esc(report.file)} · '
+        f"{esc(w['template'])}: {esc(report.template)} · {rows_text}</div>"
+        f"{cards}{charts}"
+        f'<input id="filter" placeholder="{esc(w["filter"])}" aria-label="filter">'
+        f' <span class="note"><span id="shown">{shown}</span> / {len(report.findings):,}</span>'
+        f'<table id="findings"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+        f"</table>{note}"
+        f'<script type="application/json" id="summary">{esc(data)}</script>'
+        f"<script>{_JS}</script></body></html>"
+    )

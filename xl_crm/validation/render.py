@@ -1,0 +1,100 @@
+"""Showing a validation report: in the terminal (rich) and as one HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from xl_crm.validation.report import Report
+from xl_crm.validation.rules import RULES
+
+WORDS = {
+    "zh": {
+        "title": "校验报告",
+        "file": "文件",
+        "template": "模板",
+        "errors": "错误",
+        "warnings": "警告",
+        "score": "数据质量分",
+        "rows": "行",
+        "rule": "规则",
+        "field": "字段",
+        "count": "数量",
+        "cell": "单元格",
+        "value": "值",
+        "message": "说明",
+        "hint": "修改建议",
+        "more": "另有 {n} 条，见 --json / --csv / --html 输出",
+        "ok": "未发现错误",
+        "by_rule": "按规则",
+        "by_field": "按字段",
+        "by_band": "按行段",
+        "filter": "筛选…",
+        "severity": "级别",
+    },
+    "en": {
+        "title": "Validation report",
+        "file": "File",
+        "template": "Template",
+        "errors": "errors",
+        "warnings": "warnings",
+        "score": "data-quality score",
+        "rows": "rows",
+        "rule": "rule",
+        "field": "field",
+        "count": "count",
+        "cell": "cell",
+        "value": "value",
+        "message": "message",
+        "hint": "how to fix",
+        "more": "{n} more: see the --json / --csv / --html output",
+        "ok": "no errors found",
+        "by_rule": "By rule",
+        "by_field": "By field",
+        "by_band": "By row band",
+        "filter": "Filter…",
+        "severity": "severity",
+    },
+}
+
+
+def print_report(report: Report, console: Console, *, lang: str = "zh", limit: int = 20) -> None:
+    w = WORDS[lang]
+    rows = ", ".join(f"{sheet} {n:,} {w['rows']}" for sheet, n in report.rows.items())
+    console.print(
+        f"[bold]{w['title']}[/]: {report.file} ({w['template']} {report.template}; {rows})",
+        highlight=False,
+    )
+    colour = "green" if report.valid else "red"
+    console.print(
+        f"[{colour}]{report.errors:,} {w['errors']}[/], {report.warnings:,} {w['warnings']}, "
+        f"{w['score']} {report.score:.2f}  ({report.seconds:.1f} s)",
+        highlight=False,
+    )
+    if not report.findings:
+        console.print(f"[green]{w['ok']}[/]")
+        return
+    summary = RichTable(w["rule"], w["count"], title=w["by_rule"], title_justify="left")
+    for slug, n in report.counts_by_rule().items():
+        title = RULES[slug].title[0 if lang == "zh" else 1]
+        summary.add_row(f"{slug} ({title})", f"{n:,}")
+    console.print(summary)
+    fields = RichTable(w["field"], w["count"], title=w["by_field"], title_justify="left")
+    for name, n in list(report.counts_by_field().items())[:10]:
+        fields.add_row(name, f"{n:,}")
+    console.print(fields)
+    table = RichTable(w["cell"], w["severity"], w["rule"], w["value"], w["message"])
+    for f in report.findings[:limit]:
+        style = "red" if f.severity == "error" else "yellow"
+        table.add_row(f.where, f"[{style}]{f.severity}[/]", f.rule, f.value or "", f.message(lang))
+    console.print(table)
+    if len(report.findings) > limit:
+        console.print(w["more"].format(n=len(report.findings) - limit))
+
+
+def write_html(report: Report, path: Path, *, lang: str = "zh") -> None:
+    from xl_crm.validation.html import render_html
+
+    path.write_text(render_html(report, lang=lang), encoding="utf-8")
