@@ -52,8 +52,16 @@ def validate(
     readable = check_readable(path, password)
     spec = _spec_for(path, readable, template)
     tables = {}
-    if readable.suffix.lower() == ".csv":
-        sheet = spec.sheets[0]
+    if readable.suffix.lower() == ".csv":  # one sheet: the one named like the file
+        stem = path.stem.casefold()
+        sheet = next(
+            (
+                s
+                for s in spec.sheets
+                if stem in (s.id, s.label.zh.casefold(), s.label.en.casefold())
+            ),
+            spec.sheets[0],
+        )
         tables[sheet.id] = read_csv_table(readable, spec, sheet)
     else:
         import fastexcel
@@ -72,8 +80,7 @@ def validate(
     findings: list[Finding] = []
     cells = 0
     rows = {}
-    for sheet in spec.sheets:
-        table = tables[sheet.id]
+    for table in tables.values():
         table.path = path
         findings += check_table(table, ctx)
         rows[table.sheet] = len(table.frame)

@@ -1,0 +1,275 @@
+"""Validation: a ground-truth workbook with errors of every kind at known cells, CLI/library
+parity, and one clear error per unreadable input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from xl_crm.cli.app import app
+from xl_crm.errors import WorkbookError
+from xl_crm.identifiers import resident_id_check_char, uscc_check_char
+from xl_crm.validation import validate
+from xl_crm.workbook.builder import build_workbook
+
+runner = CliRunner()
+
+
+def _wrong_check(code: str, check) -> str:
+    right = check(code[:17])
+    wrong = next(c for c in "0123456789" if c != right)
+    return code[:17] + wrong
+
+
+def inject_ecommerce(path: Path) -> set[tuple[str, str]]:
+    wb = openpyxl.load_workbook(path)
+    ws, orders = wb["客户"], wb["订单"]
+    expected = set()
+
+    def put(sheet, cell, value, rule):
+        sheet[cell] = value
+        expected.add((f"{sheet.title}!{cell}", rule))
+
+    put(ws, "B5", None, "required")
+    put(ws, "B6", "名" * 51, "too-long")
+    put(ws, "C7", "wang.fang#qq.com", "email")
+    put(ws, "D8", "1381234567", "phone")
+    put(ws, "D9", "1.38E+10", "damaged-id")
+    put(ws, "D10", "13812345678.0", "damaged-id")
+    ws["C11"] = ws["C3"].value.upper()  # the same e-mail, other case: both cells flagged
+    expected |= {("客户!C11", "duplicate"), ("客户!C3", "duplicate")}
+    ws["D12"] = "+86 " + ws["D4"].value[:3] + "-" + ws["D4"].value[3:]
+    expected |= {("客户!D12", "duplicate"), ("客户!D4", "duplicate")}
+    put(ws, "F14", -1, "out-of-range")
+    put(ws, "F15", 2.5, "not-integer")
+    put(ws, "G16", "服装、玩具", "choice")
+    put(ws, "E17", "2024/13/45", "type")
+    ws["E18"] = "2024-01-05 10:30"  # a readable text date: no finding
+    ws["E19"] = "2024年1月6日"
+    put(ws, "H2", "微信号", "unknown-column")
+    # a new customer row with a text id
+    put(ws, "A43", "abc", "type")
+    ws["B43"], ws["D43"] = "新客户", "13900001111"
+    put(orders, "B5", 999999, "reference")
+    put(orders, "F6", "淘宝", "choice")
+    put(orders, "D7", "一百元", "type")
+    put(orders, "D8", -3, "out-of-range")
+    put(orders, "A9", None, "required")
+    wb.save(path)
+    return expected
+
+
+def findings_set(report) -> set[tuple[str, str]]:
+    return {(f.where, f.rule) for f in report.findings}
+
+
+def test_ground_truth_ecommerce(tmp_path):
+    path = tmp_path / "shop.xlsx"
+    build_workbook("ecommerce", path, sample=40, seed=3)
+    assert validate(path).findings == []
+    expected = inject_ecommerce(path)
+    report = validate(path)
+    assert findings_set(report) == expected
+    assert len(report.findings) == len(expected)  # one finding per cell and rule
+    assert report.exit_code == 1
+    by_where = {f.where: f for f in report.findings}
+    assert by_where["客户!C3"].message_en.endswith("(see also C11)")
+    assert by_where["订单!B5"].message_zh == "“客户ID”的值“999999”在“客户”中不存在"
+    assert by_where["客户!H2"].severity == "warning"
+
+
+def test_ground_truth_hotel_rules(tmp_path):
+    path = tmp_path / "hotel.xlsx"
+    build_workbook("hotel", path, lang="en", sample=30, seed=5)
+    wb = openpyxl.load_workbook(path)
+    stays = wb["Stays"]
+    # header row 2 (band), columns: A id, B customer, C booked, D check-in, E check-out
+    stays["E6"] = (
+        stays["D6"].value.replace(hour=1)
+        if stays["D6"].value.hour > 1
+        else (stays["D6"].value.replace(day=1))
+    )
+    stays["C7"] = stays["D7"].value.replace(year=stays["D7"].value.year + 1)
+    guests = wb["Guests"]
+    guests["C4"] = "021-6234567"  # a Shanghai landline one digit short
+    guests["C5"] = "2162345678"  # lost its leading zero
+    wb.save(path)
+    report = validate(path)
+    assert findings_set(report) == {
+        ("Stays!E6", "row-rule"),
+        ("Stays!C7", "row-rule"),
+        ("Guests!C4", "phone"),
+        ("Guests!C5", "damaged-id"),
+    }
+    by_where = {f.where: f for f in report.findings}
+    assert by_where["Stays!E6"].severity == "error"
+    assert by_where["Stays!E6"].message_zh.startswith("退房时间必须晚于入住时间")
+    assert by_where["Stays!C7"].severity == "warning"  # the booking rule is a warning
+
+
+def test_ground_truth_car_sales_identifiers_and_composite_keys(tmp_path):
+    path = tmp_path / "cars.xlsx"
+    build_workbook("car_sales", path, sample=30, seed=2)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["客户台账"]
+    header = [c.value for c in ws[2]]
+    col = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(header)}
+    rid, uscc = col["身份证号"], col["统一社会信用代码"]
+    ids = [r for r in range(3, 33) if ws[f"{rid}{r}"].value][:3]
+    codes = [r for r in range(3, 33) if ws[f"{uscc}{r}"].value][:1]
+    ws[f"{rid}{ids[0]}"] = _wrong_check(ws[f"{rid}{ids[0]}"].value, resident_id_check_char)
+    ws[f"{rid}{ids[1]}"] = "110101199013077770"  # month 13
+    good = ws[f"{rid}{ids[2]}"].value
+    ws[f"{rid}{ids[2]}"] = str(int(float(good[:17] + "0")))[:15] + "000"  # float-mangled
+    ws[f"{uscc}{codes[0]}"] = _wrong_check(ws[f"{uscc}{codes[0]}"].value, uscc_check_char)
+    # composite key (客户名称 + 公司名称): copy row 3's pair to row 8
+    ws[f"{col['客户名称']}8"] = ws[f"{col['客户名称']}3"].value
+    ws[f"{col['公司名称']}8"] = ws[f"{col['公司名称']}3"].value
+    maintenance = wb["维修保养"]
+    maintenance["B4"] = "LSVXXXXXXXX000000"
+    wb.save(path)
+    report = validate(path)
+    expected = {
+        (f"客户台账!{rid}{ids[0]}", "resident-id"),
+        (f"客户台账!{rid}{ids[1]}", "resident-id"),
+        (f"客户台账!{rid}{ids[2]}", "damaged-id"),
+        (f"客户台账!{uscc}{codes[0]}", "uscc"),
+        (f"客户台账!{col['客户名称']}3", "duplicate-key"),
+        (f"客户台账!{col['客户名称']}8", "duplicate-key"),
+        ("维修保养!B4", "reference"),
+    }
+    assert findings_set(report) == expected
+    messages = {f.where: f.message_en for f in report.findings}
+    assert "wrong check character" in messages[f"客户台账!{rid}{ids[0]}"]
+    assert "impossible birth date" in messages[f"客户台账!{rid}{ids[1]}"]
+    assert "15 significant digits" in messages[f"客户台账!{rid}{ids[2]}"]
+
+
+def test_cli_json_equals_library_result(tmp_path):
+    path = tmp_path / "shop.xlsx"
+    build_workbook("ecommerce", path, sample=40, seed=3)
+    inject_ecommerce(path)
+    result = runner.invoke(app, ["validate", str(path), "--json", "-", "--mask"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == validate(path, mask=True).to_dict()
+
+
+def test_mask_hides_personal_data(tmp_path):
+    path = tmp_path / "shop.xlsx"
+    build_workbook("ecommerce", path, sample=40, seed=3)
+    inject_ecommerce(path)
+    plain = {f.where: f for f in validate(path).findings}
+    masked = {f.where: f for f in validate(path, mask=True).findings}
+    assert plain["客户!D8"].value == "1381234567"
+    assert masked["客户!D8"].value == "138****4567"
+    assert masked["客户!C7"].value == "w***@qq.com" if "@" in plain["客户!C7"].value else True
+    assert "1381234567" not in json.dumps(validate(path, mask=True).to_dict(), ensure_ascii=False)
+
+
+def test_exit_codes(tmp_path):
+    clean = tmp_path / "clean.xlsx"
+    build_workbook("hotel", clean, sample=10, seed=1)
+    assert runner.invoke(app, ["validate", str(clean)]).exit_code == 0
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    result = runner.invoke(app, ["validate", str(bad), "--template", "hotel"])
+    assert result.exit_code == 2
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _blank_book(path: Path, rows: list[list], title: str = "客户") -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: _write(p, b"hello"), "not a valid workbook"),
+        (lambda p: _write(p, b"PK\x03\x04" + b"\x00" * 40), "not a valid workbook"),
+        (lambda p: _blank_book(p, [["a"]], title="Sheet9"), "missing sheet '客户' / 'Guests'"),
+        (lambda p: _blank_book(p, [["说明"], ["x", "y"]]), "no header row found"),
+        (lambda p: _blank_book(p, []), "the sheet is empty"),
+        (
+            lambda p: _blank_book(p, [["客户ID", "姓名", "Name"], [1, "a", "b"]]),
+            "duplicate headers: '姓名' (B1) and 'Name' (C1)",
+        ),
+    ],
+    ids=[
+        "not-a-spreadsheet",
+        "corrupt-zip",
+        "missing-sheet",
+        "no-header",
+        "empty-sheet",
+        "duplicate-headers",
+    ],
+)
+def test_unreadable_input_is_one_clear_error(tmp_path, make, message):
+    path = make(tmp_path / "book.xlsx")
+    with pytest.raises(WorkbookError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        validate(path, template="hotel")
+    result = runner.invoke(app, ["validate", str(path), "--template", "hotel"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert str(path) in result.output
+
+
+def test_damaged_zip_member_is_reported(tmp_path):
+    path = tmp_path / "hotel.xlsx"
+    build_workbook("hotel", path, sample=200, seed=1)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)  # zero a stretch of compressed sheet data
+    path.write_bytes(bytes(data))
+    with pytest.raises(WorkbookError, match="the workbook is damaged"):
+        validate(path)
+
+
+def test_csv_over_excel_limits_is_refused(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("客户ID,姓名,联系方式\n" + "1,a,13812345678\n" * 1_048_576, encoding="utf-8")
+    with pytest.raises(WorkbookError, match="over Excel's limit"):
+        validate(path, template="hotel")
+
+
+def test_csv_with_a_title_row(tmp_path):
+    path = tmp_path / "guests.csv"
+    path.write_text(
+        "宾客名单,,\n客户ID,姓名,手机\n1,张三,13812345678\n2,,1381234\n2,李四,13812345679\n",
+        encoding="utf-8",
+    )
+    spec_sheet_only = validate(path, template="hotel")  # the first sheet: guests
+    assert findings_set(spec_sheet_only) == {
+        ("guests!B4", "required"),
+        ("guests!C4", "phone"),
+        ("guests!A4", "duplicate"),
+        ("guests!A5", "duplicate"),
+    }
+
+
+def test_encrypted_workbook_needs_the_password(tmp_path):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = tmp_path / "plain.xlsx"
+    build_workbook("hotel", plain, sample=10, seed=1)
+    locked = tmp_path / "locked.xlsx"
+    with plain.open("rb") as src, locked.open("wb") as dst:
+        OOXMLFile(src).encrypt("s3cret", dst)
+    with pytest.raises(WorkbookError, match="password-protected"):
+        validate(locked)
+    with pytest.raises(WorkbookError, match="cannot decrypt"):
+        validate(locked, password="wrong")
+    assert validate(locked, password="s3cret").valid
