@@ -72,3 +72,30 @@ def built_books(tmp_path_factory) -> dict[tuple[str, str], Path]:
             build_workbook(name, path, lang=lang, sample=60, seed=11)
             books[(name, lang)] = path
     return books
+
+
+def chromium() -> str:
+    """Path to headless Chromium; skip locally without it, fail in CI (.ci/run installs it)."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if IN_CI:
+            pytest.fail("Chromium is required in CI; .ci/run installs it")
+        pytest.skip("Chromium is not installed: apt-get install chromium")
+    return path
+
+
+def run_chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp / 'chromium-profile'}",
+    ]
+    return subprocess.run(
+        [chromium(), *flags, *args], check=True, capture_output=True, text=True, timeout=120
+    )

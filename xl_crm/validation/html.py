@@ -26,6 +26,7 @@ h1{font-size:22px;margin:0 0 4px} .meta{color:#52606d;margin-bottom:16px}
 table{border-collapse:collapse;width:100%;background:#fff;margin-top:12px;font-size:13px}
 th,td{border-bottom:1px solid #e4e7eb;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#305496;color:#fff;position:sticky;top:0}
+td:first-child{white-space:nowrap}
 tr.error td:first-child{border-left:4px solid #c81e1e}
 tr.warning td:first-child{border-left:4px solid #d69e2e}
 input{padding:8px;width:320px;border:1px solid #cbd2d9;border-radius:6px;margin-top:16px}
@@ -34,10 +35,12 @@ input{padding:8px;width:320px;border:1px solid #cbd2d9;border-radius:6px;margin-
 
 _JS = """
 const box=document.getElementById('filter');
-box.addEventListener('input',()=>{const q=box.value.toLowerCase();
-let shown=0;for(const tr of document.querySelectorAll('#findings tbody tr')){
+function apply(){const q=box.value.toLowerCase();let shown=0;
+for(const tr of document.querySelectorAll('#findings tbody tr')){
 const hit=tr.textContent.toLowerCase().includes(q);tr.style.display=hit?'':'none';if(hit)shown++;}
-document.getElementById('shown').textContent=shown;});
+document.getElementById('shown').textContent=shown;}
+box.addEventListener('input',apply);
+const m=location.hash.match(/^#q=(.*)$/);if(m){box.value=decodeURIComponent(m[1]);apply();}
 """
 
 
