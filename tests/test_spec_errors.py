@@ -119,3 +119,9 @@ def test_check_command_reports_and_exits_1(tmp_path):
     assert f"{path}:{line_of(path, 'type: choise')}" in result.output
     ok = CliRunner().invoke(app, ["template", "check", str(FIXTURES / "minimal.yaml")])
     assert ok.exit_code == 0 and "ok:" in ok.output
+
+
+def test_unknown_rule_in_severity_map(tmp_path):
+    path = write(tmp_path, BASE + "severity: {unknown-column: error, emial: warning}\n")
+    p = only_problem(path)
+    assert p.key == "severity.emial" and p.message.startswith("unknown rule 'emial'")

@@ -273,3 +273,28 @@ def test_encrypted_workbook_needs_the_password(tmp_path):
     with pytest.raises(WorkbookError, match="cannot decrypt"):
         validate(locked, password="wrong")
     assert validate(locked, password="s3cret").valid
+
+
+@pytest.mark.parametrize("target", ["ods", "xls:MS Excel 97"])
+def test_other_formats_give_the_same_findings(tmp_path, target):
+    """LibreOffice saves the broken workbook as .ods and .xls; validation agrees."""
+    from tests.conftest import libreoffice_convert
+
+    path = tmp_path / "shop.xlsx"
+    build_workbook("ecommerce", path, sample=40, seed=3)
+    expected = inject_ecommerce(path)
+    libreoffice_convert(path, tmp_path, target)
+    other = tmp_path / f"shop.{target.split(':')[0]}"
+    report = validate(other, template="ecommerce")
+    assert findings_set(report) == expected
+
+
+def test_spec_sets_rule_severity(tmp_path):
+    from xl_crm.specs import load_spec
+
+    book = Path(__file__).parent / "fixtures" / "books" / "guests_missing_column.csv"
+    default = {f.rule: f.severity for f in validate(book, template="hotel").findings}
+    assert default["unknown-column"] == "warning"
+    strict = load_spec("hotel").model_copy(update={"severity": {"unknown-column": "error"}})
+    report = validate(book, template=strict)
+    assert {f.rule: f.severity for f in report.findings}["unknown-column"] == "error"

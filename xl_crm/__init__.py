@@ -12,8 +12,21 @@ from xl_crm.workbook.builder import BuildResult, build_workbook
 
 __version__ = "0.1.0"
 
+_LAZY = {"validate", "Report", "Finding"}  # pandera loads only when validation is used
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from xl_crm import validation
+
+        return getattr(validation, name)
+    raise AttributeError(f"module 'xl_crm' has no attribute {name!r}")
+
+
 __all__ = [
     "BuildResult",
+    "Finding",
+    "Report",
     "Spec",
     "SpecError",
     "WorkbookError",
@@ -23,4 +36,5 @@ __all__ = [
     "infer_spec",
     "list_templates",
     "load_spec",
+    "validate",
 ]

@@ -5,12 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from xl_crm.specs import builtin_names
+from xl_crm.specs import builtin_names, load_spec
 from xl_crm.workbook.builder import build_workbook
+from xl_crm.workbook.layout import SheetLayout
+
+#: (field type, a bad value) written into the demo workbooks for validate to find
+BAD_VALUES = {
+    "phone": "1381234567",
+    "email": "wang.fang#example.com",
+    "cn_resident_id": "110101199013077770",
+    "uscc": "91110000MA0000000X",
+    "choice": "不存在的选项",
+}
 
 
 def run_demo(out_dir: Path, *, rows: int = 200, seed: int = 42) -> Iterator[str]:
-    """Build each built-in template with sample data; yield a line per file made."""
+    """Build each built-in template with sample data, break a few cells on purpose in the
+    ``*_errors`` copies, validate those and write their HTML reports; yield what was made."""
+    from xl_crm.validation import validate
+    from xl_crm.validation.render import write_html
+
     out_dir.mkdir(parents=True, exist_ok=True)
     yield f"xl-crm demo -> {out_dir}/"
     jobs = [(name, "zh") for name in builtin_names()] + [("ecommerce", "en"), ("hotel", "en")]
@@ -22,3 +36,46 @@ def run_demo(out_dir: Path, *, rows: int = 200, seed: int = 42) -> Iterator[str]
     blank = out_dir / "ledger_blank_zh.xlsx"
     build_workbook("ledger", blank, lang="zh")
     yield f"  built {blank} (empty template for data entry)"
+    yield "validating copies with errors put in on purpose:"
+    for name in builtin_names():
+        path = out_dir / f"{name}_zh_errors.xlsx"
+        build_workbook(name, path, lang="zh", sample=rows, seed=seed)
+        planted = break_cells(path, name, rows)
+        report = validate(path, mask=True)
+        html = path.with_suffix(".html")
+        write_html(report, html, lang="zh")
+        yield (
+            f"  {path}: planted {planted}, found {report.errors} errors and "
+            f"{report.warnings} warnings (score {report.score:.2f}) -> {html}"
+        )
+
+
+def break_cells(path: Path, template: str, rows: int) -> int:
+    """Write bad values into a built workbook (demo and docs only); returns how many."""
+    import openpyxl
+
+    spec = load_spec(template)
+    wb = openpyxl.load_workbook(path)
+    planted = 0
+    for sheet in spec.sheets:
+        layout = SheetLayout(sheet, "zh", rows)
+        ws = wb[layout.title]
+        row = layout.first_data_row + 2
+        for letter, f in layout.columns():
+            if f.computed:
+                continue
+            bad = BAD_VALUES.get(f.type)
+            if bad is not None:
+                ws[f"{letter}{row}"] = bad
+                planted += 1
+                row += 1
+            elif f.required and sheet.key != f.id and f.ftype.storage == "text":
+                ws[f"{letter}{row}"] = None
+                planted += 1
+                row += 1
+        if sheet.key is not None:
+            letter = layout.letter(sheet.key)
+            ws[f"{letter}{row + 1}"] = ws[f"{letter}{layout.first_data_row}"].value
+            planted += 2  # both copies of a duplicate key are reported
+    wb.save(path)
+    return planted

@@ -88,8 +88,37 @@ def data_dictionary(name: str) -> str:
     return "\n".join(lines)
 
 
+def rule_catalogue() -> str:
+    from xl_crm.validation.rules import RULES
+
+    lines = [
+        "# Validation rules",
+        "",
+        "Generated from `xl_crm/validation/rules.py` by `make docs`; do not edit.",
+        "",
+        "Every finding carries one of these slugs. The severity is the default; a field with",
+        "`severity: warning` in its template, a row rule or a reference can lower it.",
+        "Placeholders: `{header}` the column as written, `{value}` the cell (masked with",
+        "`--mask`), `{limit}` the bound or reason, `{choices}` the allowed values, `{other}` the",
+        "other cell or row, `{rule}` the row rule's message, `{sheet}` the referenced sheet.",
+        "",
+    ]
+    for r in RULES.values():
+        lines += [
+            f"## `{r.slug}`: {r.title[0]} / {r.title[1]}",
+            "",
+            f"- severity: {r.severity}",
+            f"- message (zh): {r.message[0]}",
+            f"- message (en): {r.message[1]}",
+            f"- fix: {r.hint[0]} / {r.hint[1]}",
+            f"- example: `{r.example}`",
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def generated(docs: Path) -> dict[Path, str]:
-    files = {docs / "cli.md": cli_reference()}
+    files = {docs / "cli.md": cli_reference(), docs / "rules.md": rule_catalogue()}
     for name in builtin_names():
         files[docs / "templates" / f"{name}.md"] = data_dictionary(name)
     return files

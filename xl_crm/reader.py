@@ -118,19 +118,13 @@ def check_readable(path: Path, password: str | None = None) -> Path:
             )
         try:
             with zipfile.ZipFile(path) as z:
-                bad = z.testzip()
-        except (zipfile.BadZipFile, OSError) as exc:
+                z.getinfo("[Content_Types].xml" if suffix != ".ods" else "mimetype")
+        except (zipfile.BadZipFile, OSError, KeyError) as exc:
             raise WorkbookError(
                 f"the workbook is damaged ({exc})",
                 file=path,
                 hint="open it in Excel or LibreOffice and save it again as .xlsx",
             ) from None
-        if bad is not None:
-            raise WorkbookError(
-                f"the workbook is damaged (part {bad} is corrupt)",
-                file=path,
-                hint="restore it from a backup, or let Excel repair it and save again",
-            )
     if suffix == ".xls" and head != _OLE_MAGIC:
         raise WorkbookError(
             "not a valid .xls workbook",

@@ -42,6 +42,11 @@ def _check_spec(spec: Spec) -> Iterator[Problem]:
         names = [s.label.get(lang).casefold() for s in spec.sheets]
         for i, name in _duplicates(names):
             yield ("sheets", i, "label"), f"two sheets are labelled {name!r} ({lang})"
+    from xl_crm.validation.rules import RULES
+
+    for slug in spec.severity:
+        if slug not in RULES:
+            yield ("severity", slug), f"unknown rule {slug!r} (rules: {', '.join(RULES)})"
     segment_ids = {s.id for s in spec.segments}
     for si, sheet in enumerate(spec.sheets):
         yield from (((("sheets", si, *p)), m) for p, m in _check_sheet(spec, sheet, segment_ids))

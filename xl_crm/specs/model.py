@@ -231,6 +231,8 @@ class Spec(_Model):
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     sheets: list[SheetSpec] = Field(min_length=1)
     segments: list[Segment] = []
+    #: severity of validation rules by slug, e.g. {unknown-column: error, email: warning}
+    severity: dict[str, Severity] = {}
 
     def sheet(self, sheet_id: str) -> SheetSpec:
         for s in self.sheets:

@@ -16,7 +16,6 @@ from xl_crm.errors import WorkbookError
 from xl_crm.reader import check_readable, find_sheet, read_csv_table, read_table
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import Spec
-from xl_crm.validation.engine import SheetContext, check_table
 from xl_crm.validation.report import Finding, Report
 
 __all__ = ["Finding", "Report", "detect_template", "validate"]
@@ -47,6 +46,8 @@ def validate(
     Returns a :class:`Report`; bad rows are findings, never exceptions.  Raises
     :class:`xl_crm.WorkbookError` only when the file cannot be read at all.
     """
+    from xl_crm.validation.engine import SheetContext, check_table  # pandera loads here
+
     started = time.perf_counter()
     path = Path(book)
     readable = check_readable(path, password)
@@ -68,14 +69,17 @@ def validate(
 
         try:
             names = fastexcel.read_excel(str(readable)).sheet_names
-        except Exception as exc:  # fastexcel's own error types for unreadable files
+            for sheet in spec.sheets:
+                name = find_sheet(names, sheet, path)
+                tables[sheet.id] = read_table(readable, spec, sheet, name)
+        except WorkbookError:
+            raise
+        except Exception as exc:  # calamine's and the XML parser's errors on damaged files
             raise WorkbookError(
-                f"cannot read the workbook ({exc})",
+                f"the workbook is damaged and cannot be read ({type(exc).__name__}: {exc})",
                 file=path,
-                hint="open it in Excel or LibreOffice and save it again as .xlsx",
+                hint="restore it from a backup, or let Excel repair it and save it again",
             ) from None
-        for sheet in spec.sheets:
-            tables[sheet.id] = read_table(readable, spec, sheet, find_sheet(names, sheet, path))
     ctx = SheetContext(spec=spec, tables=tables, mask=mask)
     findings: list[Finding] = []
     cells = 0

@@ -1,0 +1,161 @@
+"""Benchmark: validating a full e-commerce workbook, against the floor and openpyxl.
+
+In one run, on the same file (1,048,575 customers + 1,048,575 orders by default):
+
+- floor:    fastexcel reads both sheets into pandas DataFrames, nothing else;
+- xl-crm:   ``xl_crm.validate`` end to end (read, check with pandera, JSON report);
+- openpyxl: ``pandas.read_excel(engine="openpyxl")`` (text columns as str), then the same
+            pandera schema through the same engine.
+
+Each phase runs in its own process so its peak memory is its own (``wait4``).
+
+    python benchmarks/bench_validate.py --rows 1048575
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SHEETS = ("客户", "订单")
+
+
+def phase_floor(book: Path) -> dict:
+    import fastexcel
+
+    reader = fastexcel.read_excel(str(book))
+    rows = 0
+    for name in SHEETS:
+        rows += len(reader.load_sheet(name, header_row=0).to_pandas())
+    return {"rows": rows}
+
+
+def phase_ours(book: Path) -> dict:
+    from xl_crm.validation import validate
+
+    report = validate(book)
+    out = book.with_suffix(".json")
+    out.write_text(report.to_json(), encoding="utf-8")
+    return {"rows": sum(report.rows.values()), "findings": len(report.findings)}
+
+
+def phase_openpyxl(book: Path) -> dict:
+    import pandas as pd
+
+    from xl_crm.peek import peek_xlsx
+    from xl_crm.reader import Table, find_header, map_headers
+    from xl_crm.specs import load_spec
+    from xl_crm.validation.engine import SheetContext, check_table
+
+    spec = load_spec("ecommerce")
+    tables = {}
+    for sheet, name in zip(spec.sheets, SHEETS, strict=True):
+        text = [f.header("zh") for f in sheet.fields if f.ftype.storage == "text"]
+        h, _ = find_header(peek_xlsx(book, name), sheet, book, name)
+        frame = pd.read_excel(
+            book, sheet_name=name, engine="openpyxl", header=h, dtype={t: str for t in text}
+        )
+        headers = [str(c) for c in frame.columns]
+        found, unknown = map_headers(headers, sheet, book, name, h + 1)
+        by_index = {i: fid for fid, i in found.items()}
+        frame = frame[[headers[i] for i in sorted(by_index)]]
+        frame.columns = [by_index[i] for i in sorted(by_index)]
+        frame.index = pd.RangeIndex(h + 2, h + 2 + len(frame))
+        for f in sheet.fields:
+            if f.ftype.storage in ("date", "datetime"):
+                frame[f.id] = pd.to_datetime(frame[f.id], errors="coerce")
+            elif f.ftype.storage in ("integer", "number"):
+                frame[f.id] = pd.to_numeric(frame[f.id], errors="coerce")
+        tables[sheet.id] = Table(
+            path=book,
+            sheet=name,
+            spec=sheet,
+            header_row=h + 1,
+            frame=frame,
+            letters={fid: chr(65 + i) for fid, i in found.items()},
+            headers={fid: headers[i] for fid, i in found.items()},
+            unknown=unknown,
+        )
+    ctx = SheetContext(spec=spec, tables=tables)
+    findings = [f for t in tables.values() for f in check_table(t, ctx)]
+    return {"rows": sum(len(t.frame) for t in tables.values()), "findings": len(findings)}
+
+
+PHASES = {"floor": phase_floor, "xl-crm": phase_ours, "openpyxl": phase_openpyxl}
+
+
+def child(phase: str, book: Path) -> None:
+    # libraries are imported before the clock starts: each phase times its own work
+    import fastexcel  # noqa: F401
+    import pandas  # noqa: F401
+
+    if phase != "floor":
+        import pandera.pandas  # noqa: F401
+
+        import xl_crm.validation  # noqa: F401
+    start = time.perf_counter()
+    result = PHASES[phase](book)
+    result["seconds"] = time.perf_counter() - start
+    print(json.dumps(result))
+
+
+def run(phase: str, book: Path) -> dict:
+    cmd = [sys.executable, __file__, "--child", phase, "--book", str(book)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read() if proc.stdout else ""
+    if status != 0:
+        sys.exit(f"{phase} failed")
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(phase=phase, wall=wall, peak_mb=usage.ru_maxrss / 1024)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_048_575)
+    parser.add_argument("--book", type=Path, help="use this workbook instead of building one")
+    parser.add_argument("--child", choices=list(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--skip-openpyxl", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.book)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        book = args.book
+        if book is None:
+            from xl_crm.workbook.builder import build_workbook
+
+            book = Path(tmp) / "ecommerce.xlsx"
+            build_workbook("ecommerce", book, sample=args.rows, seed=1)
+        phases = ["floor", "xl-crm"] + ([] if args.skip_openpyxl else ["openpyxl"])
+        results = {p: run(p, book) for p in phases}
+    floor = results["floor"]["seconds"]
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; {args.rows:,} customers + orders"
+    )
+    print("| phase | op s | process wall s | peak RSS MB | rows | findings | vs floor |")
+    print("|---|---|---|---|---|---|---|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['seconds']:.1f} | {r['wall']:.1f} | {r['peak_mb']:.0f} | "
+            f"{r['rows']:,} | {r.get('findings', '')} | {r['seconds'] / floor:.2f}x |"
+        )
+    ours = results["xl-crm"]["seconds"]
+    print(f"xl-crm / floor = {ours / floor:.2f} (target <= 2)")
+    if "openpyxl" in results:
+        print(f"openpyxl / xl-crm = {results['openpyxl']['seconds'] / ours:.1f} (target >= 8)")
+
+
+if __name__ == "__main__":
+    main()
