@@ -153,3 +153,17 @@ def test_infer_unknown_sheet_lists_the_sheets(tmp_path):
     result = invoke("template", "infer", str(book), "--sheet", "Kunden")
     assert result.exit_code == 2
     assert "no sheet called 'Kunden'" in result.output and "客户" in result.output
+
+
+def test_demo_finds_exactly_what_it_planted(tmp_path):
+    import re
+
+    from xl_crm.demo import run_demo
+
+    lines = list(run_demo(tmp_path, rows=30, seed=4))
+    checked = [line for line in lines if "planted" in line]
+    assert len(checked) == 4
+    for line in checked:
+        planted, found = map(int, re.search(r"planted (\d+), found (\d+) errors", line).groups())
+        assert planted == found > 0, line
+    assert len(list(tmp_path.glob("*_errors.html"))) == 4

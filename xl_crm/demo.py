@@ -54,11 +54,14 @@ def break_cells(path: Path, template: str, rows: int) -> int:
     """Write bad values into a built workbook (demo and docs only); returns how many."""
     import openpyxl
 
+    from xl_crm.sample import SampleGenerator
+
     spec = load_spec(template)
+    counts = SampleGenerator(spec, rows)
     wb = openpyxl.load_workbook(path)
     planted = 0
     for sheet in spec.sheets:
-        layout = SheetLayout(sheet, "zh", rows)
+        layout = SheetLayout(sheet, "zh", counts.row_count(sheet.id))
         ws = wb[layout.title]
         row = layout.first_data_row + 2
         for letter, f in layout.columns():
@@ -73,9 +76,15 @@ def break_cells(path: Path, template: str, rows: int) -> int:
                 ws[f"{letter}{row}"] = None
                 planted += 1
                 row += 1
-        if sheet.key is not None:
-            letter = layout.letter(sheet.key)
-            ws[f"{letter}{row + 1}"] = ws[f"{letter}{layout.first_data_row}"].value
-            planted += 2  # both copies of a duplicate key are reported
+        # a copy of the first row below the data: both copies of every unique value and
+        # composite key are reported (the rows that refer to it stay valid)
+        first, copy = layout.first_data_row, layout.first_data_row + layout.rows
+        for letter, f in layout.columns():
+            ws[f"{letter}{copy}"] = ws[f"{letter}{first}"].value
+            if (f.unique or sheet.key == f.id) and ws[f"{letter}{first}"].value not in (None, ""):
+                planted += 2
+        for combo in sheet.unique_together:
+            if all(ws[f"{layout.letter(c)}{first}"].value not in (None, "") for c in combo):
+                planted += 2
     wb.save(path)
     return planted
