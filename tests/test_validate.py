@@ -298,3 +298,23 @@ def test_spec_sets_rule_severity(tmp_path):
     strict = load_spec("hotel").model_copy(update={"severity": {"unknown-column": "error"}})
     report = validate(book, template=strict)
     assert {f.rule: f.severity for f in report.findings}["unknown-column"] == "error"
+
+
+def test_csv_report_escapes_formulas(tmp_path):
+    book = Path(__file__).parent / "fixtures" / "books" / "guests_messy.csv"
+    text = tmp_path / "broken.csv"
+    text.write_text(
+        book.read_text(encoding="utf-8") + "7,张三,abc\n8,李四,=1+2\n", encoding="utf-8"
+    )
+    out = tmp_path / "findings.csv"
+    result = runner.invoke(app, ["validate", str(text), "--template", "hotel", "--csv", str(out)])
+    assert result.exit_code == 1
+    import csv
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    phone = next(r for r in rows if r["where"] == "broken!C10")
+    assert phone["rule"] == "phone" and phone["value"] == "abc"
+    formula = next(r for r in rows if r["where"] == "broken!C11")
+    assert formula["value"] == "'=1+2"  # a spreadsheet opening the CSV shows text
+    assert all(not r["value"].startswith("=") for r in rows)
+    assert validate(text, template="hotel").exit_code == 1
