@@ -103,8 +103,9 @@ def write_columns(
     with zipfile.ZipFile(path) as src:
         parts = sheet_parts(path)
         if sheet not in parts:
-            raise WorkbookError(f"no sheet called {sheet!r}", file=path,
-                                hint="sheets: " + ", ".join(parts))
+            raise WorkbookError(
+                f"no sheet called {sheet!r}", file=path, hint="sheets: " + ", ".join(parts)
+            )
         part = parts[sheet]
         workbook_xml = src.read("xl/workbook.xml").decode("utf-8", errors="replace")
         date1904 = bool(re.search(r'date1904="(1|true)"', workbook_xml))
@@ -112,17 +113,21 @@ def write_columns(
 
         header = (peek_xlsx(path, sheet, header_row) + [[]] * header_row)[header_row - 1]
         placement = _place_columns(header, columns, path, sheet, header_row)
-        styles_xml = src.read("xl/styles.xml").decode("utf-8") if "xl/styles.xml" in (
-            src.namelist()
-        ) else None
+        styles_xml = (
+            src.read("xl/styles.xml").decode("utf-8")
+            if "xl/styles.xml" in (src.namelist())
+            else None
+        )
         existing_headers = {_norm(str(v)) for v in header if v not in (None, "")}
-        new_columns = [c for c, letter in zip(columns, placement, strict=True)
-                       if column_index_from_string(letter) > len(header)
-                       or _norm(c.header) not in existing_headers]
+        new_columns = [
+            c
+            for c, letter in zip(columns, placement, strict=True)
+            if column_index_from_string(letter) > len(header)
+            or _norm(c.header) not in existing_headers
+        ]
         date_styles, new_styles_xml = _date_styles(styles_xml, new_columns)
         table_part, new_table_xml = _extend_table(src, part, header_row, placement, columns)
-        drop_chain = _formulas_overwritten(src, workbook_xml, sheet, placement, columns,
-                                           header_row)
+        drop_chain = _formulas_overwritten(src, workbook_xml, sheet, placement, columns, header_row)
         plan = _RowPlan(placement, columns, header_row, date_styles, date1904)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.xlcrm-tmp")
         try:
@@ -139,8 +144,10 @@ def write_columns(
                             out.writestr(info, new_styles_xml)
                         elif drop_chain and name == "xl/calcChain.xml":
                             continue  # Excel rebuilds it; stale entries make it "repair"
-                        elif drop_chain and name in ("[Content_Types].xml",
-                                                     "xl/_rels/workbook.xml.rels"):
+                        elif drop_chain and name in (
+                            "[Content_Types].xml",
+                            "xl/_rels/workbook.xml.rels",
+                        ):
                             out.writestr(info, _without_calc_chain(src.read(name)))
                         else:
                             rewriter.copy(info)
@@ -153,14 +160,29 @@ def write_columns(
     os.replace(tmp, path)
     _fsync_dir(path.parent)
     after = _sha256(path)
-    result = WriteResult(path, sheet, {c.header: placement[i] for i, c in enumerate(columns)},
-                         plan.rows_changed, backup, before, after)
+    result = WriteResult(
+        path,
+        sheet,
+        {c.header: placement[i] for i, c in enumerate(columns)},
+        plan.rows_changed,
+        backup,
+        before,
+        after,
+    )
     if audit_log is not None:
         from xl_crm.audit import append_record
 
-        append_record(audit_log, action="write-columns", actor=actor, file=str(path),
-                      sheet=sheet, columns=list(result.columns), rows=plan.rows_changed,
-                      before=before, after=after)
+        append_record(
+            audit_log,
+            action="write-columns",
+            actor=actor,
+            file=str(path),
+            sheet=sheet,
+            columns=list(result.columns),
+            rows=plan.rows_changed,
+            before=before,
+            after=after,
+        )
     return result
 
 
@@ -169,7 +191,8 @@ def _refuse_unsupported(path: Path) -> None:
     if suffix not in (".xlsx", ".xlsm"):
         raise WorkbookError(
             f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
-            file=path, hint="save it as .xlsx first",
+            file=path,
+            hint="save it as .xlsx first",
         )
     from xl_crm.reader import check_readable
 
@@ -179,12 +202,14 @@ def _refuse_unsupported(path: Path) -> None:
     if "purl.oclc.org/ooxml/spreadsheetml" in book:
         raise WorkbookError(
             "Strict Open XML workbooks are not supported",
-            file=path, hint="save it from Excel as 'Excel Workbook (*.xlsx)'",
+            file=path,
+            hint="save it from Excel as 'Excel Workbook (*.xlsx)'",
         )
 
 
-def _place_columns(header: list, columns: list[ColumnWrite], path: Path, sheet: str,
-                   header_row: int) -> list[str]:
+def _place_columns(
+    header: list, columns: list[ColumnWrite], path: Path, sheet: str, header_row: int
+) -> list[str]:
     existing = {}
     for i, value in enumerate(header):
         if value not in (None, ""):
@@ -198,7 +223,8 @@ def _place_columns(header: list, columns: list[ColumnWrite], path: Path, sheet: 
             if next_index > MAX_COLUMNS:
                 raise WorkbookError(
                     f"no room for a new column: Excel has at most {MAX_COLUMNS:,} columns",
-                    file=path, sheet=sheet,
+                    file=path,
+                    sheet=sheet,
                 )
             letter = get_column_letter(next_index)
             next_index += 1
@@ -209,14 +235,16 @@ def _place_columns(header: list, columns: list[ColumnWrite], path: Path, sheet: 
 _DATE_CODES = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 
 
-def _date_styles(styles_xml: str | None, columns: list[ColumnWrite]
-                 ) -> tuple[dict[str, int], str | None]:
+def _date_styles(
+    styles_xml: str | None, columns: list[ColumnWrite]
+) -> tuple[dict[str, int], str | None]:
     """A cellXfs index with a date format for each date kind needed (added if missing)."""
     needed = {c.kind for c in columns if c.kind in _DATE_CODES}
     if not needed or styles_xml is None:
         return {}, None
-    numfmts = dict(re.findall(r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"',
-                              styles_xml))
+    numfmts = dict(
+        re.findall(r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles_xml)
+    )
     xfs_block = re.search(r"<(\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", styles_xml, re.S)
     if xfs_block is None:
         return {}, None
@@ -240,24 +268,42 @@ def _date_styles(styles_xml: str | None, columns: list[ColumnWrite]
         fmt = f'<{prefix}numFmt numFmtId="{fid}" formatCode="{_DATE_CODES[kind]}"/>'
         if re.search(r"<(?:\w+:)?numFmts\b", new_xml):
             new_xml = re.sub(r"(<(?:\w+:)?numFmts\b[^>]*>)", r"\1" + fmt, new_xml, count=1)
-            new_xml = re.sub(r'(<(?:\w+:)?numFmts\b[^>]*count=")(\d+)',
-                             lambda m: f"{m.group(1)}{int(m.group(2)) + 1}", new_xml, count=1)
+            new_xml = re.sub(
+                r'(<(?:\w+:)?numFmts\b[^>]*count=")(\d+)',
+                lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
+                new_xml,
+                count=1,
+            )
         else:
-            new_xml = re.sub(r"(<(?:\w+:)?styleSheet\b[^>]*>)",
-                             r"\1" + f'<{prefix}numFmts count="1">{fmt}</{prefix}numFmts>',
-                             new_xml, count=1)
-        xf = f'<{prefix}xf numFmtId="{fid}" fontId="0" fillId="0" borderId="0" xfId="0" ' \
-             'applyNumberFormat="1"/>'
+            new_xml = re.sub(
+                r"(<(?:\w+:)?styleSheet\b[^>]*>)",
+                r"\1" + f'<{prefix}numFmts count="1">{fmt}</{prefix}numFmts>',
+                new_xml,
+                count=1,
+            )
+        xf = (
+            f'<{prefix}xf numFmtId="{fid}" fontId="0" fillId="0" borderId="0" xfId="0" '
+            'applyNumberFormat="1"/>'
+        )
         new_xml = re.sub(r"(</(?:\w+:)?cellXfs>)", xf + r"\1", new_xml, count=1)
-        new_xml = re.sub(r'(<(?:\w+:)?cellXfs\b[^>]*count=")(\d+)',
-                         lambda m: f"{m.group(1)}{int(m.group(2)) + 1}", new_xml, count=1)
+        new_xml = re.sub(
+            r'(<(?:\w+:)?cellXfs\b[^>]*count=")(\d+)',
+            lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
+            new_xml,
+            count=1,
+        )
         out[kind] = len(xfs)
         xfs.append(xf)
     return out, new_xml
 
 
-def _extend_table(src: zipfile.ZipFile, part: str, header_row: int, placement: list[str],
-                  columns: list[ColumnWrite]) -> tuple[str | None, bytes | None]:
+def _extend_table(
+    src: zipfile.ZipFile,
+    part: str,
+    header_row: int,
+    placement: list[str],
+    columns: list[ColumnWrite],
+) -> tuple[str | None, bytes | None]:
     """Widen the Excel Table on the header row to take in columns added to its right."""
     import posixpath
     from xml.sax.saxutils import quoteattr
@@ -270,8 +316,11 @@ def _extend_table(src: zipfile.ZipFile, part: str, header_row: int, placement: l
         if not re.search(r'Type="[^"]*/table"', rel):
             continue
         ref = re.search(r'Target="([^"]+)"', rel).group(1)
-        table_part = ref.lstrip("/") if ref.startswith("/") else posixpath.normpath(
-            posixpath.join(posixpath.dirname(part), ref))
+        table_part = (
+            ref.lstrip("/")
+            if ref.startswith("/")
+            else posixpath.normpath(posixpath.join(posixpath.dirname(part), ref))
+        )
         xml = src.read(table_part).decode("utf-8")
         m = re.search(r'<(\w+:)?table\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', xml)
         if not m or int(m.group(3)) != header_row:
@@ -302,14 +351,18 @@ def _extend_table(src: zipfile.ZipFile, part: str, header_row: int, placement: l
                 candidate, n = f"{name}{n}", n + 1
             names.add(candidate)
             wanted[col].header = candidate  # the header cell must equal the column name
-            new_cols.append(f"<{prefix}tableColumn id=\"{next_id}\" name={quoteattr(candidate)}/>")
+            new_cols.append(f'<{prefix}tableColumn id="{next_id}" name={quoteattr(candidate)}/>')
             next_id += 1
-        xml = re.sub(r'(<(?:\w+:)?tableColumns\b[^>]*count=")(\d+)',
-                     lambda mm, n=len(added): f"{mm.group(1)}{int(mm.group(2)) + n}", xml,
-                     count=1)
+        xml = _bump_count(xml, "tableColumns", len(added))
         xml = re.sub(r"(</(?:\w+:)?tableColumns>)", "".join(new_cols) + r"\1", xml, count=1)
         return table_part, xml.encode("utf-8")
     return None, None
+
+
+def _bump_count(xml: str, tag: str, n: int) -> str:
+    """Add ``n`` to the ``count`` attribute of the first ``<tag>``."""
+    pattern = re.compile(r"(<(?:\w+:)?" + tag + r'\b[^>]*count=")(\d+)')
+    return pattern.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + n}", xml, count=1)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -335,18 +388,27 @@ def _backup(path: Path, keep: int) -> Path:
     return target
 
 
-def _formulas_overwritten(src: zipfile.ZipFile, workbook_xml: str, sheet: str,
-                          placement: list[str], columns: list[ColumnWrite],
-                          header_row: int) -> bool:
+def _formulas_overwritten(
+    src: zipfile.ZipFile,
+    workbook_xml: str,
+    sheet: str,
+    placement: list[str],
+    columns: list[ColumnWrite],
+    header_row: int,
+) -> bool:
     """Whether a formula cell listed in calcChain.xml is about to be overwritten."""
     if "xl/calcChain.xml" not in src.namelist():
         return False
     from xml.sax.saxutils import escape
 
-    m = re.search(r'<(?:\w+:)?sheet\b[^>]*name="' + re.escape(escape(sheet, {'"': "&quot;"}))
-                  + r'"[^>]*sheetId="(\d+)"', workbook_xml) or re.search(
-        r'<(?:\w+:)?sheet\b[^>]*sheetId="(\d+)"[^>]*name="' + re.escape(sheet) + '"',
-        workbook_xml)
+    m = re.search(
+        r'<(?:\w+:)?sheet\b[^>]*name="'
+        + re.escape(escape(sheet, {'"': "&quot;"}))
+        + r'"[^>]*sheetId="(\d+)"',
+        workbook_xml,
+    ) or re.search(
+        r'<(?:\w+:)?sheet\b[^>]*sheetId="(\d+)"[^>]*name="' + re.escape(sheet) + '"', workbook_xml
+    )
     sheet_id = m.group(1) if m else None
     rows_by_col = {p: {header_row, *c.values} for p, c in zip(placement, columns, strict=True)}
     current = None
@@ -372,11 +434,18 @@ def _without_calc_chain(xml: bytes) -> bytes:
 class _RowPlan:
     """What to write in each row, and how to write a cell."""
 
-    def __init__(self, placement: list[str], columns: list[ColumnWrite], header_row: int,
-                 date_styles: dict[str, int], date1904: bool) -> None:
+    def __init__(
+        self,
+        placement: list[str],
+        columns: list[ColumnWrite],
+        header_row: int,
+        date_styles: dict[str, int],
+        date1904: bool,
+    ) -> None:
         self.header_row = header_row
-        self.targets = {column_index_from_string(p): c for p, c in zip(placement, columns,
-                                                                         strict=True)}
+        self.targets = {
+            column_index_from_string(p): c for p, c in zip(placement, columns, strict=True)
+        }
         self.letters = {i: get_column_letter(i) for i in self.targets}
         self.date_styles = date_styles
         self.epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
@@ -388,8 +457,9 @@ class _RowPlan:
         self.formulas_removed = False
         self.max_col = max(self.targets)
 
-    def cell(self, prefix: str, col: int, row: int, value: Any, style: str | None,
-             kind: str) -> str:
+    def cell(
+        self, prefix: str, col: int, row: int, value: Any, style: str | None, kind: str
+    ) -> str:
         ref = f"{self.letters[col]}{row}"
         if kind in _DATE_CODES and style is None and kind in self.date_styles:
             style = str(self.date_styles[kind])
@@ -400,8 +470,9 @@ class _RowPlan:
         if isinstance(value, bool) or kind == "boolean":
             return f'<{c} r="{ref}"{s} t="b"><{prefix}v>{int(bool(value))}</{prefix}v></{c}>'
         if isinstance(value, dt.datetime | dt.date):
-            moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(
-                value, dt.time())
+            moment = (
+                value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+            )
             serial = (moment - self.epoch).total_seconds() / 86400
             return f'<{c} r="{ref}"{s}><{prefix}v>{serial!r}</{prefix}v></{c}>'
         if isinstance(value, int | float) and kind != "text":
@@ -411,11 +482,14 @@ class _RowPlan:
         if len(text) > MAX_CELL_CHARS:
             raise WorkbookError(
                 f"{len(text):,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
-                cell=ref, hint="shorten the value",
+                cell=ref,
+                hint="shorten the value",
             )
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        return (f'<{c} r="{ref}"{s} t="inlineStr"><{prefix}is><{prefix}t{space}>{_escape(text)}'
-                f"</{prefix}t></{prefix}is></{c}>")
+        return (
+            f'<{c} r="{ref}"{s} t="inlineStr"><{prefix}is><{prefix}t{space}>{_escape(text)}'
+            f"</{prefix}t></{prefix}is></{c}>"
+        )
 
     def value_for(self, col: int, row: int) -> tuple[bool, Any]:
         column = self.targets[col]
@@ -426,13 +500,17 @@ class _RowPlan:
         return False, None
 
 
-def _stream_sheet(src: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile,
-                  plan: _RowPlan) -> None:
+def _stream_sheet(
+    src: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile, plan: _RowPlan
+) -> None:
     target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     target.compress_type = zipfile.ZIP_DEFLATED
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with src.open(info) as raw_in, out.open(target, "w", force_zip64=True) as raw_out, \
-            _ThreadedSink(raw_out) as sink:
+    with (
+        src.open(info) as raw_in,
+        out.open(target, "w", force_zip64=True) as raw_out,
+        _ThreadedSink(raw_out) as sink,
+    ):
         for text in _patched(_chunks(raw_in, decoder), plan):
             sink.write(text.encode("utf-8"))
 
@@ -467,11 +545,11 @@ def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
                 yield "".join(_new_rows(pending, plan, prefix, until=None))
                 pending = []
                 yield f"</{prefix}sheetData>"
-                buffer = buffer[m.end():]
+                buffer = buffer[m.end() :]
                 state = "tail"
             else:
-                yield head + buffer[m.start(): m.end()]
-                buffer = buffer[m.end():]
+                yield head + buffer[m.start() : m.end()]
+                buffer = buffer[m.end() :]
                 state = "rows"
         if state == "rows":
             out: list[str] = []
@@ -479,8 +557,8 @@ def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
             end = _SHEET_DATA_END.search(buffer)
             limit = end.start() if end else len(buffer)
             for m in _ROW.finditer(buffer, 0, limit):
-                if m.start() != pos and buffer[pos:m.start()].strip():
-                    out.append(buffer[pos:m.start()])
+                if m.start() != pos and buffer[pos : m.start()].strip():
+                    out.append(buffer[pos : m.start()])
                 row_xml = m.group(0)
                 start = _ROW_START.match(row_xml)
                 r_attr = re.search(r'\br="(\d+)"', start.group(2)) if start else None
@@ -497,7 +575,7 @@ def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
             if end is not None:
                 out.append("".join(_new_rows(pending, plan, prefix, until=None)))
                 pending = []
-                out.append(buffer[end.start():])
+                out.append(buffer[end.start() :])
                 buffer = ""
                 state = "tail"
             else:
@@ -535,22 +613,30 @@ def _new_rows(rows: list[int], plan: _RowPlan, prefix: str, until: int | None) -
         for col in sorted(plan.targets):
             present, value = plan.value_for(col, number)
             if present:
-                cells.append(plan.cell(prefix, col, number, value, None,
-                                       "text" if number == plan.header_row
-                                       else plan.targets[col].kind))
+                cells.append(
+                    plan.cell(
+                        prefix,
+                        col,
+                        number,
+                        value,
+                        None,
+                        "text" if number == plan.header_row else plan.targets[col].kind,
+                    )
+                )
         if any(cells):
             plan.rows_changed += 1
             yield f'<{prefix}row r="{number}">{"".join(cells)}</{prefix}row>'
 
 
-def _patch_row(row_xml: str, number: int, plan: _RowPlan, start: re.Match | None,
-               missing_r: bool) -> str:
+def _patch_row(
+    row_xml: str, number: int, plan: _RowPlan, start: re.Match | None, missing_r: bool
+) -> str:
     prefix = (start.group(1) or "") if start else ""
     attrs = start.group(2) if start else ""
     if start and start.group(3) == "/":
         body = ""
     else:
-        body = row_xml[start.end(): row_xml.rfind("<")] if start else row_xml
+        body = row_xml[start.end() : row_xml.rfind("<")] if start else row_xml
     cells: list[tuple[int, str]] = []
     col = 0
     for m in _CELL.finditer(body):
@@ -560,8 +646,9 @@ def _patch_row(row_xml: str, number: int, plan: _RowPlan, start: re.Match | None
             col = column_index_from_string(ref.group(1))
         else:  # position implied by order: make it explicit, new cells may sit between
             col += 1
-            cell = re.sub(r"^<((?:\w+:)?c)\b", rf'<\1 r="{get_column_letter(col)}{number}"',
-                          cell, count=1)
+            cell = re.sub(
+                r"^<((?:\w+:)?c)\b", rf'<\1 r="{get_column_letter(col)}{number}"', cell, count=1
+            )
         cells.append((col, cell))
     existing = dict(cells)
     changed = False

@@ -55,4 +55,4 @@ class PackageRewriter:
         self.out.filelist.append(clone)
         self.out.NameToInfo[clone.filename] = clone
         self.out.start_dir = fp.tell()  # type: ignore[union-attr]
-        self.out._didModify = True  # noqa: SLF001 - zipfile writes the directory on close
+        self.out._didModify = True  # zipfile then writes the central directory on close
