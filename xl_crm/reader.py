@@ -401,3 +401,36 @@ def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec) -> Table:
         missing=[f.id for f in sheet.fields if f.id not in found],
         issues=issues,
     )
+
+
+def read_workbook(path: Path, readable: Path, spec: Spec) -> dict[str, Table]:
+    """Every sheet of ``spec`` read from ``readable`` (``path`` is the name users know)."""
+    tables: dict[str, Table] = {}
+    if readable.suffix.lower() == ".csv":  # one sheet: the one named like the file
+        stem = path.stem.casefold()
+        sheet = next(
+            (
+                s
+                for s in spec.sheets
+                if stem in (s.id, s.label.zh.casefold(), s.label.en.casefold())
+            ),
+            spec.sheets[0],
+        )
+        tables[sheet.id] = read_csv_table(readable, spec, sheet)
+    else:
+        import fastexcel
+
+        try:
+            names = fastexcel.read_excel(str(readable)).sheet_names
+            for sheet in spec.sheets:
+                name = find_sheet(names, sheet, path)
+                tables[sheet.id] = read_table(readable, spec, sheet, name)
+        except WorkbookError:
+            raise
+        except Exception as exc:  # calamine's and the XML parser's errors on damaged files
+            raise WorkbookError(
+                f"the workbook is damaged and cannot be read ({type(exc).__name__}: {exc})",
+                file=path,
+                hint="restore it from a backup, or let Excel repair it and save it again",
+            ) from None
+    return tables

@@ -313,6 +313,74 @@ def validate_command(
     raise typer.Exit(report.exit_code)
 
 
+@app.command("compute")
+@handle_errors
+def compute_command(
+    book: Annotated[Path, typer.Argument(help="Workbook (.xlsx or .xlsm) to write into.")],
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            "-t",
+            help="Template name or spec file (default: the one that built the workbook).",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="The date recency and windows count from (YYYY-MM-DD; default today)."
+        ),
+    ] = None,
+    rfm_columns: Annotated[
+        bool,
+        typer.Option(
+            "--rfm/--no-rfm", help="Also write spend, recency, RFM score and segment columns."
+        ),
+    ] = True,
+    window: Annotated[
+        int, typer.Option("--window", help="Days in the purchase-frequency window.")
+    ] = 365,
+    backups: Annotated[
+        int, typer.Option("--backups", help="Backups of the workbook to keep (0: none).")
+    ] = 5,
+    audit_log: Annotated[
+        Path | None, typer.Option("--audit-log", help="Append an audit record to this file.")
+    ] = None,
+) -> None:
+    """Compute purchase frequency, recency, spend, RFM and segments; write them in place.
+
+    Everything else in the workbook is kept byte for byte; a backup is kept in
+    .xlcrm-backups/ beside it. Running again with the same inputs changes nothing.
+
+    Example: xl-crm compute customers.xlsx --as-of 2026-06-30
+    """
+    from xl_crm.compute import compute
+
+    try:
+        result = compute(
+            book,
+            template=template,
+            as_of=as_of,
+            rfm_columns=rfm_columns,
+            window_days=window,
+            backups=backups,
+            audit_log=audit_log,
+        )
+    except ValueError as exc:
+        raise XlCrmError(str(exc), hint="give --as-of as YYYY-MM-DD") from None
+    state = "wrote" if result.written else "unchanged (already up to date)"
+    out.print(
+        f"{result.path}: {result.sheet}, {result.rows:,} customers, as of {result.as_of}: {state}",
+        highlight=False,
+    )
+    out.print("columns: " + ", ".join(result.columns), highlight=False)
+    for name, counts in result.segments.items():
+        table = Table("segment", "customers", title=name, title_justify="left")
+        for label, n in counts.items():
+            table.add_row(label, f"{n:,}")
+        out.print(table)
+
+
 @app.command("demo")
 @handle_errors
 def demo(

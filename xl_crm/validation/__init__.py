@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 from xl_crm.errors import WorkbookError
-from xl_crm.reader import check_readable, find_sheet, read_csv_table, read_table
+from xl_crm.reader import check_readable, read_workbook
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import Spec
 from xl_crm.validation.report import Finding, Report
@@ -52,34 +52,7 @@ def validate(
     path = Path(book)
     readable = check_readable(path, password)
     spec = _spec_for(path, readable, template)
-    tables = {}
-    if readable.suffix.lower() == ".csv":  # one sheet: the one named like the file
-        stem = path.stem.casefold()
-        sheet = next(
-            (
-                s
-                for s in spec.sheets
-                if stem in (s.id, s.label.zh.casefold(), s.label.en.casefold())
-            ),
-            spec.sheets[0],
-        )
-        tables[sheet.id] = read_csv_table(readable, spec, sheet)
-    else:
-        import fastexcel
-
-        try:
-            names = fastexcel.read_excel(str(readable)).sheet_names
-            for sheet in spec.sheets:
-                name = find_sheet(names, sheet, path)
-                tables[sheet.id] = read_table(readable, spec, sheet, name)
-        except WorkbookError:
-            raise
-        except Exception as exc:  # calamine's and the XML parser's errors on damaged files
-            raise WorkbookError(
-                f"the workbook is damaged and cannot be read ({type(exc).__name__}: {exc})",
-                file=path,
-                hint="restore it from a backup, or let Excel repair it and save it again",
-            ) from None
+    tables = read_workbook(path, readable, spec)
     ctx = SheetContext(spec=spec, tables=tables, mask=mask)
     findings: list[Finding] = []
     cells = 0

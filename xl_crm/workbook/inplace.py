@@ -266,7 +266,13 @@ def _date_styles(
         fid = max([163, *used_ids]) + 1
         used_ids.add(fid)
         fmt = f'<{prefix}numFmt numFmtId="{fid}" formatCode="{_DATE_CODES[kind]}"/>'
-        if re.search(r"<(?:\w+:)?numFmts\b", new_xml):
+        empty = re.search(r"<(\w+:)?numFmts\b[^>]*/>", new_xml)
+        if empty:
+            new_xml = (
+                new_xml[: empty.start()] + f'<{prefix}numFmts count="1">{fmt}'
+                f"</{prefix}numFmts>" + new_xml[empty.end() :]
+            )
+        elif re.search(r"<(?:\w+:)?numFmts\b", new_xml):
             new_xml = re.sub(r"(<(?:\w+:)?numFmts\b[^>]*>)", r"\1" + fmt, new_xml, count=1)
             new_xml = re.sub(
                 r'(<(?:\w+:)?numFmts\b[^>]*count=")(\d+)',

@@ -1,0 +1,357 @@
+"""``compute``: derived customer columns written into the workbook in place.
+
+Reads the workbook, computes the template's computed fields (last purchase, purchase
+frequency, segments ...) and, unless turned off, total spend, recency and the RFM score and
+segment, from the orders (or stays) sheet, then writes them with the in-place writer.  The
+as-of date is explicit so results are reproducible; running twice with the same inputs
+changes nothing the second time (no write, no backup, no audit record).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from xl_crm.errors import WorkbookError
+from xl_crm.metrics import as_of_date, customer_metrics, rfm, segment_labels, stay_metrics
+from xl_crm.reader import Table, check_readable, read_workbook
+from xl_crm.specs.expressions import parse_expression
+from xl_crm.specs.metrics import METRICS
+from xl_crm.specs.model import SheetSpec, Spec
+
+#: headers of the extra RFM columns (zh, en)
+EXTRA_HEADERS = {
+    "total_spend": ("累计消费金额", "Total Spend"),
+    "recency_days": ("距最近一次购买天数", "Days Since Last Purchase"),
+    "rfm_score": ("RFM 评分", "RFM Score"),
+    "rfm_segment_cn": ("RFM 客户分类", "RFM 客户分类"),
+    "rfm_segment_en": ("RFM Segment", "RFM Segment"),
+    "stays": ("入住次数", "Stays"),
+    "nights": ("入住晚数", "Nights"),
+    "last_stay": ("最近一次入住", "Last Stay"),
+    "avg_stay_nights": ("平均入住晚数", "Average Nights"),
+    "preferred_room_type": ("偏好房型", "Preferred Room"),
+}
+KINDS = {
+    "first_purchase": "datetime", "last_purchase": "datetime", "last_stay": "datetime",
+    "rfm_score": "text", "rfm_segment_cn": "text", "rfm_segment_en": "text",
+    "preferred_room_type": "text",
+}  # fmt: skip
+
+
+@dataclass
+class ComputeResult:
+    path: Path
+    sheet: str
+    as_of: dt.date
+    columns: list[str]
+    rows: int
+    written: bool
+    segments: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def compute(
+    book: str | Path,
+    *,
+    template: str | Path | Spec | None = None,
+    as_of: str | dt.date | None = None,
+    rfm_columns: bool = True,
+    window_days: int = 365,
+    backups: int = 5,
+    audit_log: Path | None = None,
+) -> ComputeResult:
+    """Compute and write the derived customer columns of ``book`` (see module docstring)."""
+    from xl_crm.validation import _spec_for
+    from xl_crm.workbook.inplace import ColumnWrite, write_columns
+
+    started = time.perf_counter()
+    path = Path(book)
+    readable = check_readable(path)
+    spec = _spec_for(path, readable, template)
+    when = as_of_date(as_of)
+    tables = read_workbook(path, readable, spec)
+    customers_sheet = next(
+        (s for s in spec.sheets if s.key and any(f.computed for f in s.fields)), None
+    ) or next(s for s in spec.sheets if s.key)
+    customers = tables[customers_sheet.id]
+    source = _source_sheet(spec, customers_sheet, tables)
+    lang = _language(customers)
+    values = _metric_values(spec, customers, source, tables, when, window_days)
+    columns: dict[str, tuple[str, str, set[str]]] = {}  # metric -> (header, kind, aliases)
+    for f in customers_sheet.fields:
+        if f.computed and (f.computed in values or f.computed in {s.id for s in spec.segments}):
+            header = customers.headers.get(f.id, f.header(lang))
+            kind = KINDS.get(f.computed, _kind(f))
+            columns[f.computed] = (header, kind, {f.label.zh, f.label.en, *f.aliases})
+    for segment in spec.segments:
+        if segment.sheet == customers_sheet.id:
+            values[segment.id] = _segment_values(segment, customers, values, lang)
+    if rfm_columns:
+        segment = "rfm_segment_cn" if lang == "zh" else "rfm_segment_en"
+        extras = (
+            (
+                "stays",
+                "nights",
+                "last_stay",
+                "avg_stay_nights",
+                "preferred_room_type",
+                "recency_days",
+                "rfm_score",
+                segment,
+            )
+            if "stays" in values
+            else ("total_spend", "recency_days", "rfm_score", segment)
+        )
+        for metric in extras:
+            if metric not in columns:
+                zh, en = EXTRA_HEADERS[metric]
+                columns[metric] = (
+                    zh if lang == "zh" else en,
+                    KINDS.get(metric, "number"),
+                    {zh, en},
+                )
+    writes = []
+    changed = False
+    for metric, (header, kind, aliases) in columns.items():
+        series = values[metric]
+        cells = {int(row): _cell(v) for row, v in series.items()}
+        fid = next((f.id for f in customers_sheet.fields if f.computed == metric), None)
+        if (
+            fid is None
+            or fid not in customers.frame.columns
+            or not _same(customers.frame[fid], cells)
+        ):
+            changed = True
+        writes.append(ColumnWrite(header, cells, kind=kind, match=aliases))
+    segments = {
+        metric: dict(Counter(v for v in values[metric] if v is not None).most_common())
+        for metric in columns
+        if metric.startswith("rfm_segment") or metric in {s.id for s in spec.segments}
+    }
+    if changed and not _extras_unchanged(path, customers, columns, values, rfm_columns):
+        write_columns(
+            path,
+            customers.sheet,
+            writes,
+            header_row=customers.header_row,
+            backups=backups,
+            audit_log=audit_log,
+        )
+        written = True
+    else:
+        written = False
+    return ComputeResult(
+        path,
+        customers.sheet,
+        when.date(),
+        [c[0] for c in columns.values()],
+        len(customers.frame),
+        written,
+        segments,
+        time.perf_counter() - started,
+    )
+
+
+def _extras_unchanged(path, customers: Table, columns, values, rfm_columns) -> bool:
+    """Whether the columns that are not template fields already hold these values."""
+    if not rfm_columns:
+        return False
+    import fastexcel
+
+    headers = [c[0] for m, c in columns.items() if m in EXTRA_HEADERS]
+    reader = fastexcel.read_excel(str(path))
+    try:
+        sheet = reader.load_sheet(
+            customers.sheet,
+            header_row=customers.header_row - 1,
+            use_columns=headers,
+            dtypes=dict.fromkeys(headers, "string"),
+        )
+    except Exception:  # a column is missing: not written yet
+        return False
+    frame = sheet.to_pandas()
+    frame.index = (
+        customers.frame.index[: len(frame)] if len(frame) <= len(customers.frame) else frame.index
+    )
+    for metric, (header, _, _) in columns.items():
+        if metric not in EXTRA_HEADERS:
+            continue
+        cells = {int(r): _cell(v) for r, v in values[metric].items()}
+        got = frame[header] if header in frame.columns else None
+        if got is None or not _same(got, cells, as_text=True):
+            return False
+    return True
+
+
+def _same(current: pd.Series, cells: dict[int, object], as_text: bool = False) -> bool:
+    for row, value in cells.items():
+        old = current.get(row)
+        old_missing = old is None or (not isinstance(old, str) and pd.isna(old)) or old == ""
+        if value is None:
+            if not old_missing:
+                return False
+            continue
+        if old_missing:
+            return False
+        if as_text or isinstance(value, str):
+            text = _text(value)
+            if str(old) != text and _text(old) != text:
+                return False
+        elif isinstance(value, dt.datetime):
+            if pd.Timestamp(old) != pd.Timestamp(value):
+                return False
+        elif not math.isclose(float(old), float(value), rel_tol=1e-9, abs_tol=1e-9):
+            return False
+    return True
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _cell(value: object) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def _kind(f) -> str:
+    storage = f.ftype.storage
+    if storage in ("date", "datetime"):
+        return storage
+    return "number" if storage in ("integer", "number") else "text"
+
+
+def _language(table: Table) -> str:
+    zh = sum(1 for fid, h in table.headers.items() if h == table.spec.field(fid).label.zh)
+    en = sum(1 for fid, h in table.headers.items() if h == table.spec.field(fid).label.en)
+    return "en" if en > zh else "zh"
+
+
+def _source_sheet(spec: Spec, customers: SheetSpec, tables: dict[str, Table]) -> SheetSpec:
+    for sheet in spec.sheets:
+        ref = next((r for r in sheet.references if r.to == f"{customers.id}.{customers.key}"), None)
+        if ref is not None and any(f.ftype.storage in ("date", "datetime") for f in sheet.fields):
+            return sheet
+    raise WorkbookError(
+        f"the template has no sheet of orders or stays that refers to {customers.id}",
+        hint="add a sheet with a reference to the customers' key and a date column",
+    )
+
+
+def _metric_values(
+    spec: Spec,
+    customers: Table,
+    source: SheetSpec,
+    tables: dict[str, Table],
+    when: pd.Timestamp,
+    window: int,
+) -> dict[str, pd.Series]:
+    from xl_crm.validation.engine import comparable
+
+    region = spec.phone_region
+    key_field = customers.spec.field(customers.spec.key)
+    keys = comparable(customers.frame[key_field.id], key_field, region)
+    orders = tables[source.id]
+    ref = next(r for r in source.references if r.to == f"{customers.spec.id}.{key_field.id}")
+    frame = orders.frame.copy()
+    frame["_key"] = comparable(frame[ref.field], source.field(ref.field), region)
+    dates = [
+        f.id
+        for f in source.fields
+        if f.ftype.storage in ("date", "datetime") and f.id in frame.columns
+    ]
+    money = next(
+        (f.id for f in source.fields if f.type in ("money", "decimal") and f.id in frame.columns),
+        None,
+    )
+    stay = _stay_fields(source)
+    index = pd.Index(keys.dropna().unique())
+    if stay:
+        start, end, booked = stay
+        date = start
+    else:
+        sort = source.sort[0].field if source.sort else None
+        date = sort if sort in dates else dates[0]
+    metrics = customer_metrics(
+        frame,
+        customer="_key",
+        date=date,
+        amount=money,
+        as_of=when,
+        customers=index,
+        window_days=window,
+    )
+    if stay:
+        room = next((f.id for f in source.fields if f.type == "choice"), None)
+        metrics = metrics.join(
+            stay_metrics(
+                frame,
+                customer="_key",
+                check_in=start,
+                check_out=end,
+                booked=booked,
+                room=room,
+                as_of=when,
+                customers=index,
+            )
+        )
+        if money is None:  # no amounts: nights stand in for M (documented)
+            metrics["total_spend"] = metrics["nights"].astype(float)
+    metrics = metrics.join(rfm(metrics))
+    out = {}
+    for name in metrics.columns:
+        if name in METRICS:
+            out[name] = pd.Series(keys.map(metrics[name]).to_numpy(), index=customers.frame.index)
+    return out
+
+
+def _stay_fields(sheet: SheetSpec) -> tuple[str, str, str | None] | None:
+    """(check-in, check-out, booked) from a row rule ``end > start`` between datetimes."""
+    for rule in sheet.rules:
+        m = re.fullmatch(r"\s*(\w+)\s*>\s*(\w+)\s*", rule.check)
+        if not m or not all(n in sheet.field_ids() for n in m.groups()):
+            continue
+        end, start = m.groups()
+        if {sheet.field(end).ftype.storage, sheet.field(start).ftype.storage} <= {
+            "date",
+            "datetime",
+        }:
+            booked = None
+            for other in sheet.rules:
+                n = re.fullmatch(r"\s*(\w+)\s*<=?\s*" + start + r"\s*", other.check)
+                if n and n.group(1) in sheet.field_ids():
+                    booked = n.group(1)
+            return start, end, booked
+    return None
+
+
+def _segment_values(
+    segment, customers: Table, values: dict[str, pd.Series], lang: str
+) -> pd.Series:
+    field_spec = customers.spec.field(segment.field)
+    labels = {c.value: c.label(lang) for c in field_spec.choices}
+    env = {**{fid: customers.frame[fid] for fid in customers.frame.columns}, **values}
+    rules = [(labels[r.value], r.when) for r in segment.rules]
+    for _, source in rules:
+        parse_expression(source)
+    otherwise = labels.get(segment.otherwise) if segment.otherwise else None
+    return segment_labels(env, rules, otherwise, customers.frame.index)
