@@ -74,6 +74,12 @@ def compute(
 
     started = time.perf_counter()
     path = Path(book)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(
+            f"can only write into .xlsx and .xlsm workbooks, not {path.suffix or 'this file'}",
+            file=path,
+            hint="save it as .xlsx first",
+        )
     readable = check_readable(path)
     spec = _spec_for(path, readable, template)
     when = as_of_date(as_of)

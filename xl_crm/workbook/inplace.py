@@ -118,14 +118,9 @@ def write_columns(
             if "xl/styles.xml" in (src.namelist())
             else None
         )
-        existing_headers = {_norm(str(v)) for v in header if v not in (None, "")}
-        new_columns = [
-            c
-            for c, letter in zip(columns, placement, strict=True)
-            if column_index_from_string(letter) > len(header)
-            or _norm(c.header) not in existing_headers
-        ]
-        date_styles, new_styles_xml = _date_styles(styles_xml, new_columns)
+        # cells written without a style of their own get one with a date format (an
+        # existing one when the workbook has it, so styles.xml is left alone)
+        date_styles, new_styles_xml = _date_styles(styles_xml, columns)
         table_part, new_table_xml = _extend_table(src, part, header_row, placement, columns)
         drop_chain = _formulas_overwritten(src, workbook_xml, sheet, placement, columns, header_row)
         plan = _RowPlan(placement, columns, header_row, date_styles, date1904)
