@@ -359,3 +359,29 @@ def test_table_with_totals_row_is_refused(tmp_path):
     with pytest.raises(WorkbookError, match="totals row"):
         write_columns(path, "customers", [ColumnWrite("新列", {2: 1})], header_row=1)
     assert path.read_bytes() == original
+
+
+@pytest.mark.parametrize("producer", ["openpyxl", "libreoffice"])
+def test_workbooks_from_other_producers(tmp_path, producer):
+    """openpyxl writes inline strings; LibreOffice writes shared strings and its own XML."""
+    from tests.conftest import libreoffice_convert
+
+    path = tmp_path / "book.xlsx"
+    _simple_book(path, rows=30)
+    if producer == "libreoffice":
+        source = tmp_path / "src.ods"
+        libreoffice_convert(path, tmp_path, "ods")
+        (tmp_path / "book.ods").rename(source)
+        path.unlink()
+        libreoffice_convert(source, tmp_path, "xlsx:Calc MS Excel 2007 XML")
+        (tmp_path / "src.xlsx").rename(path)
+        assert b"sharedStrings" in zipfile.ZipFile(path).read("[Content_Types].xml")
+    before = raw_parts(path)
+    write_columns(path, "客户", [ColumnWrite("分组", {r: f"G{r}" for r in range(2, 32)}),
+                                 ColumnWrite("备注", {5: "新备注"})], header_row=1, backups=0)
+    after = raw_parts(path)
+    changed = {n for n in before if before[n] != after[n]}
+    assert changed == {"xl/worksheets/sheet1.xml"}
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("客户").to_python()
+    assert rows[0] == ["客户ID", "姓名", "备注", "分组"]
+    assert rows[4] == [4.0, "客户3", "新备注", "G5"] and rows[30][3] == "G31"

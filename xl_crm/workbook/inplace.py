@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import zipfile
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -458,6 +459,55 @@ class _RowPlan:
         self.formulas_removed = False
         self.max_col = max(self.targets)
 
+    def fragments(self, col: int, prefix: str) -> dict[int, str | None]:
+        """Each row's cell content after its style attribute, formatted once per column."""
+        cache = self.__dict__.setdefault("_frags", {})
+        if col not in cache:
+            column = self.targets[col]
+            kind = column.kind
+            letter = self.letters[col]
+            cache[col] = {
+                row: self._fragment(prefix, f"{letter}{row}", value, kind)
+                for row, value in column.values.items()
+            }
+            cache[col][self.header_row] = self._fragment(
+                prefix, f"{letter}{self.header_row}", column.header, "text"
+            )
+        return cache[col]
+
+    def default_style(self, col: int, row: int) -> str | None:
+        kind = "text" if row == self.header_row else self.targets[col].kind
+        if kind in _DATE_CODES and kind in self.date_styles:
+            return str(self.date_styles[kind])
+        return None
+
+    def _fragment(self, prefix: str, ref: str, value: Any, kind: str) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or kind == "boolean":
+            return f' t="b"><{prefix}v>{int(bool(value))}</{prefix}v></{prefix}c>'
+        if isinstance(value, dt.datetime | dt.date):
+            moment = (
+                value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+            )
+            serial = (moment - self.epoch).total_seconds() / 86400
+            return f"><{prefix}v>{serial!r}</{prefix}v></{prefix}c>"
+        if isinstance(value, int | float) and kind != "text":
+            number = repr(float(value)) if isinstance(value, float) else str(value)
+            return f"><{prefix}v>{number}</{prefix}v></{prefix}c>"
+        text = str(value)
+        if len(text) > MAX_CELL_CHARS:
+            raise WorkbookError(
+                f"{len(text):,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
+                cell=ref,
+                hint="shorten the value",
+            )
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        return (
+            f' t="inlineStr"><{prefix}is><{prefix}t{space}>{_escape(text)}'
+            f"</{prefix}t></{prefix}is></{prefix}c>"
+        )
+
     def cell(
         self, prefix: str, col: int, row: int, value: Any, style: str | None, kind: str
     ) -> str:
@@ -530,7 +580,7 @@ def _chunks(fh, decoder) -> Iterator[str]:
 def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
     buffer = ""
     state = "head"
-    pending = list(plan.rows)  # rows to write, ascending
+    pending = deque(plan.rows)  # rows to write, ascending
     next_auto_row = 1
     prefix = ""
     for chunk in chunks:
@@ -544,7 +594,7 @@ def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
             if m.group(2) == "/":  # <sheetData/>: no rows at all
                 yield head + f"<{prefix}sheetData>"
                 yield "".join(_new_rows(pending, plan, prefix, until=None))
-                pending = []
+                pending.clear()
                 yield f"</{prefix}sheetData>"
                 buffer = buffer[m.end() :]
                 state = "tail"
@@ -566,16 +616,16 @@ def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
                 number = int(r_attr.group(1)) if r_attr else next_auto_row
                 next_auto_row = number + 1
                 while pending and pending[0] < number:
-                    out.append("".join(_new_rows([pending.pop(0)], plan, prefix, until=None)))
+                    out.append("".join(_new_rows([pending.popleft()], plan, prefix, until=None)))
                 if pending and pending[0] == number:
-                    pending.pop(0)
+                    pending.popleft()
                     out.append(_patch_row(row_xml, number, plan, start, r_attr is None))
                 else:
                     out.append(row_xml)
                 pos = m.end()
             if end is not None:
                 out.append("".join(_new_rows(pending, plan, prefix, until=None)))
-                pending = []
+                pending.clear()
                 out.append(buffer[end.start() :])
                 buffer = ""
                 state = "tail"
@@ -629,7 +679,72 @@ def _new_rows(rows: list[int], plan: _RowPlan, prefix: str, until: int | None) -
             yield f'<{prefix}row r="{number}">{"".join(cells)}</{prefix}row>'
 
 
+_CELL_R = re.compile(r'<(?:\w+:)?c r="([A-Z]+)\d+"')
+
+
 def _patch_row(
+    row_xml: str, number: int, plan: _RowPlan, start: re.Match | None, missing_r: bool
+) -> str:
+    """Fast path: every cell starts with its ``r`` (as Excel, openpyxl, XlsxWriter and
+    LibreOffice write them); otherwise the general parser below."""
+    if start is None or start.group(3) == "/" or missing_r:
+        return _patch_row_general(row_xml, number, plan, start, missing_r)
+    prefix = start.group(1) or ""
+    body_start = start.end()
+    body_end = row_xml.rfind("<")
+    body = row_xml[body_start:body_end]
+    found = [(column_index_from_string(m.group(1)), m.start()) for m in _CELL_R.finditer(body)]
+    if len(found) != body.count(f"<{prefix}c ") + body.count(f"<{prefix}c>"):
+        return _patch_row_general(row_xml, number, plan, start, missing_r)
+    pieces: list[str] = []
+    cursor = 0
+    index = 0
+    changed = False
+    for col in sorted(plan.targets):
+        frags = plan.fragments(col, prefix)
+        if number not in frags:
+            continue
+        frag = frags[number]
+        while index < len(found) and found[index][0] < col:
+            index += 1
+        style = None
+        if index < len(found) and found[index][0] == col:  # overwrite the existing cell
+            cell_start = found[index][1]
+            tag_end = body.index(">", cell_start)
+            if body[tag_end - 1] == "/":
+                cell_end = tag_end + 1
+            else:
+                cell_end = body.index(f"</{prefix}c>", cell_start) + len(prefix) + 4
+            old = body[cell_start:cell_end]
+            sm = _ATTR_S.search(old, 0, tag_end - cell_start + 1)
+            style = sm.group(1) if sm else None
+            if f"<{prefix}f" in old:
+                plan.formulas_removed = True
+            pieces.append(body[cursor:cell_start])
+            cursor = cell_end
+            index += 1
+        else:
+            insert_at = found[index][1] if index < len(found) else len(body)
+            pieces.append(body[cursor:insert_at])
+            cursor = insert_at
+        if style is None:
+            style = plan.default_style(col, number)
+        s_attr = f' s="{style}"' if style else ""
+        if frag is None:
+            if style:
+                pieces.append(f'<{prefix}c r="{plan.letters[col]}{number}"{s_attr}/>')
+        else:
+            pieces.append(f'<{prefix}c r="{plan.letters[col]}{number}"{s_attr}{frag}')
+        changed = True
+    if not changed:
+        return row_xml
+    plan.rows_changed += 1
+    pieces.append(body[cursor:])
+    attrs = _SPANS.sub("", start.group(2))
+    return f"<{prefix}row{attrs}>{''.join(pieces)}</{prefix}row>"
+
+
+def _patch_row_general(
     row_xml: str, number: int, plan: _RowPlan, start: re.Match | None, missing_r: bool
 ) -> str:
     prefix = (start.group(1) or "") if start else ""

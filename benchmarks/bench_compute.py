@@ -1,0 +1,172 @@
+"""Benchmark: writing 6 computed columns into a full customers sheet, in place.
+
+In one run, each phase in its own process on its own copy of the same workbook
+(1,048,575 customers + orders by default, built by ``template build ecommerce``):
+
+- floor:    read the customers sheet's part out of the zip and write it back compressed at
+            the same level (zlib 6): the least any rewrite of that sheet costs;
+- xl-crm:   ``xl_crm.compute`` end to end (read both sheets, metrics, RFM, write 6 columns);
+- writer:   the in-place writer alone, writing the same 6 columns (values precomputed);
+- openpyxl: ``load_workbook`` + the same 6 columns + ``save``.
+
+    python benchmarks/bench_compute.py --rows 1048575
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+AS_OF = "2026-06-30"
+
+
+def phase_floor(book: Path) -> dict:
+    from xl_crm.workbook.package import sheet_parts
+
+    part = sheet_parts(book)["客户"]
+    out = book.with_suffix(".floor.zip")
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
+                                                       compresslevel=6) as dst, \
+            src.open(part) as fh, dst.open(part, "w", force_zip64=True) as target:
+        shutil.copyfileobj(fh, target, 1 << 22)
+    return {}
+
+
+def phase_ours(book: Path) -> dict:
+    from xl_crm.compute import compute
+
+    result = compute(book, as_of=AS_OF, backups=0)
+    return {"columns": len(result.columns), "rows": result.rows}
+
+
+def phase_writer(book: Path) -> dict:
+    import datetime as dt
+
+    from xl_crm.peek import peek_xlsx
+    from xl_crm.reader import find_header
+    from xl_crm.specs import load_spec
+    from xl_crm.workbook.inplace import ColumnWrite, write_columns
+
+    n = int(book.with_suffix(".rows").read_text())
+    sheet = load_spec("ecommerce").sheet("customers")
+    header_row = find_header(peek_xlsx(book, "客户"), sheet, book, "客户")[0] + 1
+    rows = range(header_row + 1, header_row + 1 + n)
+    day = dt.datetime(2026, 6, 30)
+    columns = [
+        ColumnWrite("最近一次购买日期", {r: day for r in rows}, kind="datetime"),
+        ColumnWrite("购买频率", {r: r % 9 for r in rows}, kind="number"),
+        ColumnWrite("累计消费金额", {r: r * 1.25 for r in rows}, kind="number"),
+        ColumnWrite("距最近一次购买天数", {r: r % 400 for r in rows}, kind="number"),
+        ColumnWrite("RFM 评分", {r: "545" for r in rows}),
+        ColumnWrite("RFM 客户分类", {r: "重要价值客户" for r in rows}),
+    ]
+    start = time.perf_counter()
+    write_columns(book, "客户", columns, header_row=header_row, backups=0)
+    return {"write_s": time.perf_counter() - start}
+
+
+def phase_openpyxl(book: Path) -> dict:
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb["客户"]
+    n = ws.max_row
+    day = dt.datetime(2026, 6, 30)
+    headers = ["累计消费金额", "距最近一次购买天数", "RFM 评分", "RFM 客户分类"]
+    for i, h in enumerate(headers):
+        ws.cell(row=1, column=8 + i, value=h)
+    for r in range(2, n + 1):
+        ws.cell(row=r, column=5, value=day)
+        ws.cell(row=r, column=6, value=r % 9)
+        ws.cell(row=r, column=8, value=r * 1.25)
+        ws.cell(row=r, column=9, value=r % 400)
+        ws.cell(row=r, column=10, value="545")
+        ws.cell(row=r, column=11, value="重要价值客户")
+    wb.save(book)
+    return {}
+
+
+PHASES = {"floor": phase_floor, "xl-crm": phase_ours, "writer": phase_writer,
+          "openpyxl": phase_openpyxl}
+
+
+def child(phase: str, book: Path) -> None:
+    import openpyxl  # noqa: F401
+    import pandas  # noqa: F401
+
+    import xl_crm.compute
+    import xl_crm.validation.engine  # noqa: F401
+
+    start = time.perf_counter()
+    result = PHASES[phase](book)
+    result["seconds"] = time.perf_counter() - start
+    print(json.dumps(result))
+
+
+def run(phase: str, source: Path, tmp: Path, rows: int) -> dict:
+    book = tmp / f"{phase}.xlsx"
+    shutil.copy(source, book)
+    book.with_suffix(".rows").write_text(str(rows))
+    cmd = [sys.executable, __file__, "--child", phase, "--book", str(book)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read() if proc.stdout else ""
+    if status != 0:
+        sys.exit(f"{phase} failed: {proc.stderr.read() if proc.stderr else ''}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(wall=wall, peak_mb=usage.ru_maxrss / 1024)
+    book.unlink(missing_ok=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_048_575)
+    parser.add_argument("--book", type=Path)
+    parser.add_argument("--child", choices=list(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--skip-openpyxl", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.book)
+        return
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        source = args.book
+        if source is None:
+            from xl_crm.workbook.builder import build_workbook
+
+            source = tmp / "source.xlsx"
+            build_workbook("ecommerce", source, sample=args.rows, seed=1)
+        phases = ["floor", "xl-crm", "writer"] + ([] if args.skip_openpyxl else ["openpyxl"])
+        results = {p: run(p, source, tmp, args.rows) for p in phases}
+    floor = results["floor"]["seconds"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; {args.rows:,} customers + orders")
+    print("| phase | op s | process wall s | peak RSS MB | vs floor |")
+    print("|---|---|---|---|---|")
+    for name, r in results.items():
+        print(f"| {name} | {r['seconds']:.1f} | {r['wall']:.1f} | {r['peak_mb']:.0f} | "
+              f"{r['seconds'] / floor:.2f}x |")
+    writer = results["writer"]
+    print(f"writer / floor = {writer['seconds'] / floor:.2f} (target <= 2)")
+    if "openpyxl" in results:
+        o = results["openpyxl"]
+        print(f"openpyxl / writer = {o['seconds'] / writer['seconds']:.1f} (target >= 15); "
+              f"memory openpyxl / writer = {o['peak_mb'] / writer['peak_mb']:.1f} (target >= 5)")
+
+
+if __name__ == "__main__":
+    main()
