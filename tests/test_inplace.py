@@ -377,8 +377,16 @@ def test_workbooks_from_other_producers(tmp_path, producer):
         (tmp_path / "src.xlsx").rename(path)
         assert b"sharedStrings" in zipfile.ZipFile(path).read("[Content_Types].xml")
     before = raw_parts(path)
-    write_columns(path, "客户", [ColumnWrite("分组", {r: f"G{r}" for r in range(2, 32)}),
-                                 ColumnWrite("备注", {5: "新备注"})], header_row=1, backups=0)
+    write_columns(
+        path,
+        "客户",
+        [
+            ColumnWrite("分组", {r: f"G{r}" for r in range(2, 32)}),
+            ColumnWrite("备注", {5: "新备注"}),
+        ],
+        header_row=1,
+        backups=0,
+    )
     after = raw_parts(path)
     changed = {n for n in before if before[n] != after[n]}
     assert changed == {"xl/worksheets/sheet1.xml"}

@@ -20,6 +20,10 @@ def __getattr__(name: str):
         from xl_crm import validation
 
         return getattr(validation, name)
+    if name == "compute":
+        from xl_crm.compute import compute
+
+        return compute
     raise AttributeError(f"module 'xl_crm' has no attribute {name!r}")
 
 
@@ -33,6 +37,7 @@ __all__ = [
     "XlCrmError",
     "__version__",
     "build_workbook",
+    "compute",
     "infer_spec",
     "list_templates",
     "load_spec",

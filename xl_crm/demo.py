@@ -36,6 +36,16 @@ def run_demo(out_dir: Path, *, rows: int = 200, seed: int = 42) -> Iterator[str]
     blank = out_dir / "ledger_blank_zh.xlsx"
     build_workbook("ledger", blank, lang="zh")
     yield f"  built {blank} (empty template for data entry)"
+    yield "computing frequency, recency, spend, RFM and segments in place (as of 2026-06-30):"
+    from xl_crm.compute import compute
+
+    for name, lang in jobs:
+        path = out_dir / f"{name}_{lang}.xlsx"
+        result = compute(path, as_of="2026-06-30", backups=0)
+        yield f"  {path}: {len(result.columns)} columns on {result.rows} customers"
+        for segment, counts in result.segments.items():
+            shown = ", ".join(f"{label} {n}" for label, n in counts.items())
+            yield f"    {segment}: {shown}"
     yield "validating copies with errors put in on purpose:"
     for name in builtin_names():
         path = out_dir / f"{name}_zh_errors.xlsx"
