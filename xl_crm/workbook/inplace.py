@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
-import functools
 import hashlib
 import os
 import re
@@ -101,8 +100,6 @@ def write_columns(
     """Write ``columns`` into ``sheet`` of ``book`` in place (see the module docstring)."""
     path = Path(book)
     _refuse_unsupported(path)
-    for column in columns:
-        column.values = _as_series(column.values)
     before = _sha256(path)
     with zipfile.ZipFile(path) as src:
         parts = sheet_parts(path)
@@ -415,9 +412,7 @@ def _formulas_overwritten(
         r'<(?:\w+:)?sheet\b[^>]*sheetId="(\d+)"[^>]*name="' + re.escape(sheet) + '"', workbook_xml
     )
     sheet_id = m.group(1) if m else None
-    rows_by_col = {
-        p: {header_row, *c.values.index.tolist()} for p, c in zip(placement, columns, strict=True)
-    }
+    rows_by_col = {p: {header_row, *c.values} for p, c in zip(placement, columns, strict=True)}
     current = None
     chain = src.read("xl/calcChain.xml").decode("utf-8", errors="replace")
     for cm in re.finditer(r"<(?:\w+:)?c\b([^>]*)/?>", chain):
@@ -456,29 +451,27 @@ class _RowPlan:
         self.letters = {i: get_column_letter(i) for i in self.targets}
         self.date_styles = date_styles
         self.epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
-        import numpy as np
-
-        rows = np.array([header_row], dtype=np.int64)
+        rows: set[int] = {header_row}
         for c in columns:
-            index = c.values.index.to_numpy(dtype=np.int64)
-            rows = np.union1d(rows, index[index > header_row])
-        self.rows = rows.tolist()
+            rows.update(r for r, v in c.values.items() if r > header_row)
+        self.rows = sorted(rows)
         self.rows_changed = 0
         self.formulas_removed = False
         self.max_col = max(self.targets)
-        self.order = sorted(self.targets)
 
-    def column_cells(self, col: int, prefix: str) -> tuple[int, Any, Any]:
-        """(first row, whole cells with the default style, cell contents after the style)
-        for every row of a column, formatted once with vectorised string operations."""
-        cache = self.__dict__.setdefault("_cells", {})
+    def fragments(self, col: int, prefix: str) -> dict[int, str | None]:
+        """Each row's cell content after its style attribute, formatted once per column."""
+        cache = self.__dict__.setdefault("_frags", {})
         if col not in cache:
-            cache[col] = _format_column(
-                self.targets[col],
-                self.letters[col],
-                prefix,
-                self.default_style(col, -1),
-                self.epoch,
+            column = self.targets[col]
+            kind = column.kind
+            letter = self.letters[col]
+            cache[col] = {
+                row: self._fragment(prefix, f"{letter}{row}", value, kind)
+                for row, value in column.values.items()
+            }
+            cache[col][self.header_row] = self._fragment(
+                prefix, f"{letter}{self.header_row}", column.header, "text"
             )
         return cache[col]
 
@@ -553,118 +546,9 @@ class _RowPlan:
         column = self.targets[col]
         if row == self.header_row:
             return True, column.header
-        if row in column.values.index:
-            value = column.values[row]
-            return True, None if _missing(value) else value
+        if row in column.values:
+            return True, column.values[row]
         return False, None
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN, NaT
-    except (TypeError, ValueError):
-        return False
-
-
-def _as_series(values: Any):
-    import pandas as pd
-
-    if isinstance(values, pd.Series):
-        series = values
-    else:
-        series = pd.Series(list(values.values()), index=list(values.keys()), dtype=object)
-    series = series[~series.index.duplicated(keep="last")]
-    series.index = series.index.astype("int64")
-    return series.sort_index()
-
-
-def _format_column(
-    column: ColumnWrite, letter: str, prefix: str, style: str | None, epoch: dt.datetime
-):
-    """Vectorised formatting of one column's cells (see ``_RowPlan.column_cells``)."""
-    import numpy as np
-    import pandas as pd
-
-    series = column.values
-    rows = series.index.to_numpy(dtype=np.int64)
-    if not len(rows):
-        return 0, np.empty(0, dtype=object), np.empty(0, dtype=object)
-    base = int(rows.min())
-    fulls = np.full(int(rows.max()) - base + 1, None, dtype=object)
-    frags = np.full(len(fulls), None, dtype=object)
-    present = series.notna().to_numpy(dtype=bool)
-    if not present.any():
-        return base, fulls, frags
-    values = series[present]
-    kind = column.kind
-    v, c = f"{prefix}v", f"{prefix}c"
-    if kind in _DATE_CODES or values.map(lambda x: isinstance(x, dt.date)).all():
-        stamps = pd.to_datetime(values.astype(object))
-        serial = (stamps - pd.Timestamp(epoch)) / pd.Timedelta(days=1)
-        text = serial.astype(str)
-        frag = "><" + v + ">" + text + "</" + v + "></" + c + ">"
-    elif kind == "boolean":
-        frag = (
-            ' t="b"><'
-            + v
-            + ">"
-            + values.map(lambda x: str(int(bool(x))))
-            + "</"
-            + v
-            + "></"
-            + c
-            + ">"
-        )
-    elif kind == "number":
-        if pd.api.types.is_numeric_dtype(values.dtype):
-            text = values.astype(str)  # shortest round-trip form, as repr
-        else:
-            text = values.map(lambda x: repr(float(x)) if isinstance(x, float) else str(x))
-        frag = "><" + v + ">" + text + "</" + v + "></" + c + ">"
-    else:
-        text = values.map(str)
-        too_long = text.str.len() > MAX_CELL_CHARS
-        if too_long.any():
-            row = int(text.index[too_long.to_numpy()][0])
-            raise WorkbookError(
-                f"{int(text.str.len().max()):,} characters is over Excel's limit of "
-                f"{MAX_CELL_CHARS:,} per cell",
-                cell=f"{letter}{row}",
-                hint="shorten the value",
-            )
-        escaped = (
-            text.str.replace(_ILLEGAL_XML, "", regex=True)
-            .str.replace("&", "&amp;")
-            .str.replace("<", "&lt;")
-            .str.replace(">", "&gt;")
-        )
-        space = np.where(text != text.str.strip(), ' xml:space="preserve"', "")
-        frag = (
-            ' t="inlineStr"><'
-            + prefix
-            + "is><"
-            + prefix
-            + "t"
-            + space
-            + ">"
-            + escaped
-            + "</"
-            + prefix
-            + "t></"
-            + prefix
-            + "is></"
-            + c
-            + ">"
-        )
-    s_attr = f' s="{style}"' if style else ""
-    refs = pd.Series(rows[present].astype(str), index=values.index)
-    full = "<" + c + ' r="' + letter + refs + '"' + s_attr + frag
-    offsets = rows[present] - base
-    fulls[offsets] = full.to_numpy(dtype=object)
-    frags[offsets] = frag.to_numpy(dtype=object)
-    return base, fulls, frags
 
 
 def _stream_sheet(
@@ -796,7 +680,6 @@ def _new_rows(rows: list[int], plan: _RowPlan, prefix: str, until: int | None) -
 
 
 _CELL_R = re.compile(r'<(?:\w+:)?c r="([A-Z]+)\d+"')
-_col_index = functools.lru_cache(maxsize=None)(column_index_from_string)
 
 
 def _patch_row(
@@ -810,24 +693,18 @@ def _patch_row(
     body_start = start.end()
     body_end = row_xml.rfind("<")
     body = row_xml[body_start:body_end]
-    found = [(_col_index(m.group(1)), m.start()) for m in _CELL_R.finditer(body)]
+    found = [(column_index_from_string(m.group(1)), m.start()) for m in _CELL_R.finditer(body)]
     if len(found) != body.count(f"<{prefix}c ") + body.count(f"<{prefix}c>"):
         return _patch_row_general(row_xml, number, plan, start, missing_r)
     pieces: list[str] = []
     cursor = 0
     index = 0
     changed = False
-    header = number == plan.header_row
-    for col in plan.order:
-        if header:
-            frag = plan._fragment(prefix, "", plan.targets[col].header, "text")
-            full = f'<{prefix}c r="{plan.letters[col]}{number}"{frag}'
-        else:
-            base, fulls, frags = plan.column_cells(col, prefix)
-            offset = number - base
-            if offset < 0 or offset >= len(fulls) or fulls[offset] is None:
-                continue
-            full, frag = fulls[offset], frags[offset]
+    for col in sorted(plan.targets):
+        frags = plan.fragments(col, prefix)
+        if number not in frags:
+            continue
+        frag = frags[number]
         while index < len(found) and found[index][0] < col:
             index += 1
         style = None
@@ -851,12 +728,13 @@ def _patch_row(
             pieces.append(body[cursor:insert_at])
             cursor = insert_at
         if style is None:
-            if full:
-                pieces.append(full)  # formatted in advance with the column's default style
-        elif frag:
-            pieces.append(f'<{prefix}c r="{plan.letters[col]}{number}" s="{style}"{frag}')
-        else:  # the value is empty: keep the cell's formatting, drop its content
-            pieces.append(f'<{prefix}c r="{plan.letters[col]}{number}" s="{style}"/>')
+            style = plan.default_style(col, number)
+        s_attr = f' s="{style}"' if style else ""
+        if frag is None:
+            if style:
+                pieces.append(f'<{prefix}c r="{plan.letters[col]}{number}"{s_attr}/>')
+        else:
+            pieces.append(f'<{prefix}c r="{plan.letters[col]}{number}"{s_attr}{frag}')
         changed = True
     if not changed:
         return row_xml
