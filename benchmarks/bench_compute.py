@@ -34,9 +34,12 @@ def phase_floor(book: Path) -> dict:
 
     part = sheet_parts(book)["客户"]
     out = book.with_suffix(".floor.zip")
-    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
-                                                       compresslevel=6) as dst, \
-            src.open(part) as fh, dst.open(part, "w", force_zip64=True) as target:
+    with (
+        zipfile.ZipFile(book) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as dst,
+        src.open(part) as fh,
+        dst.open(part, "w", force_zip64=True) as target,
+    ):
         shutil.copyfileobj(fh, target, 1 << 22)
     return {}
 
@@ -97,8 +100,12 @@ def phase_openpyxl(book: Path) -> dict:
     return {}
 
 
-PHASES = {"floor": phase_floor, "xl-crm": phase_ours, "writer": phase_writer,
-          "openpyxl": phase_openpyxl}
+PHASES = {
+    "floor": phase_floor,
+    "xl-crm": phase_ours,
+    "writer": phase_writer,
+    "openpyxl": phase_openpyxl,
+}
 
 
 def child(phase: str, book: Path) -> None:
@@ -153,19 +160,25 @@ def main() -> None:
         phases = ["floor", "xl-crm", "writer"] + ([] if args.skip_openpyxl else ["openpyxl"])
         results = {p: run(p, source, tmp, args.rows) for p in phases}
     floor = results["floor"]["seconds"]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; {args.rows:,} customers + orders")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; {args.rows:,} customers + orders"
+    )
     print("| phase | op s | process wall s | peak RSS MB | vs floor |")
     print("|---|---|---|---|---|")
     for name, r in results.items():
-        print(f"| {name} | {r['seconds']:.1f} | {r['wall']:.1f} | {r['peak_mb']:.0f} | "
-              f"{r['seconds'] / floor:.2f}x |")
+        print(
+            f"| {name} | {r['seconds']:.1f} | {r['wall']:.1f} | {r['peak_mb']:.0f} | "
+            f"{r['seconds'] / floor:.2f}x |"
+        )
     writer = results["writer"]
     print(f"writer / floor = {writer['seconds'] / floor:.2f} (target <= 2)")
     if "openpyxl" in results:
         o = results["openpyxl"]
-        print(f"openpyxl / writer = {o['seconds'] / writer['seconds']:.1f} (target >= 15); "
-              f"memory openpyxl / writer = {o['peak_mb'] / writer['peak_mb']:.1f} (target >= 5)")
+        print(
+            f"openpyxl / writer = {o['seconds'] / writer['seconds']:.1f} (target >= 15); "
+            f"memory openpyxl / writer = {o['peak_mb'] / writer['peak_mb']:.1f} (target >= 5)"
+        )
 
 
 if __name__ == "__main__":

@@ -515,32 +515,10 @@ class _RowPlan:
         if kind in _DATE_CODES and style is None and kind in self.date_styles:
             style = str(self.date_styles[kind])
         s = f' s="{style}"' if style else ""
-        c = f"{prefix}c"
-        if value is None:
-            return f'<{c} r="{ref}"{s}/>' if style else ""
-        if isinstance(value, bool) or kind == "boolean":
-            return f'<{c} r="{ref}"{s} t="b"><{prefix}v>{int(bool(value))}</{prefix}v></{c}>'
-        if isinstance(value, dt.datetime | dt.date):
-            moment = (
-                value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-            )
-            serial = (moment - self.epoch).total_seconds() / 86400
-            return f'<{c} r="{ref}"{s}><{prefix}v>{serial!r}</{prefix}v></{c}>'
-        if isinstance(value, int | float) and kind != "text":
-            number = repr(float(value)) if isinstance(value, float) else str(value)
-            return f'<{c} r="{ref}"{s}><{prefix}v>{number}</{prefix}v></{c}>'
-        text = str(value)
-        if len(text) > MAX_CELL_CHARS:
-            raise WorkbookError(
-                f"{len(text):,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
-                cell=ref,
-                hint="shorten the value",
-            )
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        return (
-            f'<{c} r="{ref}"{s} t="inlineStr"><{prefix}is><{prefix}t{space}>{_escape(text)}'
-            f"</{prefix}t></{prefix}is></{c}>"
-        )
+        frag = self._fragment(prefix, ref, value, kind)
+        if frag is None:  # empty: keep a styled cell's formatting, else write nothing
+            return f'<{prefix}c r="{ref}"{s}/>' if style else ""
+        return f'<{prefix}c r="{ref}"{s}{frag}'
 
     def value_for(self, col: int, row: int) -> tuple[bool, Any]:
         column = self.targets[col]
