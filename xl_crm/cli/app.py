@@ -42,6 +42,14 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
+TemplateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        "-t",
+        help="Template name or spec file (default: the one that built the workbook).",
+    ),
+]
 Lang = Annotated[str, typer.Option("--lang", "-l", help="Language of headers and help: zh or en.")]
 
 
@@ -260,14 +268,7 @@ def template_infer(
 @handle_errors
 def validate_command(
     book: Annotated[Path, typer.Argument(help="Workbook (.xlsx, .xlsm, .xls, .ods) or .csv.")],
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template",
-            "-t",
-            help="Template name or spec file (default: the one that built the workbook).",
-        ),
-    ] = None,
+    template: TemplateOption = None,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Write the report as JSON ('-' for stdout).")
     ] = None,
@@ -317,14 +318,7 @@ def validate_command(
 @handle_errors
 def compute_command(
     book: Annotated[Path, typer.Argument(help="Workbook (.xlsx or .xlsm) to write into.")],
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template",
-            "-t",
-            help="Template name or spec file (default: the one that built the workbook).",
-        ),
-    ] = None,
+    template: TemplateOption = None,
     as_of: Annotated[
         str | None,
         typer.Option(
