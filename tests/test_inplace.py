@@ -393,3 +393,31 @@ def test_workbooks_from_other_producers(tmp_path, producer):
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("客户").to_python()
     assert rows[0] == ["客户ID", "姓名", "备注", "分组"]
     assert rows[4] == [4.0, "客户3", "新备注", "G5"] and rows[30][3] == "G31"
+
+
+def test_rows_the_sheet_does_not_have_yet(tmp_path):
+    path = tmp_path / "book.xlsx"
+    _simple_book(path, rows=3)  # rows 1-4 exist
+    write_columns(
+        path,
+        "客户",
+        [ColumnWrite("分组", {3: "B", 6: "late", 9: "later"})],
+        header_row=1,
+        backups=0,
+    )
+    ws = openpyxl.load_workbook(path)["客户"]
+    assert [ws[f"D{r}"].value for r in range(1, 10)] == [
+        "分组",
+        None,
+        "B",
+        None,
+        None,
+        "late",
+        None,
+        None,
+        "later",
+    ]
+    assert ws["B3"].value == "客户1"
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', xml)]
+    assert numbers == sorted(numbers) and len(numbers) == len(set(numbers))

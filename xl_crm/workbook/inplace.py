@@ -571,7 +571,7 @@ def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
             head = _widen_dimension(buffer[: m.start()], plan)
             if m.group(2) == "/":  # <sheetData/>: no rows at all
                 yield head + f"<{prefix}sheetData>"
-                yield "".join(_new_rows(pending, plan, prefix, until=None))
+                yield "".join(_new_rows(pending, plan, prefix))
                 pending.clear()
                 yield f"</{prefix}sheetData>"
                 buffer = buffer[m.end() :]
@@ -594,7 +594,7 @@ def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
                 number = int(r_attr.group(1)) if r_attr else next_auto_row
                 next_auto_row = number + 1
                 while pending and pending[0] < number:
-                    out.append("".join(_new_rows([pending.popleft()], plan, prefix, until=None)))
+                    out.append("".join(_new_rows([pending.popleft()], plan, prefix)))
                 if pending and pending[0] == number:
                     pending.popleft()
                     out.append(_patch_row(row_xml, number, plan, start, r_attr is None))
@@ -602,7 +602,7 @@ def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
                     out.append(row_xml)
                 pos = m.end()
             if end is not None:
-                out.append("".join(_new_rows(pending, plan, prefix, until=None)))
+                out.append("".join(_new_rows(pending, plan, prefix)))
                 pending.clear()
                 out.append(buffer[end.start() :])
                 buffer = ""
@@ -635,8 +635,8 @@ def _widen_dimension(head: str, plan: _RowPlan) -> str:
     return _DIMENSION.sub(widen, head, count=1)
 
 
-def _new_rows(rows: list[int], plan: _RowPlan, prefix: str, until: int | None) -> Iterator[str]:
-    del until
+def _new_rows(rows, plan: _RowPlan, prefix: str) -> Iterator[str]:
+    """Rows that the sheet does not have yet, in order."""
     for number in rows:
         cells = []
         for col in sorted(plan.targets):
