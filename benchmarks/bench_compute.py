@@ -153,10 +153,27 @@ def main() -> None:
         tmp = Path(tmp_name)
         source = args.book
         if source is None:
-            from xl_crm.workbook.builder import build_workbook
-
+            # built in a child process: a phase forked from a big parent would report the
+            # parent's memory as its own peak (ru_maxrss survives fork + exec)
             source = tmp / "source.xlsx"
-            build_workbook("ecommerce", source, sample=args.rows, seed=1)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "xl_crm",
+                    "template",
+                    "build",
+                    "ecommerce",
+                    "-o",
+                    str(source),
+                    "--sample",
+                    str(args.rows),
+                    "--seed",
+                    "1",
+                ],
+                check=True,
+                capture_output=True,
+            )
         phases = ["floor", "xl-crm", "writer"] + ([] if args.skip_openpyxl else ["openpyxl"])
         results = {p: run(p, source, tmp, args.rows) for p in phases}
     floor = results["floor"]["seconds"]

@@ -133,10 +133,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         book = args.book
         if book is None:
-            from xl_crm.workbook.builder import build_workbook
-
+            # built in a child process: a phase forked from a big parent would report the
+            # parent's memory as its own peak (ru_maxrss survives fork + exec)
             book = Path(tmp) / "ecommerce.xlsx"
-            build_workbook("ecommerce", book, sample=args.rows, seed=1)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "xl_crm",
+                    "template",
+                    "build",
+                    "ecommerce",
+                    "-o",
+                    str(book),
+                    "--sample",
+                    str(args.rows),
+                    "--seed",
+                    "1",
+                ],
+                check=True,
+                capture_output=True,
+            )
         phases = ["floor", "xl-crm"] + ([] if args.skip_openpyxl else ["openpyxl"])
         results = {p: run(p, book) for p in phases}
     floor = results["floor"]["seconds"]
