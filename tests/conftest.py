@@ -9,8 +9,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from xl_crm.specs import builtin_names
+
+# property tests: a small profile for CI, a larger one with HYPOTHESIS_PROFILE=dev; no
+# deadline (a first call that imports pandas or writes a workbook can take a second)
+_QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile("ci", max_examples=15, deadline=None, suppress_health_check=_QUIET)
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=_QUIET)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 BUILTINS = builtin_names()
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

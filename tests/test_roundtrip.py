@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import BUILTINS
@@ -18,19 +18,6 @@ from xl_crm.specs.dump import dump_spec
 from xl_crm.workbook.builder import build_workbook
 
 GOLDEN = Path(__file__).parent / "golden"
-settings.register_profile(
-    "ci",
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-settings.register_profile(
-    "dev",
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.mark.parametrize("name", BUILTINS)
