@@ -281,6 +281,14 @@ def validate_command(
     mask: Annotated[
         bool, typer.Option("--mask", help="Mask personal data (phones, e-mails, IDs) in output.")
     ] = False,
+    annotate_book: Annotated[
+        bool,
+        typer.Option(
+            "--annotate",
+            help="Mark each bad cell in the workbook (fill and note); "
+            "marks of an earlier run are cleared.",
+        ),
+    ] = False,
     password: Annotated[
         str | None, typer.Option("--password", help="Password of an encrypted workbook.")
     ] = None,
@@ -309,6 +317,11 @@ def validate_command(
             target.write_text(text(), encoding="utf-8")
     if html_file is not None:
         write_html(report, html_file, lang=lang)  # type: ignore[arg-type]
+    if annotate_book:
+        from xl_crm.validation import annotate
+
+        marked = annotate(book, report, lang=lang)
+        err.print(f"marked {marked} cells in {book}", highlight=False)
     if "-" not in (str(json_file), str(csv_file)):
         print_report(report, out, lang=lang, limit=limit)  # type: ignore[arg-type]
     raise typer.Exit(report.exit_code)

@@ -18,7 +18,7 @@ from xl_crm.specs import load_spec
 from xl_crm.specs.model import Spec
 from xl_crm.validation.report import Finding, Report
 
-__all__ = ["Finding", "Report", "detect_template", "validate"]
+__all__ = ["Finding", "Report", "annotate", "detect_template", "validate"]
 
 
 def detect_template(path: Path) -> str | None:
@@ -90,3 +90,33 @@ def _spec_for(path: Path, readable: Path, template) -> Spec:
             hint="name it with --template (built-in: " + ", ".join(builtin_names()) + ")",
         )
     return load_spec(detected)
+
+
+def annotate(book: str | Path, report: Report, *, lang: str = "zh", backups: int = 5) -> int:
+    """Mark every cell with a finding in ``book``: a fill and a note with the message(s).
+
+    Marks from an earlier run are cleared first, on every sheet the report covers, so fixed
+    cells lose their mark.  Returns the number of cells marked.
+    """
+    from xl_crm.workbook.marks import mark_cells
+
+    path = Path(book)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(
+            "only .xlsx and .xlsm workbooks can be annotated",
+            file=path,
+            hint="save it as .xlsx, or use --html / --json for a report",
+        )
+    notes: dict[str, dict[str, list[str]]] = {sheet: {} for sheet in report.rows}
+    for f in report.findings:
+        if f.row is None:
+            continue
+        notes.setdefault(f.sheet, {}).setdefault(f.cell, []).append(f.message(lang))
+    marked = 0
+    first = True
+    for sheet, cells in notes.items():
+        marks = {cell: "\n".join(messages) for cell, messages in cells.items()}
+        mark_cells(path, sheet, marks, backups=backups if first else 0)
+        first = False
+        marked += len(marks)
+    return marked

@@ -1,0 +1,88 @@
+"""validate --annotate: bad cells get a fill and a note in the workbook; nothing else changes."""
+
+from __future__ import annotations
+
+import warnings
+
+import openpyxl
+from typer.testing import CliRunner
+
+from tests.conftest import convert_to_csv
+from tests.test_inplace import raw_parts
+from tests.test_validate import inject_ecommerce
+from xl_crm.cli.app import app
+from xl_crm.validation import annotate, validate
+from xl_crm.workbook.builder import build_workbook
+from xl_crm.workbook.marks import AUTHOR, MARK_COLOUR
+
+
+def load(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return openpyxl.load_workbook(path)
+
+
+def marked_cells(path) -> dict[str, str]:
+    out = {}
+    for ws in load(path):
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == AUTHOR:
+                    assert cell.fill.fgColor.rgb == MARK_COLOUR
+                    out[f"{ws.title}!{cell.coordinate}"] = cell.comment.text
+                else:
+                    assert cell.fill.fgColor.rgb != MARK_COLOUR, cell.coordinate
+    return out
+
+
+def test_annotate_marks_exactly_the_findings(tmp_path):
+    path = tmp_path / "shop.xlsx"
+    build_workbook("ecommerce", path, sample=40, seed=3)
+    inject_ecommerce(path)
+    before = raw_parts(path)
+    result = CliRunner().invoke(app, ["validate", str(path), "--annotate", "--lang", "en"])
+    assert result.exit_code == 1 and "marked" in result.output
+    report = validate(path)
+    expected = {f.where: f.message_en for f in report.findings if f.row is not None}
+    assert marked_cells(path) == expected
+    after = raw_parts(path)
+    changed = {n for n in before if before[n] != after.get(n)}
+    notes = {n for n in changed if n.endswith((".rels", ".vml")) or "comment" in n}
+    assert changed - notes <= {
+        "xl/worksheets/sheet1.xml",
+        "xl/worksheets/sheet2.xml",
+        "xl/styles.xml",
+        "[Content_Types].xml",
+    }
+    untouched = {n for n in before if n.startswith(("xl/tables/", "docProps/", "xl/theme/"))}
+    assert untouched and not (untouched & changed)
+    assert "xl/worksheets/sheet3.xml" not in changed and "xl/tables/table1.xml" not in changed
+    # the data did not change, and LibreOffice still reads the workbook
+    assert findings_where(validate(path)) == findings_where(report)
+    rows = convert_to_csv(path, tmp_path, sheet=1)
+    assert rows[1][0] == "客户ID"
+
+
+def findings_where(report):
+    return sorted((f.where, f.rule) for f in report.findings)
+
+
+def test_fixed_cells_lose_their_marks(tmp_path):
+    path = tmp_path / "shop.xlsx"
+    build_workbook("ecommerce", path, sample=40, seed=3)
+    inject_ecommerce(path)
+    annotate(path, validate(path), backups=0)
+    wb = load(path)
+    ws = wb["客户"]
+    ws["C7"] = "wang.fang@qq.com"  # fix the bad e-mail
+    ws["C7"].comment = None
+    wb.save(path)
+    annotate(path, validate(path), backups=0)
+    marks = marked_cells(path)
+    assert "客户!C7" not in marks and "客户!D8" in marks
+    again = dict(marks)
+    annotate(path, validate(path), backups=0)
+    assert marked_cells(path) == again  # a rerun gives the same marks
+    clean = tmp_path / "clean.xlsx"
+    build_workbook("hotel", clean, sample=10, seed=1)
+    assert annotate(clean, validate(clean), backups=0) == 0 and marked_cells(clean) == {}

@@ -1,0 +1,478 @@
+"""Marking cells in a workbook in place: a fill colour and a note on each marked cell.
+
+``mark_cells`` first clears the marks it made before on that sheet (its fill, and notes
+whose author is ``xl-crm``), then marks the given cells, so running it again with the same
+findings gives the same workbook.  Like the column writer, it rewrites only the worksheet,
+``styles.xml``, the sheet's comments and VML parts, its relationships and the content types;
+every other part is copied byte for byte, and the original is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from openpyxl.utils import column_index_from_string
+
+from xl_crm.workbook.inplace import (
+    _ATTR_S,
+    _CELL,
+    _ROW,
+    _ROW_START,
+    _SHEET_DATA_END,
+    _backup,
+    _fsync_dir,
+    _refuse_unsupported,
+)
+from xl_crm.workbook.package import sheet_parts
+from xl_crm.workbook.zipcopy import PackageRewriter
+
+AUTHOR = "xl-crm validate"  # the builder's header help notes are by "xl-crm"
+MARK_COLOUR = (
+    "FFFFC7CD"  # light red, one step off Excel's preset so user fills are never taken for marks
+)
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_COMMENTS_TYPE = f"{_REL_NS}/comments"
+_VML_TYPE = f"{_REL_NS}/vmlDrawing"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+@dataclass
+class MarkResult:
+    path: Path
+    sheet: str
+    marked: int
+    backup: Path | None
+
+
+def mark_cells(
+    book: str | Path,
+    sheet: str,
+    marks: dict[str, str],
+    *,
+    colour: str = MARK_COLOUR,
+    backups: int = 5,
+) -> MarkResult:
+    """Fill and annotate ``marks`` (A1 ref -> note) on ``sheet``; clear earlier marks."""
+    path = Path(book)
+    _refuse_unsupported(path)
+    for ref in marks:
+        if not _CELL_REF.match(ref):
+            raise ValueError(f"not a cell reference: {ref!r}")
+    with zipfile.ZipFile(path) as src:
+        part = sheet_parts(path)[sheet]
+        names = set(src.namelist())
+        rels_part = posixpath.join(
+            posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels"
+        )
+        rels = src.read(rels_part).decode("utf-8") if rels_part in names else None
+        styles = _Styles(src.read("xl/styles.xml").decode("utf-8"), colour)
+        wanted = _styles_of(src, part, marks)
+        clones = {ref: styles.clone_of(style) for ref, style in wanted.items()}
+        comments_part, vml_part, rels, new_rels = _note_parts(part, rels, names, bool(marks))
+        comments_xml = _comments(
+            src.read(comments_part).decode("utf-8") if comments_part in names else None, marks
+        )
+        vml_xml = _vml(src.read(vml_part).decode("utf-8") if vml_part in names else None, marks)
+        content_types = _content_types(
+            src.read("[Content_Types].xml").decode("utf-8"), comments_part, vml_part
+        )
+        legacy_id = _legacy_id(rels, vml_part, part)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.xlcrm-tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as out:
+                    rewriter = PackageRewriter(src, out)
+                    replaced = {
+                        part: None,
+                        "xl/styles.xml": styles.xml().encode("utf-8"),
+                        "[Content_Types].xml": content_types.encode("utf-8"),
+                    }
+                    if rels is not None:
+                        replaced[rels_part] = rels.encode("utf-8")
+                    if comments_xml is not None:
+                        replaced[comments_part] = comments_xml.encode("utf-8")
+                    if vml_xml is not None:
+                        replaced[vml_part] = vml_xml.encode("utf-8")
+                    for info in src.infolist():
+                        if info.filename == part:
+                            xml = src.read(info).decode("utf-8")
+                            out.writestr(info, _patch_sheet(xml, styles, clones, legacy_id))
+                        elif info.filename in replaced:
+                            out.writestr(info, replaced.pop(info.filename))
+                        else:
+                            rewriter.copy(info)
+                    for name, data in replaced.items():  # parts that did not exist yet
+                        if data is not None:
+                            out.writestr(name, data)
+                    del new_rels
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    backup = _backup(path, backups) if backups else None
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    return MarkResult(path, sheet, len(marks), backup)
+
+
+class _Styles:
+    """cellXfs with and without the mark fill."""
+
+    def __init__(self, xml: str, colour: str) -> None:
+        self.text = xml
+        fills = re.search(r"<(\w+:)?fills\b[^>]*>(.*?)</(?:\w+:)?fills>", xml, re.S)
+        self.prefix = (fills.group(1) or "") if fills else ""
+        items = (
+            re.findall(
+                r"<(?:\w+:)?fill\b.*?</(?:\w+:)?fill>|<(?:\w+:)?fill\b[^>]*/>", fills.group(2), re.S
+            )
+            if fills
+            else []
+        )
+        p = self.prefix
+        self.fill_xml = (
+            f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor '
+            f'rgb="{colour}"/><{p}bgColor indexed="64"/></{p}patternFill></{p}fill>'
+        )
+        mark = re.compile(
+            r'patternType="solid".*?<(?:\w+:)?fgColor\b[^>]*rgb="' + colour + '"', re.S
+        )
+        self.fill_id = next((i for i, f in enumerate(items) if mark.search(f)), None)
+        self.new_fill = self.fill_id is None
+        if self.fill_id is None:
+            self.fill_id = len(items)
+        block = re.search(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", xml, re.S)
+        self.xfs = re.findall(
+            r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", block.group(1), re.S
+        )
+        self.added: list[str] = []
+        self.marked = {
+            i
+            for i, xf in enumerate(self.xfs)
+            if self._fill(xf) == self.fill_id and not self.new_fill
+        }
+        self.base = {i: self._base_of(i) for i in self.marked}
+
+    @staticmethod
+    def _fill(xf: str) -> int:
+        m = re.search(r'\bfillId="(\d+)"', xf[: xf.find(">") + 1])
+        return int(m.group(1)) if m else 0
+
+    @staticmethod
+    def _without_fill(xf: str) -> str:
+        head_end = xf.find(">") + 1
+        head = re.sub(r'\s+(fillId|applyFill)="[^"]*"', "", xf[:head_end])
+        return head + xf[head_end:]
+
+    def _base_of(self, index: int) -> int:
+        plain = self._without_fill(self.xfs[index])
+        for i, xf in enumerate(self.xfs):
+            if i not in self.marked and self._without_fill(xf) == plain:
+                return i
+        return 0
+
+    def clone_of(self, style: int) -> int:
+        if style in self.marked:
+            return style
+        plain = self._without_fill(self.xfs[style] if style < len(self.xfs) else "<xf/>")
+        everything = self.xfs + self.added
+        for i, xf in enumerate(everything):
+            if (
+                self._fill(xf) == self.fill_id
+                and self._without_fill(xf) == plain
+                and (i in self.marked or i >= len(self.xfs))
+            ):
+                return i
+        source = self.xfs[style] if style < len(self.xfs) else "<xf/>"
+        head_end = source.find(">")
+        closing = source[head_end - 1] == "/"
+        head = re.sub(
+            r'\s+(fillId|applyFill)="[^"]*"', "", source[: head_end - (1 if closing else 0)]
+        )
+        clone = (
+            f'{head} fillId="{self.fill_id}" applyFill="1"'
+            + source[head_end - (1 if closing else 0) :]
+        )
+        self.added.append(clone)
+        return len(self.xfs) + len(self.added) - 1
+
+    def xml(self) -> str:
+        text = self.text
+        if self.new_fill:
+            text = re.sub(
+                r"(</(?:\w+:)?fills>)", self.fill_xml.replace("\\", "\\\\") + r"\1", text, count=1
+            )
+            text = re.sub(
+                r'(<(?:\w+:)?fills\b[^>]*count=")(\d+)',
+                lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
+                text,
+                count=1,
+            )
+        if self.added:
+            text = re.sub(
+                r"(</(?:\w+:)?cellXfs>)",
+                "".join(self.added).replace("\\", "\\\\") + r"\1",
+                text,
+                count=1,
+            )
+            added = len(self.added)
+            text = re.sub(
+                r'(<(?:\w+:)?cellXfs\b[^>]*count=")(\d+)',
+                lambda m: f"{m.group(1)}{int(m.group(2)) + added}",
+                text,
+                count=1,
+            )
+        return text
+
+
+def _styles_of(src: zipfile.ZipFile, part: str, marks: dict[str, str]) -> dict[str, int]:
+    """The current style index of each cell to mark (0 when the cell does not exist)."""
+    out = dict.fromkeys(marks, 0)
+    if not marks:
+        return out
+    rows = {int(_CELL_REF.match(r).group(2)) for r in marks}
+    xml = src.read(part).decode("utf-8")
+    for m in _ROW.finditer(xml):
+        start = _ROW_START.match(m.group(0))
+        rm = re.search(r'\br="(\d+)"', start.group(2)) if start else None
+        if not rm or int(rm.group(1)) not in rows:
+            continue
+        for cell in _CELL.finditer(m.group(0)):
+            ref = re.search(r'\br="([A-Z]+\d+)"', cell.group(0)[: cell.group(0).find(">") + 1])
+            if ref and ref.group(1) in out:
+                sm = _ATTR_S.search(cell.group(0)[: cell.group(0).find(">") + 1])
+                out[ref.group(1)] = int(sm.group(1)) if sm else 0
+    return out
+
+
+def _patch_sheet(xml: str, styles: _Styles, clones: dict[str, int], legacy_id: str | None) -> str:
+    by_row: dict[int, dict[int, str]] = {}
+    for ref, clone in clones.items():
+        m = _CELL_REF.match(ref)
+        by_row.setdefault(int(m.group(2)), {})[column_index_from_string(m.group(1))] = str(clone)
+    marked = {str(i) for i in styles.marked}
+    pattern = re.compile(r'\bs="(' + "|".join(sorted(marked)) + r')"') if marked else None
+
+    def fix_row(m: re.Match) -> str:
+        row_xml = m.group(0)
+        start = _ROW_START.match(row_xml)
+        rm = re.search(r'\br="(\d+)"', start.group(2)) if start else None
+        number = int(rm.group(1)) if rm else -1
+        targets = by_row.get(number, {})
+        if not targets and not (pattern and pattern.search(row_xml)):
+            return row_xml
+        prefix = start.group(1) or ""
+        body = "" if start.group(3) == "/" else row_xml[start.end() : row_xml.rfind("<")]
+        cells: dict[int, str] = {}
+        for cell in _CELL.finditer(body):
+            text = cell.group(0)
+            head_end = text.find(">") + 1
+            ref = re.search(r'\br="([A-Z]+)\d+"', text[:head_end])
+            col = column_index_from_string(ref.group(1)) if ref else len(cells) + 1
+            sm = _ATTR_S.search(text[:head_end])
+            if sm and sm.group(1) in marked:  # clear an earlier mark
+                base = styles.base[int(sm.group(1))]
+                text = text[: sm.start()] + (f's="{base}"' if base else "") + text[sm.end() :]
+            cells[col] = text
+        for col, clone in targets.items():
+            letter = _letter(col)
+            text = cells.get(col)
+            if text is None:
+                cells[col] = f'<{prefix}c r="{letter}{number}" s="{clone}"/>'
+                continue
+            head_end = text.find(">") + 1
+            head = re.sub(r'\s+s="\d*"', "", text[:head_end])
+            head = re.sub(r"^<((?:\w+:)?c)\b", rf'<\1 s="{clone}"', head, count=1)
+            cells[col] = head + text[head_end:]
+        attrs = re.sub(r'\s+spans="[^"]*"', "", start.group(2))
+        return f"<{prefix}row{attrs}>{''.join(cells[c] for c in sorted(cells))}</{prefix}row>"
+
+    end = _SHEET_DATA_END.search(xml)
+    data_start = xml.find("<", xml.find("sheetData"))
+    head, data, tail = xml[:data_start], xml[data_start : end.start()], xml[end.start() :]
+    data = _ROW.sub(fix_row, data)
+    missing_rows = sorted(
+        set(by_row) - {int(n) for n in re.findall(r'<(?:\w+:)?row\b[^>]*\br="(\d+)"', data)}
+    )
+    if missing_rows:
+        prefix = re.match(r"<(\w+:)?", data).group(1) or "" if data.startswith("<") else ""
+        for number in missing_rows:
+            cells = "".join(
+                f'<{prefix}c r="{_letter(c)}{number}" s="{s}"/>'
+                for c, s in sorted(by_row[number].items())
+            )
+            row = f'<{prefix}row r="{number}">{cells}</{prefix}row>'
+            after = [
+                m
+                for m in _ROW.finditer(data)
+                if int(re.search(r'\br="(\d+)"', m.group(0)).group(1)) > number
+            ]
+            pos = after[0].start() if after else len(data)
+            data = data[:pos] + row + data[pos:]
+    if legacy_id and not re.search(r"<(?:\w+:)?legacyDrawing\b", tail):
+        p = re.match(r"</(\w+:)?", tail).group(1) or ""
+        element = f'<{p}legacyDrawing r:id="{legacy_id}"/>'
+        anchor = re.search(
+            r"<(?:\w+:)?(legacyDrawingHF|picture|oleObjects|controls|"
+            r"webPublishItems|tableParts|extLst)\b|</(?:\w+:)?worksheet>",
+            tail,
+        )
+        tail = tail[: anchor.start()] + element + tail[anchor.start() :]
+        if 'xmlns:r="' not in head:
+            head = re.sub(r"(<(?:\w+:)?worksheet\b)", rf'\1 xmlns:r="{_REL_NS}"', head, count=1)
+    return head + data + tail
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def _note_parts(part: str, rels: str | None, names: set[str], needed: bool):
+    """Paths of the sheet's comments and VML parts (new ones when it has none), and rels."""
+    folder = posixpath.dirname(part)
+
+    def target_of(kind: str) -> str | None:
+        if rels is None:
+            return None
+        for rel in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+            if f'Type="{kind}"' in rel:
+                t = re.search(r'Target="([^"]+)"', rel).group(1)
+                return (
+                    t.lstrip("/")
+                    if t.startswith("/")
+                    else posixpath.normpath(posixpath.join(folder, t))
+                )
+        return None
+
+    comments, vml = target_of(_COMMENTS_TYPE), target_of(_VML_TYPE)
+    if not needed or (comments and vml):
+        return comments, vml, rels, False
+    n = 1
+    while f"xl/comments{n}.xml" in names or f"xl/drawings/vmlDrawing{n}.vml" in names:
+        n += 1
+    rels = rels or (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+        'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        "</Relationships>"
+    )
+    ids = {int(i) for i in re.findall(r'Id="rId(\d+)"', rels)}
+    new = []
+    if comments is None:
+        comments = f"xl/comments{n}.xml"
+        new.append((_COMMENTS_TYPE, posixpath.relpath(comments, folder)))
+    if vml is None:
+        vml = f"xl/drawings/vmlDrawing{n}.vml"
+        new.append((_VML_TYPE, posixpath.relpath(vml, folder)))
+    for kind, target in new:
+        rid = max(ids, default=0) + 1
+        ids.add(rid)
+        rels = rels.replace(
+            "</Relationships>",
+            f'<Relationship Id="rId{rid}" Type="{kind}" Target="{target}"/></Relationships>',
+        )
+    return comments, vml, rels, True
+
+
+def _legacy_id(rels: str | None, vml: str | None, part: str) -> str | None:
+    if rels is None or vml is None:
+        return None
+    for rel in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        if f'Type="{_VML_TYPE}"' in rel:
+            return re.search(r'Id="([^"]+)"', rel).group(1)
+    return None
+
+
+def _comments(xml: str | None, marks: dict[str, str]) -> str | None:
+    if xml is None and not marks:
+        return None
+    if xml is None:
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns='
+            '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><authors></authors>'
+            "<commentList></commentList></comments>"
+        )
+    p = re.match(r".*?<(\w+:)?comments\b", xml, re.S).group(1) or ""
+    authors = re.findall(r"<(?:\w+:)?author>(.*?)</(?:\w+:)?author>|<(?:\w+:)?author/>", xml)
+    if AUTHOR not in authors:
+        xml = re.sub(
+            r"(</(?:\w+:)?authors>)", f"<{p}author>{AUTHOR}</{p}author>" + r"\1", xml, count=1
+        )
+        if re.search(r"<(?:\w+:)?authors/>", xml):
+            xml = re.sub(
+                r"<(?:\w+:)?authors/>",
+                f"<{p}authors><{p}author>{AUTHOR}</{p}author></{p}authors>",
+                xml,
+                count=1,
+            )
+        authors.append(AUTHOR)
+    ours = authors.index(AUTHOR)
+    xml = re.sub(
+        r"<(?:\w+:)?comment\b[^>]*authorId=\"" + str(ours) + r"\".*?</(?:\w+:)?comment>",
+        "",
+        xml,
+        flags=re.S,
+    )
+    new = "".join(
+        f'<{p}comment ref="{ref}" authorId="{ours}"><{p}text><{p}r><{p}t xml:space="preserve">'
+        f"{escape(note)}</{p}t></{p}r></{p}text></{p}comment>"
+        for ref, note in sorted(marks.items())
+    )
+    if re.search(r"<(?:\w+:)?commentList/>", xml):
+        return re.sub(r"<(?:\w+:)?commentList/>", f"<{p}commentList>{new}</{p}commentList>", xml)
+    return re.sub(r"(</(?:\w+:)?commentList>)", new.replace("\\", "\\\\") + r"\1", xml, count=1)
+
+
+def _vml(xml: str | None, marks: dict[str, str]) -> str | None:
+    if xml is None and not marks:
+        return None
+    if xml is None:
+        xml = (
+            '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:'
+            'office:office" xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout '
+            'v:ext="edit"><o:idmap v:ext="edit" data="1"/></o:shapelayout><v:shapetype '
+            'id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,'
+            'xe"><v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/>'
+            "</v:shapetype></xml>"
+        )
+    xml = re.sub(r'<v:shape\b[^>]*\bid="xlcrm_[^"]*".*?</v:shape>', "", xml, flags=re.S)
+    shapes = []
+    for ref in sorted(marks):
+        m = _CELL_REF.match(ref)
+        row, col = int(m.group(2)) - 1, column_index_from_string(m.group(1)) - 1
+        shapes.append(
+            f'<v:shape id={quoteattr("xlcrm_" + ref)} type="#_x0000_t202" style="position:'
+            "absolute;margin-left:80pt;margin-top:2pt;width:180pt;height:60pt;z-index:1;"
+            'visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+            '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
+            '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f"<x:Anchor>{col + 1}, 15, {max(row - 1, 0)}, 10, {col + 4}, 15, {row + 3}, 4"
+            "</x:Anchor><x:AutoFill>False</x:AutoFill>"
+            f"<x:Row>{row}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>"
+        )
+    return xml.replace("</xml>", "".join(shapes) + "</xml>")
+
+
+def _content_types(xml: str, comments: str | None, vml: str | None) -> str:
+    if vml and not re.search(r'Extension="vml"', xml) and f'PartName="/{vml}"' not in xml:
+        xml = xml.replace(
+            "</Types>",
+            '<Default Extension="vml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.vmlDrawing"/></Types>',
+        )
+    if comments and f'PartName="/{comments}"' not in xml:
+        xml = xml.replace(
+            "</Types>",
+            f'<Override PartName="/{comments}" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/></Types>',
+        )
+    return xml
