@@ -125,36 +125,26 @@ def write_columns(
         table_part, new_table_xml = _extend_table(src, part, header_row, placement, columns)
         drop_chain = _formulas_overwritten(src, workbook_xml, sheet, placement, columns, header_row)
         plan = _RowPlan(placement, columns, header_row, date_styles, date1904)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.xlcrm-tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as out:
-                    rewriter = PackageRewriter(src, out)
-                    for info in src.infolist():
-                        name = info.filename
-                        if name == part:
-                            _stream_sheet(src, info, out, plan)
-                        elif name == table_part and new_table_xml is not None:
-                            out.writestr(info, new_table_xml)
-                        elif name == "xl/styles.xml" and new_styles_xml is not None:
-                            out.writestr(info, new_styles_xml)
-                        elif drop_chain and name == "xl/calcChain.xml":
-                            continue  # Excel rebuilds it; stale entries make it "repair"
-                        elif drop_chain and name in (
-                            "[Content_Types].xml",
-                            "xl/_rels/workbook.xml.rels",
-                        ):
-                            out.writestr(info, _without_calc_chain(src.read(name)))
-                        else:
-                            rewriter.copy(info)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    backup = _backup(path, backups) if backups else None
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+        with AtomicReplace(path, backups) as (out, replaced):
+            rewriter = PackageRewriter(src, out)
+            for info in src.infolist():
+                name = info.filename
+                if name == part:
+                    _stream_sheet(src, info, out, plan)
+                elif name == table_part and new_table_xml is not None:
+                    out.writestr(info, new_table_xml)
+                elif name == "xl/styles.xml" and new_styles_xml is not None:
+                    out.writestr(info, new_styles_xml)
+                elif drop_chain and name == "xl/calcChain.xml":
+                    continue  # Excel rebuilds it; stale entries make it "repair"
+                elif drop_chain and name in (
+                    "[Content_Types].xml",
+                    "xl/_rels/workbook.xml.rels",
+                ):
+                    out.writestr(info, _without_calc_chain(src.read(name)))
+                else:
+                    rewriter.copy(info)
+    backup = replaced.backup
     after = _sha256(path)
     result = WriteResult(
         path,
@@ -365,6 +355,40 @@ def _bump_count(xml: str, tag: str, n: int) -> str:
     """Add ``n`` to the ``count`` attribute of the first ``<tag>``."""
     pattern = re.compile(r"(<(?:\w+:)?" + tag + r'\b[^>]*count=")(\d+)')
     return pattern.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + n}", xml, count=1)
+
+
+class AtomicReplace:
+    """Write a new package beside ``path``; on success fsync it, keep a backup of the
+    original and rename the new one over it; on any failure remove it, original untouched.
+
+    ``with AtomicReplace(path, backups) as (out, result): ...`` gives the output zip and an
+    object whose ``backup`` is set after the replace."""
+
+    def __init__(self, path: Path, backups: int) -> None:
+        self.path = path
+        self.backups = backups
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.xlcrm-tmp")
+        self.backup: Path | None = None
+
+    def __enter__(self) -> tuple[zipfile.ZipFile, AtomicReplace]:
+        self._fh = open(self.tmp, "wb")
+        self._zip = zipfile.ZipFile(self._fh, "w", compression=zipfile.ZIP_DEFLATED)
+        return self._zip, self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            self._zip.close()
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        finally:
+            self._fh.close()
+            if kind is not None:
+                self.tmp.unlink(missing_ok=True)
+        if kind is not None:
+            return
+        self.backup = _backup(self.path, self.backups) if self.backups else None
+        os.replace(self.tmp, self.path)
+        _fsync_dir(self.path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -9,7 +9,6 @@ every other part is copied byte for byte, and the original is replaced atomicall
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 import zipfile
@@ -25,8 +24,7 @@ from xl_crm.workbook.inplace import (
     _ROW,
     _ROW_START,
     _SHEET_DATA_END,
-    _backup,
-    _fsync_dir,
+    AtomicReplace,
     _refuse_unsupported,
 )
 from xl_crm.workbook.package import sheet_parts
@@ -74,7 +72,7 @@ def mark_cells(
         styles = _Styles(src.read("xl/styles.xml").decode("utf-8"), colour)
         wanted = _styles_of(src, part, marks)
         clones = {ref: styles.clone_of(style) for ref, style in wanted.items()}
-        comments_part, vml_part, rels, new_rels = _note_parts(part, rels, names, bool(marks))
+        comments_part, vml_part, rels = _note_parts(part, rels, names, bool(marks))
         comments_xml = _comments(
             src.read(comments_part).decode("utf-8") if comments_part in names else None, marks
         )
@@ -83,42 +81,31 @@ def mark_cells(
             src.read("[Content_Types].xml").decode("utf-8"), comments_part, vml_part
         )
         legacy_id = _legacy_id(rels, vml_part, part)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.xlcrm-tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as out:
-                    rewriter = PackageRewriter(src, out)
-                    replaced = {
-                        part: None,
-                        "xl/styles.xml": styles.xml().encode("utf-8"),
-                        "[Content_Types].xml": content_types.encode("utf-8"),
-                    }
-                    if rels is not None:
-                        replaced[rels_part] = rels.encode("utf-8")
-                    if comments_xml is not None:
-                        replaced[comments_part] = comments_xml.encode("utf-8")
-                    if vml_xml is not None:
-                        replaced[vml_part] = vml_xml.encode("utf-8")
-                    for info in src.infolist():
-                        if info.filename == part:
-                            xml = src.read(info).decode("utf-8")
-                            out.writestr(info, _patch_sheet(xml, styles, clones, legacy_id))
-                        elif info.filename in replaced:
-                            out.writestr(info, replaced.pop(info.filename))
-                        else:
-                            rewriter.copy(info)
-                    for name, data in replaced.items():  # parts that did not exist yet
-                        if data is not None:
-                            out.writestr(name, data)
-                    del new_rels
-                fh.flush()
-                os.fsync(fh.fileno())
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    backup = _backup(path, backups) if backups else None
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+        with AtomicReplace(path, backups) as (out, done):
+            rewriter = PackageRewriter(src, out)
+            replaced = {
+                part: None,
+                "xl/styles.xml": styles.xml().encode("utf-8"),
+                "[Content_Types].xml": content_types.encode("utf-8"),
+            }
+            if rels is not None:
+                replaced[rels_part] = rels.encode("utf-8")
+            if comments_xml is not None:
+                replaced[comments_part] = comments_xml.encode("utf-8")
+            if vml_xml is not None:
+                replaced[vml_part] = vml_xml.encode("utf-8")
+            for info in src.infolist():
+                if info.filename == part:
+                    xml = src.read(info).decode("utf-8")
+                    out.writestr(info, _patch_sheet(xml, styles, clones, legacy_id))
+                elif info.filename in replaced:
+                    out.writestr(info, replaced.pop(info.filename))
+                else:
+                    rewriter.copy(info)
+            for name, data in replaced.items():  # parts that did not exist yet
+                if data is not None:
+                    out.writestr(name, data)
+    backup = done.backup
     return MarkResult(path, sheet, len(marks), backup)
 
 
@@ -355,7 +342,7 @@ def _note_parts(part: str, rels: str | None, names: set[str], needed: bool):
 
     comments, vml = target_of(_COMMENTS_TYPE), target_of(_VML_TYPE)
     if not needed or (comments and vml):
-        return comments, vml, rels, False
+        return comments, vml, rels
     n = 1
     while f"xl/comments{n}.xml" in names or f"xl/drawings/vmlDrawing{n}.vml" in names:
         n += 1
@@ -379,7 +366,7 @@ def _note_parts(part: str, rels: str | None, names: set[str], needed: bool):
             "</Relationships>",
             f'<Relationship Id="rId{rid}" Type="{kind}" Target="{target}"/></Relationships>',
         )
-    return comments, vml, rels, True
+    return comments, vml, rels
 
 
 def _legacy_id(rels: str | None, vml: str | None, part: str) -> str | None:
