@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -499,6 +500,17 @@ class _RowPlan:
             )
         return cache[col]
 
+    def columns(self, prefix: str) -> list[tuple[int, str, dict[int, str | None], str | None]]:
+        """(column, letter, formatted cells by row, default style) in column order."""
+        cached = self.__dict__.get("_columns")
+        if cached is None:
+            cached = [
+                (col, self.letters[col], self.fragments(col, prefix), self.default_style(col, -1))
+                for col in sorted(self.targets)
+            ]
+            self.__dict__["_columns"] = cached
+        return cached
+
     def default_style(self, col: int, row: int) -> str | None:
         kind = "text" if row == self.header_row else self.targets[col].kind
         if kind in _DATE_CODES and kind in self.date_styles:
@@ -682,6 +694,8 @@ def _new_rows(rows, plan: _RowPlan, prefix: str) -> Iterator[str]:
 
 
 _CELL_R = re.compile(r'<(?:\w+:)?c r="([A-Z]+)\d+"')
+_col_index = functools.lru_cache(maxsize=None)(column_index_from_string)
+_ABSENT = object()
 
 
 def _patch_row(
@@ -695,22 +709,22 @@ def _patch_row(
     body_start = start.end()
     body_end = row_xml.rfind("<")
     body = row_xml[body_start:body_end]
-    found = [(column_index_from_string(m.group(1)), m.start()) for m in _CELL_R.finditer(body)]
+    found = [(_col_index(m.group(1)), m.start()) for m in _CELL_R.finditer(body)]
     if len(found) != body.count(f"<{prefix}c ") + body.count(f"<{prefix}c>"):
         return _patch_row_general(row_xml, number, plan, start, missing_r)
     pieces: list[str] = []
     cursor = 0
     index = 0
     changed = False
-    for col in sorted(plan.targets):
-        frags = plan.fragments(col, prefix)
-        if number not in frags:
+    count = len(found)
+    for col, letter, frags, default in plan.columns(prefix):
+        frag = frags.get(number, _ABSENT)
+        if frag is _ABSENT:
             continue
-        frag = frags[number]
-        while index < len(found) and found[index][0] < col:
+        while index < count and found[index][0] < col:
             index += 1
         style = None
-        if index < len(found) and found[index][0] == col:  # overwrite the existing cell
+        if index < count and found[index][0] == col:  # overwrite the existing cell
             cell_start = found[index][1]
             tag_end = body.index(">", cell_start)
             if body[tag_end - 1] == "/":
@@ -726,17 +740,19 @@ def _patch_row(
             cursor = cell_end
             index += 1
         else:
-            insert_at = found[index][1] if index < len(found) else len(body)
-            pieces.append(body[cursor:insert_at])
-            cursor = insert_at
+            insert_at = found[index][1] if index < count else len(body)
+            if insert_at != cursor:
+                pieces.append(body[cursor:insert_at])
+                cursor = insert_at
         if style is None:
-            style = plan.default_style(col, number)
-        s_attr = f' s="{style}"' if style else ""
+            style = default if number != plan.header_row else None
         if frag is None:
             if style:
-                pieces.append(f'<{prefix}c r="{plan.letters[col]}{number}"{s_attr}/>')
+                pieces.append(f'<{prefix}c r="{letter}{number}" s="{style}"/>')
+        elif style:
+            pieces.append(f'<{prefix}c r="{letter}{number}" s="{style}"{frag}')
         else:
-            pieces.append(f'<{prefix}c r="{plan.letters[col]}{number}"{s_attr}{frag}')
+            pieces.append(f'<{prefix}c r="{letter}{number}"{frag}')
         changed = True
     if not changed:
         return row_xml
