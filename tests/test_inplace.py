@@ -421,3 +421,45 @@ def test_rows_the_sheet_does_not_have_yet(tmp_path):
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', xml)]
     assert numbers == sorted(numbers) and len(numbers) == len(set(numbers))
+
+
+def _shared_formula_book(path: Path) -> None:
+    _simple_book(path, rows=4)
+
+    def add_shared(xml: str) -> str:
+        # D2:D5 share the formula of D2 (=A2*2), written the way Excel writes it
+        for row in range(2, 6):
+            if row == 2:
+                cell = '<c r="D2"><f t="shared" ref="D2:D5" si="0">A2*2</f><v>2</v></c>'
+            else:
+                cell = f'<c r="D{row}"><f t="shared" si="0"/><v>{2 * (row - 1)}</v></c>'
+            xml = re.sub(
+                rf'(<row r="{row}"[^>]*>.*?)(</row>)',
+                lambda m, c=cell: m.group(1) + c + m.group(2),
+                xml,
+                count=1,
+                flags=re.S,
+            )
+        return xml
+
+    _rewrite_sheet(path, add_shared)
+
+
+def test_shared_formula_master_is_not_broken(tmp_path):
+    path = tmp_path / "shared.xlsx"
+    _shared_formula_book(path)
+    original = path.read_bytes()
+    with pytest.raises(WorkbookError, match="shared formula of D2:D5"):
+        write_columns(path, "客户", [ColumnWrite("D", {2: 99}, kind="number")], header_row=1)
+    assert path.read_bytes() == original
+    # writing the whole range replaces every formula by a value
+    write_columns(
+        path,
+        "客户",
+        [ColumnWrite("D", {r: r for r in range(2, 6)}, kind="number")],
+        header_row=1,
+        backups=0,
+    )
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f" not in xml
+    assert [c.value for c in openpyxl.load_workbook(path)["客户"]["D"]] == ["D", 2, 3, 4, 5]

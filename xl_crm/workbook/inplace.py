@@ -500,6 +500,38 @@ class _RowPlan:
             )
         return cache[col]
 
+    def formula_overwritten(self, cell_xml: str, letter: str, row: int) -> None:
+        """Note a formula being replaced by a value; refuse to break a shared formula.
+
+        The master cell of a shared formula (``<f t="shared" ref="H2:H9" si="0">``) holds the
+        text its other cells use; overwriting it while some of those cells stay would leave
+        them without a formula, so that is refused (nothing is written)."""
+        self.formulas_removed = True
+        m = re.search(
+            r'<(?:\w+:)?f\b[^>]*\bt="shared"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', cell_xml
+        )
+        if m is None:
+            return
+        first_col, first_row, last_col, last_row = (
+            m.group(1),
+            int(m.group(2)),
+            m.group(3),
+            int(m.group(4)),
+        )
+        column = self.targets.get(column_index_from_string(letter))
+        covered = (
+            first_col == last_col == letter
+            and column is not None
+            and all(r in column.values for r in range(first_row, last_row + 1))
+        )
+        if not covered:
+            raise WorkbookError(
+                f"cell {letter}{row} holds the shared formula of {first_col}{first_row}:"
+                f"{last_col}{last_row}; overwriting it alone would break the other cells",
+                cell=f"{letter}{row}",
+                hint="write the whole range, or convert the formulas to values in Excel first",
+            )
+
     def columns(self, prefix: str) -> list[tuple[int, str, dict[int, str | None], str | None]]:
         """(column, letter, formatted cells by row, default style) in column order."""
         cached = self.__dict__.get("_columns")
@@ -735,7 +767,7 @@ def _patch_row(
             sm = _ATTR_S.search(old, 0, tag_end - cell_start + 1)
             style = sm.group(1) if sm else None
             if f"<{prefix}f" in old:
-                plan.formulas_removed = True
+                plan.formula_overwritten(old, letter, number)
             pieces.append(body[cursor:cell_start])
             cursor = cell_end
             index += 1
@@ -796,7 +828,7 @@ def _patch_row_general(
             sm = _ATTR_S.search(old[: old.find(">") + 1])
             style = sm.group(1) if sm else None
             if "<f" in old and re.search(r"<(?:\w+:)?f\b", old):
-                plan.formulas_removed = True
+                plan.formula_overwritten(old, plan.letters[target_col], number)
         kind = "text" if number == plan.header_row else plan.targets[target_col].kind
         existing[target_col] = plan.cell(prefix, target_col, number, value, style, kind)
         changed = True
