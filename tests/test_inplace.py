@@ -423,16 +423,19 @@ def test_rows_the_sheet_does_not_have_yet(tmp_path):
     assert numbers == sorted(numbers) and len(numbers) == len(set(numbers))
 
 
-def _shared_formula_book(path: Path) -> None:
+def _shared_formula_book(path: Path, kind: str = "shared") -> None:
     _simple_book(path, rows=4)
 
     def add_shared(xml: str) -> str:
-        # D2:D5 share the formula of D2 (=A2*2), written the way Excel writes it
+        # D2:D5 share one formula (=A2*2), written the way Excel writes it
         for row in range(2, 6):
             if row == 2:
-                cell = '<c r="D2"><f t="shared" ref="D2:D5" si="0">A2*2</f><v>2</v></c>'
-            else:
+                extra = ' si="0"' if kind == "shared" else ""
+                cell = f'<c r="D2"><f t="{kind}" ref="D2:D5"{extra}>A2*2</f><v>2</v></c>'
+            elif kind == "shared":
                 cell = f'<c r="D{row}"><f t="shared" si="0"/><v>{2 * (row - 1)}</v></c>'
+            else:
+                cell = f'<c r="D{row}"><v>{2 * (row - 1)}</v></c>'
             xml = re.sub(
                 rf'(<row r="{row}"[^>]*>.*?)(</row>)',
                 lambda m, c=cell: m.group(1) + c + m.group(2),
@@ -445,11 +448,12 @@ def _shared_formula_book(path: Path) -> None:
     _rewrite_sheet(path, add_shared)
 
 
-def test_shared_formula_master_is_not_broken(tmp_path):
+@pytest.mark.parametrize("kind", ["shared", "array"])
+def test_shared_formula_master_is_not_broken(tmp_path, kind):
     path = tmp_path / "shared.xlsx"
-    _shared_formula_book(path)
+    _shared_formula_book(path, kind)
     original = path.read_bytes()
-    with pytest.raises(WorkbookError, match="shared formula of D2:D5"):
+    with pytest.raises(WorkbookError, match="shared or array formula of D2:D5"):
         write_columns(path, "客户", [ColumnWrite("D", {2: 99}, kind="number")], header_row=1)
     assert path.read_bytes() == original
     # writing the whole range replaces every formula by a value

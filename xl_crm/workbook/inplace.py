@@ -508,7 +508,8 @@ class _RowPlan:
         them without a formula, so that is refused (nothing is written)."""
         self.formulas_removed = True
         m = re.search(
-            r'<(?:\w+:)?f\b[^>]*\bt="shared"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', cell_xml
+            r'<(?:\w+:)?f\b[^>]*\bt="(?:shared|array)"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"',
+            cell_xml,
         )
         if m is None:
             return
@@ -526,7 +527,7 @@ class _RowPlan:
         )
         if not covered:
             raise WorkbookError(
-                f"cell {letter}{row} holds the shared formula of {first_col}{first_row}:"
+                f"cell {letter}{row} holds the shared or array formula of {first_col}{first_row}:"
                 f"{last_col}{last_row}; overwriting it alone would break the other cells",
                 cell=f"{letter}{row}",
                 hint="write the whole range, or convert the formulas to values in Excel first",
