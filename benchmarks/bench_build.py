@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from harness import run_child
 
 
 def run(template: str, rows: int, seed: int, out_dir: Path) -> dict:
@@ -35,13 +35,7 @@ def run(template: str, rows: int, seed: int, out_dir: Path) -> dict:
         "--seed",
         str(seed),
     ]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)  # this process's own peak memory
-    seconds = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"build failed: {proc.stderr.read().decode() if proc.stderr else status}")
-    peak_kb = usage.ru_maxrss
+    _, seconds, peak_mb = run_child(cmd[1:], template)
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
@@ -53,7 +47,7 @@ def run(template: str, rows: int, seed: int, out_dir: Path) -> dict:
         "template": template,
         "rows": rows,
         "seconds": seconds,
-        "peak_mb": peak_kb / 1024,
+        "peak_mb": peak_mb,
         "file_mb": size / 1e6,
         "rows_read_back": data_rows,
     }

@@ -19,12 +19,12 @@ import json
 import os
 import platform
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+from harness import build_book, run_phase
 
 AS_OF = "2026-06-30"
 
@@ -122,19 +122,11 @@ def child(phase: str, book: Path) -> None:
 
 
 def run(phase: str, source: Path, tmp: Path, rows: int) -> dict:
+    """The phase on its own copy of the workbook."""
     book = tmp / f"{phase}.xlsx"
     shutil.copy(source, book)
     book.with_suffix(".rows").write_text(str(rows))
-    cmd = [sys.executable, __file__, "--child", phase, "--book", str(book)]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out = proc.stdout.read() if proc.stdout else ""
-    if status != 0:
-        sys.exit(f"{phase} failed: {proc.stderr.read() if proc.stderr else ''}")
-    result = json.loads(out.strip().splitlines()[-1])
-    result.update(wall=wall, peak_mb=usage.ru_maxrss / 1024)
+    result = run_phase(__file__, phase, book)
     book.unlink(missing_ok=True)
     return result
 
@@ -153,27 +145,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         source = args.book
         if source is None:
-            # built in a child process: a phase forked from a big parent would report the
-            # parent's memory as its own peak (ru_maxrss survives fork + exec)
-            source = tmp / "source.xlsx"
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "xl_crm",
-                    "template",
-                    "build",
-                    "ecommerce",
-                    "-o",
-                    str(source),
-                    "--sample",
-                    str(args.rows),
-                    "--seed",
-                    "1",
-                ],
-                check=True,
-                capture_output=True,
-            )
+            source = build_book(tmp / "source.xlsx", args.rows)
         phases = ["floor", "xl-crm", "writer"] + ([] if args.skip_openpyxl else ["openpyxl"])
         results = {p: run(p, source, tmp, args.rows) for p in phases}
     floor = results["floor"]["seconds"]

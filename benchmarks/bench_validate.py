@@ -18,11 +18,11 @@ import argparse
 import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from harness import build_book, run_phase
 
 SHEETS = ("客户", "订单")
 
@@ -106,20 +106,6 @@ def child(phase: str, book: Path) -> None:
     print(json.dumps(result))
 
 
-def run(phase: str, book: Path) -> dict:
-    cmd = [sys.executable, __file__, "--child", phase, "--book", str(book)]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out = proc.stdout.read() if proc.stdout else ""
-    if status != 0:
-        sys.exit(f"{phase} failed")
-    result = json.loads(out.strip().splitlines()[-1])
-    result.update(phase=phase, wall=wall, peak_mb=usage.ru_maxrss / 1024)
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_048_575)
@@ -133,29 +119,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         book = args.book
         if book is None:
-            # built in a child process: a phase forked from a big parent would report the
-            # parent's memory as its own peak (ru_maxrss survives fork + exec)
-            book = Path(tmp) / "ecommerce.xlsx"
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "xl_crm",
-                    "template",
-                    "build",
-                    "ecommerce",
-                    "-o",
-                    str(book),
-                    "--sample",
-                    str(args.rows),
-                    "--seed",
-                    "1",
-                ],
-                check=True,
-                capture_output=True,
-            )
+            book = build_book(Path(tmp) / "ecommerce.xlsx", args.rows)
         phases = ["floor", "xl-crm"] + ([] if args.skip_openpyxl else ["openpyxl"])
-        results = {p: run(p, book) for p in phases}
+        results = {p: run_phase(__file__, p, book) for p in phases}
     floor = results["floor"]["seconds"]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "

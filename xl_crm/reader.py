@@ -296,18 +296,7 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
         if fid is None:
             continue
         issues.append(CellIssue(first_data + offset_row, fid, _raw_from_detail(err.detail)))
-    return Table(
-        path=path,
-        sheet=sheet_name,
-        spec=sheet,
-        header_row=header_row,
-        frame=frame,
-        letters={fid: get_column_letter(i + 1) for fid, i in found.items()},
-        headers={fid: headers[i] for fid, i in found.items()},
-        unknown=unknown,
-        missing=[f.id for f in sheet.fields if f.id not in found],
-        issues=issues,
-    )
+    return _table(path, sheet_name, sheet, header_row, frame, found, headers, unknown, issues)
 
 
 def _drop_empty_tail(frame: pd.DataFrame) -> pd.DataFrame:
@@ -389,6 +378,21 @@ def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec) -> Table:
     frame = pd.DataFrame(columns, index=index)[
         [fid for fid, _ in sorted(found.items(), key=lambda x: x[1])]
     ]
+    return _table(path, name, sheet, header_row, frame, found, headers, unknown, issues)
+
+
+def _table(
+    path: Path,
+    name: str,
+    sheet: SheetSpec,
+    header_row: int,
+    frame: pd.DataFrame,
+    found: dict[str, int],
+    headers: list[str],
+    unknown: list[tuple[str, str]],
+    issues: list[CellIssue],
+) -> Table:
+    """A Table from what the readers found: columns by 0-based index in the sheet."""
     return Table(
         path=path,
         sheet=name,
