@@ -126,18 +126,19 @@ def test_exception_mid_write_leaves_the_original(tmp_path, monkeypatch):
     path = tmp_path / "book.xlsx"
     make(str(path), 3000)
     original = path.read_bytes()
-    import xl_crm.workbook.inplace as inplace
+    import xl_crm.workbook.sheetpatch as sheetpatch
 
-    real = inplace._patch_row
+    real = sheetpatch.patch_block
     calls = {"n": 0}
 
     def failing(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 1500:
+        if calls["n"] == 2:
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(inplace, "_patch_row", failing)
+    monkeypatch.setattr(sheetpatch, "BLOCK", 1 << 16)  # several blocks
+    monkeypatch.setattr(sheetpatch, "patch_block", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):
         write_columns(
             path,
@@ -155,17 +156,18 @@ def test_killed_process_leaves_the_original(tmp_path):
     original = path.read_bytes()
     script = textwrap.dedent(f"""
         import os, signal
-        import xl_crm.workbook.inplace as inplace
+        import xl_crm.workbook.sheetpatch as sheetpatch
         from xl_crm.workbook.inplace import ColumnWrite, write_columns
-        real = inplace._patch_row
+        real = sheetpatch.patch_block
         n = [0]
         def slow(*a, **k):
             n[0] += 1
-            if n[0] == 30000:
+            if n[0] == 3:
                 print("halfway", flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
             return real(*a, **k)
-        inplace._patch_row = slow
+        sheetpatch.BLOCK = 1 << 16
+        sheetpatch.patch_block = slow
         write_columns({str(path)!r}, "customers",
                       [ColumnWrite("x", {{r: r for r in range(2, 60002)}}, kind="number")],
                       header_row=1)

@@ -12,40 +12,40 @@ Text is always written as an inline string, never as a formula.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import datetime as dt
-import functools
 import hashlib
 import os
 import re
 import zipfile
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.errors import WorkbookError
-from xl_crm.workbook.package import _ThreadedSink, sheet_parts
+from xl_crm.workbook import sheetpatch
+from xl_crm.workbook.package import _ThreadedSink, parallel_deflate, sheet_parts
+from xl_crm.workbook.sheetpatch import (  # noqa: F401  (re-exported for marks)
+    _ATTR_S,
+    _CELL,
+    _EPOCH_1900,
+    _EPOCH_1904,
+    _ROW,
+    _ROW_START,
+    MAX_CELL_CHARS,
+    ColumnValues,
+    RowPlan,
+)
 from xl_crm.workbook.zipcopy import PackageRewriter
 
-MAX_CELL_CHARS = 32_767
 MAX_COLUMNS = 16_384
-_ROW = re.compile(r"<(?P<p>(?:\w+:)?)row\b[^>]*?(?:/>|>.*?</(?P=p)row>)", re.S)
-_ROW_START = re.compile(r"<(\w+:)?row\b([^>]*?)(/?)>")
-_CELL = re.compile(r"<(?:\w+:)?c\b[^>]*?(?:/>|>.*?</(?:\w+:)?c>)", re.S)
-_ATTR_R = re.compile(r'\br="([A-Z]+)?(\d+)?"')
-_ATTR_S = re.compile(r'\bs="(\d+)"')
-_SPANS = re.compile(r'\s+spans="[^"]*"')
-_SHEET_DATA = re.compile(r"<(\w+:)?sheetData\b[^>]*?(/?)>")
+#: zlib level of the rewritten sheet (see docs/performance.md for the choice)
+COMPRESS_LEVEL = 6
 _SHEET_DATA_END = re.compile(r"</(?:\w+:)?sheetData>")
-_DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*\bref=")([^"]*)(")')
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_EPOCH_1900 = dt.datetime(1899, 12, 30)
-_EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
 @dataclass
@@ -53,7 +53,9 @@ class ColumnWrite:
     """Values for one column, found by its header (or added with that header)."""
 
     header: str
-    values: dict[int, Any]  # Excel row -> value (None leaves the cell empty)
+    #: Excel row -> value (None leaves the cell empty): a mapping, or a pandas Series indexed
+    #: by Excel row (numbers, datetimes and texts are then formatted column-wise: much faster)
+    values: Mapping[int, Any] | pd.Series
     kind: str = "text"  # text | number | date | datetime | boolean
     match: set[str] = field(default_factory=set)  # other headers that mean this column
 
@@ -65,19 +67,14 @@ class WriteResult:
     columns: dict[str, str]  # header -> column letter
     rows_changed: int
     backup: Path | None
-    before_sha256: str
-    after_sha256: str
+    before_sha256: str | None  # digests of the file before and after, kept for the audit
+    after_sha256: str | None  # log (None without one: hashing a big file takes time)
 
 
 def _norm(text: str) -> str:
     import unicodedata
 
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def _escape(text: str) -> str:
-    text = _ILLEGAL_XML.sub("", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _sha256(path: Path) -> str:
@@ -97,11 +94,14 @@ def write_columns(
     backups: int = 5,
     audit_log: Path | None = None,
     actor: str | None = None,
+    compresslevel: int = COMPRESS_LEVEL,
 ) -> WriteResult:
-    """Write ``columns`` into ``sheet`` of ``book`` in place (see the module docstring)."""
+    """Write ``columns`` into ``sheet`` of ``book`` in place (see the module docstring).
+
+    The rewritten sheet is deflated at ``compresslevel`` (zlib 1-9) on parallel threads."""
     path = Path(book)
     _refuse_unsupported(path)
-    before = _sha256(path)
+    before = _sha256(path) if audit_log is not None else None
     with zipfile.ZipFile(path) as src:
         parts = sheet_parts(path)
         if sheet not in parts:
@@ -122,16 +122,21 @@ def write_columns(
         )
         # cells written without a style of their own get one with a date format (an
         # existing one when the workbook has it, so styles.xml is left alone)
-        date_styles, new_styles_xml = _date_styles(styles_xml, columns)
+        date_styles, new_styles_xml, date_xfs = _date_styles(styles_xml, columns)
         table_part, new_table_xml = _extend_table(src, part, header_row, placement, columns)
-        drop_chain = _formulas_overwritten(src, workbook_xml, sheet, placement, columns, header_row)
-        plan = _RowPlan(placement, columns, header_row, date_styles, date1904)
+        epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+        targets = {
+            column_index_from_string(p): (c.header, ColumnValues(c.values, c.kind, epoch))
+            for p, c in zip(placement, columns, strict=True)
+        }
+        drop_chain = _formulas_overwritten(src, workbook_xml, sheet, targets, header_row)
+        plan = RowPlan(targets, header_row, date_styles, date1904, date_xfs)
         with AtomicReplace(path, backups) as (out, replaced):
             rewriter = PackageRewriter(src, out)
             for info in src.infolist():
                 name = info.filename
                 if name == part:
-                    _stream_sheet(src, info, out, plan)
+                    _stream_sheet(src, info, out, plan, compresslevel)
                 elif name == table_part and new_table_xml is not None:
                     out.writestr(info, new_table_xml)
                 elif name == "xl/styles.xml" and new_styles_xml is not None:
@@ -146,7 +151,7 @@ def write_columns(
                 else:
                     rewriter.copy(info)
     backup = replaced.backup
-    after = _sha256(path)
+    after = _sha256(path) if audit_log is not None else None
     result = WriteResult(
         path,
         sheet,
@@ -222,31 +227,45 @@ def _place_columns(
 _DATE_CODES = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 
 
+#: built-in number formats that show dates or times (ECMA-376 18.8.30, and the CJK ones)
+_BUILTIN_DATE_FORMATS = {*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)}
+
+
+def _is_date_format(code: str) -> bool:
+    """Whether a number format code shows a date or time (y, d, h or s outside quotes)."""
+    plain = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+    return bool(re.search(r"[ydhs]", plain, re.I)) and "General" not in plain
+
+
 def _date_styles(
     styles_xml: str | None, columns: list[ColumnWrite]
-) -> tuple[dict[str, int], str | None]:
-    """A cellXfs index with a date format for each date kind needed (added if missing)."""
+) -> tuple[dict[str, int], str | None, set[str]]:
+    """A cellXfs index with a date format for each date kind needed (added if missing),
+    the new styles.xml if one was added, and the indexes of all styles showing dates."""
     needed = {c.kind for c in columns if c.kind in _DATE_CODES}
     if not needed or styles_xml is None:
-        return {}, None
+        return {}, None, set()
     numfmts = dict(
         re.findall(r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles_xml)
     )
     xfs_block = re.search(r"<(\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", styles_xml, re.S)
     if xfs_block is None:
-        return {}, None
+        return {}, None, set()
     prefix = xfs_block.group(1) or ""
     xfs = re.findall(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", xfs_block.group(2), re.S)
     out: dict[str, int] = {}
+    date_xfs: set[str] = set()
     for i, xf in enumerate(xfs):
         fid = re.search(r'numFmtId="(\d+)"', xf)
         code = numfmts.get(fid.group(1), "") if fid else ""
+        if fid and (int(fid.group(1)) in _BUILTIN_DATE_FORMATS or _is_date_format(code)):
+            date_xfs.add(str(i))
         for kind, wanted in _DATE_CODES.items():
             if kind in needed and kind not in out and code == wanted:
                 out[kind] = i
     missing = [k for k in needed if k not in out]
     if not missing:
-        return out, None
+        return out, None, date_xfs
     new_xml = styles_xml
     used_ids = {int(i) for i in numfmts}
     for kind in missing:
@@ -286,8 +305,9 @@ def _date_styles(
             count=1,
         )
         out[kind] = len(xfs)
+        date_xfs.add(str(len(xfs)))
         xfs.append(xf)
-    return out, new_xml
+    return out, new_xml, date_xfs
 
 
 def _extend_table(
@@ -419,8 +439,7 @@ def _formulas_overwritten(
     src: zipfile.ZipFile,
     workbook_xml: str,
     sheet: str,
-    placement: list[str],
-    columns: list[ColumnWrite],
+    targets: dict[int, tuple[str, ColumnValues]],
     header_row: int,
 ) -> bool:
     """Whether a formula cell listed in calcChain.xml is about to be overwritten."""
@@ -437,7 +456,7 @@ def _formulas_overwritten(
         r'<(?:\w+:)?sheet\b[^>]*sheetId="(\d+)"[^>]*name="' + re.escape(sheet) + '"', workbook_xml
     )
     sheet_id = m.group(1) if m else None
-    rows_by_col = {p: {header_row, *c.values} for p, c in zip(placement, columns, strict=True)}
+    by_letter = {get_column_letter(col): values for col, (_, values) in targets.items()}
     current = None
     chain = src.read("xl/calcChain.xml").decode("utf-8", errors="replace")
     for cm in re.finditer(r"<(?:\w+:)?c\b([^>]*)/?>", chain):
@@ -446,8 +465,10 @@ def _formulas_overwritten(
         if im:
             current = im.group(1)
         rm = re.search(r'\br="([A-Z]+)(\d+)"', attrs)
-        if rm and current == sheet_id and int(rm.group(2)) in rows_by_col.get(rm.group(1), ()):
-            return True
+        if rm and current == sheet_id and rm.group(1) in by_letter:
+            row = int(rm.group(2))
+            if row == header_row or by_letter[rm.group(1)].get(row)[0]:
+                return True
     return False
 
 
@@ -458,386 +479,23 @@ def _without_calc_chain(xml: bytes) -> bytes:
     return text.encode("utf-8")
 
 
-class _RowPlan:
-    """What to write in each row, and how to write a cell."""
-
-    def __init__(
-        self,
-        placement: list[str],
-        columns: list[ColumnWrite],
-        header_row: int,
-        date_styles: dict[str, int],
-        date1904: bool,
-    ) -> None:
-        self.header_row = header_row
-        self.targets = {
-            column_index_from_string(p): c for p, c in zip(placement, columns, strict=True)
-        }
-        self.letters = {i: get_column_letter(i) for i in self.targets}
-        self.date_styles = date_styles
-        self.epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
-        rows: set[int] = {header_row}
-        for c in columns:
-            rows.update(r for r, v in c.values.items() if r > header_row)
-        self.rows = sorted(rows)
-        self.rows_changed = 0
-        self.formulas_removed = False
-        self.max_col = max(self.targets)
-
-    def fragments(self, col: int, prefix: str) -> dict[int, str | None]:
-        """Each row's cell content after its style attribute, formatted once per column."""
-        cache = self.__dict__.setdefault("_frags", {})
-        if col not in cache:
-            column = self.targets[col]
-            kind = column.kind
-            letter = self.letters[col]
-            cache[col] = {
-                row: self._fragment(prefix, f"{letter}{row}", value, kind)
-                for row, value in column.values.items()
-            }
-            cache[col][self.header_row] = self._fragment(
-                prefix, f"{letter}{self.header_row}", column.header, "text"
-            )
-        return cache[col]
-
-    def formula_overwritten(self, cell_xml: str, letter: str, row: int) -> None:
-        """Note a formula being replaced by a value; refuse to break a shared formula.
-
-        The master cell of a shared formula (``<f t="shared" ref="H2:H9" si="0">``) holds the
-        text its other cells use; overwriting it while some of those cells stay would leave
-        them without a formula, so that is refused (nothing is written)."""
-        self.formulas_removed = True
-        m = re.search(
-            r'<(?:\w+:)?f\b[^>]*\bt="(?:shared|array)"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"',
-            cell_xml,
-        )
-        if m is None:
-            return
-        first_col, first_row, last_col, last_row = (
-            m.group(1),
-            int(m.group(2)),
-            m.group(3),
-            int(m.group(4)),
-        )
-        column = self.targets.get(column_index_from_string(letter))
-        covered = (
-            first_col == last_col == letter
-            and column is not None
-            and all(r in column.values for r in range(first_row, last_row + 1))
-        )
-        if not covered:
-            raise WorkbookError(
-                f"cell {letter}{row} holds the shared or array formula of {first_col}{first_row}:"
-                f"{last_col}{last_row}; overwriting it alone would break the other cells",
-                cell=f"{letter}{row}",
-                hint="write the whole range, or convert the formulas to values in Excel first",
-            )
-
-    def columns(self, prefix: str) -> list[tuple[int, str, dict[int, str | None], str | None]]:
-        """(column, letter, formatted cells by row, default style) in column order."""
-        cached = self.__dict__.get("_columns")
-        if cached is None:
-            cached = [
-                (col, self.letters[col], self.fragments(col, prefix), self.default_style(col, -1))
-                for col in sorted(self.targets)
-            ]
-            self.__dict__["_columns"] = cached
-        return cached
-
-    def default_style(self, col: int, row: int) -> str | None:
-        kind = "text" if row == self.header_row else self.targets[col].kind
-        if kind in _DATE_CODES and kind in self.date_styles:
-            return str(self.date_styles[kind])
-        return None
-
-    def _fragment(self, prefix: str, ref: str, value: Any, kind: str) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or kind == "boolean":
-            return f' t="b"><{prefix}v>{int(bool(value))}</{prefix}v></{prefix}c>'
-        if isinstance(value, dt.datetime | dt.date):
-            moment = (
-                value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-            )
-            serial = (moment - self.epoch).total_seconds() / 86400
-            return f"><{prefix}v>{serial!r}</{prefix}v></{prefix}c>"
-        if isinstance(value, int | float) and kind != "text":
-            number = repr(float(value)) if isinstance(value, float) else str(value)
-            return f"><{prefix}v>{number}</{prefix}v></{prefix}c>"
-        text = str(value)
-        if len(text) > MAX_CELL_CHARS:
-            raise WorkbookError(
-                f"{len(text):,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
-                cell=ref,
-                hint="shorten the value",
-            )
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        return (
-            f' t="inlineStr"><{prefix}is><{prefix}t{space}>{_escape(text)}'
-            f"</{prefix}t></{prefix}is></{prefix}c>"
-        )
-
-    def cell(
-        self, prefix: str, col: int, row: int, value: Any, style: str | None, kind: str
-    ) -> str:
-        ref = f"{self.letters[col]}{row}"
-        if kind in _DATE_CODES and style is None and kind in self.date_styles:
-            style = str(self.date_styles[kind])
-        s = f' s="{style}"' if style else ""
-        frag = self._fragment(prefix, ref, value, kind)
-        if frag is None:  # empty: keep a styled cell's formatting, else write nothing
-            return f'<{prefix}c r="{ref}"{s}/>' if style else ""
-        return f'<{prefix}c r="{ref}"{s}{frag}'
-
-    def value_for(self, col: int, row: int) -> tuple[bool, Any]:
-        column = self.targets[col]
-        if row == self.header_row:
-            return True, column.header
-        if row in column.values:
-            return True, column.values[row]
-        return False, None
-
-
 def _stream_sheet(
-    src: zipfile.ZipFile, info: zipfile.ZipInfo, out: zipfile.ZipFile, plan: _RowPlan
+    src: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    out: zipfile.ZipFile,
+    plan: RowPlan,
+    level: int = 6,
 ) -> None:
+    from xl_crm.workbook.heap import fix_mmap_threshold
+
+    fix_mmap_threshold()
     target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     target.compress_type = zipfile.ZIP_DEFLATED
-    decoder = codecs.getincrementaldecoder("utf-8")()
     with (
         src.open(info) as raw_in,
         out.open(target, "w", force_zip64=True) as raw_out,
         _ThreadedSink(raw_out) as sink,
     ):
-        for text in _patched(_chunks(raw_in, decoder), plan):
-            sink.write(text.encode("utf-8"))
-
-
-def _chunks(fh, decoder) -> Iterator[str]:
-    while True:
-        block = fh.read(1 << 22)
-        if not block:
-            tail = decoder.decode(b"", final=True)
-            if tail:
-                yield tail
-            return
-        yield decoder.decode(block)
-
-
-def _patched(chunks: Iterator[str], plan: _RowPlan) -> Iterator[str]:
-    buffer = ""
-    state = "head"
-    pending = deque(plan.rows)  # rows to write, ascending
-    next_auto_row = 1
-    prefix = ""
-    for chunk in chunks:
-        buffer += chunk
-        if state == "head":
-            m = _SHEET_DATA.search(buffer)
-            if not m:
-                continue
-            prefix = m.group(1) or ""
-            head = _widen_dimension(buffer[: m.start()], plan)
-            if m.group(2) == "/":  # <sheetData/>: no rows at all
-                yield head + f"<{prefix}sheetData>"
-                yield "".join(_new_rows(pending, plan, prefix))
-                pending.clear()
-                yield f"</{prefix}sheetData>"
-                buffer = buffer[m.end() :]
-                state = "tail"
-            else:
-                yield head + buffer[m.start() : m.end()]
-                buffer = buffer[m.end() :]
-                state = "rows"
-        if state == "rows":
-            out: list[str] = []
-            pos = 0
-            end = _SHEET_DATA_END.search(buffer)
-            limit = end.start() if end else len(buffer)
-            for m in _ROW.finditer(buffer, 0, limit):
-                if m.start() != pos and buffer[pos : m.start()].strip():
-                    out.append(buffer[pos : m.start()])
-                row_xml = m.group(0)
-                start = _ROW_START.match(row_xml)
-                r_attr = re.search(r'\br="(\d+)"', start.group(2)) if start else None
-                number = int(r_attr.group(1)) if r_attr else next_auto_row
-                next_auto_row = number + 1
-                while pending and pending[0] < number:
-                    out.append("".join(_new_rows([pending.popleft()], plan, prefix)))
-                if pending and pending[0] == number:
-                    pending.popleft()
-                    out.append(_patch_row(row_xml, number, plan, start, r_attr is None))
-                else:
-                    out.append(row_xml)
-                pos = m.end()
-            if end is not None:
-                out.append("".join(_new_rows(pending, plan, prefix)))
-                pending.clear()
-                out.append(buffer[end.start() :])
-                buffer = ""
-                state = "tail"
-            else:
-                buffer = buffer[pos:]
-            yield "".join(out)
-        elif state == "tail":
-            yield buffer
-            buffer = ""
-    if state != "tail":
-        raise WorkbookError("the worksheet XML ended before </sheetData>: the file is damaged")
-    if buffer:
-        yield buffer
-
-
-def _widen_dimension(head: str, plan: _RowPlan) -> str:
-    def widen(m: re.Match) -> str:
-        ref = m.group(2)
-        parts = ref.split(":")
-        first = parts[0]
-        last = parts[-1]
-        lm = re.match(r"([A-Z]+)(\d+)", last)
-        if not lm:
-            return m.group(0)
-        col = max(column_index_from_string(lm.group(1)), plan.max_col)
-        row = max(int(lm.group(2)), plan.rows[-1] if plan.rows else 1)
-        return f"{m.group(1)}{first}:{get_column_letter(col)}{row}{m.group(3)}"
-
-    return _DIMENSION.sub(widen, head, count=1)
-
-
-def _new_rows(rows, plan: _RowPlan, prefix: str) -> Iterator[str]:
-    """Rows that the sheet does not have yet, in order."""
-    for number in rows:
-        cells = []
-        for col in sorted(plan.targets):
-            present, value = plan.value_for(col, number)
-            if present:
-                cells.append(
-                    plan.cell(
-                        prefix,
-                        col,
-                        number,
-                        value,
-                        None,
-                        "text" if number == plan.header_row else plan.targets[col].kind,
-                    )
-                )
-        if any(cells):
-            plan.rows_changed += 1
-            yield f'<{prefix}row r="{number}">{"".join(cells)}</{prefix}row>'
-
-
-_CELL_R = re.compile(r'<(?:\w+:)?c r="([A-Z]+)\d+"')
-_col_index = functools.lru_cache(maxsize=None)(column_index_from_string)
-_ABSENT = object()
-
-
-def _patch_row(
-    row_xml: str, number: int, plan: _RowPlan, start: re.Match | None, missing_r: bool
-) -> str:
-    """Fast path: every cell starts with its ``r`` (as Excel, openpyxl, XlsxWriter and
-    LibreOffice write them); otherwise the general parser below."""
-    if start is None or start.group(3) == "/" or missing_r:
-        return _patch_row_general(row_xml, number, plan, start, missing_r)
-    prefix = start.group(1) or ""
-    body_start = start.end()
-    body_end = row_xml.rfind("<")
-    body = row_xml[body_start:body_end]
-    found = [(_col_index(m.group(1)), m.start()) for m in _CELL_R.finditer(body)]
-    if len(found) != body.count(f"<{prefix}c ") + body.count(f"<{prefix}c>"):
-        return _patch_row_general(row_xml, number, plan, start, missing_r)
-    pieces: list[str] = []
-    cursor = 0
-    index = 0
-    changed = False
-    count = len(found)
-    for col, letter, frags, default in plan.columns(prefix):
-        frag = frags.get(number, _ABSENT)
-        if frag is _ABSENT:
-            continue
-        while index < count and found[index][0] < col:
-            index += 1
-        style = None
-        if index < count and found[index][0] == col:  # overwrite the existing cell
-            cell_start = found[index][1]
-            tag_end = body.index(">", cell_start)
-            if body[tag_end - 1] == "/":
-                cell_end = tag_end + 1
-            else:
-                cell_end = body.index(f"</{prefix}c>", cell_start) + len(prefix) + 4
-            old = body[cell_start:cell_end]
-            sm = _ATTR_S.search(old, 0, tag_end - cell_start + 1)
-            style = sm.group(1) if sm else None
-            if f"<{prefix}f" in old:
-                plan.formula_overwritten(old, letter, number)
-            pieces.append(body[cursor:cell_start])
-            cursor = cell_end
-            index += 1
-        else:
-            insert_at = found[index][1] if index < count else len(body)
-            if insert_at != cursor:
-                pieces.append(body[cursor:insert_at])
-                cursor = insert_at
-        if style is None:
-            style = default if number != plan.header_row else None
-        if frag is None:
-            if style:
-                pieces.append(f'<{prefix}c r="{letter}{number}" s="{style}"/>')
-        elif style:
-            pieces.append(f'<{prefix}c r="{letter}{number}" s="{style}"{frag}')
-        else:
-            pieces.append(f'<{prefix}c r="{letter}{number}"{frag}')
-        changed = True
-    if not changed:
-        return row_xml
-    plan.rows_changed += 1
-    pieces.append(body[cursor:])
-    attrs = _SPANS.sub("", start.group(2))
-    return f"<{prefix}row{attrs}>{''.join(pieces)}</{prefix}row>"
-
-
-def _patch_row_general(
-    row_xml: str, number: int, plan: _RowPlan, start: re.Match | None, missing_r: bool
-) -> str:
-    prefix = (start.group(1) or "") if start else ""
-    attrs = start.group(2) if start else ""
-    if start and start.group(3) == "/":
-        body = ""
-    else:
-        body = row_xml[start.end() : row_xml.rfind("<")] if start else row_xml
-    cells: list[tuple[int, str]] = []
-    col = 0
-    for m in _CELL.finditer(body):
-        cell = m.group(0)
-        ref = _ATTR_R.search(cell[: cell.find(">") + 1])
-        if ref and ref.group(1):
-            col = column_index_from_string(ref.group(1))
-        else:  # position implied by order: make it explicit, new cells may sit between
-            col += 1
-            cell = re.sub(
-                r"^<((?:\w+:)?c)\b", rf'<\1 r="{get_column_letter(col)}{number}"', cell, count=1
-            )
-        cells.append((col, cell))
-    existing = dict(cells)
-    changed = False
-    for target_col in plan.targets:
-        present, value = plan.value_for(target_col, number)
-        if not present:
-            continue
-        old = existing.get(target_col)
-        style = None
-        if old is not None:
-            sm = _ATTR_S.search(old[: old.find(">") + 1])
-            style = sm.group(1) if sm else None
-            if "<f" in old and re.search(r"<(?:\w+:)?f\b", old):
-                plan.formula_overwritten(old, plan.letters[target_col], number)
-        kind = "text" if number == plan.header_row else plan.targets[target_col].kind
-        existing[target_col] = plan.cell(prefix, target_col, number, value, style, kind)
-        changed = True
-    if not changed:
-        return row_xml
-    plan.rows_changed += 1
-    if missing_r:
-        attrs = f' r="{number}"' + attrs
-    attrs = _SPANS.sub("", attrs)
-    ordered = "".join(existing[c] for c in sorted(existing))
-    return f"<{prefix}row{attrs}>{ordered}</{prefix}row>"
+        parallel_deflate(raw_out, level)
+        for block in sheetpatch.patched(sheetpatch.inflated_blocks(raw_in), plan):
+            sink.write(block)

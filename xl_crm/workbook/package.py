@@ -2,10 +2,10 @@
 
 The skeleton (a small workbook saved by openpyxl) holds one prototype data row per sheet;
 each sheet to fill is rewritten as: its XML up to that row, the generated rows (with the
-prototype's cell styles), then its XML from ``</sheetData>`` on.  Compression runs in a
-second thread (zlib releases the GIL) while the next rows are formatted.  The output is
-written to a temporary file beside the target, fsynced and renamed, so a failure never
-leaves a half-written workbook under the user's file name.
+prototype's cell styles), then its XML from ``</sheetData>`` on.  Compression runs on
+other threads (zlib releases the GIL; see ``ParallelDeflate``) while the next rows are
+formatted.  The output is written to a temporary file beside the target, fsynced and
+renamed, so a failure never leaves a half-written workbook under the user's file name.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import queue
 import re
 import threading
 import zipfile
+import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +133,7 @@ def _stream_sheet(
     target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     target.compress_type = zipfile.ZIP_DEFLATED
     with out.open(target, "w", force_zip64=True) as raw, _ThreadedSink(raw) as sink:
+        parallel_deflate(raw)
         sink.write(head.encode("utf-8"))
         done = 0
         for first_index, columns in rows.chunks:
@@ -224,3 +228,60 @@ class _ThreadedSink:
         self.thread.join()
         if self.error is not None and exc_info[0] is None:
             raise self.error
+
+
+class ParallelDeflate:
+    """A drop-in for a zip member's zlib compressor that deflates blocks on several threads.
+
+    Each block is deflated on its own (raw deflate, primed with the previous block's last
+    32 KiB as dictionary so the ratio stays that of one stream) and ends with a sync flush;
+    the blocks are emitted in order and a final empty block ends the stream, which is how
+    pigz writes one valid deflate stream in parallel.  zlib releases the GIL, so the threads
+    really run at once, beside the thread that formats the rows."""
+
+    WINDOW = 1 << 15
+
+    def __init__(self, level: int = 6, workers: int | None = None) -> None:
+        self.level = level
+        workers = workers or max(1, min(4, os.cpu_count() or 1))
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="xlcrm-deflate")
+        self.pending: deque[Future[bytes]] = deque()
+        self.max_pending = 2 * workers
+        self.tail = b""
+
+    def compress(self, data) -> bytes:
+        data = bytes(data)
+        if not data:
+            return b""
+        self.pending.append(self.pool.submit(_deflate_block, data, self.tail, self.level))
+        self.tail = data[-self.WINDOW :]
+        done = []
+        while self.pending and (self.pending[0].done() or len(self.pending) > self.max_pending):
+            done.append(self.pending.popleft().result())
+        return b"".join(done)
+
+    def flush(self) -> bytes:
+        try:
+            done = [f.result() for f in self.pending]
+        finally:
+            self.pending.clear()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        final = zlib.compressobj(self.level, zlib.DEFLATED, -15)
+        return b"".join(done) + final.flush(zlib.Z_FINISH)
+
+
+def _deflate_block(data: bytes, zdict: bytes, level: int) -> bytes:
+    if zdict:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
+    else:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
+def parallel_deflate(raw, level: int = 6) -> None:
+    """Make the zip member being written (``ZipFile.open(..., "w")``) deflate in parallel.
+
+    Uses the member's compressor slot (a private attribute of zipfile's writer, present
+    since Python 3.6); without it the member is deflated the ordinary way."""
+    if getattr(raw, "_compressor", None) is not None:
+        raw._compressor = ParallelDeflate(level)

@@ -1,0 +1,243 @@
+"""The sheet patch's fast (column-wise) path writes exactly what the general path writes.
+
+Random workbooks (two producers, gaps, styled and unstyled cells, existing and new target
+columns, missing values of every kind, a title row above the header, a namespace prefix)
+are written twice: once as usual and once with the fast path turned off; the sheet XML must
+be byte-identical, the fast path must really have been taken, and the values must read back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from xl_crm.workbook import sheetpatch
+from xl_crm.workbook.inplace import ColumnWrite, write_columns
+
+TEXTS = ["重要价值客户", "A & B <c>", "  leading", "trailing ", "545", "x" * 40, "=1+1"]
+BOOK_TEXTS = TEXTS[:-1]  # openpyxl and XlsxWriter would store "=1+1" as a formula
+
+
+def _book(path: Path, rng: random.Random, producer: str) -> tuple[int, int, list[str]]:
+    """A sheet with a title row, a header and rows with gaps; (header row, rows, headers)."""
+    ncols = rng.randint(2, 8)
+    headers = [f"列{i}" for i in range(ncols)]
+    nrows = rng.randint(30, 400)
+    title = rng.random() < 0.5
+    header_row = 2 if title else 1
+    data = []
+    for r in range(nrows):
+        row = []
+        for c in range(ncols):
+            if rng.random() < 0.2:
+                row.append(None)
+            elif c % 3 == 0:
+                row.append(r * 10 + c)
+            elif c % 3 == 1:
+                row.append(rng.choice(BOOK_TEXTS))
+            else:
+                row.append(round(rng.random() * 1000, 2))
+        data.append(row)
+    if producer == "openpyxl":
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "客户"
+        if title:
+            ws.append(["客户资料表"])
+        ws.append(headers)
+        for row in data:
+            ws.append(row)
+        for r in range(header_row + 1, header_row + nrows + 1, 7):
+            ws.cell(r, 1).number_format = "0.00"  # some cells carry a style
+        wb.save(path)
+    else:
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet("客户")
+        money = wb.add_format({"num_format": "#,##0.00"})
+        if title:
+            ws.write(0, 0, "客户资料表")
+        ws.write_row(header_row - 1, 0, headers)
+        for i, row in enumerate(data):
+            for c, value in enumerate(row):
+                if isinstance(value, str):
+                    ws.write_string(header_row + i, c, value)  # "=1+1" stays text
+                elif value is not None:
+                    ws.write(header_row + i, c, value, money if c % 3 == 2 else None)
+        wb.close()
+    return header_row, nrows, headers
+
+
+def _columns(rng: random.Random, header_row: int, nrows: int, headers: list[str], series: bool):
+    first = header_row + 1
+    rows = list(range(first, first + nrows))
+    if rng.random() < 0.3:
+        rows = rows[: rng.randint(nrows // 2, nrows)]  # fewer values than rows
+    names = rng.sample(headers, rng.randint(0, min(3, len(headers)))) + [
+        f"新{i}" for i in range(rng.randint(1, 4))
+    ]
+    out = []
+    for name in names:
+        kind = rng.choice(["number", "float", "date", "datetime", "text", "boolean"])
+        gaps = rng.random() < 0.4
+
+        def value(r: int, kind: str = kind, gaps: bool = gaps):
+            if gaps and r % 5 == 0:
+                return None
+            if kind == "number":
+                return r % 9
+            if kind == "float":
+                return r * 1.25 if r % 3 else float(r)
+            if kind in ("date", "datetime"):
+                day = dt.datetime(2026, 1, 1) + dt.timedelta(days=r % 400)
+                return day if kind == "date" else day + dt.timedelta(seconds=r * 37)
+            if kind == "boolean":
+                return bool(r % 2)
+            return TEXTS[r % len(TEXTS)]
+
+        values = {r: value(r) for r in rows}
+        write_kind = {"float": "number"}.get(kind, kind)
+        if series:
+            if kind in ("date", "datetime"):
+                data = pd.Series(pd.to_datetime(pd.Series(values)), dtype="datetime64[ns]")
+            elif kind in ("number", "float"):
+                data = pd.Series(values, dtype=float)
+            elif kind == "boolean" and not gaps:
+                data = pd.Series(values, dtype=bool)
+            else:
+                data = pd.Series(values, dtype=object)
+            out.append(ColumnWrite(name, data, kind=write_kind))
+        else:
+            out.append(ColumnWrite(name, values, kind=write_kind))
+    return out
+
+
+def _prefixed(path: Path) -> None:
+    """The sheet rewritten the way the .NET Open XML SDK writes it (``x:`` prefix)."""
+    with zipfile.ZipFile(path) as z:
+        items = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            if info.filename == "xl/worksheets/sheet1.xml":
+                xml = data.decode()
+                xml = xml.replace(
+                    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                    'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                )
+                xml = re.sub(r"<(/?)(?!\?)(\w+)([ >/])", r"<\1x:\2\3", xml)
+                data = xml.encode()
+            z.writestr(info, data)
+
+
+def _sheet(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_fast_path_writes_what_the_general_path_writes(tmp_path, monkeypatch, seed):
+    rng = random.Random(seed)
+    producer = "openpyxl" if seed % 2 else "xlsxwriter"
+    original = tmp_path / "book.xlsx"
+    header_row, nrows, headers = _book(original, rng, producer)
+    if seed % 6 == 5:
+        _prefixed(original)
+    columns = _columns(rng, header_row, nrows, headers, series=seed % 3 == 0)
+    monkeypatch.setattr(sheetpatch, "BLOCK", 1 << 11)  # many blocks, the header in one
+
+    taken = {"fast": 0}
+    real_fast = sheetpatch._patch_fast
+
+    def counting(*args):
+        out = real_fast(*args)
+        taken["fast"] += out is not None
+        return out
+
+    fast, general = tmp_path / "fast.xlsx", tmp_path / "general.xlsx"
+    fast.write_bytes(original.read_bytes())
+    general.write_bytes(original.read_bytes())
+    monkeypatch.setattr(sheetpatch, "_patch_fast", counting)
+    result = write_columns(fast, "客户", columns, header_row=header_row, backups=0)
+    monkeypatch.setattr(sheetpatch, "_patch_fast", lambda *a: None)
+    again = write_columns(general, "客户", columns, header_row=header_row, backups=0)
+
+    assert taken["fast"] > 0, "the fast path was never taken"
+    a, b = _sheet(fast), _sheet(general)
+    at = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), None)
+    assert a == b, (a[at - 150 : at + 60], b[at - 150 : at + 60]) if at is not None else None
+    assert result.rows_changed == again.rows_changed
+    _check_values(fast, columns, result.columns, header_row)
+
+
+def _check_values(path: Path, columns, letters: dict[str, str], header_row: int) -> None:
+    ws = openpyxl.load_workbook(path)["客户"]
+    for col in columns:
+        letter = letters[col.header]
+        assert ws[f"{letter}{header_row}"].value == col.header
+        values = col.values.to_dict() if isinstance(col.values, pd.Series) else col.values
+        for row, want in values.items():
+            got = ws[f"{letter}{row}"].value
+            if want is None or (isinstance(want, float) and math.isnan(want)) or want is pd.NaT:
+                assert got is None, (letter, row, got)
+            elif isinstance(want, dt.datetime | pd.Timestamp):
+                assert abs(got - pd.Timestamp(want).to_pydatetime()) < dt.timedelta(seconds=1)
+            elif isinstance(want, bool) or col.kind == "boolean":
+                assert got is bool(want)
+            elif col.kind == "text":
+                assert got == str(want)
+            else:
+                assert got == pytest.approx(float(want))
+
+
+def test_series_and_dicts_write_the_same_sheet(tmp_path):
+    rng = random.Random(7)
+    book = tmp_path / "book.xlsx"
+    header_row, nrows, _ = _book(book, rng, "openpyxl")
+    rows = pd.RangeIndex(header_row + 1, header_row + 1 + nrows)
+    n = np.arange(nrows)
+    series = [
+        ColumnWrite("金额", pd.Series(n * 1.5, rows), kind="number"),
+        ColumnWrite("日期", pd.Series(pd.Timestamp("2026-03-01") + pd.to_timedelta(n, "h"), rows)),
+        ColumnWrite("分类", pd.Series(np.array(TEXTS, object)[n % len(TEXTS)], rows)),
+        ColumnWrite("次数", pd.Series(n % 4, rows), kind="number"),
+    ]
+    series[1].kind = "datetime"
+    dicts = [
+        ColumnWrite(c.header, {int(r): v for r, v in c.values.items()}, kind=c.kind) for c in series
+    ]
+    for c in dicts:
+        c.values = {
+            r: (
+                v.to_pydatetime()
+                if isinstance(v, pd.Timestamp)
+                else getattr(v, "item", lambda v=v: v)()
+            )
+            for r, v in c.values.items()
+        }
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    a.write_bytes(book.read_bytes())
+    b.write_bytes(book.read_bytes())
+    write_columns(a, "客户", series, header_row=header_row, backups=0)
+    write_columns(b, "客户", dicts, header_row=header_row, backups=0)
+    assert _sheet(a) == _sheet(b)
+
+
+def test_a_million_values_take_megabytes_not_a_gigabyte():
+    from xl_crm.workbook.sheetpatch import _EPOCH_1900, ColumnValues
+
+    rows = pd.RangeIndex(2, 1_048_577)
+    text = ColumnValues(pd.Series("重要价值客户", rows), "text", _EPOCH_1900)
+    assert text.codes is not None and text.codes.nbytes == len(rows)  # one byte a value
+    assert text.uniques == ["重要价值客户"]
+    numbers = ColumnValues(pd.Series(np.arange(len(rows)) * 1.5, rows), "number", _EPOCH_1900)
+    assert numbers.array.dtype == np.float64
+    assert numbers.get(5) == (True, 4.5) and numbers.get(1) == (False, None)
