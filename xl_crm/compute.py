@@ -10,13 +10,12 @@ changes nothing the second time (no write, no backup, no audit record).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from xl_crm.errors import WorkbookError
@@ -127,18 +126,17 @@ def compute(
     writes = []
     changed = False
     for metric, (header, kind, aliases) in columns.items():
-        series = values[metric]
-        cells = {int(row): _cell(v) for row, v in series.items()}
+        series = _cells(values[metric])
         fid = next((f.id for f in customers_sheet.fields if f.computed == metric), None)
         if (
             fid is None
             or fid not in customers.frame.columns
-            or not _same(customers.frame[fid], cells)
+            or not _same(customers.frame[fid], series)
         ):
             changed = True
-        writes.append(ColumnWrite(header, cells, kind=kind, match=aliases))
+        writes.append(ColumnWrite(header, series, kind=kind, match=aliases))
     segments = {
-        metric: dict(Counter(v for v in values[metric] if v is not None).most_common())
+        metric: {str(k): int(v) for k, v in values[metric].value_counts().items()}
         for metric in columns
         if metric.startswith("rfm_segment") or metric in {s.id for s in spec.segments}
     }
@@ -184,42 +182,52 @@ def _extras_unchanged(path, customers: Table, columns, values, rfm_columns) -> b
     except Exception:  # a column is missing: not written yet
         return False
     frame = sheet.to_pandas()
-    frame.index = (
-        customers.frame.index[: len(frame)] if len(frame) <= len(customers.frame) else frame.index
-    )
+    if len(frame) > len(customers.frame):
+        return False
+    frame.index = customers.frame.index[: len(frame)]
     for metric, (header, _, _) in columns.items():
         if metric not in EXTRA_HEADERS:
             continue
-        cells = {int(r): _cell(v) for r, v in values[metric].items()}
         got = frame[header] if header in frame.columns else None
-        if got is None or not _same(got, cells, as_text=True):
+        if got is None or not _same(got, _cells(values[metric]), as_text=True):
             return False
     return True
 
 
-def _same(current: pd.Series, cells: dict[int, object], as_text: bool = False) -> bool:
-    for row, value in cells.items():
-        old = current.get(row)
-        old_missing = old is None or (not isinstance(old, str) and pd.isna(old)) or old == ""
-        if value is None:
-            if not old_missing:
-                return False
-            continue
-        if old_missing:
-            return False
-        if as_text or isinstance(value, str):
-            text = _text(value)
-            if str(old) != text and _text(old) != text:
-                return False
-        elif isinstance(value, dt.datetime):
-            if pd.Timestamp(old) != pd.Timestamp(value):
-                return False
-        elif not math.isclose(float(old), float(value), rel_tol=1e-9, abs_tol=1e-9):
-            return False
-    return True
+def _same(current: pd.Series, new: pd.Series, as_text: bool = False) -> bool:
+    """Whether the column read from the workbook already holds the new values (numbers
+    within 1e-9, dates equal, texts equal as text; empty cells where values are missing)."""
+    old = current.reindex(new.index)
+    old_missing = old.isna().to_numpy() | (old.astype(object) == "").to_numpy()
+    new_missing = new.isna().to_numpy()
+    if (old_missing != new_missing).any():
+        return False
+    keep = ~new_missing
+    old, new = old[keep], new[keep]
+    if not len(new):
+        return True
+    if as_text or not (
+        pd.api.types.is_numeric_dtype(new) or pd.api.types.is_datetime64_any_dtype(new)
+    ):
+        return bool((_as_text(old) == _as_text(new)).all())
+    if pd.api.types.is_datetime64_any_dtype(new):
+        then = pd.to_datetime(old, errors="coerce")
+        return bool((then.to_numpy() == new.to_numpy()).all())
+    numbers = pd.to_numeric(old, errors="coerce").to_numpy(dtype=float)
+    return bool(np.isclose(numbers, new.to_numpy(dtype=float), rtol=1e-9, atol=1e-9).all())
+
+
+def _as_text(series: pd.Series) -> np.ndarray:
+    """Values as the text a cell shows: whole numbers without ".0", dates ISO with a space;
+    each distinct value converted once."""
+    codes, uniques = pd.factorize(series)
+    texts = np.array([_text(v) for v in uniques] + [""], dtype=object)
+    return texts[codes]
 
 
 def _text(value: object) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
@@ -227,16 +235,14 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _cell(value: object) -> object:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float):
-        return round(value, 6)
-    return value
+def _cells(series: pd.Series) -> pd.Series:
+    """A metric's values as the writer takes them: numbers rounded to 6 decimals (money
+    and averages; the float noise of sums goes), dates as naive datetimes."""
+    if pd.api.types.is_float_dtype(series):
+        return series.round(6)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_localize(None)
+    return series
 
 
 def _kind(f) -> str:
