@@ -446,22 +446,26 @@ class RowPlan:
         """Splits a block of rows into, per row: the row's start tag, its number, then for
         each run of adjacent target columns the cells before the run and, for each column
         of the run, its cell (empty if absent) and that cell's attributes; then the rest of
-        the row with its end tag.  Cells are taken whole (possessive, no backtracking)."""
+        the row with its end tag.  Cells are taken whole (possessive, no backtracking); the
+        usual contents (a value, an inline string) are matched literally, anything else
+        tag by tag.  Whitespace between cells is left to the general path."""
         if prefix not in self._fast:
             p = re.escape(prefix)
-            body = rf"[^>]*+(?:(?<=/)>|>(?:[^<]*+<(?!/{p}c>))*+[^<]*+</{p}c>)"
+            content = (
+                rf"(?:(?<=/)>|>(?:<{p}v>[^<]*+</{p}v>|<{p}is><{p}t[^>]*+>[^<]*+</{p}t></{p}is>"
+                rf"|(?:[^<]*+<(?!/{p}c>))*+[^<]*+)</{p}c>)"
+            )
 
             def cells(letters: str) -> str:
-                return rf'(?:\s*+<{p}c r="{letters}\d+"{body})*+'
+                return rf'(?:<{p}c r="{letters}\d+"[^>]*+{content})*+'
 
             pattern = rf'(<{p}row r="(\d+)"[^>]*+>)'
             for run in self.runs():
                 pattern += f"({cells(_letters_below(self.letters[run[0]]))})"
                 for col in run:
                     letter = self.letters[col]
-                    pattern += rf'((?:\s*+<{p}c r="{letter}\d+"([^>]*+)(?:(?<=/)>|>'
-                    pattern += rf"(?:[^<]*+<(?!/{p}c>))*+[^<]*+</{p}c>))?+)"
-            pattern += rf"({cells('[A-Z]{1,3}')}\s*+</{p}row>)"
+                    pattern += rf'((?:<{p}c r="{letter}\d+"([^>]*+){content})?+)'
+            pattern += rf"({cells('[A-Z]{1,3}')}</{p}row>)"
             self._fast[prefix] = re.compile(pattern.encode())
         return self._fast[prefix]
 
