@@ -521,7 +521,7 @@ def patched(blocks: Iterator[bytes], plan: RowPlan) -> Iterator[bytes]:
                 buffer = buffer[m.end() :]
                 state = "rows"
         if state == "rows":
-            end = _SHEET_DATA_END.search(buffer)
+            end = _sheet_data_end(buffer)
             if end is not None:
                 rows, rest = buffer[: end.start()], buffer[end.start() :]
             else:
@@ -541,6 +541,19 @@ def patched(blocks: Iterator[bytes], plan: RowPlan) -> Iterator[bytes]:
             buffer = b""
     if state != "tail":
         raise WorkbookError("the worksheet XML ended before </sheetData>: the file is damaged")
+
+
+def _sheet_data_end(buffer: bytes) -> re.Match | None:
+    """``</sheetData>`` in the buffer (found with bytes.find: a regex search over every
+    block would cost more than the rest of the scan)."""
+    at = buffer.find(b"sheetData>")
+    while at >= 0:
+        start = buffer.rfind(b"</", max(0, at - 40), at)
+        m = _SHEET_DATA_END.match(buffer, start) if start >= 0 else None
+        if m is not None and m.end() == at + len(b"sheetData>"):
+            return m
+        at = buffer.find(b"sheetData>", at + 1)
+    return None
 
 
 def patch_block(rows: bytes, plan: RowPlan, prefix: str) -> bytes:
@@ -603,28 +616,36 @@ def _patch_fast(rows: bytes, plan: RowPlan, prefix: str) -> bytes | None:
     if not np.array_equal(plan.rows[lo:hi], nums):
         return None  # a row to create, a row not written, or rows out of order
     formula = f"<{prefix}f".encode()
-    empties = [b""] * n
     numbers = nums.tolist()
+    # each row is rebuilt by one %-format: what was between the rows, its start tag, then
+    # per run the cells before it and the run's new cells, then the rest of the row
+    pieces = [b"%s%s"]
+    args: list[list] = [parts[0:-1:stride], parts[1::stride]]
     slot = 3
     for run in runs:
-        slot += 1  # the cells before the run stay
-        first = slot
-        columns = []
+        pieces.append(b"%s")
+        args.append(parts[slot::stride])
+        slot += 1
         for col in run:
             old, attrs = parts[slot::stride], parts[slot + 1 :: stride]
             if attrs.count(None) != n and formula in b"".join(old):
                 return None  # formulas are checked the general way
             styles = _styles(attrs, plan, col, int(nums[0]))
-            columns.append(_column_cells(plan, col, prefix, nums, numbers, styles, old))
-            parts[slot + 1 :: stride] = empties
-            if slot != first:
-                parts[slot::stride] = empties
+            cells = _column_cells(plan, col, prefix, nums, numbers, styles, old)
+            if isinstance(cells, tuple):
+                pieces.append(cells[0])
+                args += cells[1]
+            else:
+                pieces.append(b"%s")
+                args.append(cells)
             slot += 2
-        parts[first::stride] = _join_run(columns)
-    parts[2::stride] = empties
+    pieces.append(b"%s")
+    args.append(parts[slot::stride])
+    template = b"".join(pieces)
+    out = b"".join(map(template.__mod__, zip(*args, strict=True))) + parts[-1]
     plan.next = hi
     plan.rows_changed += n
-    return b"".join(parts)
+    return out
 
 
 def _styles(
@@ -671,19 +692,6 @@ def _column_cells(
         ):
             frags[i] = frag
     return _cells(prefix, letter, [str(x) for x in numbers], frags, styles, old)
-
-
-def _join_run(columns: list) -> list[bytes]:
-    """Each row's new cells for a run of columns, as one bytes object per row."""
-    if all(isinstance(c, tuple) for c in columns):
-        template = b"".join(c[0] for c in columns)
-        args = [a for c in columns for a in c[1]]
-        return list(map(template.__mod__, zip(*args, strict=True)))
-    lists = [
-        list(map(c[0].__mod__, zip(*c[1], strict=True))) if isinstance(c, tuple) else c
-        for c in columns
-    ]
-    return lists[0] if len(lists) == 1 else list(map(b"".join, zip(*lists, strict=True)))
 
 
 def _cells(
