@@ -469,3 +469,26 @@ def test_shared_formula_master_is_not_broken(tmp_path, kind):
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     assert "<f" not in xml
     assert [c.value for c in openpyxl.load_workbook(path)["客户"]["D"]] == ["D", 2, 3, 4, 5]
+
+
+def test_part_of_an_array_formula_is_not_overwritten(tmp_path, monkeypatch):
+    from xl_crm.workbook import sheetpatch
+
+    monkeypatch.setattr(sheetpatch, "BLOCK", 200)  # the range spans blocks
+    path = tmp_path / "array.xlsx"
+    _shared_formula_book(path, "array")
+    original = path.read_bytes()
+    with pytest.raises(WorkbookError, match=r"D4 is part of the array formula in D2:D5"):
+        write_columns(path, "客户", [ColumnWrite("D", {4: 99}, kind="number")], header_row=1)
+    assert path.read_bytes() == original
+    # the new column "E" goes to D, the first free header: its whole range is written,
+    # so the array formula is replaced by the values
+    write_columns(
+        path,
+        "客户",
+        [ColumnWrite("E", {r: r for r in range(2, 6)}, kind="number")],
+        header_row=1,
+        backups=0,
+    )
+    ws = openpyxl.load_workbook(path)["客户"]
+    assert [c.value for c in ws["D"]] == ["E", 2, 3, 4, 5]

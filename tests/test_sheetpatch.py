@@ -241,3 +241,72 @@ def test_a_million_values_take_megabytes_not_a_gigabyte():
     numbers = ColumnValues(pd.Series(np.arange(len(rows)) * 1.5, rows), "number", _EPOCH_1900)
     assert numbers.array.dtype == np.float64
     assert numbers.get(5) == (True, 4.5) and numbers.get(1) == (False, None)
+
+
+def test_parallel_deflate_is_one_valid_deflate_stream(tmp_path):
+    import zlib
+
+    from xl_crm.workbook.package import ParallelDeflate, parallel_deflate
+
+    rng = random.Random(3)
+    words = [f"<c r='A{i}'><v>{i * 7}</v></c>".encode() for i in range(5000)]
+    data = b"".join(rng.choice(words) for _ in range(400_000))  # ~9 MB, compressible
+    deflate = ParallelDeflate(level=6, workers=3)
+    out, pos = [], 0
+    while pos < len(data):
+        step = rng.randint(1, 1 << 20)
+        out.append(deflate.compress(data[pos : pos + step]))
+        pos += step
+    out.append(deflate.flush())
+    stream = b"".join(out)
+    assert zlib.decompress(stream, -15) == data
+    single = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert len(stream) < 1.05 * len(single.compress(data) + single.flush())  # same ratio
+
+    path = tmp_path / "member.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z, z.open("x.xml", "w") as raw:
+        parallel_deflate(raw)
+        for i in range(0, len(data), 1 << 19):
+            raw.write(data[i : i + (1 << 19)])
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None and z.read("x.xml") == data
+
+
+def test_heap_threshold_is_fixed_on_glibc():
+    import os
+    import platform
+
+    from xl_crm.workbook.heap import fix_mmap_threshold
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    assert fix_mmap_threshold() or "MALLOC_MMAP_THRESHOLD_" in os.environ
+
+
+def test_new_cells_take_the_column_style_and_dates_a_date_style(tmp_path):
+    path = tmp_path / "styled.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["客户ID", "金额", "日期"])
+    for i in range(1, 6):
+        ws.append([i, i * 10.5, i])
+        ws.cell(i + 1, 3).number_format = "0.00"  # a number style where a date will go
+    ws.column_dimensions["D"].number_format = "0.0%"  # the column's own style
+    wb.save(path)
+    rows = range(2, 7)
+    write_columns(
+        path,
+        "客户",
+        [
+            ColumnWrite("日期", {r: dt.datetime(2026, 3, r) for r in rows}, kind="date"),
+            ColumnWrite("占比", {r: r / 100 for r in rows}, kind="number"),
+        ],
+        header_row=1,
+        backups=0,
+    )
+    ws = openpyxl.load_workbook(path)["客户"]
+    assert [ws.cell(r, 3).value for r in rows] == [dt.datetime(2026, 3, r) for r in rows]
+    assert all(ws.cell(r, 3).is_date for r in rows)
+    assert {ws.cell(r, 4).number_format for r in rows} == {"0.0%"}
+    assert [ws.cell(r, 4).value for r in rows] == [r / 100 for r in rows]

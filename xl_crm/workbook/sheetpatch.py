@@ -44,6 +44,7 @@ _CELL_R = re.compile(r'<(?:\w+:)?c r="([A-Z]+)\d+"')
 _ATTR_R = re.compile(r'\br="([A-Z]+)?(\d+)?"')
 _ATTR_S = re.compile(r'\bs="(\d+)"')
 _ATTR_S_B = re.compile(rb'\bs="(\d+)"')
+_ARRAY_REF = re.compile(r'<(?:\w+:)?f\b[^>]*\bt="array"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _SPANS = re.compile(r'\s+spans="[^"]*"')
 _SPANS_B = re.compile(rb'\s+spans="[^"]*"')
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
@@ -325,6 +326,7 @@ class RowPlan:
         self.next = 0  # index into self.rows of the first row not reached yet
         self.rows_changed = 0
         self.formulas_removed = False
+        self.array_ranges: list[tuple[int, int, int, int, str]] = []  # array formulas met
         self.max_col = max(self.targets)
         self._fast: dict[str, re.Pattern[bytes]] = {}
 
@@ -394,6 +396,37 @@ class RowPlan:
                 cell=f"{letter}{row}",
                 hint="write the whole range, or convert the formulas to values in Excel first",
             )
+        ref = f"{first_col}{first_row}:{last_col}{last_row}"
+        self.array_ranges = [a for a in self.array_ranges if a[4] != ref]  # all replaced
+
+    def note_array(self, cell_xml: str) -> None:
+        """Remember the range of an array formula (its master is its top-left cell)."""
+        m = _ARRAY_REF.search(cell_xml)
+        if m is not None:
+            first, last = _col_index(m.group(1)), _col_index(m.group(3))
+            top, bottom = int(m.group(2)), int(m.group(4))
+            if (first, top) != (last, bottom):
+                ref = f"{m.group(1)}{top}:{m.group(3)}{bottom}"
+                self.array_ranges.append((first, top, last, bottom, ref))
+
+    def check_array(self, col: int, row: int) -> None:
+        """Refuse to overwrite a cell inside an array formula's range but not its master:
+        Excel cannot change part of an array ("You can't change part of an array")."""
+        for first, top, last, bottom, ref in self.array_ranges:
+            if first <= col <= last and top <= row <= bottom and (col, row) != (first, top):
+                raise WorkbookError(
+                    f"cell {self.letters[col]}{row} is part of the array formula in {ref}; "
+                    "overwriting part of an array would break it",
+                    cell=f"{self.letters[col]}{row}",
+                    hint="write the whole range, or convert the formula to values in Excel first",
+                )
+
+    def arrays_touch(self, top: int, bottom: int) -> bool:
+        """Whether an array formula's range covers a target column within these rows."""
+        return any(
+            any(first <= col <= last for col in self.targets) and t <= bottom and b >= top
+            for first, t, last, b, _ in self.array_ranges
+        )
 
     # -- the rows still to come -----------------------------------------------------------
 
@@ -581,7 +614,7 @@ def patch_block(rows: bytes, plan: RowPlan, prefix: str) -> bytes:
 def _nothing_to_write(rows: bytes, plan: RowPlan, prefix: str) -> bool:
     """Whether no row of the block gets anything (rows below the data): then it passes
     through as it is."""
-    if plan.header_pending:
+    if plan.header_pending or b't="array"' in rows:  # array formulas are noted on the way
         return False
     at = rows.rfind(f'<{prefix}row r="'.encode())
     if at < 0:
@@ -615,6 +648,8 @@ def _patch_fast(rows: bytes, plan: RowPlan, prefix: str) -> bytes | None:
         return None  # a row to create, a row not written, or rows out of order
     if not np.array_equal(plan.rows[lo:hi], nums):
         return None  # a row to create, a row not written, or rows out of order
+    if b't="array"' in rows or (plan.array_ranges and plan.arrays_touch(nums[0], nums[-1])):
+        return None  # array formulas are checked the general way
     formula = f"<{prefix}f".encode()
     numbers = nums.tolist()
     # each row is rebuilt by one %-format: what was between the rows, its start tag, then
@@ -739,6 +774,9 @@ def _patch_general(rows: bytes, plan: RowPlan) -> bytes:
         if plan.take(number):
             out.append(patch_row(row_xml, number, plan, start, r_attr is None))
         else:
+            if 't="array"' in row_xml:
+                for cell in _CELL.finditer(row_xml):
+                    plan.note_array(cell.group(0))
             out.append(row_xml)
         pos = m.end()
     out.append(text[pos:])
@@ -819,11 +857,16 @@ def patch_row(
             )
         cells.append((col, cell))
     existing = dict(cells)
+    for _, cell in cells:
+        if 't="array"' in cell:
+            plan.note_array(cell)
     changed = False
     for target_col in plan.targets:
         present, value = plan.value_for(target_col, number)
         if not present:
             continue
+        if plan.array_ranges:
+            plan.check_array(target_col, number)
         old = existing.get(target_col)
         style = None
         if old is not None:
