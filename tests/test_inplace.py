@@ -363,13 +363,18 @@ def test_table_with_totals_row_is_refused(tmp_path):
     assert path.read_bytes() == original
 
 
-@pytest.mark.parametrize("producer", ["openpyxl", "libreoffice"])
+@pytest.mark.parametrize("producer", ["openpyxl", "libreoffice", "excel-form", "google-form"])
 def test_workbooks_from_other_producers(tmp_path, producer):
-    """openpyxl writes inline strings; LibreOffice writes shared strings and its own XML."""
+    """openpyxl writes inline strings; LibreOffice writes shared strings and its own XML;
+    the Excel and Google Sheets forms are hand-made in those programs' shapes."""
+    from tests import handmade
     from tests.conftest import libreoffice_convert
 
     path = tmp_path / "book.xlsx"
     _simple_book(path, rows=30)
+    if producer.endswith("-form"):
+        rows = [[i + 1, f"客户{i}", "  leading space"] for i in range(30)]
+        handmade.write(path, producer[:-5], ["客户ID", "姓名", "备注"], rows)
     if producer == "libreoffice":
         source = tmp_path / "src.ods"
         libreoffice_convert(path, tmp_path, "ods")

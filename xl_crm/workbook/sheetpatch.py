@@ -6,17 +6,18 @@ the GIL, so compression overlaps the patching).
 
 A block is patched one of two ways:
 
-* the fast path, for the rows Excel, LibreOffice, openpyxl, XlsxWriter and Google Sheets
-  write (every row and cell starting with its ``r`` attribute, cells in column order, no
-  formula in a cell being overwritten, no row to be created inside the block): one regular
-  expression splits the whole block into, per row, the cells before each target column, the
-  target cell (if any) and the rest; the new cells are formatted column-wise from the
-  column's array of values and put in their slots by slice assignment, so the per-row work
-  in Python is a few hundred nanoseconds;
+* the fast path, for rows in the usual form, as Excel, LibreOffice, openpyxl and XlsxWriter
+  write them (every row and cell starting with its ``r`` attribute, cells in column order, no
+  whitespace between cells), with no formula in a cell being overwritten and no row to create
+  inside the block: one regular expression splits the whole block into, per row, the cells
+  before each run of adjacent target columns, the target cells and the rest; each row is
+  rebuilt by one bytes %-format of those pieces and the new values, which are formatted
+  column-wise from the column's arrays (about 4 us a row in all);
 * the general path, row by row, for everything else: cells and rows without ``r``, formula
   cells (shared and array formulas are checked), rows to be created, odd attribute order.
 
-Both give the same XML for the same rows (tested).
+Both give the same XML for the same rows (tested byte for byte on random workbooks).
+See docs/in-place-writer.md.
 """
 
 from __future__ import annotations
