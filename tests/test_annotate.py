@@ -86,3 +86,29 @@ def test_fixed_cells_lose_their_marks(tmp_path):
     clean = tmp_path / "clean.xlsx"
     build_workbook("hotel", clean, sample=10, seed=1)
     assert annotate(clean, validate(clean), backups=0) == 0 and marked_cells(clean) == {}
+
+
+def test_marks_stream_through_small_blocks(tmp_path, monkeypatch):
+    """Marks (set, cleared, on rows the sheet lacks) come out the same whatever the blocks
+    the sheet is streamed in: the whole sheet is never held in memory."""
+    import zipfile
+
+    from xl_crm.workbook import sheetpatch
+    from xl_crm.workbook.marks import mark_cells
+
+    source = tmp_path / "shop.xlsx"
+    build_workbook("ecommerce", source, sample=60, seed=3)
+    marks = {"C5": "bad e-mail", "D30": "bad phone", "B61": "too long", "E80": "beyond the data"}
+    results = []
+    for block in (1 << 22, 300):
+        monkeypatch.setattr(sheetpatch, "BLOCK", block)
+        path = tmp_path / f"b{block}.xlsx"
+        path.write_bytes(source.read_bytes())
+        mark_cells(path, "客户", marks, backups=0)
+        mark_cells(path, "客户", {"D30": "bad phone", "A2": "header?"}, backups=0)  # clears
+        with zipfile.ZipFile(path) as z:
+            results.append(z.read("xl/worksheets/sheet1.xml"))
+    assert results[0] == results[1]
+    ws = load(tmp_path / "b300.xlsx")["客户"]
+    assert ws["D30"].fill.fgColor.rgb == MARK_COLOUR and ws["A2"].fill.fgColor.rgb == MARK_COLOUR
+    assert ws["C5"].fill.fgColor.rgb != MARK_COLOUR and ws["E80"].fill.fgColor.rgb != MARK_COLOUR

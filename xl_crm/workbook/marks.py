@@ -12,12 +12,14 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.utils import column_index_from_string
 
+from xl_crm.errors import WorkbookError
 from xl_crm.workbook.inplace import (
     _ATTR_S,
     _CELL,
@@ -27,7 +29,7 @@ from xl_crm.workbook.inplace import (
     AtomicReplace,
     _refuse_unsupported,
 )
-from xl_crm.workbook.package import sheet_parts
+from xl_crm.workbook.package import _ThreadedSink, parallel_deflate, sheet_parts
 from xl_crm.workbook.zipcopy import PackageRewriter
 
 AUTHOR = "xl-crm validate"  # the builder's header help notes are by "xl-crm"
@@ -38,6 +40,7 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _COMMENTS_TYPE = f"{_REL_NS}/comments"
 _VML_TYPE = f"{_REL_NS}/vmlDrawing"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_ROW_NUMBER = re.compile(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 
 
 @dataclass
@@ -96,8 +99,7 @@ def mark_cells(
                 replaced[vml_part] = vml_xml.encode("utf-8")
             for info in src.infolist():
                 if info.filename == part:
-                    xml = src.read(info).decode("utf-8")
-                    out.writestr(info, _patch_sheet(xml, styles, clones, legacy_id))
+                    _write_sheet(src, info, out, styles, clones, legacy_id)
                 elif info.filename in replaced:
                     out.writestr(info, replaced.pop(info.filename))
                 else:
@@ -107,6 +109,19 @@ def mark_cells(
                     out.writestr(name, data)
     backup = done.backup
     return MarkResult(path, sheet, len(marks), backup)
+
+
+def _write_sheet(src, info, out, styles, clones, legacy_id) -> None:
+    target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    target.compress_type = zipfile.ZIP_DEFLATED
+    with (
+        src.open(info) as raw_in,
+        out.open(target, "w", force_zip64=True) as raw_out,
+        _ThreadedSink(raw_out) as sink,
+    ):
+        parallel_deflate(raw_out)
+        for text in _patch_sheet(_row_blocks(raw_in), styles, clones, legacy_id):
+            sink.write(text.encode("utf-8"))
 
 
 class _Styles:
@@ -220,42 +235,82 @@ class _Styles:
 
 
 def _styles_of(src: zipfile.ZipFile, part: str, marks: dict[str, str]) -> dict[str, int]:
-    """The current style index of each cell to mark (0 when the cell does not exist)."""
+    """The current style index of each cell to mark (0 when the cell does not exist); the
+    sheet is streamed and only the rows with marks are parsed."""
     out = dict.fromkeys(marks, 0)
     if not marks:
         return out
     rows = {int(_CELL_REF.match(r).group(2)) for r in marks}
-    xml = src.read(part).decode("utf-8")
-    for m in _ROW.finditer(xml):
-        start = _ROW_START.match(m.group(0))
-        rm = re.search(r'\br="(\d+)"', start.group(2)) if start else None
-        if not rm or int(rm.group(1)) not in rows:
-            continue
-        for cell in _CELL.finditer(m.group(0)):
-            ref = re.search(r'\br="([A-Z]+\d+)"', cell.group(0)[: cell.group(0).find(">") + 1])
-            if ref and ref.group(1) in out:
-                sm = _ATTR_S.search(cell.group(0)[: cell.group(0).find(">") + 1])
-                out[ref.group(1)] = int(sm.group(1)) if sm else 0
+    with src.open(part) as fh:
+        for text in _row_blocks(fh):
+            for m in _ROW_NUMBER.finditer(text):
+                if int(m.group(1)) not in rows:
+                    continue
+                row = _ROW.match(text, m.start())
+                if row is None:
+                    continue
+                for cell in _CELL.finditer(row.group(0)):
+                    head = cell.group(0)[: cell.group(0).find(">") + 1]
+                    ref = re.search(r'\br="([A-Z]+\d+)"', head)
+                    if ref and ref.group(1) in out:
+                        sm = _ATTR_S.search(head)
+                        out[ref.group(1)] = int(sm.group(1)) if sm else 0
     return out
 
 
-def _patch_sheet(xml: str, styles: _Styles, clones: dict[str, int], legacy_id: str | None) -> str:
+def _row_blocks(fh) -> Iterator[str]:
+    """The sheet XML as text in blocks that end after a complete row (or the whole tail)."""
+    from xl_crm.workbook.sheetpatch import inflated_blocks
+
+    buffer = b""
+    for block in inflated_blocks(fh):
+        buffer += block
+        cut = buffer.rfind(b"</row>")
+        cut = max(cut, buffer.rfind(b":row>"))
+        if cut < 0:
+            continue
+        cut = buffer.index(b">", cut) + 1
+        yield buffer[:cut].decode("utf-8")
+        buffer = buffer[cut:]
+    if buffer:
+        yield buffer.decode("utf-8")
+
+
+def _patch_sheet(
+    blocks: Iterator[str], styles: _Styles, clones: dict[str, int], legacy_id: str | None
+) -> Iterator[str]:
+    """The sheet XML with earlier marks cleared and the new ones set, block by block."""
     by_row: dict[int, dict[int, str]] = {}
     for ref, clone in clones.items():
         m = _CELL_REF.match(ref)
         by_row.setdefault(int(m.group(2)), {})[column_index_from_string(m.group(1))] = str(clone)
+    pending = sorted(by_row)  # rows to mark, ascending; those the sheet lacks are created
     marked = {str(i) for i in styles.marked}
     pattern = re.compile(r'\bs="(' + "|".join(sorted(marked)) + r')"') if marked else None
+    prefix = ""
+
+    def new_rows(before: int | None) -> str:
+        out = []
+        while pending and (before is None or pending[0] < before):
+            number = pending.pop(0)
+            cells = "".join(
+                f'<{prefix}c r="{_letter(c)}{number}" s="{s}"/>'
+                for c, s in sorted(by_row[number].items())
+            )
+            out.append(f'<{prefix}row r="{number}">{cells}</{prefix}row>')
+        return "".join(out)
 
     def fix_row(m: re.Match) -> str:
         row_xml = m.group(0)
         start = _ROW_START.match(row_xml)
         rm = re.search(r'\br="(\d+)"', start.group(2)) if start else None
         number = int(rm.group(1)) if rm else -1
+        inserted = new_rows(number) if rm else ""
+        if pending and pending[0] == number:
+            pending.pop(0)
         targets = by_row.get(number, {})
         if not targets and not (pattern and pattern.search(row_xml)):
-            return row_xml
-        prefix = start.group(1) or ""
+            return inserted + row_xml
         body = "" if start.group(3) == "/" else row_xml[start.end() : row_xml.rfind("<")]
         cells: dict[int, str] = {}
         for cell in _CELL.finditer(body):
@@ -268,41 +323,56 @@ def _patch_sheet(xml: str, styles: _Styles, clones: dict[str, int], legacy_id: s
                 base = styles.base[int(sm.group(1))]
                 text = text[: sm.start()] + (f's="{base}"' if base else "") + text[sm.end() :]
             cells[col] = text
+        p = start.group(1) or ""
         for col, clone in targets.items():
             letter = _letter(col)
             text = cells.get(col)
             if text is None:
-                cells[col] = f'<{prefix}c r="{letter}{number}" s="{clone}"/>'
+                cells[col] = f'<{p}c r="{letter}{number}" s="{clone}"/>'
                 continue
             head_end = text.find(">") + 1
             head = re.sub(r'\s+s="\d*"', "", text[:head_end])
             head = re.sub(r"^<((?:\w+:)?c)\b", rf'<\1 s="{clone}"', head, count=1)
             cells[col] = head + text[head_end:]
         attrs = re.sub(r'\s+spans="[^"]*"', "", start.group(2))
-        return f"<{prefix}row{attrs}>{''.join(cells[c] for c in sorted(cells))}</{prefix}row>"
+        row = f"<{p}row{attrs}>{''.join(cells[c] for c in sorted(cells))}</{p}row>"
+        return inserted + row
 
-    end = _SHEET_DATA_END.search(xml)
-    data_start = xml.find("<", xml.find("sheetData"))
-    head, data, tail = xml[:data_start], xml[data_start : end.start()], xml[end.start() :]
-    data = _ROW.sub(fix_row, data)
-    missing_rows = sorted(
-        set(by_row) - {int(n) for n in re.findall(r'<(?:\w+:)?row\b[^>]*\br="(\d+)"', data)}
-    )
-    if missing_rows:
-        prefix = re.match(r"<(\w+:)?", data).group(1) or "" if data.startswith("<") else ""
-        for number in missing_rows:
-            cells = "".join(
-                f'<{prefix}c r="{_letter(c)}{number}" s="{s}"/>'
-                for c, s in sorted(by_row[number].items())
-            )
-            row = f'<{prefix}row r="{number}">{cells}</{prefix}row>'
-            after = [
-                m
-                for m in _ROW.finditer(data)
-                if int(re.search(r'\br="(\d+)"', m.group(0)).group(1)) > number
-            ]
-            pos = after[0].start() if after else len(data)
-            data = data[:pos] + row + data[pos:]
+    state = "head"
+    carry = ""
+    for text in blocks:
+        text = carry + text
+        carry = ""
+        if state == "head":
+            m = re.search(r"<(\w+:)?sheetData\b[^>]*?(/?)>", text)
+            if m is None:
+                carry = text
+                continue
+            prefix = m.group(1) or ""
+            head = text[: m.start()]
+            if legacy_id and 'xmlns:r="' not in head:
+                head = re.sub(r"(<(?:\w+:)?worksheet\b)", rf'\1 xmlns:r="{_REL_NS}"', head, count=1)
+            if m.group(2) == "/":  # no rows at all
+                yield head + f"<{prefix}sheetData>" + new_rows(None) + f"</{prefix}sheetData>"
+                state, text = "tail", text[m.end() :]
+            else:
+                yield head + m.group(0)
+                state, text = "rows", text[m.end() :]
+        if state == "rows":
+            end = _SHEET_DATA_END.search(text)
+            rows = text[: end.start()] if end else text
+            if by_row_in(rows, pending) or (pattern and pattern.search(rows)):
+                rows = _ROW.sub(fix_row, rows)
+            yield rows
+            if end is None:
+                continue
+            yield new_rows(None)
+            state, text = "tail", text[end.start() :]
+        if state == "tail":
+            carry += text
+    tail = carry
+    if state != "tail":
+        raise WorkbookError("the worksheet XML ended before </sheetData>: the file is damaged")
     if legacy_id and not re.search(r"<(?:\w+:)?legacyDrawing\b", tail):
         p = re.match(r"</(\w+:)?", tail).group(1) or ""
         element = f'<{p}legacyDrawing r:id="{legacy_id}"/>'
@@ -312,9 +382,16 @@ def _patch_sheet(xml: str, styles: _Styles, clones: dict[str, int], legacy_id: s
             tail,
         )
         tail = tail[: anchor.start()] + element + tail[anchor.start() :]
-        if 'xmlns:r="' not in head:
-            head = re.sub(r"(<(?:\w+:)?worksheet\b)", rf'\1 xmlns:r="{_REL_NS}"', head, count=1)
-    return head + data + tail
+    yield tail
+
+
+def by_row_in(rows: str, pending: list[int]) -> bool:
+    """Whether a block of rows reaches the next row to mark (True when it cannot tell)."""
+    if not pending:
+        return False
+    at = rows.rfind('row r="')
+    m = re.match(r'row r="(\d+)"', rows[at:]) if at >= 0 else None
+    return m is None or int(m.group(1)) >= pending[0]
 
 
 def _letter(col: int) -> str:
