@@ -28,7 +28,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.errors import WorkbookError
 from xl_crm.workbook import sheetpatch
-from xl_crm.workbook.package import _ThreadedSink, parallel_deflate, sheet_parts
+from xl_crm.workbook.package import rewrite_member, sheet_parts
 from xl_crm.workbook.sheetpatch import (  # noqa: F401  (re-exported for marks)
     _ATTR_S,
     _CELL,
@@ -486,16 +486,10 @@ def _stream_sheet(
     plan: RowPlan,
     level: int = 6,
 ) -> None:
-    from xl_crm.workbook.heap import fix_mmap_threshold
-
-    fix_mmap_threshold()
-    target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    target.compress_type = zipfile.ZIP_DEFLATED
-    with (
-        src.open(info) as raw_in,
-        out.open(target, "w", force_zip64=True) as raw_out,
-        _ThreadedSink(raw_out) as sink,
-    ):
-        parallel_deflate(raw_out, level)
-        for block in sheetpatch.patched(sheetpatch.inflated_blocks(raw_in), plan):
-            sink.write(block)
+    rewrite_member(
+        src,
+        info,
+        out,
+        lambda raw: sheetpatch.patched(sheetpatch.inflated_blocks(raw), plan),
+        level,
+    )

@@ -29,7 +29,7 @@ from xl_crm.workbook.inplace import (
     AtomicReplace,
     _refuse_unsupported,
 )
-from xl_crm.workbook.package import _ThreadedSink, parallel_deflate, sheet_parts
+from xl_crm.workbook.package import rewrite_member, sheet_parts
 from xl_crm.workbook.zipcopy import PackageRewriter
 
 AUTHOR = "xl-crm validate"  # the builder's header help notes are by "xl-crm"
@@ -112,16 +112,11 @@ def mark_cells(
 
 
 def _write_sheet(src, info, out, styles, clones, legacy_id) -> None:
-    target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    target.compress_type = zipfile.ZIP_DEFLATED
-    with (
-        src.open(info) as raw_in,
-        out.open(target, "w", force_zip64=True) as raw_out,
-        _ThreadedSink(raw_out) as sink,
-    ):
-        parallel_deflate(raw_out)
-        for text in _patch_sheet(_row_blocks(raw_in), styles, clones, legacy_id):
-            sink.write(text.encode("utf-8"))
+    def transform(raw) -> Iterator[bytes]:
+        for text in _patch_sheet(_row_blocks(raw), styles, clones, legacy_id):
+            yield text.encode("utf-8")
+
+    rewrite_member(src, info, out, transform)
 
 
 class _Styles:

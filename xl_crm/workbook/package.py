@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from xl_crm.errors import WorkbookError
 from xl_crm.sample import SampleColumn
@@ -300,3 +301,27 @@ def parallel_deflate(raw, level: int = 6) -> None:
     since Python 3.6); without it the member is deflated the ordinary way."""
     if getattr(raw, "_compressor", None) is not None:
         raw._compressor = ParallelDeflate(level)
+
+
+def rewrite_member(
+    src: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    out: zipfile.ZipFile,
+    transform: Callable[[Any], Iterator[bytes]],
+    level: int = 6,
+) -> None:
+    """Stream member ``info`` of ``src`` into ``out`` through ``transform`` (given the
+    member's open file, yielding the new bytes), deflating on parallel threads."""
+    from xl_crm.workbook.heap import fix_mmap_threshold
+
+    fix_mmap_threshold()
+    target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    target.compress_type = zipfile.ZIP_DEFLATED
+    with (
+        src.open(info) as raw_in,
+        out.open(target, "w", force_zip64=True) as raw_out,
+        _ThreadedSink(raw_out) as sink,
+    ):
+        parallel_deflate(raw_out, level)
+        for block in transform(raw_in):
+            sink.write(block)
