@@ -310,3 +310,31 @@ def test_new_cells_take_the_column_style_and_dates_a_date_style(tmp_path):
     assert all(ws.cell(r, 3).is_date for r in rows)
     assert {ws.cell(r, 4).number_format for r in rows} == {"0.0%"}
     assert [ws.cell(r, 4).value for r in rows] == [r / 100 for r in rows]
+
+
+def test_texts_that_look_like_markup_are_left_alone(tmp_path):
+    """A cell's text may hold quotes and words like spans="1:2" or row r="1" (only "<" and
+    "&" are escaped in XML text): writing columns and marking cells must not touch them."""
+    from xl_crm.workbook.marks import mark_cells
+
+    path = tmp_path / "tricky.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["客户ID", "备注"])
+    tricky = ['x spans="1:2" y', 'row r="1" and t="array"', "a </sheetData> b"]
+    for i in range(1, 200):
+        ws.append([i, tricky[i % 3]])
+    wb.save(path)
+    write_columns(
+        path,
+        "客户",
+        [ColumnWrite("分数", pd.Series(np.arange(199) * 2, pd.RangeIndex(2, 201)), kind="number")],
+        header_row=1,
+        backups=0,
+    )
+    mark_cells(path, "客户", {"B200": "last row", "C199": "next to last"}, backups=0)
+    ws = openpyxl.load_workbook(path)["客户"]
+    assert [ws.cell(r, 2).value for r in range(2, 201)] == [tricky[i % 3] for i in range(1, 200)]
+    assert [ws.cell(r, 3).value for r in range(2, 201)] == [i * 2 for i in range(199)]
+    assert ws["B200"].comment.text == "last row" and ws["C199"].comment.text == "next to last"

@@ -381,12 +381,22 @@ def _patch_sheet(
 
 
 def by_row_in(rows: str, pending: list[int]) -> bool:
-    """Whether a block of rows reaches the next row to mark (True when it cannot tell)."""
+    """Whether a block of rows reaches the next row to mark (True when it cannot tell).
+    The last row tag is found from the end; "row" inside a text is skipped, since a text
+    cannot hold a "<"."""
     if not pending:
         return False
-    at = rows.rfind('row r="')
-    m = re.match(r'row r="(\d+)"', rows[at:]) if at >= 0 else None
-    return m is None or int(m.group(1)) >= pending[0]
+    at = len(rows)
+    while True:
+        at = rows.rfind("row", 0, at)
+        if at < 0:
+            return True
+        tag = rows.rfind("<", 0, at + 1)
+        if tag < 0:
+            return True
+        m = _ROW_NUMBER.match(rows, tag)
+        if m is not None:
+            return int(m.group(1)) >= pending[0]
 
 
 def _letter(col: int) -> str:

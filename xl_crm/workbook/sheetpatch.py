@@ -47,7 +47,7 @@ _ATTR_S = re.compile(r'\bs="(\d+)"')
 _ATTR_S_B = re.compile(rb'\bs="(\d+)"')
 _ARRAY_REF = re.compile(r'<(?:\w+:)?f\b[^>]*\bt="array"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _SPANS = re.compile(r'\s+spans="[^"]*"')
-_SPANS_B = re.compile(rb'\s+spans="[^"]*"')
+_SPANS_B = re.compile(rb'(<(?:\w+:)?row\b[^>]*?)\s+spans="[^"]*"')  # in row tags only
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 _DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*\bref=")([^"]*)(")')
@@ -633,7 +633,7 @@ def _nothing_to_write(rows: bytes, plan: RowPlan, prefix: str) -> bool:
 def _patch_fast(rows: bytes, plan: RowPlan, prefix: str) -> bytes | None:
     """The block patched column-wise, or None when the general path must do it."""
     if b' spans="' in rows:
-        rows = _SPANS_B.sub(b"", rows)  # the rows get new cells; spans is only a hint
+        rows = _SPANS_B.sub(rb"\1", rows)  # the rows get new cells; spans is only a hint
     parts = plan.block_pattern(prefix).split(rows)
     runs = plan.runs()
     stride = 3 + len(runs) + 2 * len(plan.targets) + 1
