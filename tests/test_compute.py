@@ -128,3 +128,14 @@ def test_as_of_defaults_to_today(tmp_path):
     path = tmp_path / "shop.xlsx"
     build_workbook("ecommerce", path, sample=10, seed=1)
     assert compute(path, backups=0).as_of == dt.date.today()
+
+
+def test_compute_reports_its_progress(tmp_path):
+    path = tmp_path / "shop.xlsx"
+    build_workbook("ecommerce", path, sample=30, seed=1)
+    calls: list[tuple[str, int, int]] = []
+    compute(path, as_of=AS_OF, backups=0, progress=lambda *a: calls.append(a))
+    labels = list(dict.fromkeys(label for label, _, _ in calls))
+    assert labels == ["reading the workbook", "computing metrics", "writing 客户"]
+    last = {label: (done, total) for label, done, total in calls}
+    assert all(done == total for done, total in last.values())

@@ -338,3 +338,23 @@ def test_texts_that_look_like_markup_are_left_alone(tmp_path):
     assert [ws.cell(r, 2).value for r in range(2, 201)] == [tricky[i % 3] for i in range(1, 200)]
     assert [ws.cell(r, 3).value for r in range(2, 201)] == [i * 2 for i in range(199)]
     assert ws["B200"].comment.text == "last row" and ws["C199"].comment.text == "next to last"
+
+
+def test_progress_is_reported_block_by_block(tmp_path, monkeypatch):
+    monkeypatch.setattr(sheetpatch, "BLOCK", 1 << 12)
+    book = tmp_path / "book.xlsx"
+    header_row, nrows, _ = _book(book, random.Random(11), "openpyxl")
+    calls: list[tuple[int, int]] = []
+    rows = pd.RangeIndex(header_row + 1, header_row + 1 + nrows)
+    write_columns(
+        book,
+        "客户",
+        [ColumnWrite("新", pd.Series(np.arange(nrows), rows), kind="number")],
+        header_row=header_row,
+        backups=0,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert len(calls) > 3
+    assert all(total == nrows + 1 for _, total in calls)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == nrows + 1

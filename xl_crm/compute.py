@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,8 +67,12 @@ def compute(
     window_days: int = 365,
     backups: int = 5,
     audit_log: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ComputeResult:
-    """Compute and write the derived customer columns of ``book`` (see module docstring)."""
+    """Compute and write the derived customer columns of ``book`` (see module docstring).
+
+    ``progress(label, done, total)`` is called as the work goes: reading, computing, and
+    the rows written."""
     from xl_crm.validation import _spec_for
     from xl_crm.workbook.inplace import ColumnWrite, write_columns
 
@@ -82,7 +87,11 @@ def compute(
     readable = check_readable(path)
     spec = _spec_for(path, readable, template)
     when = as_of_date(as_of)
+    step = progress or (lambda label, done, total: None)
+    step("reading the workbook", 0, 1)
     tables = read_workbook(path, readable, spec)
+    step("reading the workbook", 1, 1)
+    step("computing metrics", 0, 1)
     customers_sheet = next(
         (s for s in spec.sheets if s.key and any(f.computed for f in s.fields)), None
     ) or next(s for s in spec.sheets if s.key)
@@ -140,7 +149,9 @@ def compute(
         for metric in columns
         if metric.startswith("rfm_segment") or metric in {s.id for s in spec.segments}
     }
+    step("computing metrics", 1, 1)
     if changed and not _extras_unchanged(path, customers, columns, values, rfm_columns):
+        label = f"writing {customers.sheet}"
         write_columns(
             path,
             customers.sheet,
@@ -148,6 +159,7 @@ def compute(
             header_row=customers.header_row,
             backups=backups,
             audit_log=audit_log,
+            progress=lambda done, total: step(label, done, total),
         )
         written = True
     else:

@@ -363,16 +363,19 @@ def compute_command(
     """
     from xl_crm.compute import compute
 
+    big = book.exists() and book.stat().st_size >= 2_000_000  # a bar only when it helps
     try:
-        result = compute(
-            book,
-            template=template,
-            as_of=as_of,
-            rfm_columns=rfm_columns,
-            window_days=window,
-            backups=backups,
-            audit_log=audit_log,
-        )
+        with _progress(enabled=big) as progress_cb:
+            result = compute(
+                book,
+                template=template,
+                as_of=as_of,
+                rfm_columns=rfm_columns,
+                window_days=window,
+                backups=backups,
+                audit_log=audit_log,
+                progress=progress_cb,
+            )
     except ValueError as exc:
         raise XlCrmError(str(exc), hint="give --as-of as YYYY-MM-DD") from None
     state = "wrote" if result.written else "unchanged (already up to date)"

@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,10 +95,12 @@ def write_columns(
     audit_log: Path | None = None,
     actor: str | None = None,
     compresslevel: int = COMPRESS_LEVEL,
+    progress: Callable[[int, int], None] | None = None,
 ) -> WriteResult:
     """Write ``columns`` into ``sheet`` of ``book`` in place (see the module docstring).
 
-    The rewritten sheet is deflated at ``compresslevel`` (zlib 1-9) on parallel threads."""
+    The rewritten sheet is deflated at ``compresslevel`` (zlib 1-9) on parallel threads;
+    ``progress(rows_done, rows_total)`` is called after each block of rows."""
     path = Path(book)
     _refuse_unsupported(path)
     before = _sha256(path) if audit_log is not None else None
@@ -131,6 +133,7 @@ def write_columns(
         }
         drop_chain = _formulas_overwritten(src, workbook_xml, sheet, targets, header_row)
         plan = RowPlan(targets, header_row, date_styles, date1904, date_xfs)
+        plan.progress = progress
         with AtomicReplace(path, backups) as (out, replaced):
             rewriter = PackageRewriter(src, out)
             for info in src.infolist():

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -328,6 +328,7 @@ class RowPlan:
         self.rows_changed = 0
         self.formulas_removed = False
         self.array_ranges: list[tuple[int, int, int, int, str]] = []  # array formulas met
+        self.progress: Callable[[int, int], None] | None = None
         self.max_col = max(self.targets)
         self._fast: dict[str, re.Pattern[bytes]] = {}
 
@@ -460,6 +461,12 @@ class RowPlan:
         self.next = len(self.rows)
         return out
 
+    def report(self) -> None:
+        """Tell ``progress`` (if any) how many of the rows to write were reached."""
+        if self.progress is not None:
+            done = self.next + (0 if self.header_pending else 1)
+            self.progress(done, len(self.rows) + 1)
+
     @property
     def last_row(self) -> int:
         return max(self.header_row, int(self.rows[-1]) if len(self.rows) else 0)
@@ -566,9 +573,11 @@ def patched(blocks: Iterator[bytes], plan: RowPlan) -> Iterator[bytes]:
                 rows, rest = buffer[:cut], buffer[cut:]
             if rows:
                 yield patch_block(rows, plan, prefix)
+                plan.report()
             buffer = rest
             if end is not None:
                 yield _new_rows(plan.rest(), plan, prefix).encode("utf-8")
+                plan.report()
                 state = "tail"
         if state == "tail":
             yield buffer
