@@ -172,3 +172,22 @@ def test_properties(rows, n_customers):
         assert scores[col].between(1, 5).all()
     assert scores["rfm_segment_cn"].isin(CN_SEGMENTS.values()).all()
     assert scores["rfm_segment_en"].isin(EN_SEGMENTS).all()
+
+
+def test_preferred_room_is_the_most_frequent_first_in_sort_order():
+    import random
+
+    from xl_crm.metrics import _preferred
+
+    rng = random.Random(5)
+    rooms = ["大床房", "双床房", "套房", "Deluxe", None]
+    rows = [(rng.randint(1, 300), rng.choice(rooms)) for _ in range(3000)]
+    frame = pd.DataFrame(rows, columns=["customer", "room"])
+    got = _preferred(frame, "customer", "room")
+    for customer, group in frame.groupby("customer"):
+        counts = group["room"].value_counts()
+        if counts.empty:
+            assert customer not in got.index
+            continue
+        best = min(r for r, n in counts.items() if n == counts.max())
+        assert got[customer] == best, customer

@@ -148,14 +148,27 @@ def rfm(metrics: pd.DataFrame) -> pd.DataFrame:
     )
     high = out.gt(means)
     out["rfm_score"] = (out["r_score"] * 100 + out["f_score"] * 10 + out["m_score"]).astype(str)
-    out["rfm_segment_cn"] = [
-        CN_SEGMENTS[(a, b, c)]
-        for a, b, c in high[["r_score", "f_score", "m_score"]].itertuples(index=False)
-    ]
-    out["rfm_segment_en"] = [
-        RF_GRID[(a, b)] for a, b in zip(out["r_score"], out["f_score"], strict=True)
-    ]
+    # labels looked up column-wise: code (R high, F high, M high) -> 8 labels; (R, F) -> 25
+    cn = np.empty(8, dtype=object)
+    for (a, b, c), label in CN_SEGMENTS.items():
+        cn[4 * a + 2 * b + c] = label
+    code = 4 * high["r_score"].to_numpy(int) + 2 * high["f_score"].to_numpy(int)
+    out["rfm_segment_cn"] = cn[code + high["m_score"].to_numpy(int)]
+    grid = np.empty(25, dtype=object)
+    for (a, b), label in RF_GRID.items():
+        grid[5 * (a - 1) + (b - 1)] = label
+    cell = 5 * (out["r_score"].to_numpy() - 1) + (out["f_score"].to_numpy() - 1)
+    out["rfm_segment_en"] = grid[cell]
     return out
+
+
+def _preferred(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """Each key's most frequent value (ties: the first in sort order), vectorised: count the
+    (key, value) pairs, order by count down then value up, keep each key's first."""
+    pairs = frame[[key, value]].dropna(subset=[value])
+    counts = pairs.groupby([key, value], sort=False, observed=True).size().reset_index(name="n")
+    counts = counts.sort_values(["n", value], ascending=[False, True], kind="stable")
+    return counts.drop_duplicates(key).set_index(key)[value]
 
 
 def stay_metrics(
@@ -202,11 +215,7 @@ def stay_metrics(
     if booked:
         out["avg_lead_time_days"] = grouped["lead"].mean()
     if room:
-        out["preferred_room_type"] = grouped["room"].agg(
-            lambda s: (
-                s.value_counts().sort_index(kind="stable").idxmax() if s.notna().any() else None
-            )
-        )
+        out["preferred_room_type"] = _preferred(frame, "customer", "room").reindex(out.index)
     if customers is not None:
         out = out.reindex(customers)
         out["stays"] = out["stays"].fillna(0).astype(int)
