@@ -434,7 +434,14 @@ def _shared_formula_book(path: Path, kind: str = "shared") -> None:
     _simple_book(path, rows=4)
 
     def add_shared(xml: str) -> str:
-        # D2:D5 share one formula (=A2*2), written the way Excel writes it
+        # D2:D5 share one formula (=A2*2), written the way Excel writes it, under header "D"
+        xml = re.sub(
+            r'(<row r="1"[^>]*>.*?)(</row>)',
+            lambda m: m.group(1) + '<c r="D1" t="inlineStr"><is><t>D</t></is></c>' + m.group(2),
+            xml,
+            count=1,
+            flags=re.S,
+        )
         for row in range(2, 6):
             if row == 2:
                 extra = ' si="0"' if kind == "shared" else ""
@@ -486,14 +493,18 @@ def test_part_of_an_array_formula_is_not_overwritten(tmp_path, monkeypatch):
     with pytest.raises(WorkbookError, match=r"D4 is part of the array formula in D2:D5"):
         write_columns(path, "客户", [ColumnWrite("D", {4: 99}, kind="number")], header_row=1)
     assert path.read_bytes() == original
-    # the new column "E" goes to D, the first free header: its whole range is written,
-    # so the array formula is replaced by the values
+    # writing the whole range replaces the array formula by the values; a new column goes
+    # beside it
     write_columns(
         path,
         "客户",
-        [ColumnWrite("E", {r: r for r in range(2, 6)}, kind="number")],
+        [
+            ColumnWrite("D", {r: r for r in range(2, 6)}, kind="number"),
+            ColumnWrite("E", {r: -r for r in range(2, 6)}, kind="number"),
+        ],
         header_row=1,
         backups=0,
     )
     ws = openpyxl.load_workbook(path)["客户"]
-    assert [c.value for c in ws["D"]] == ["E", 2, 3, 4, 5]
+    assert [c.value for c in ws["D"]] == ["D", 2, 3, 4, 5]
+    assert [c.value for c in ws["E"]] == ["E", -2, -3, -4, -5]

@@ -182,7 +182,21 @@ def _extras_unchanged(path, customers: Table, columns, values, rfm_columns) -> b
         return False
     import fastexcel
 
-    headers = [c[0] for m, c in columns.items() if m in EXTRA_HEADERS]
+    from xl_crm.peek import peek_xlsx
+    from xl_crm.workbook.inplace import _norm
+
+    # the columns as the sheet names them (an alias or the other language is kept as it is)
+    rows = peek_xlsx(path, customers.sheet, customers.header_row)
+    row = rows[customers.header_row - 1] if len(rows) >= customers.header_row else []
+    present = {_norm(str(h)): str(h) for h in row if h not in (None, "")}
+    actual = {}
+    for metric, (header, _, aliases) in columns.items():
+        if metric in EXTRA_HEADERS:
+            names = [_norm(n) for n in (header, *sorted(aliases))]
+            actual[metric] = next((present[n] for n in names if n in present), None)
+    if None in actual.values():
+        return False  # a column is missing: not written yet
+    headers = list(actual.values())
     reader = fastexcel.read_excel(str(path))
     try:
         sheet = reader.load_sheet(
@@ -197,9 +211,7 @@ def _extras_unchanged(path, customers: Table, columns, values, rfm_columns) -> b
     if len(frame) > len(customers.frame):
         return False
     frame.index = customers.frame.index[: len(frame)]
-    for metric, (header, _, _) in columns.items():
-        if metric not in EXTRA_HEADERS:
-            continue
+    for metric, header in actual.items():
         got = frame[header] if header in frame.columns else None
         if got is None or not _same(got, _cells(values[metric]), as_text=True):
             return False

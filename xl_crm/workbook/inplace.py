@@ -115,8 +115,10 @@ def write_columns(
         date1904 = bool(re.search(r'date1904="(1|true)"', workbook_xml))
         from xl_crm.peek import peek_xlsx
 
-        header = (peek_xlsx(path, sheet, header_row) + [[]] * header_row)[header_row - 1]
-        placement = _place_columns(header, columns, path, sheet, header_row)
+        peeked = peek_xlsx(path, sheet, header_row + 50)
+        header = (peeked + [[]] * header_row)[header_row - 1]
+        used = max([len(r) for r in peeked] + [_dimension_width(src, part)])
+        placement, new_letters = _place_columns(header, columns, path, sheet, used)
         styles_xml = (
             src.read("xl/styles.xml").decode("utf-8")
             if "xl/styles.xml" in (src.namelist())
@@ -128,7 +130,12 @@ def write_columns(
         table_part, new_table_xml = _extend_table(src, part, header_row, placement, columns)
         epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
         targets = {
-            column_index_from_string(p): (c.header, ColumnValues(c.values, c.kind, epoch))
+            # the header cell is written for new columns only: a column found under another
+            # name (an alias, another language) keeps its header, and its Table column name
+            column_index_from_string(p): (
+                c.header if p in new_letters else None,
+                ColumnValues(c.values, c.kind, epoch),
+            )
             for p, c in zip(placement, columns, strict=True)
         }
         drop_chain = _formulas_overwritten(src, workbook_xml, sheet, targets, header_row)
@@ -202,15 +209,26 @@ def _refuse_unsupported(path: Path) -> None:
         )
 
 
+def _dimension_width(src: zipfile.ZipFile, part: str) -> int:
+    """The last column of the sheet's ``<dimension ref>`` (0 when it has none)."""
+    with src.open(part) as fh:
+        head = fh.read(1 << 16).decode("utf-8", errors="replace")
+    m = re.search(r'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]*\d*:?([A-Z]+)\d*"', head)
+    return column_index_from_string(m.group(1)) if m else 0
+
+
 def _place_columns(
-    header: list, columns: list[ColumnWrite], path: Path, sheet: str, header_row: int
-) -> list[str]:
+    header: list, columns: list[ColumnWrite], path: Path, sheet: str, used: int
+) -> tuple[list[str], set[str]]:
+    """The column letter of each ColumnWrite (found by header, or new after every used
+    column: a column of data without a header is never taken), and the new ones."""
     existing = {}
     for i, value in enumerate(header):
         if value not in (None, ""):
             existing.setdefault(_norm(str(value)), get_column_letter(i + 1))
-    next_index = len(header) + 1
+    next_index = max(len(header), used) + 1
     placement = []
+    new: set[str] = set()
     for col in columns:
         names = {_norm(col.header), *(_norm(m) for m in col.match)}
         letter = next((existing[n] for n in names if n in existing), None)
@@ -223,8 +241,18 @@ def _place_columns(
                 )
             letter = get_column_letter(next_index)
             next_index += 1
+            new.add(letter)
         placement.append(letter)
-    return placement
+    twice = sorted({p for p in placement if placement.count(p) > 1})
+    if twice:
+        names = [c.header for c, p in zip(columns, placement, strict=True) if p in twice]
+        raise WorkbookError(
+            f"{', '.join(map(repr, names))} would all be written into column {twice[0]}",
+            file=path,
+            sheet=sheet,
+            hint="give each column one header (and aliases that do not overlap)",
+        )
+    return placement, new
 
 
 _DATE_CODES = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
@@ -238,6 +266,17 @@ def _is_date_format(code: str) -> bool:
     """Whether a number format code shows a date or time (y, d, h or s outside quotes)."""
     plain = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
     return bool(re.search(r"[ydhs]", plain, re.I)) and "General" not in plain
+
+
+def _plain_xf(xf: str) -> bool:
+    """Whether a cell style carries nothing but its number format (default font, fill and
+    border, no alignment or protection): the only kind borrowed for new date cells."""
+    if re.search(r"<(?:\w+:)?(alignment|protection)\b", xf):
+        return False
+    return all(
+        (m := re.search(rf'\b{a}="(\d+)"', xf)) is None or m.group(1) == "0"
+        for a in ("fontId", "fillId", "borderId", "xfId")
+    )
 
 
 def _date_styles(
@@ -264,7 +303,7 @@ def _date_styles(
         if fid and (int(fid.group(1)) in _BUILTIN_DATE_FORMATS or _is_date_format(code)):
             date_xfs.add(str(i))
         for kind, wanted in _DATE_CODES.items():
-            if kind in needed and kind not in out and code == wanted:
+            if kind in needed and kind not in out and code == wanted and _plain_xf(xf):
                 out[kind] = i
     missing = [k for k in needed if k not in out]
     if not missing:
@@ -346,7 +385,7 @@ def _extend_table(
         wanted = {column_index_from_string(p): c for p, c in zip(placement, columns, strict=True)}
         added = sorted(set(wanted) - set(range(first, last + 1)))
         if not added or added != list(range(last + 1, last + 1 + len(added))):
-            return None, None
+            continue  # not this table: another on the header row may take them
         if re.search(r'totalsRowCount="[1-9]', xml):
             raise WorkbookError(
                 "cannot add a column to a table with a totals row",
@@ -442,7 +481,7 @@ def _formulas_overwritten(
     src: zipfile.ZipFile,
     workbook_xml: str,
     sheet: str,
-    targets: dict[int, tuple[str, ColumnValues]],
+    targets: dict[int, tuple[str | None, ColumnValues]],
     header_row: int,
 ) -> bool:
     """Whether a formula cell listed in calcChain.xml is about to be overwritten."""

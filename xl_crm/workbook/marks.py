@@ -76,10 +76,12 @@ def mark_cells(
         wanted = _styles_of(src, part, marks)
         clones = {ref: styles.clone_of(style) for ref, style in wanted.items()}
         comments_part, vml_part, rels = _note_parts(part, rels, names, bool(marks))
-        comments_xml = _comments(
-            src.read(comments_part).decode("utf-8") if comments_part in names else None, marks
-        )
-        vml_xml = _vml(src.read(vml_part).decode("utf-8") if vml_part in names else None, marks)
+        old_comments = src.read(comments_part).decode("utf-8") if comments_part in names else None
+        # a cell holds one note: where the user has one, the fill alone marks the cell
+        taken = _noted_by_others(old_comments)
+        notes = {ref: note for ref, note in marks.items() if ref not in taken}
+        comments_xml = _comments(old_comments, notes)
+        vml_xml = _vml(src.read(vml_part).decode("utf-8") if vml_part in names else None, notes)
         content_types = _content_types(
             src.read("[Content_Types].xml").decode("utf-8"), comments_part, vml_part
         )
@@ -231,25 +233,56 @@ class _Styles:
 
 def _styles_of(src: zipfile.ZipFile, part: str, marks: dict[str, str]) -> dict[str, int]:
     """The current style index of each cell to mark (0 when the cell does not exist); the
-    sheet is streamed and only the rows with marks are parsed."""
+    sheet is streamed and only the rows with marks are parsed (every row, counting, when
+    some rows have no ``r``)."""
     out = dict.fromkeys(marks, 0)
     if not marks:
         return out
     rows = {int(_CELL_REF.match(r).group(2)) for r in marks}
+    last = 0  # the number of the last row seen, for rows without r
     with src.open(part) as fh:
         for text in _row_blocks(fh):
-            for m in _ROW_NUMBER.finditer(text):
-                if int(m.group(1)) not in rows:
-                    continue
-                row = _ROW.match(text, m.start())
-                if row is None:
-                    continue
-                for cell in _CELL.finditer(row.group(0)):
-                    head = cell.group(0)[: cell.group(0).find(">") + 1]
-                    ref = re.search(r'\br="([A-Z]+\d+)"', head)
-                    if ref and ref.group(1) in out:
-                        sm = _ATTR_S.search(head)
-                        out[ref.group(1)] = int(sm.group(1)) if sm else 0
+            if text.count("<row") + text.count(":row") == len(_ROW_NUMBER.findall(text)):
+                found = [(int(m.group(1)), m.start()) for m in _ROW_NUMBER.finditer(text)]
+                if found:
+                    last = found[-1][0]
+                starts = [(n, at) for n, at in found if n in rows]
+                matches = [(n, _ROW.match(text, at)) for n, at in starts]
+            else:
+                matches = []
+                for m in _ROW.finditer(text):
+                    number = _row_number(m.group(0), last)
+                    last = number
+                    if number in rows:
+                        matches.append((number, m))
+            for number, row in matches:
+                if row is not None:
+                    for col, cell in _cells_of(row.group(0)):
+                        ref = f"{_letter(col)}{number}"
+                        if ref in out:
+                            sm = _ATTR_S.search(cell[: cell.find(">") + 1])
+                            out[ref] = int(sm.group(1)) if sm else 0
+    return out
+
+
+def _row_number(row_xml: str, last: int) -> int:
+    start = _ROW_START.match(row_xml)
+    rm = re.search(r'\br="(\d+)"', start.group(2)) if start else None
+    return int(rm.group(1)) if rm else last + 1
+
+
+def _cells_of(row_xml: str) -> list[tuple[int, str]]:
+    """(column, cell XML) of a row's cells; a cell without r is the one after the last."""
+    start = _ROW_START.match(row_xml)
+    if start is None or start.group(3) == "/":
+        return []
+    out = []
+    col = 0
+    for cell in _CELL.finditer(row_xml, start.end()):
+        text = cell.group(0)
+        ref = re.search(r'\br="([A-Z]+)\d*"', text[: text.find(">") + 1])
+        col = column_index_from_string(ref.group(1)) if ref else col + 1
+        out.append((col, text))
     return out
 
 
@@ -295,24 +328,28 @@ def _patch_sheet(
             out.append(f'<{prefix}row r="{number}">{cells}</{prefix}row>')
         return "".join(out)
 
+    counter = {"row": 0}  # the last row number seen (rows without r count on from it)
+
     def fix_row(m: re.Match) -> str:
         row_xml = m.group(0)
         start = _ROW_START.match(row_xml)
         rm = re.search(r'\br="(\d+)"', start.group(2)) if start else None
-        number = int(rm.group(1)) if rm else -1
-        inserted = new_rows(number) if rm else ""
+        number = int(rm.group(1)) if rm else counter["row"] + 1
+        counter["row"] = number
+        inserted = new_rows(number)
         if pending and pending[0] == number:
             pending.pop(0)
         targets = by_row.get(number, {})
         if not targets and not (pattern and pattern.search(row_xml)):
             return inserted + row_xml
-        body = "" if start.group(3) == "/" else row_xml[start.end() : row_xml.rfind("<")]
         cells: dict[int, str] = {}
-        for cell in _CELL.finditer(body):
-            text = cell.group(0)
+        for col, text in _cells_of(row_xml):
             head_end = text.find(">") + 1
-            ref = re.search(r'\br="([A-Z]+)\d+"', text[:head_end])
-            col = column_index_from_string(ref.group(1)) if ref else len(cells) + 1
+            if not re.search(r'\br="', text[:head_end]):  # make its place explicit
+                text = re.sub(
+                    r"^<((?:\w+:)?c)\b", rf'<\1 r="{_letter(col)}{number}"', text, count=1
+                )
+                head_end = text.find(">") + 1
             sm = _ATTR_S.search(text[:head_end])
             if sm and sm.group(1) in marked:  # clear an earlier mark
                 base = styles.base[int(sm.group(1))]
@@ -330,6 +367,8 @@ def _patch_sheet(
             head = re.sub(r"^<((?:\w+:)?c)\b", rf'<\1 s="{clone}"', head, count=1)
             cells[col] = head + text[head_end:]
         attrs = re.sub(r'\s+spans="[^"]*"', "", start.group(2))
+        if rm is None:
+            attrs = f' r="{number}"' + attrs
         row = f"<{p}row{attrs}>{''.join(cells[c] for c in sorted(cells))}</{p}row>"
         return inserted + row
 
@@ -356,8 +395,15 @@ def _patch_sheet(
         if state == "rows":
             end = _SHEET_DATA_END.search(text)
             rows = text[: end.start()] if end else text
-            if by_row_in(rows, pending) or (pattern and pattern.search(rows)):
+            last = _last_row_number(rows)
+            if (
+                last is None
+                or (pending and last >= pending[0])
+                or (pattern and pattern.search(rows))
+            ):
                 rows = _ROW.sub(fix_row, rows)
+            else:
+                counter["row"] = last  # passed through as it is
             yield rows
             if end is None:
                 continue
@@ -380,23 +426,23 @@ def _patch_sheet(
     yield tail
 
 
-def by_row_in(rows: str, pending: list[int]) -> bool:
-    """Whether a block of rows reaches the next row to mark (True when it cannot tell).
-    The last row tag is found from the end; "row" inside a text is skipped, since a text
-    cannot hold a "<"."""
-    if not pending:
-        return False
+def _last_row_number(rows: str) -> int | None:
+    """The number of the block's last row, found from the end ("row" inside a text is
+    skipped, since a text cannot hold a "<"); None when it has no r (or no row)."""
     at = len(rows)
     while True:
         at = rows.rfind("row", 0, at)
         if at < 0:
-            return True
+            return None
         tag = rows.rfind("<", 0, at + 1)
         if tag < 0:
-            return True
-        m = _ROW_NUMBER.match(rows, tag)
-        if m is not None:
-            return int(m.group(1)) >= pending[0]
+            return None
+        if re.match(r"<(?:\w+:)?row\b", rows[tag : tag + 40]):
+            m = _ROW_NUMBER.match(rows, tag)
+            start = _ROW_START.match(rows, tag)
+            if m is None or start is None or m.end() > start.end():
+                return None  # the last row has no r
+            return int(m.group(1))
 
 
 def _letter(col: int) -> str:
@@ -458,6 +504,23 @@ def _legacy_id(rels: str | None, vml: str | None, part: str) -> str | None:
         if f'Type="{_VML_TYPE}"' in rel:
             return re.search(r'Id="([^"]+)"', rel).group(1)
     return None
+
+
+def _noted_by_others(xml: str | None) -> set[str]:
+    """The cells that have a note by someone else than xl-crm."""
+    if xml is None:
+        return set()
+    authors = [
+        a or ""
+        for a in re.findall(r"<(?:\w+:)?author>(.*?)</(?:\w+:)?author>|<(?:\w+:)?author/>", xml)
+    ]
+    out = set()
+    for ref, author in re.findall(
+        r'<(?:\w+:)?comment\b[^>]*\bref="([A-Z]+\d+)"[^>]*\bauthorId="(\d+)"', xml
+    ):
+        if int(author) >= len(authors) or authors[int(author)] != AUTHOR:
+            out.add(ref)
+    return out
 
 
 def _comments(xml: str | None, marks: dict[str, str]) -> str | None:

@@ -23,6 +23,7 @@ See docs/in-place-writer.md.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -51,6 +52,7 @@ _SPANS_B = re.compile(rb'(<(?:\w+:)?row\b[^>]*?)\s+spans="[^"]*"')  # in row tag
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 _DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*\bref=")([^"]*)(")')
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
@@ -60,7 +62,11 @@ _col_index = functools.lru_cache(maxsize=None)(column_index_from_string)
 
 
 def escape_text(text: str) -> str:
+    """Text for a cell's ``<t>``: XML-escaped; a literal ``_xHHHH_`` protected as
+    ``_x005F_xHHHH_`` and a carriage return written as ``_x000D_`` (SpreadsheetML's own
+    escapes, which Excel and other readers decode); characters XML cannot hold dropped."""
     text = _ILLEGAL_XML.sub("", text)
+    text = _ESCAPE_LIKE.sub(r"_x005F_\1", text).replace("\r", "_x000D_")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -125,7 +131,7 @@ class ColumnValues:
             return True, (None if code < 0 else _plain(self.uniques[code]))
         value = self.array[i]
         if self.array.dtype.kind == "M":
-            return True, (None if np.isnat(value) else pd.Timestamp(value).to_pydatetime())
+            return True, value.astype("datetime64[us]").item()  # None for NaT
         value = value.item()
         if isinstance(value, float) and not np.isfinite(value):
             value = None
@@ -165,8 +171,13 @@ class ColumnValues:
         values = self.array[pos]
         kind = values.dtype.kind
         v, c = f"<{prefix}v>", f"</{prefix}v></{prefix}c>"
-        if kind == "b":
-            return [f' t="b">{v}{int(x)}{c}' for x in values.tolist()]
+        if kind == "b" or (self.kind == "boolean" and kind in "iu"):
+            return [f' t="b">{v}{int(bool(x))}{c}' for x in values.tolist()]
+        if self.kind == "boolean" and kind == "f":
+            return [
+                (f' t="b">{v}{int(x != 0)}{c}' if ok else None)
+                for x, ok in zip(values.tolist(), np.isfinite(values).tolist(), strict=True)
+            ]
         if kind in "iu":
             return [f">{v}{x}{c}" for x in values.tolist()]
         if kind == "M":
@@ -193,37 +204,67 @@ class ColumnValues:
             return b"%s", [table[codes].tolist()]
         values = self.array[pos]
         kind = values.dtype.kind
-        if kind == "b":
-            return b' t="b"' + v + b"%d" + c, [values.astype(np.int64).tolist()]
+        if kind == "b" or (self.kind == "boolean" and kind in "iuf"):
+            if kind == "f" and not np.isfinite(values).all():
+                return None
+            return b' t="b"' + v + b"%d" + c, [(values != 0).astype(np.int64).tolist()]
         if kind in "iu":
             return v + b"%d" + c, [values.tolist()]
         if kind == "M":
             values = serials(values, self.epoch)
         if not np.isfinite(values).all():
             return None
-        integral = (values == np.round(values)) & (np.abs(values) < 2**53)
+        # whole numbers below 1e16 print as integers (repr switches to exponents there)
+        integral = (values == np.round(values)) & (np.abs(values) < 1e16)
         if integral.all():
             return v + b"%d" + c, [values.astype(np.int64).tolist()]
         # shortest round-trip text (repr), whole numbers without ".0", as _number() does
         texts = list(map(float.__repr__, values.tolist()))
-        for i in np.flatnonzero(integral).tolist():
-            texts[i] = texts[i][:-2]
+        whole = np.flatnonzero(integral)
+        for i, number in zip(whole.tolist(), values[whole].astype(np.int64).tolist(), strict=True):
+            texts[i] = str(number)
         return v + b"%s" + c, ["\x00".join(texts).encode("ascii").split(b"\x00")]
 
 
-_DAY_NS = 86_400e9
+_DAY_US = 86_400_000_000
 
 
 def serials(values: np.ndarray, epoch: dt.datetime) -> np.ndarray:
     """Excel date serials of datetime64 values (NaN for NaT): whole days plus the time of
-    day's nanoseconds / a day's, so a time of day is as exact as a float can hold it."""
-    ns = values.astype("datetime64[ns]").view(np.int64)
-    missing = ns == np.iinfo(np.int64).min
-    offset = ns - np.int64(pd.Timestamp(epoch).value)
-    days = np.floor_divide(offset, 86_400_000_000_000)
-    out = days + (offset - days * 86_400_000_000_000) / _DAY_NS
+    day's microseconds / a day's (exact as a float holds it, and the same arithmetic as
+    fragment()); in the 1900 system, January and February 1900 one less (Excel counts a
+    29 February 1900 that never was).  Raises for dates Excel cannot hold."""
+    us = values.astype("datetime64[us]").view(np.int64)
+    missing = us == np.iinfo(np.int64).min
+    offset = us - np.int64(pd.Timestamp(epoch).value // 1000)
+    days = np.floor_divide(offset, _DAY_US)
+    fraction = (offset - days * _DAY_US) / 86_400e6
+    if epoch == _EPOCH_1900:
+        days = np.where(days < 61, days - 1, days)
+    bad = ~missing & (days < (1 if epoch == _EPOCH_1900 else 0))
+    if bad.any():
+        raise _too_early(values[int(np.argmax(bad))], epoch)
+    out = days + fraction
     out[missing] = np.nan
     return out
+
+
+def _serial(moment: dt.datetime, epoch: dt.datetime) -> float:
+    delta = moment - epoch
+    days = delta.days
+    if epoch == _EPOCH_1900 and days < 61:
+        days -= 1
+    if days < (1 if epoch == _EPOCH_1900 else 0):
+        raise _too_early(moment, epoch)
+    return days + (delta.seconds * 1_000_000 + delta.microseconds) / 86_400e6
+
+
+def _too_early(value: Any, epoch: dt.datetime) -> WorkbookError:
+    first = "1900-01-01" if epoch == _EPOCH_1900 else "1904-01-01"
+    return WorkbookError(
+        f"{str(value)[:10]} is before {first}, the first date an Excel sheet can hold",
+        hint="write such dates as text",
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -243,21 +284,49 @@ def _typed(array: np.ndarray, kind: str) -> np.ndarray:
     types.discard(type(None))
     if not types:
         return np.full(len(array), np.nan) if kind != "text" else array
-    if kind != "text" and types <= {int, float, np.int64, np.float64, np.int32, np.float32}:
-        numbers = np.array([np.nan if x is None else x for x in array], dtype=float)
+    if kind != "text" and types <= {
+        int,
+        float,
+        decimal.Decimal,
+        np.int64,
+        np.float64,
+        np.int32,
+        np.float32,
+    }:
+        numbers = np.array([np.nan if x is None else float(x) for x in array], dtype=float)
         finite = numbers[np.isfinite(numbers)]
         if not len(finite) or np.abs(finite).max() < 2**53:
             return numbers
     if types <= {dt.datetime, pd.Timestamp, dt.date} and not any(
         getattr(x, "tzinfo", None) for x in array if x is not None
     ):
-        return pd.to_datetime(pd.Series(array, dtype=object)).to_numpy(dtype="datetime64[ns]")
+        return np.array(array.tolist(), dtype="datetime64[us]")  # years 1-9999 fit
     return array
 
 
 def _number(x: float) -> str:
+    """A float as the shortest text that reads back the same; whole numbers without ".0"
+    (and no "-0")."""
+    if x == 0:
+        return "0"
     text = repr(x)
     return text[:-2] if text.endswith(".0") else text
+
+
+_TRUE = {"true", "yes", "y", "1", "是", "对", "√"}
+_FALSE = {"false", "no", "n", "0", "否", "不", "×", ""}
+
+
+def _truth(value: Any, ref: str) -> int:
+    """1 or 0 for a value written as a boolean; text must say yes or no."""
+    if isinstance(value, str):
+        word = value.strip().casefold()
+        if word in _TRUE or word in _FALSE:
+            return int(word in _TRUE)
+        raise WorkbookError(
+            f"{value!r} is not a yes/no value", cell=ref, hint="use TRUE/FALSE, yes/no or 是/否"
+        )
+    return int(bool(value))
 
 
 def fragment(prefix: str, ref: str, value: Any, kind: str, epoch: dt.datetime) -> str | None:
@@ -269,17 +338,15 @@ def fragment(prefix: str, ref: str, value: Any, kind: str, epoch: dt.datetime) -
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool) or kind == "boolean":
-        return f' t="b"><{prefix}v>{int(bool(value))}</{prefix}v></{prefix}c>'
+        return f' t="b"><{prefix}v>{_truth(value, ref)}</{prefix}v></{prefix}c>'
     if isinstance(value, dt.datetime | dt.date):
         moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         if moment.tzinfo is not None:
             moment = moment.replace(tzinfo=None)
-        delta = moment - epoch
-        ns = (delta.seconds * 1_000_000 + delta.microseconds) * 1000
-        serial = delta.days + ns / _DAY_NS  # the same arithmetic as serials()
+        serial = _serial(moment, epoch)  # the same arithmetic as serials()
         return f"><{prefix}v>{_number(serial)}</{prefix}v></{prefix}c>"
-    if isinstance(value, int | float) and kind != "text":
-        number = _number(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, int | float | decimal.Decimal) and kind != "text":
+        number = str(value) if isinstance(value, int) else _number(float(value))
         return f"><{prefix}v>{number}</{prefix}v></{prefix}c>"
     text = str(value)
     if len(text) > MAX_CELL_CHARS:
@@ -300,7 +367,8 @@ class RowPlan:
 
     def __init__(
         self,
-        targets: dict[int, tuple[str, ColumnValues]],  # column index -> (header, values)
+        # column index -> (header to write, None to leave the header cell, values)
+        targets: dict[int, tuple[str | None, ColumnValues]],
         header_row: int,
         date_styles: dict[str, int],
         date1904: bool,
@@ -337,7 +405,7 @@ class RowPlan:
     def value_for(self, col: int, row: int) -> tuple[bool, Any]:
         header, values = self.targets[col]
         if row == self.header_row:
-            return True, header
+            return header is not None, header  # None: an existing column keeps its header
         return values.get(row)
 
     def kind(self, col: int, row: int) -> str:
@@ -626,6 +694,9 @@ def _nothing_to_write(rows: bytes, plan: RowPlan, prefix: str) -> bool:
     through as it is."""
     if plan.header_pending or b't="array"' in rows:  # array formulas are noted on the way
         return False
+    tags = rows.count(f"<{prefix}row ".encode()) + rows.count(f"<{prefix}row>".encode())
+    if tags != rows.count(f'<{prefix}row r="'.encode()):
+        return False  # rows without r: their numbers are counted the general way
     at = rows.rfind(f'<{prefix}row r="'.encode())
     if at < 0:
         return False
@@ -690,6 +761,7 @@ def _patch_fast(rows: bytes, plan: RowPlan, prefix: str) -> bytes | None:
     out = b"".join(map(template.__mod__, zip(*args, strict=True))) + parts[-1]
     plan.next = hi
     plan.rows_changed += n
+    plan.__dict__["_next_auto_row"] = int(nums[-1]) + 1
     return out
 
 
@@ -770,7 +842,7 @@ def _patch_general(rows: bytes, plan: RowPlan) -> bytes:
     pos = 0
     next_auto_row = plan.__dict__.get("_next_auto_row", 1)
     for m in _ROW.finditer(text):
-        if m.start() != pos and text[pos : m.start()].strip():
+        if m.start() != pos:
             out.append(text[pos : m.start()])
         row_xml = m.group(0)
         start = _ROW_START.match(row_xml)
@@ -882,7 +954,7 @@ def patch_row(
         if old is not None:
             sm = _ATTR_S.search(old[: old.find(">") + 1])
             style = sm.group(1) if sm else None
-            if "<f" in old and re.search(r"<(?:\w+:)?f\b", old):
+            if re.search(r"<(?:\w+:)?f\b", old):
                 plan.formula_overwritten(old, plan.letters[target_col], number)
         style = plan.style(target_col, number, style, old is not None)
         existing[target_col] = plan.cell(prefix, target_col, number, value, style)

@@ -1,0 +1,267 @@
+"""Edge cases of the in-place writer and the cell marks, found by review (each failed before
+its fix): paths that must agree, rows and cells without r, text SpreadsheetML would decode,
+dates Excel counts its own way, columns and tables found right, notes that must stay one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.comments import Comment
+from openpyxl.worksheet.table import Table
+from python_calamine import CalamineWorkbook
+
+from tests.sheetxml import book, cell, sheet
+from xl_crm.errors import WorkbookError
+from xl_crm.workbook import sheetpatch
+from xl_crm.workbook.inplace import ColumnWrite, write_columns
+from xl_crm.workbook.marks import mark_cells
+
+HEADER = '<row r="1">' + cell("A1", "id") + cell("B1", "X") + "</row>"
+
+
+def both_paths(tmp_path, monkeypatch, rows: str, columns, block: int = 1 << 22, **kw):
+    """The sheet written with the fast path allowed and with the general path only."""
+    monkeypatch.setattr(sheetpatch, "BLOCK", block)
+    fast = book(tmp_path / "fast.xlsx", rows, **kw)
+    write_columns(fast, "S", columns, header_row=1, backups=0)
+    general = book(tmp_path / "general.xlsx", rows, **kw)
+    monkeypatch.setattr(sheetpatch, "_patch_fast", lambda *a: None)
+    write_columns(general, "S", columns, header_row=1, backups=0)
+    monkeypatch.undo()
+    return fast, general
+
+
+def sheet_book(path, header: list, rows: list[list]) -> openpyxl.Workbook:
+    """An openpyxl workbook with sheet "S" holding ``header`` and ``rows`` (not saved)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for row in [header, *rows]:
+        ws.append(row)
+    return wb
+
+
+def data_rows(n: int, *, without_r=()) -> str:
+    return "".join(
+        ("<row>" if r in without_r else f'<row r="{r}">') + cell(f"A{r}", r) + "</row>"
+        for r in range(2, n + 2)
+    )
+
+
+def test_booleans_and_edge_numbers_are_written_alike(tmp_path, monkeypatch):
+    rows = data_rows(6)
+    columns = [
+        ColumnWrite("X", pd.Series([1, 0] * 3, pd.RangeIndex(2, 8)), kind="boolean"),
+        ColumnWrite("Y", {2: 2.0**53, 3: -0.0, 4: 1e16, 5: 1.5, 6: 3.0, 7: -2.0}, kind="number"),
+        ColumnWrite("Z", {r: ["yes", "no", "是", "否", True, 0][r - 2] for r in range(2, 8)}),
+    ]
+    columns[2].kind = "boolean"
+    fast, general = both_paths(tmp_path, monkeypatch, HEADER + rows, columns)
+    assert sheet(fast) == sheet(general)
+    ws = openpyxl.load_workbook(fast)["S"]
+    assert [ws.cell(r, 2).value for r in range(2, 8)] == [True, False] * 3
+    assert [ws.cell(r, 3).value for r in range(2, 8)] == [2.0**53, 0, 1e16, 1.5, 3, -2]
+    assert [ws.cell(r, 4).value for r in range(2, 8)] == [True, False, True, False, True, False]
+    assert "<v>-0</v>" not in sheet(fast) and "9007199254740992.0" not in sheet(fast)
+    with pytest.raises(WorkbookError, match="not a yes/no value"):
+        write_columns(fast, "S", [ColumnWrite("Z", {2: "maybe"}, kind="boolean")], header_row=1)
+
+
+@pytest.mark.parametrize(
+    ("without_r", "written", "block"),
+    [({61}, range(2, 80), 313), (set(range(30, 60)), range(50, 60), 400)],
+    ids=["after-a-fast-block", "after-a-passed-block"],
+)
+def test_rows_without_r_keep_their_numbers(tmp_path, monkeypatch, without_r, written, block):
+    rows = data_rows(78, without_r=without_r)
+    columns = [ColumnWrite("X", {r: f"v{r}" for r in written})]
+    fast, general = both_paths(tmp_path, monkeypatch, HEADER + rows, columns, block=block)
+    for path in (fast, general):
+        ws = openpyxl.load_workbook(path)["S"]
+        assert [ws.cell(r, 1).value for r in range(2, 80)] == list(range(2, 80))
+        assert [ws.cell(r, 2).value for r in written] == [f"v{r}" for r in written]
+        numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', sheet(path))]
+        assert numbers == sorted(set(numbers))
+
+
+def test_a_prefixed_shared_formula_master_is_not_broken(tmp_path):
+    rows = HEADER.replace("<", "<x:").replace("<x:/", "</x:")
+    master = '<x:f t="shared" ref="B2:B5" si="0">A2*2</x:f><x:v>2</x:v>'
+    rows += f'<x:row r="2"><x:c r="B2">{master}</x:c></x:row>'
+    rows += "".join(
+        f'<x:row r="{r}"><x:c r="B{r}"><x:f t="shared" si="0"/></x:c></x:row>' for r in range(3, 6)
+    )
+    path = book(tmp_path / "sdk.xlsx", rows, prefix="x:")
+    original = path.read_bytes()
+    with pytest.raises(WorkbookError, match="shared or array formula of B2:B5"):
+        write_columns(path, "S", [ColumnWrite("X", {2: 99}, kind="number")], header_row=1)
+    assert path.read_bytes() == original
+
+
+def test_text_that_spreadsheetml_would_decode_reads_back_as_written(tmp_path):
+    path = book(tmp_path / "t.xlsx", HEADER + data_rows(4))
+    texts = ["_x0041_", "x_x000D_y", "a\r\nb", "tab\there"]
+    write_columns(
+        path,
+        "S",
+        [ColumnWrite("X", dict(zip(range(2, 6), texts, strict=True)))],
+        header_row=1,
+        backups=0,
+    )
+    ws = openpyxl.load_workbook(path)["S"]
+    calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("S").to_python()
+    assert [row[1] for row in calamine[1:5]] == texts
+    assert ws["B5"].value == "tab\there"  # (openpyxl does not decode _x000D_; Excel does)
+
+
+def test_excel_dates_count_its_29_february_1900_and_reach_9999(tmp_path, monkeypatch):
+    columns = [
+        ColumnWrite(
+            "X",
+            {
+                2: dt.date(1900, 1, 1),
+                3: dt.date(1900, 2, 28),
+                4: dt.date(1900, 3, 1),
+                5: dt.datetime(2300, 1, 1, 12),
+            },
+            kind="date",
+        ),
+        ColumnWrite(
+            "Y",
+            pd.Series(
+                np.array(
+                    ["2300-01-01", "9999-12-31", "2026-06-30", "1900-01-01"], dtype="datetime64[ms]"
+                ),
+                pd.RangeIndex(2, 6),
+            ),
+            kind="date",
+        ),
+    ]
+    fast, general = both_paths(tmp_path, monkeypatch, HEADER + data_rows(4), columns)
+    assert sheet(fast) == sheet(general)
+    values = re.findall(r'<c r="B\d" s="\d+"><v>([^<]+)</v>', sheet(fast))
+    assert values[:3] == ["1", "59", "61"]  # Excel: 1 = 1900-01-01, 60 = its 29 February
+    ws = openpyxl.load_workbook(fast)["S"]
+    assert ws["B5"].value == dt.datetime(2300, 1, 1, 12)
+    assert [ws.cell(r, 3).value.date() for r in range(2, 6)] == [
+        dt.date(2300, 1, 1),
+        dt.date(9999, 12, 31),
+        dt.date(2026, 6, 30),
+        dt.date(1900, 1, 1),
+    ]
+    with pytest.raises(WorkbookError, match="before 1900-01-01"):
+        write_columns(
+            fast, "S", [ColumnWrite("X", {2: dt.date(1899, 12, 1)}, kind="date")], header_row=1
+        )
+
+
+def test_columns_are_placed_safely(tmp_path):
+    path = tmp_path / "p.xlsx"
+    rows = [[f"n{i}", "old", f"a note without a header {i}"] for i in range(3)]  # C: no header
+    sheet_book(path, ["Name", "RFM Segment"], rows).save(path)
+    with pytest.raises(WorkbookError, match="would all be written into column A"):
+        write_columns(
+            path, "S", [ColumnWrite("Name", {2: "a"}), ColumnWrite("name ", {2: "b"})], header_row=1
+        )
+    write_columns(
+        path,
+        "S",
+        [
+            ColumnWrite(
+                "RFM 客户分类", {r: "重要价值客户" for r in range(2, 5)}, match={"RFM Segment"}
+            ),
+            ColumnWrite("score", {r: r for r in range(2, 5)}, kind="number"),
+        ],
+        header_row=1,
+        backups=0,
+    )
+    ws = openpyxl.load_workbook(path)["S"]
+    assert [c.value for c in ws[1]] == ["Name", "RFM Segment", None, "score"]  # header kept
+    assert [ws.cell(r, 3).value for r in range(2, 5)] == [
+        f"a note without a header {i}" for i in range(3)
+    ]
+    assert [ws.cell(r, 4).value for r in range(2, 5)] == [2, 3, 4]
+
+
+def test_a_new_column_extends_the_table_it_touches(tmp_path):
+    path = tmp_path / "t.xlsx"
+    wb = sheet_book(path, ["id", "name", None, "k", "v"], [[i, "x", None, i, i] for i in range(3)])
+    ws = wb["S"]
+    ws.add_table(Table(displayName="T1", ref="A1:B4"))
+    ws.add_table(Table(displayName="T2", ref="D1:E4"))
+    wb.save(path)
+    write_columns(
+        path, "S", [ColumnWrite("new", {2: 1, 3: 2, 4: 3}, kind="number")], header_row=1, backups=0
+    )
+    refs = {t.displayName: t.ref for t in openpyxl.load_workbook(path)["S"].tables.values()}
+    assert refs == {"T1": "A1:B4", "T2": "D1:F4"}
+
+
+def test_decimals_are_numbers(tmp_path):
+    path = book(tmp_path / "d.xlsx", HEADER + data_rows(2))
+    write_columns(
+        path,
+        "S",
+        [ColumnWrite("X", {2: decimal.Decimal("1.25"), 3: decimal.Decimal("3")}, kind="number")],
+        header_row=1,
+        backups=0,
+    )
+    ws = openpyxl.load_workbook(path)["S"]
+    assert (ws["B2"].value, ws["B3"].value) == (1.25, 3)
+
+
+def test_date_cells_do_not_borrow_a_decorated_style(tmp_path):
+    path = tmp_path / "s.xlsx"
+    wb = sheet_book(path, ["id", "when"], [[1, None]])
+    other = wb.create_sheet("other")
+    other["A1"] = dt.date(2026, 1, 1)
+    other["A1"].number_format = "yyyy-mm-dd"
+    other["A1"].font = openpyxl.styles.Font(bold=True, strike=True)
+    wb.save(path)
+    write_columns(
+        path,
+        "S",
+        [ColumnWrite("when", {2: dt.date(2026, 3, 1)}, kind="date")],
+        header_row=1,
+        backups=0,
+    )
+    cell_ = openpyxl.load_workbook(path)["S"]["B2"]
+    assert cell_.value == dt.datetime(2026, 3, 1) and cell_.is_date
+    assert not cell_.font.b and not cell_.font.strike
+
+
+def test_marks_on_cells_and_rows_without_r(tmp_path):
+    rows = HEADER + "".join(
+        ("<row>" if r == 3 else f'<row r="{r}">')
+        + f'<c><v>{r}</v></c><c s="2"><v>43831</v></c></row>'
+        for r in range(2, 6)
+    )
+    path = book(tmp_path / "m.xlsx", rows)
+    mark_cells(path, "S", {"B3": "bad date", "A4": "check"}, backups=0)
+    ws = openpyxl.load_workbook(path)["S"]
+    assert ws["B3"].value == dt.datetime(2020, 1, 1) and ws["B3"].number_format == "yyyy-mm-dd"
+    assert ws["B3"].comment.text == "bad date" and ws["A4"].comment.text == "check"
+    assert [ws.cell(r, 1).value for r in range(2, 6)] == [2, 3, 4, 5]
+    assert len(re.findall(r'<row r="3"', sheet(path))) == 1
+
+
+def test_a_cell_with_the_users_note_keeps_it(tmp_path):
+    path = tmp_path / "n.xlsx"
+    wb = sheet_book(path, ["id", "v"], [[i, i] for i in range(3)])
+    ws = wb["S"]
+    ws["B3"].comment = Comment("user's own note", "Alice")
+    wb.save(path)
+    mark_cells(path, "S", {"B3": "bad value", "B2": "also bad"}, backups=0)
+    with zipfile.ZipFile(path) as z:
+        comments = next(z.read(n).decode() for n in z.namelist() if "comments" in n)
+    assert len(re.findall(r'<comment ref="B3"', comments)) == 1
+    ws = openpyxl.load_workbook(path)["S"]
+    assert ws["B3"].comment.text.startswith("user's own note")
+    assert ws["B3"].fill.fgColor.rgb == "FFFFC7CD" and ws["B2"].comment.text == "also bad"
