@@ -265,3 +265,11 @@ def test_a_cell_with_the_users_note_keeps_it(tmp_path):
     ws = openpyxl.load_workbook(path)["S"]
     assert ws["B3"].comment.text.startswith("user's own note")
     assert ws["B3"].fill.fgColor.rgb == "FFFFC7CD" and ws["B2"].comment.text == "also bad"
+
+
+def test_excel_counts_utf16_units_per_cell(tmp_path):
+    path = book(tmp_path / "e.xlsx", HEADER + data_rows(1))
+    with pytest.raises(WorkbookError, match="over Excel's limit of 32,767"):
+        write_columns(path, "S", [ColumnWrite("X", {2: "😀" * 20_000})], header_row=1)
+    write_columns(path, "S", [ColumnWrite("X", {2: "😀" * 16_000})], header_row=1, backups=0)
+    assert openpyxl.load_workbook(path)["S"]["B2"].value == "😀" * 16_000

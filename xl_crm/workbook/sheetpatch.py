@@ -349,9 +349,11 @@ def fragment(prefix: str, ref: str, value: Any, kind: str, epoch: dt.datetime) -
         number = str(value) if isinstance(value, int) else _number(float(value))
         return f"><{prefix}v>{number}</{prefix}v></{prefix}c>"
     text = str(value)
-    if len(text) > MAX_CELL_CHARS:
+    # Excel counts UTF-16 units: a character outside the BMP (an emoji) counts twice
+    units = len(text.encode("utf-16-le")) // 2 if len(text) > MAX_CELL_CHARS // 2 else len(text)
+    if units > MAX_CELL_CHARS:
         raise WorkbookError(
-            f"{len(text):,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
+            f"{units:,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
             cell=ref,
             hint="shorten the value",
         )
@@ -691,21 +693,23 @@ def patch_block(rows: bytes, plan: RowPlan, prefix: str) -> bytes:
 
 def _nothing_to_write(rows: bytes, plan: RowPlan, prefix: str) -> bool:
     """Whether no row of the block gets anything (rows below the data): then it passes
-    through as it is."""
-    if plan.header_pending or b't="array"' in rows:  # array formulas are noted on the way
+    through as it is.  (Checked cheapest first: most blocks do get something.)"""
+    if plan.header_pending:
         return False
-    tags = rows.count(f"<{prefix}row ".encode()) + rows.count(f"<{prefix}row>".encode())
-    if tags != rows.count(f'<{prefix}row r="'.encode()):
-        return False  # rows without r: their numbers are counted the general way
     at = rows.rfind(f'<{prefix}row r="'.encode())
     if at < 0:
         return False
-    m = re.match(rb'<(?:\w+:)?row r="(\d+)"', rows[at:])
+    m = re.match(rb'<(?:\w+:)?row r="(\d+)"', rows[at : at + 40])
     if m is None:
         return False
     last = int(m.group(1))
     if plan.next < len(plan.rows) and plan.rows[plan.next] <= last:
         return False
+    if b't="array"' in rows:  # array formulas are noted on the way
+        return False
+    tags = rows.count(f"<{prefix}row ".encode()) + rows.count(f"<{prefix}row>".encode())
+    if tags != rows.count(f'<{prefix}row r="'.encode()):
+        return False  # rows without r: their numbers are counted the general way
     plan.__dict__["_next_auto_row"] = last + 1
     return True
 
