@@ -273,3 +273,13 @@ def test_excel_counts_utf16_units_per_cell(tmp_path):
         write_columns(path, "S", [ColumnWrite("X", {2: "😀" * 20_000})], header_row=1)
     write_columns(path, "S", [ColumnWrite("X", {2: "😀" * 16_000})], header_row=1, backups=0)
     assert openpyxl.load_workbook(path)["S"]["B2"].value == "😀" * 16_000
+
+
+def test_a_rows_extension_list_is_kept(tmp_path):
+    ext = '<extLst><ext uri="{x}"><note>kept</note></ext></extLst>'
+    rows = HEADER + '<row r="2">' + cell("A2", 2) + ext + "</row>"
+    path = book(tmp_path / "x.xlsx", rows)
+    write_columns(path, "S", [ColumnWrite("X", {2: 5}, kind="number")], header_row=1, backups=0)
+    xml = sheet(path)
+    assert ext in xml and xml.index('<c r="B2"') < xml.index("<extLst>")
+    assert openpyxl.load_workbook(path)["S"]["B2"].value == 5

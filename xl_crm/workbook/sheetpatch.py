@@ -931,7 +931,9 @@ def patch_row(
         body = row_xml[start.end() : row_xml.rfind("<")] if start else row_xml
     cells: list[tuple[int, str]] = []
     col = 0
+    after = 0  # where the last cell ends: what follows (a row's extLst) is kept
     for m in _CELL.finditer(body):
+        after = m.end()
         cell = m.group(0)
         ref = _ATTR_R.search(cell[: cell.find(">") + 1])
         if ref and ref.group(1):
@@ -970,4 +972,5 @@ def patch_row(
         attrs = f' r="{number}"' + attrs
     attrs = _SPANS.sub("", attrs)
     ordered = "".join(existing[c] for c in sorted(existing))
-    return f"<{prefix}row{attrs}>{ordered}</{prefix}row>"
+    trailing = body[after:] if body[after:].strip() else ""
+    return f"<{prefix}row{attrs}>{ordered}{trailing}</{prefix}row>"
