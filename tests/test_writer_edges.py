@@ -283,3 +283,21 @@ def test_a_rows_extension_list_is_kept(tmp_path):
     xml = sheet(path)
     assert ext in xml and xml.index('<c r="B2"') < xml.index("<extLst>")
     assert openpyxl.load_workbook(path)["S"]["B2"].value == 5
+
+
+def test_a_date_keeps_the_look_of_the_cell_it_goes_into(tmp_path):
+    from openpyxl.styles import Font, PatternFill
+
+    path = tmp_path / "look.xlsx"
+    wb = sheet_book(path, ["id", "when"], [[1, 5], [2, 6]])
+    ws = wb["S"]
+    ws["B2"].fill = PatternFill("solid", fgColor="FFFFFF00")
+    ws["B2"].font = Font(italic=True)
+    ws["B2"].number_format = "0.00"
+    wb.save(path)
+    days = {2: dt.date(2026, 3, 1), 3: dt.date(2026, 3, 2)}
+    write_columns(path, "S", [ColumnWrite("when", days, kind="date")], header_row=1, backups=0)
+    ws = openpyxl.load_workbook(path)["S"]
+    assert ws["B2"].value == dt.datetime(2026, 3, 1) and ws["B2"].is_date
+    assert ws["B2"].fill.fgColor.rgb == "FFFFFF00" and ws["B2"].font.i
+    assert ws["B3"].value == dt.datetime(2026, 3, 2) and ws["B3"].is_date

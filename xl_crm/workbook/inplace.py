@@ -141,6 +141,11 @@ def write_columns(
         drop_chain = _formulas_overwritten(src, workbook_xml, sheet, targets, header_row)
         plan = RowPlan(targets, header_row, date_styles, date1904, date_xfs)
         plan.progress = progress
+        cloner = _DateCloner(new_styles_xml or styles_xml, date_styles) if date_styles else None
+        if cloner is not None:
+            cloner.changed = new_styles_xml is not None
+        plan.clone_date_style = cloner.clone if cloner else None
+        styles_info = None
         with AtomicReplace(path, backups) as (out, replaced):
             rewriter = PackageRewriter(src, out)
             for info in src.infolist():
@@ -149,6 +154,8 @@ def write_columns(
                     _stream_sheet(src, info, out, plan, compresslevel)
                 elif name == table_part and new_table_xml is not None:
                     out.writestr(info, new_table_xml)
+                elif name == "xl/styles.xml" and cloner is not None:
+                    styles_info = info  # written after the sheet: it may gain date styles
                 elif name == "xl/styles.xml" and new_styles_xml is not None:
                     out.writestr(info, new_styles_xml)
                 elif drop_chain and name == "xl/calcChain.xml":
@@ -160,6 +167,12 @@ def write_columns(
                     out.writestr(info, _without_calc_chain(src.read(name)))
                 else:
                     rewriter.copy(info)
+            if styles_info is not None:
+                styles = cloner.xml()
+                if styles is None:
+                    rewriter.copy(styles_info)
+                else:
+                    out.writestr(styles_info, styles)
     backup = replaced.backup
     after = _sha256(path) if audit_log is not None else None
     result = WriteResult(
@@ -350,6 +363,55 @@ def _date_styles(
         date_xfs.add(str(len(xfs)))
         xfs.append(xf)
     return out, new_xml, date_xfs
+
+
+class _DateCloner:
+    """Copies of cell styles with a date number format, for dates written into cells styled
+    for something else: the cell keeps its font, fill, border and alignment."""
+
+    def __init__(self, styles_xml: str, date_styles: dict[str, int]) -> None:
+        self.text = styles_xml
+        self.changed = False  # whether styles_xml differs from the workbook's (dates added)
+        block = re.search(r"<(\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", styles_xml, re.S)
+        self.xfs = re.findall(
+            r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", block.group(2), re.S
+        )
+        self.formats = {}
+        for kind, index in date_styles.items():
+            m = re.search(r'numFmtId="(\d+)"', self.xfs[index])
+            self.formats[kind] = m.group(1) if m else "14"
+        self.added: list[str] = []
+        self.made: dict[tuple[str, str], str] = {}
+
+    def clone(self, base: str, kind: str) -> str:
+        key = (base, kind)
+        if key not in self.made:
+            source = self.xfs[int(base)] if int(base) < len(self.xfs) else "<xf/>"
+            head_end = source.find(">")
+            closing = source[head_end - 1] == "/"
+            cut = head_end - (1 if closing else 0)
+            head = re.sub(r'\s+(numFmtId|applyNumberFormat)="[^"]*"', "", source[:cut])
+            xf = f'{head} numFmtId="{self.formats[kind]}" applyNumberFormat="1"' + source[cut:]
+            self.added.append(xf)
+            self.made[key] = str(len(self.xfs) + len(self.added) - 1)
+        return self.made[key]
+
+    def xml(self) -> str | None:
+        """styles.xml with the copies (None: unchanged from the workbook's)."""
+        if not self.added:
+            return self.text if self.changed else None
+        text = re.sub(
+            r"(</(?:\w+:)?cellXfs>)",
+            "".join(self.added).replace("\\", "\\\\") + r"\1",
+            self.text,
+            count=1,
+        )
+        return re.sub(
+            r'(<(?:\w+:)?cellXfs\b[^>]*count=")(\d+)',
+            lambda m: f"{m.group(1)}{int(m.group(2)) + len(self.added)}",
+            text,
+            count=1,
+        )
 
 
 def _extend_table(

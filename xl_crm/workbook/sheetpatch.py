@@ -399,6 +399,8 @@ class RowPlan:
         self.formulas_removed = False
         self.array_ranges: list[tuple[int, int, int, int, str]] = []  # array formulas met
         self.progress: Callable[[int, int], None] | None = None
+        # (style index, kind) -> a copy of that style with a date format (set by the writer)
+        self.clone_date_style: Callable[[str, str], str] | None = None
         self.max_col = max(self.targets)
         self._fast: dict[str, re.Pattern[bytes]] = {}
 
@@ -424,6 +426,8 @@ class RowPlan:
         if kind in _DATE_KINDS:
             if base is not None and base in self.date_xfs:
                 return base
+            if base not in (None, "0") and self.clone_date_style and kind in self.date_styles:
+                return self.clone_date_style(base, kind)  # its own look, a date format
             return str(self.date_styles[kind]) if kind in self.date_styles else base
         return base
 
