@@ -301,3 +301,30 @@ def test_a_date_keeps_the_look_of_the_cell_it_goes_into(tmp_path):
     assert ws["B2"].value == dt.datetime(2026, 3, 1) and ws["B2"].is_date
     assert ws["B2"].fill.fgColor.rgb == "FFFFFF00" and ws["B2"].font.i
     assert ws["B3"].value == dt.datetime(2026, 3, 2) and ws["B3"].is_date
+
+
+def test_notes_do_not_go_into_a_header_pictures_vml(tmp_path):
+    import xlsxwriter
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (8, 8), "red").save(logo)
+    path = tmp_path / "hf.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.write_row(0, 0, ["id", "v"])
+    ws.write_row(1, 0, [1, 2])
+    ws.set_header("&L&G", {"image_left": str(logo)})
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        before = {n: z.read(n) for n in z.namelist() if n.endswith(".vml")}
+    assert len(before) == 1
+    mark_cells(path, "S", {"B2": "bad value"}, backups=0)
+    with zipfile.ZipFile(path) as z:
+        after = {n: z.read(n) for n in z.namelist() if n.endswith(".vml")}
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    (hf,) = before
+    assert after[hf] == before[hf] and len(after) == 2  # the picture's VML untouched
+    ids = re.findall(r"<legacyDrawing(?:HF)?\b[^>]*r:id=\"([^\"]+)\"", xml)
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert openpyxl.load_workbook(path)["S"]["B2"].comment.text == "bad value"

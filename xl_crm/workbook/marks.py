@@ -75,7 +75,9 @@ def mark_cells(
         styles = _Styles(src.read("xl/styles.xml").decode("utf-8"), colour)
         wanted = _styles_of(src, part, marks)
         clones = {ref: styles.clone_of(style) for ref, style in wanted.items()}
-        comments_part, vml_part, rels = _note_parts(part, rels, names, bool(marks))
+        # a header/footer picture's VML (legacyDrawingHF) is not the notes' VML
+        hf_ids = _header_footer_vml_ids(src, part) if rels and _VML_TYPE in rels else set()
+        comments_part, vml_part, rels = _note_parts(part, rels, names, bool(marks), hf_ids)
         old_comments = src.read(comments_part).decode("utf-8") if comments_part in names else None
         # a cell holds one note: where the user has one, the fill alone marks the cell
         taken = _noted_by_others(old_comments)
@@ -85,7 +87,7 @@ def mark_cells(
         content_types = _content_types(
             src.read("[Content_Types].xml").decode("utf-8"), comments_part, vml_part
         )
-        legacy_id = _legacy_id(rels, vml_part, part)
+        legacy_id = _legacy_id(rels, vml_part, part, hf_ids)
         with AtomicReplace(path, backups) as (out, done):
             rewriter = PackageRewriter(src, out)
             replaced = {
@@ -451,7 +453,20 @@ def _letter(col: int) -> str:
     return get_column_letter(col)
 
 
-def _note_parts(part: str, rels: str | None, names: set[str], needed: bool):
+def _header_footer_vml_ids(src: zipfile.ZipFile, part: str) -> set[str]:
+    """The relationship ids of the sheet's ``<legacyDrawingHF>`` (streamed: it sits after
+    the rows)."""
+    found: set[str] = set()
+    with src.open(part) as fh:
+        for text in _row_blocks(fh):
+            if "legacyDrawingHF" in text:
+                found.update(re.findall(r'<(?:\w+:)?legacyDrawingHF\b[^>]*\bid="([^"]+)"', text))
+    return found
+
+
+def _note_parts(
+    part: str, rels: str | None, names: set[str], needed: bool, hf_ids: set[str] = frozenset()
+):
     """Paths of the sheet's comments and VML parts (new ones when it has none), and rels."""
     folder = posixpath.dirname(part)
 
@@ -459,7 +474,8 @@ def _note_parts(part: str, rels: str | None, names: set[str], needed: bool):
         if rels is None:
             return None
         for rel in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
-            if f'Type="{kind}"' in rel:
+            rid = re.search(r'\bId="([^"]+)"', rel)
+            if f'Type="{kind}"' in rel and not (rid and rid.group(1) in hf_ids):
                 t = re.search(r'Target="([^"]+)"', rel).group(1)
                 return (
                     t.lstrip("/")
@@ -497,12 +513,15 @@ def _note_parts(part: str, rels: str | None, names: set[str], needed: bool):
     return comments, vml, rels
 
 
-def _legacy_id(rels: str | None, vml: str | None, part: str) -> str | None:
+def _legacy_id(
+    rels: str | None, vml: str | None, part: str, hf_ids: set[str] = frozenset()
+) -> str | None:
     if rels is None or vml is None:
         return None
     for rel in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
-        if f'Type="{_VML_TYPE}"' in rel:
-            return re.search(r'Id="([^"]+)"', rel).group(1)
+        rid = re.search(r'\bId="([^"]+)"', rel).group(1)
+        if f'Type="{_VML_TYPE}"' in rel and rid not in hf_ids:
+            return rid
     return None
 
 
