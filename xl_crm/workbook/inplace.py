@@ -549,17 +549,14 @@ def _formulas_overwritten(
     """Whether a formula cell listed in calcChain.xml is about to be overwritten."""
     if "xl/calcChain.xml" not in src.namelist():
         return False
-    from xml.sax.saxutils import escape
+    import html
 
-    m = re.search(
-        r'<(?:\w+:)?sheet\b[^>]*name="'
-        + re.escape(escape(sheet, {'"': "&quot;"}))
-        + r'"[^>]*sheetId="(\d+)"',
-        workbook_xml,
-    ) or re.search(
-        r'<(?:\w+:)?sheet\b[^>]*sheetId="(\d+)"[^>]*name="' + re.escape(sheet) + '"', workbook_xml
-    )
-    sheet_id = m.group(1) if m else None
+    sheet_id = None
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook_xml):
+        attrs = dict(re.findall(r'\b(name|sheetId)="([^"]*)"', tag))
+        if html.unescape(attrs.get("name", "")) == sheet:  # &amp; &apos; &#39; ... decoded
+            sheet_id = attrs.get("sheetId")
+            break
     by_letter = {get_column_letter(col): values for col, (_, values) in targets.items()}
     current = None
     chain = src.read("xl/calcChain.xml").decode("utf-8", errors="replace")
