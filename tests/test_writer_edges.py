@@ -328,3 +328,136 @@ def test_notes_do_not_go_into_a_header_pictures_vml(tmp_path):
     ids = re.findall(r"<legacyDrawing(?:HF)?\b[^>]*r:id=\"([^\"]+)\"", xml)
     assert len(ids) == 2 and len(set(ids)) == 2
     assert openpyxl.load_workbook(path)["S"]["B2"].comment.text == "bad value"
+
+
+def test_clearing_a_mark_gives_the_cell_its_style_back(tmp_path):
+    path = tmp_path / "c.xlsx"
+    wb = sheet_book(path, ["id", "when"], [[1, dt.date(2024, 5, 1)]])
+    wb["S"]["B2"].number_format = "yyyy-mm-dd"
+    wb.save(path)
+    mark_cells(path, "S", {"B2": "check this date"}, backups=0)
+    assert openpyxl.load_workbook(path)["S"]["B2"].fill.fgColor.rgb == "FFFFC7CD"
+    mark_cells(path, "S", {}, backups=0)
+    cell_ = openpyxl.load_workbook(path)["S"]["B2"]
+    assert cell_.number_format == "yyyy-mm-dd" and cell_.value == dt.datetime(2024, 5, 1)
+    assert cell_.fill.fgColor.rgb != "FFFFC7CD"
+
+
+def test_marks_on_an_empty_sheet_and_rows_with_extensions(tmp_path):
+    empty = book(tmp_path / "e.xlsx", "")
+    xml = sheet(empty).replace("<sheetData></sheetData>", "<sheetData/>")
+    with zipfile.ZipFile(empty) as z:
+        items = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(empty, "w") as z:
+        for info, data in items:
+            z.writestr(info, xml.encode() if info.filename.endswith("sheet1.xml") else data)
+    mark_cells(empty, "S", {"B3": "note"}, backups=0)
+    assert openpyxl.load_workbook(empty)["S"]["B3"].comment.text == "note"
+    ext = '<extLst><ext uri="{x}"><note>kept</note></ext></extLst>'
+    path = book(tmp_path / "x.xlsx", HEADER + '<row r="2">' + cell("A2", 2) + ext + "</row>")
+    mark_cells(path, "S", {"A2": "look"}, backups=0)
+    assert ext in sheet(path)
+
+
+def test_notes_keep_the_vml_valid_and_the_users_note_single(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from xl_crm.workbook.builder import build_workbook
+
+    path = tmp_path / "b.xlsx"
+    build_workbook("ecommerce", path, sample=10, seed=1)  # openpyxl-written VML (ns0: ...)
+    mark_cells(path, "客户", {"C5": "bad e-mail"}, backups=0)
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.endswith(".vml"):
+                ET.fromstring(z.read(name))  # raises on an unbound prefix
+    user = tmp_path / "u.xlsx"
+    book(user, HEADER + data_rows(3))
+    wb = openpyxl.load_workbook(user)
+    wb["S"]["B3"].comment = Comment("user's own note", "Alice")
+    wb.save(user)
+    with zipfile.ZipFile(user) as z:
+        items = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(user, "w") as z:  # the user's note written authorId first
+        for info, data in items:
+            if "comments" in info.filename:
+                data = re.sub(rb'ref="B3" authorId="0"', b'authorId="0" ref="B3"', data)
+            z.writestr(info, data)
+    mark_cells(user, "S", {"B3": "bad"}, backups=0)
+    with zipfile.ZipFile(user) as z:
+        comments = next(z.read(n).decode() for n in z.namelist() if "comments" in n)
+    assert len(re.findall(r'ref="B3"', comments)) == 1
+
+
+def test_a_row_end_inside_a_text_does_not_cut_a_row(tmp_path, monkeypatch):
+    monkeypatch.setattr(sheetpatch, "BLOCK", 300)
+    rows = HEADER + "".join(
+        f'<row r="{r}">'
+        + cell(f"A{r}", r)
+        + cell(f"B{r}", "see x:row> here" if r == 20 else "v")
+        + "</row>"
+        for r in range(2, 60)
+    )
+    path = book(tmp_path / "t.xlsx", rows)
+    mark_cells(path, "S", {"B20": "check", "B40": "check"}, backups=0)
+    assert len(re.findall(r'<row r="20"', sheet(path))) == 1
+    assert openpyxl.load_workbook(path)["S"]["B20"].value == "see x:row> here"
+
+
+def test_a_date_goes_into_a_days_format_as_a_date(tmp_path):
+    path = tmp_path / "d.xlsx"
+    wb = sheet_book(path, ["id", "when"], [[1, 5], [2, 6]])
+    for r in (2, 3):
+        wb["S"].cell(r, 2).number_format = '0" days"'
+    wb.save(path)
+    write_columns(
+        path,
+        "S",
+        [ColumnWrite("when", {2: dt.date(2024, 5, 2), 3: dt.date(2024, 5, 3)}, kind="date")],
+        header_row=1,
+        backups=0,
+    )
+    ws = openpyxl.load_workbook(path)["S"]
+    assert ws["B2"].is_date and ws["B2"].value == dt.datetime(2024, 5, 2)
+
+
+def test_data_under_no_header_far_down_is_not_overwritten(tmp_path):
+    rows = HEADER + "".join(
+        f'<row r="{r}">'
+        + cell(f"A{r}", r)
+        + cell(f"B{r}", "x")
+        + (cell(f"C{r}", "user memo") if r >= 60 else "")
+        + "</row>"
+        for r in range(2, 80)
+    )
+    path = book(tmp_path / "n.xlsx", rows)  # no <dimension>, memos below the first rows
+    original = path.read_bytes()
+    with pytest.raises(WorkbookError, match="column C has data"):
+        write_columns(
+            path,
+            "S",
+            [ColumnWrite("Score", {r: 1 for r in range(2, 80)}, kind="number")],
+            header_row=1,
+        )
+    assert path.read_bytes() == original
+
+
+def test_compute_restores_computed_columns_cleared_by_hand(tmp_path):
+    from xl_crm.compute import compute
+    from xl_crm.workbook.builder import build_workbook
+
+    path = tmp_path / "l.xlsx"
+    build_workbook("ledger", path, sample=40, seed=1)
+    first = compute(path, as_of="2025-06-30", backups=0)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[first.sheet]
+    header_row = next(r for r in range(1, 4) if "客户分组" in [c.value for c in ws[r]])
+    col = [c.value for c in ws[header_row]].index("客户分组") + 1
+    before = [ws.cell(r, col).value for r in range(header_row + 1, header_row + 6)]
+    for r in range(header_row + 1, header_row + 6):
+        ws.cell(r, col).value = None
+    wb.save(path)
+    again = compute(path, as_of="2025-06-30", backups=0)
+    ws = openpyxl.load_workbook(path)[first.sheet]
+    assert again.written
+    assert [ws.cell(r, col).value for r in range(header_row + 1, header_row + 6)] == before

@@ -133,16 +133,15 @@ def compute(
                     {zh, en},
                 )
     writes = []
-    changed = False
+    fields_changed = False  # a template field (read with the sheet) differs
+    extras = False  # columns that are not template fields: compared by _extras_unchanged
     for metric, (header, kind, aliases) in columns.items():
         series = _cells(values[metric])
         fid = next((f.id for f in customers_sheet.fields if f.computed == metric), None)
-        if (
-            fid is None
-            or fid not in customers.frame.columns
-            or not _same(customers.frame[fid], series)
-        ):
-            changed = True
+        if fid is None:
+            extras = True
+        elif fid not in customers.frame.columns or not _same(customers.frame[fid], series):
+            fields_changed = True
         writes.append(ColumnWrite(header, series, kind=kind, match=aliases))
     segments = {
         metric: {str(k): int(v) for k, v in values[metric].value_counts().items()}
@@ -150,7 +149,9 @@ def compute(
         if metric.startswith("rfm_segment") or metric in {s.id for s in spec.segments}
     }
     step("computing metrics", 1, 1)
-    if changed and not _extras_unchanged(path, customers, columns, values, rfm_columns):
+    if fields_changed or (
+        extras and not _extras_unchanged(path, customers, columns, values, rfm_columns)
+    ):
         label = f"writing {customers.sheet}"
         write_columns(
             path,

@@ -127,7 +127,9 @@ def write_columns(
         # cells written without a style of their own get one with a date format (an
         # existing one when the workbook has it, so styles.xml is left alone)
         date_styles, new_styles_xml, date_xfs = _date_styles(styles_xml, columns)
-        table_part, new_table_xml = _extend_table(src, part, header_row, placement, columns)
+        table_part, new_table_xml = _extend_table(
+            src, part, header_row, placement, columns, new_letters
+        )
         epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
         targets = {
             # the header cell is written for new columns only: a column found under another
@@ -300,9 +302,14 @@ def _date_styles(
     needed = {c.kind for c in columns if c.kind in _DATE_CODES}
     if not needed or styles_xml is None:
         return {}, None, set()
-    numfmts = dict(
-        re.findall(r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles_xml)
-    )
+    import html
+
+    numfmts = {
+        fid: html.unescape(code)  # formatCode="0&quot; days&quot;" is 0" days"
+        for fid, code in re.findall(
+            r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles_xml
+        )
+    }
     xfs_block = re.search(r"<(\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", styles_xml, re.S)
     if xfs_block is None:
         return {}, None, set()
@@ -420,6 +427,7 @@ def _extend_table(
     header_row: int,
     placement: list[str],
     columns: list[ColumnWrite],
+    new_letters: set[str] | None = None,
 ) -> tuple[str | None, bytes | None]:
     """Widen the Excel Table on the header row to take in columns added to its right."""
     import posixpath
@@ -444,7 +452,11 @@ def _extend_table(
             continue
         prefix = m.group(1) or ""
         first, last = column_index_from_string(m.group(2)), column_index_from_string(m.group(4))
-        wanted = {column_index_from_string(p): c for p, c in zip(placement, columns, strict=True)}
+        wanted = {
+            column_index_from_string(p): c
+            for p, c in zip(placement, columns, strict=True)
+            if new_letters is None or p in new_letters
+        }
         added = sorted(set(wanted) - set(range(first, last + 1)))
         if not added or added != list(range(last + 1, last + 1 + len(added))):
             continue  # not this table: another on the header row may take them

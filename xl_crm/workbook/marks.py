@@ -39,6 +39,12 @@ MARK_COLOUR = (
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _COMMENTS_TYPE = f"{_REL_NS}/comments"
 _VML_TYPE = f"{_REL_NS}/vmlDrawing"
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
+_VML_NS = {
+    "v": "urn:schemas-microsoft-com:vml",
+    "o": "urn:schemas-microsoft-com:office:office",
+    "x": "urn:schemas-microsoft-com:office:excel",
+}
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ROW_NUMBER = re.compile(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 
@@ -167,20 +173,33 @@ class _Styles:
         return int(m.group(1)) if m else 0
 
     @staticmethod
-    def _without_fill(xf: str) -> str:
+    def _without_fill(xf: str) -> tuple:
+        """An xf compared without its fill: attributes as a set (order and spacing as any
+        producer writes them), children as text."""
         head_end = xf.find(">") + 1
-        head = re.sub(r'\s+(fillId|applyFill)="[^"]*"', "", xf[:head_end])
-        return head + xf[head_end:]
+        attrs = frozenset(
+            (k, v)
+            for k, v in re.findall(r'([\w:]+)="([^"]*)"', xf[:head_end])
+            if k not in ("fillId", "applyFill")
+        )
+        body = xf[head_end:] if xf[head_end - 2] != "/" else ""
+        return attrs, re.sub(r"\s+", "", body)
 
     def _base_of(self, index: int) -> int:
+        # marks are only put on styles without a fill of their own, so the original is the
+        # same style with no fill
         plain = self._without_fill(self.xfs[index])
         for i, xf in enumerate(self.xfs):
-            if i not in self.marked and self._without_fill(xf) == plain:
+            if i not in self.marked and self._fill(xf) == 0 and self._without_fill(xf) == plain:
                 return i
         return 0
 
     def clone_of(self, style: int) -> int:
+        """The marked copy of ``style``; a style with a fill of its own is left as it is (its
+        cell is marked by the note alone, so clearing the mark never has to guess a fill)."""
         if style in self.marked:
+            return style
+        if style < len(self.xfs) and self._fill(self.xfs[style]) != 0:
             return style
         plain = self._without_fill(self.xfs[style] if style < len(self.xfs) else "<xf/>")
         everything = self.xfs + self.added
@@ -288,6 +307,19 @@ def _cells_of(row_xml: str) -> list[tuple[int, str]]:
     return out
 
 
+def _last_row_end(buffer: bytes) -> int:
+    """Where the last ``</row>`` (or ``</x:row>``) ends, -1 if none: found from the end,
+    skipping "row>" inside a text (a text cannot hold "<", so an end tag is unambiguous)."""
+    at = len(buffer)
+    while True:
+        at = buffer.rfind(b"row>", 0, at)
+        if at < 0:
+            return -1
+        tag = buffer.rfind(b"<", 0, at)
+        if tag >= 0 and re.fullmatch(rb"</(?:\w+:)?", buffer[tag:at]):
+            return at + 4
+
+
 def _row_blocks(fh) -> Iterator[str]:
     """The sheet XML as text in blocks that end after a complete row (or the whole tail)."""
     from xl_crm.workbook.sheetpatch import inflated_blocks
@@ -295,11 +327,9 @@ def _row_blocks(fh) -> Iterator[str]:
     buffer = b""
     for block in inflated_blocks(fh):
         buffer += block
-        cut = buffer.rfind(b"</row>")
-        cut = max(cut, buffer.rfind(b":row>"))
+        cut = _last_row_end(buffer)
         if cut < 0:
             continue
-        cut = buffer.index(b">", cut) + 1
         yield buffer[:cut].decode("utf-8")
         buffer = buffer[cut:]
     if buffer:
@@ -371,7 +401,11 @@ def _patch_sheet(
         attrs = re.sub(r'\s+spans="[^"]*"', "", start.group(2))
         if rm is None:
             attrs = f' r="{number}"' + attrs
-        row = f"<{p}row{attrs}>{''.join(cells[c] for c in sorted(cells))}</{p}row>"
+        body = "" if start.group(3) == "/" else row_xml[start.end() : row_xml.rfind("<")]
+        ends = [c.end() for c in _CELL.finditer(body)]
+        trailing = body[ends[-1] if ends else 0 :]  # a row's extLst stays after its cells
+        trailing = trailing if trailing.strip() else ""
+        row = f"<{p}row{attrs}>{''.join(cells[c] for c in sorted(cells))}{trailing}</{p}row>"
         return inserted + row
 
     state = "head"
@@ -417,7 +451,7 @@ def _patch_sheet(
     if state != "tail":
         raise WorkbookError("the worksheet XML ended before </sheetData>: the file is damaged")
     if legacy_id and not re.search(r"<(?:\w+:)?legacyDrawing\b", tail):
-        p = re.match(r"</(\w+:)?", tail).group(1) or ""
+        p = prefix
         element = f'<{p}legacyDrawing r:id="{legacy_id}"/>'
         anchor = re.search(
             r"<(?:\w+:)?(legacyDrawingHF|picture|oleObjects|controls|"
@@ -534,11 +568,11 @@ def _noted_by_others(xml: str | None) -> set[str]:
         for a in re.findall(r"<(?:\w+:)?author>(.*?)</(?:\w+:)?author>|<(?:\w+:)?author/>", xml)
     ]
     out = set()
-    for ref, author in re.findall(
-        r'<(?:\w+:)?comment\b[^>]*\bref="([A-Z]+\d+)"[^>]*\bauthorId="(\d+)"', xml
-    ):
-        if int(author) >= len(authors) or authors[int(author)] != AUTHOR:
-            out.add(ref)
+    for tag in re.findall(r"<(?:\w+:)?comment\b[^>]*>", xml):
+        attrs = dict(re.findall(r'\b(ref|authorId)="([^"]*)"', tag))
+        author = int(attrs.get("authorId", "0") or 0)
+        if author >= len(authors) or authors[author] != AUTHOR:
+            out.add(attrs.get("ref", ""))
     return out
 
 
@@ -574,7 +608,7 @@ def _comments(xml: str | None, marks: dict[str, str]) -> str | None:
     )
     new = "".join(
         f'<{p}comment ref="{ref}" authorId="{ours}"><{p}text><{p}r><{p}t xml:space="preserve">'
-        f"{escape(note)}</{p}t></{p}r></{p}text></{p}comment>"
+        f"{escape(_ILLEGAL.sub('', note))}</{p}t></{p}r></{p}text></{p}comment>"
         for ref, note in sorted(marks.items())
     )
     if re.search(r"<(?:\w+:)?commentList/>", xml):
@@ -595,6 +629,17 @@ def _vml(xml: str | None, marks: dict[str, str]) -> str | None:
             "</v:shapetype></xml>"
         )
     xml = re.sub(r'<v:shape\b[^>]*\bid="xlcrm_[^"]*".*?</v:shape>', "", xml, flags=re.S)
+    # the shapes below use the v, o and x prefixes: declare those the file lacks (openpyxl
+    # writes its VML with ns0, ns1, ... prefixes)
+    root = re.search(r"<xml\b[^>]*>", xml)
+    if root is not None:
+        missing = "".join(
+            f' xmlns:{p}="{uri}"'
+            for p, uri in _VML_NS.items()
+            if f"xmlns:{p}=" not in root.group(0)
+        )
+        if missing:
+            xml = xml[: root.start() + 4] + missing + xml[root.start() + 4 :]
     shapes = []
     for ref in sorted(marks):
         m = _CELL_REF.match(ref)

@@ -752,8 +752,12 @@ def _patch_fast(rows: bytes, plan: RowPlan, prefix: str) -> bytes | None:
         slot += 1
         for col in run:
             old, attrs = parts[slot::stride], parts[slot + 1 :: stride]
-            if attrs.count(None) != n and formula in b"".join(old):
-                return None  # formulas are checked the general way
+            if attrs.count(None) != n:
+                existing = b"".join(old)
+                if formula in existing:
+                    return None  # formulas are checked the general way
+                if plan.targets[col][0] is not None and (b"<v" in existing or b"<is" in existing):
+                    return None  # data under no header: refused the general way
             styles = _styles(attrs, plan, col, int(nums[0]))
             cells = _column_cells(plan, col, prefix, nums, numbers, styles, old)
             if isinstance(cells, tuple):
@@ -961,6 +965,18 @@ def patch_row(
             plan.check_array(target_col, number)
         old = existing.get(target_col)
         style = None
+        if (
+            old is not None
+            and plan.targets[target_col][0] is not None
+            and number != plan.header_row
+        ) and re.search(r"<(?:\w+:)?(v|is)\b", old):
+            letter = plan.letters[target_col]
+            raise WorkbookError(
+                f"column {letter} has data (cell {letter}{number}) but no header: the new "
+                f"column {plan.targets[target_col][0]!r} would overwrite it",
+                cell=f"{letter}{number}",
+                hint="give that column a header, or move its data",
+            )
         if old is not None:
             sm = _ATTR_S.search(old[: old.find(">") + 1])
             style = sm.group(1) if sm else None
