@@ -461,3 +461,13 @@ def test_compute_restores_computed_columns_cleared_by_hand(tmp_path):
     ws = openpyxl.load_workbook(path)[first.sheet]
     assert again.written
     assert [ws.cell(r, col).value for r in range(header_row + 1, header_row + 6)] == before
+
+
+def test_a_marked_cell_created_in_a_formatted_column_keeps_the_format(tmp_path):
+    path = tmp_path / "c.xlsx"
+    wb = sheet_book(path, ["id", "when"], [[1, dt.date(2024, 5, 1)], [2, None]])
+    wb["S"].column_dimensions["B"].number_format = "yyyy-mm-dd"
+    wb.save(path)
+    mark_cells(path, "S", {"B3": "missing date"}, backups=0)
+    cell_ = openpyxl.load_workbook(path)["S"]["B3"]
+    assert cell_.number_format == "yyyy-mm-dd" and cell_.fill.fgColor.rgb == "FFFFC7CD"

@@ -261,8 +261,19 @@ def _styles_of(src: zipfile.ZipFile, part: str, marks: dict[str, str]) -> dict[s
         return out
     rows = {int(_CELL_REF.match(r).group(2)) for r in marks}
     last = 0  # the number of the last row seen, for rows without r
+    first = True
     with src.open(part) as fh:
         for text in _row_blocks(fh):
+            if first:  # a cell that does not exist yet takes its column's style
+                first = False
+                head = text[: text.find("sheetData")]
+                for col_tag in re.findall(r"<(?:\w+:)?col\b[^>]*>", head):
+                    attrs = dict(re.findall(r'\b(min|max|style)="(\d+)"', col_tag))
+                    if "style" in attrs and "min" in attrs:
+                        lo, hi = int(attrs["min"]), int(attrs.get("max", attrs["min"]))
+                        for ref in out:
+                            if lo <= column_index_from_string(_CELL_REF.match(ref).group(1)) <= hi:
+                                out[ref] = int(attrs["style"])
             if text.count("<row") + text.count(":row") == len(_ROW_NUMBER.findall(text)):
                 found = [(int(m.group(1)), m.start()) for m in _ROW_NUMBER.finditer(text)]
                 if found:
