@@ -471,3 +471,9 @@ def test_a_marked_cell_created_in_a_formatted_column_keeps_the_format(tmp_path):
     mark_cells(path, "S", {"B3": "missing date"}, backups=0)
     cell_ = openpyxl.load_workbook(path)["S"]["B3"]
     assert cell_.number_format == "yyyy-mm-dd" and cell_.fill.fgColor.rgb == "FFFFC7CD"
+
+
+def test_notes_drop_characters_xml_cannot_hold(tmp_path):
+    path = book(tmp_path / "c.xlsx", HEADER + data_rows(2))
+    mark_cells(path, "S", {"B2": "bad\x01value\x0b"}, backups=0)
+    assert openpyxl.load_workbook(path)["S"]["B2"].comment.text == "badvalue"

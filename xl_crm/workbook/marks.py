@@ -465,7 +465,7 @@ def _patch_sheet(
         p = prefix
         element = f'<{p}legacyDrawing r:id="{legacy_id}"/>'
         anchor = re.search(
-            r"<(?:\w+:)?(legacyDrawingHF|picture|oleObjects|controls|"
+            r"<(?:\w+:)?(legacyDrawingHF|drawingHF|picture|oleObjects|controls|"
             r"webPublishItems|tableParts|extLst)\b|</(?:\w+:)?worksheet>",
             tail,
         )
