@@ -16,26 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import run_child
+from harness import build_args, run_child
 
 
 def run(template: str, rows: int, seed: int, out_dir: Path) -> dict:
     path = out_dir / f"{template}_{rows}.xlsx"
-    cmd = [
-        sys.executable,
-        "-m",
-        "xl_crm",
-        "template",
-        "build",
-        template,
-        "-o",
-        str(path),
-        "--sample",
-        str(rows),
-        "--seed",
-        str(seed),
-    ]
-    _, seconds, peak_mb = run_child(cmd[1:], template)
+    _, seconds, peak_mb = run_child(build_args(path, rows, template, seed), template)
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))

@@ -37,22 +37,15 @@ def run_phase(script: str, phase: str, book: Path) -> dict:
     return result
 
 
+def build_args(path: Path, rows: int, template: str = "ecommerce", seed: int = 1) -> list[str]:
+    """``python`` arguments that build ``template`` with ``rows`` sample rows into ``path``."""
+    return [
+        "-m", "xl_crm", "template", "build", template, "-o", str(path),
+        "--sample", str(rows), "--seed", str(seed),
+    ]  # fmt: skip
+
+
 def build_book(path: Path, rows: int, template: str = "ecommerce") -> Path:
     """Build the benchmark workbook (seed 1) in a child process."""
-    run_child(
-        [
-            "-m",
-            "xl_crm",
-            "template",
-            "build",
-            template,
-            "-o",
-            str(path),
-            "--sample",
-            str(rows),
-            "--seed",
-            "1",
-        ],
-        f"building {path.name}",
-    )
+    run_child(build_args(path, rows, template), f"building {path.name}")
     return path

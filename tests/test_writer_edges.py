@@ -477,3 +477,15 @@ def test_notes_drop_characters_xml_cannot_hold(tmp_path):
     path = book(tmp_path / "c.xlsx", HEADER + data_rows(2))
     mark_cells(path, "S", {"B2": "bad\x01value\x0b"}, backups=0)
     assert openpyxl.load_workbook(path)["S"]["B2"].comment.text == "badvalue"
+
+
+def test_errors_from_the_stream_name_file_sheet_and_cell(tmp_path):
+    path = book(tmp_path / "where.xlsx", HEADER + data_rows(3))
+    with pytest.raises(WorkbookError) as caught:
+        write_columns(
+            path, "S", [ColumnWrite("X", {3: dt.date(1899, 1, 1)}, kind="date")], header_row=1
+        )
+    error = caught.value
+    assert (error.file, error.sheet, error.cell) == (str(path), "S", "B3")
+    assert str(error).startswith(f"{path}: S!B3: 1899-01-01 is before 1900-01-01")
+    assert "write such dates as text" in str(error)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from xl_crm.errors import WorkbookError
 from xl_crm.metrics import as_of_date, customer_metrics, rfm, segment_labels, stay_metrics
-from xl_crm.reader import Table, check_readable, read_workbook
+from xl_crm.reader import Table, check_readable, normalise_header, read_workbook
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import SheetSpec, Spec
@@ -184,16 +184,15 @@ def _extras_unchanged(path, customers: Table, columns, values, rfm_columns) -> b
     import fastexcel
 
     from xl_crm.peek import peek_xlsx
-    from xl_crm.workbook.inplace import _norm
 
     # the columns as the sheet names them (an alias or the other language is kept as it is)
     rows = peek_xlsx(path, customers.sheet, customers.header_row)
     row = rows[customers.header_row - 1] if len(rows) >= customers.header_row else []
-    present = {_norm(str(h)): str(h) for h in row if h not in (None, "")}
+    present = {normalise_header(str(h)): str(h) for h in row if h not in (None, "")}
     actual = {}
     for metric, (header, _, aliases) in columns.items():
         if metric in EXTRA_HEADERS:
-            names = [_norm(n) for n in (header, *sorted(aliases))]
+            names = [normalise_header(n) for n in (header, *sorted(aliases))]
             actual[metric] = next((present[n] for n in names if n in present), None)
     if None in actual.values():
         return False  # a column is missing: not written yet

@@ -85,9 +85,23 @@ class WorkbookError(XlCrmError):
         self.file = str(file) if file is not None else None
         self.sheet = sheet
         self.cell = cell
+        self.reason = message
         where = [p for p in (self.file, _sheet_cell(sheet, cell)) if p]
         prefix = ": ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+
+    def located(self, file: str | Path, sheet: str | None) -> WorkbookError:
+        """The same error, naming ``file`` and ``sheet`` when it did not yet (errors raised
+        deep in a stream know the cell; the writer knows the file and sheet)."""
+        if self.file is not None:
+            return self  # located by whoever raised it
+        return WorkbookError(
+            self.reason,
+            file=self.file or file,
+            sheet=self.sheet or sheet,
+            cell=self.cell,
+            hint=self.hint,
+        )
 
 
 class MissingExtraError(XlCrmError):

@@ -16,6 +16,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import platform
 
 M_MMAP_THRESHOLD = -3
 THRESHOLD = 64 * 1024
@@ -24,13 +25,13 @@ THRESHOLD = 64 * 1024
 @functools.cache
 def fix_mmap_threshold() -> bool:
     """Fix glibc's mmap threshold at 64 KiB for this process (once); whether it was set."""
-    if os.name != "posix" or "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return False
+    if platform.libc_ver()[0] != "glibc" or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return False  # not glibc (musl, macOS, Windows), or the user set it
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         mallopt = libc.mallopt
     except (OSError, AttributeError):
-        return False  # not glibc (musl, macOS): nothing to do
+        return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, THRESHOLD))

@@ -27,25 +27,14 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.errors import WorkbookError
+from xl_crm.reader import EXCEL_MAX_COLS, normalise_header
 from xl_crm.workbook import sheetpatch
 from xl_crm.workbook.package import rewrite_member, sheet_parts
-from xl_crm.workbook.sheetpatch import (  # noqa: F401  (re-exported for marks)
-    _ATTR_S,
-    _CELL,
-    _EPOCH_1900,
-    _EPOCH_1904,
-    _ROW,
-    _ROW_START,
-    MAX_CELL_CHARS,
-    ColumnValues,
-    RowPlan,
-)
+from xl_crm.workbook.sheetpatch import _EPOCH_1900, _EPOCH_1904, ColumnValues, RowPlan
 from xl_crm.workbook.zipcopy import PackageRewriter
 
-MAX_COLUMNS = 16_384
 #: zlib level of the rewritten sheet (see docs/performance.md for the choice)
 COMPRESS_LEVEL = 6
-_SHEET_DATA_END = re.compile(r"</(?:\w+:)?sheetData>")
 
 
 @dataclass
@@ -69,12 +58,6 @@ class WriteResult:
     backup: Path | None
     before_sha256: str | None  # digests of the file before and after, kept for the audit
     after_sha256: str | None  # log (None without one: hashing a big file takes time)
-
-
-def _norm(text: str) -> str:
-    import unicodedata
-
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
 def _sha256(path: Path) -> str:
@@ -104,77 +87,80 @@ def write_columns(
     path = Path(book)
     _refuse_unsupported(path)
     before = _sha256(path) if audit_log is not None else None
-    with zipfile.ZipFile(path) as src:
-        parts = sheet_parts(path)
-        if sheet not in parts:
-            raise WorkbookError(
-                f"no sheet called {sheet!r}", file=path, hint="sheets: " + ", ".join(parts)
-            )
-        part = parts[sheet]
-        workbook_xml = src.read("xl/workbook.xml").decode("utf-8", errors="replace")
-        date1904 = bool(re.search(r'date1904="(1|true)"', workbook_xml))
-        from xl_crm.peek import peek_xlsx
+    try:
+        with zipfile.ZipFile(path) as src:
+            parts = sheet_parts(path)
+            if sheet not in parts:
+                raise WorkbookError(
+                    f"no sheet called {sheet!r}", file=path, hint="sheets: " + ", ".join(parts)
+                )
+            part = parts[sheet]
+            workbook_xml = src.read("xl/workbook.xml").decode("utf-8", errors="replace")
+            date1904 = bool(re.search(r'date1904="(1|true)"', workbook_xml))
+            from xl_crm.peek import peek_xlsx
 
-        peeked = peek_xlsx(path, sheet, header_row + 50)
-        header = (peeked + [[]] * header_row)[header_row - 1]
-        used = max([len(r) for r in peeked] + [_dimension_width(src, part)])
-        placement, new_letters = _place_columns(header, columns, path, sheet, used)
-        styles_xml = (
-            src.read("xl/styles.xml").decode("utf-8")
-            if "xl/styles.xml" in (src.namelist())
-            else None
-        )
-        # cells written without a style of their own get one with a date format (an
-        # existing one when the workbook has it, so styles.xml is left alone)
-        date_styles, new_styles_xml, date_xfs = _date_styles(styles_xml, columns)
-        table_part, new_table_xml = _extend_table(
-            src, part, header_row, placement, columns, new_letters
-        )
-        epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
-        targets = {
-            # the header cell is written for new columns only: a column found under another
-            # name (an alias, another language) keeps its header, and its Table column name
-            column_index_from_string(p): (
-                c.header if p in new_letters else None,
-                ColumnValues(c.values, c.kind, epoch),
+            peeked = peek_xlsx(path, sheet, header_row + 50)
+            header = (peeked + [[]] * header_row)[header_row - 1]
+            used = max([len(r) for r in peeked] + [_dimension_width(src, part)])
+            placement, new_letters = _place_columns(header, columns, path, sheet, used)
+            styles_xml = (
+                src.read("xl/styles.xml").decode("utf-8")
+                if "xl/styles.xml" in (src.namelist())
+                else None
             )
-            for p, c in zip(placement, columns, strict=True)
-        }
-        drop_chain = _formulas_overwritten(src, workbook_xml, sheet, targets, header_row)
-        plan = RowPlan(targets, header_row, date_styles, date1904, date_xfs)
-        plan.progress = progress
-        cloner = _DateCloner(new_styles_xml or styles_xml, date_styles) if date_styles else None
-        if cloner is not None:
-            cloner.changed = new_styles_xml is not None
-        plan.clone_date_style = cloner.clone if cloner else None
-        styles_info = None
-        with AtomicReplace(path, backups) as (out, replaced):
-            rewriter = PackageRewriter(src, out)
-            for info in src.infolist():
-                name = info.filename
-                if name == part:
-                    _stream_sheet(src, info, out, plan, compresslevel)
-                elif name == table_part and new_table_xml is not None:
-                    out.writestr(info, new_table_xml)
-                elif name == "xl/styles.xml" and cloner is not None:
-                    styles_info = info  # written after the sheet: it may gain date styles
-                elif name == "xl/styles.xml" and new_styles_xml is not None:
-                    out.writestr(info, new_styles_xml)
-                elif drop_chain and name == "xl/calcChain.xml":
-                    continue  # Excel rebuilds it; stale entries make it "repair"
-                elif drop_chain and name in (
-                    "[Content_Types].xml",
-                    "xl/_rels/workbook.xml.rels",
-                ):
-                    out.writestr(info, _without_calc_chain(src.read(name)))
-                else:
-                    rewriter.copy(info)
-            if styles_info is not None:
-                styles = cloner.xml()
-                if styles is None:
-                    rewriter.copy(styles_info)
-                else:
-                    out.writestr(styles_info, styles)
+            # cells written without a style of their own get one with a date format (an
+            # existing one when the workbook has it, so styles.xml is left alone)
+            date_styles, new_styles_xml, date_xfs = _date_styles(styles_xml, columns)
+            table_part, new_table_xml = _extend_table(
+                src, part, header_row, placement, columns, new_letters
+            )
+            epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+            targets = {
+                # the header cell is written for new columns only: a column found under another
+                # name (an alias, another language) keeps its header, and its Table column name
+                column_index_from_string(p): (
+                    c.header if p in new_letters else None,
+                    ColumnValues(c.values, c.kind, epoch),
+                )
+                for p, c in zip(placement, columns, strict=True)
+            }
+            drop_chain = _formulas_overwritten(src, workbook_xml, sheet, targets, header_row)
+            plan = RowPlan(targets, header_row, date_styles, date1904, date_xfs)
+            plan.progress = progress
+            cloner = _DateCloner(new_styles_xml or styles_xml, date_styles) if date_styles else None
+            if cloner is not None:
+                cloner.changed = new_styles_xml is not None
+            plan.clone_date_style = cloner.clone if cloner else None
+            styles_info = None
+            with AtomicReplace(path, backups) as (out, replaced):
+                rewriter = PackageRewriter(src, out)
+                for info in src.infolist():
+                    name = info.filename
+                    if name == part:
+                        _stream_sheet(src, info, out, plan, compresslevel)
+                    elif name == table_part and new_table_xml is not None:
+                        out.writestr(info, new_table_xml)
+                    elif name == "xl/styles.xml" and cloner is not None:
+                        styles_info = info  # written after the sheet: it may gain date styles
+                    elif name == "xl/styles.xml" and new_styles_xml is not None:
+                        out.writestr(info, new_styles_xml)
+                    elif drop_chain and name == "xl/calcChain.xml":
+                        continue  # Excel rebuilds it; stale entries make it "repair"
+                    elif drop_chain and name in (
+                        "[Content_Types].xml",
+                        "xl/_rels/workbook.xml.rels",
+                    ):
+                        out.writestr(info, _without_calc_chain(src.read(name)))
+                    else:
+                        rewriter.copy(info)
+                if styles_info is not None:
+                    styles = cloner.xml()
+                    if styles is None:
+                        rewriter.copy(styles_info)
+                    else:
+                        out.writestr(styles_info, styles)
+    except WorkbookError as exc:  # raised deep in the stream: add the file and sheet
+        raise exc.located(path, sheet) from None
     backup = replaced.backup
     after = _sha256(path) if audit_log is not None else None
     result = WriteResult(
@@ -240,17 +226,17 @@ def _place_columns(
     existing = {}
     for i, value in enumerate(header):
         if value not in (None, ""):
-            existing.setdefault(_norm(str(value)), get_column_letter(i + 1))
+            existing.setdefault(normalise_header(str(value)), get_column_letter(i + 1))
     next_index = max(len(header), used) + 1
     placement = []
     new: set[str] = set()
     for col in columns:
-        names = {_norm(col.header), *(_norm(m) for m in col.match)}
+        names = {normalise_header(col.header), *(normalise_header(m) for m in col.match)}
         letter = next((existing[n] for n in names if n in existing), None)
         if letter is None:
-            if next_index > MAX_COLUMNS:
+            if next_index > EXCEL_MAX_COLS:
                 raise WorkbookError(
-                    f"no room for a new column: Excel has at most {MAX_COLUMNS:,} columns",
+                    f"no room for a new column: Excel has at most {EXCEL_MAX_COLS:,} columns",
                     file=path,
                     sheet=sheet,
                 )

@@ -20,16 +20,16 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.utils import column_index_from_string
 
 from xl_crm.errors import WorkbookError
-from xl_crm.workbook.inplace import (
+from xl_crm.workbook.inplace import AtomicReplace, _refuse_unsupported
+from xl_crm.workbook.package import rewrite_member, sheet_parts
+from xl_crm.workbook.sheetpatch import (
     _ATTR_S,
     _CELL,
     _ROW,
     _ROW_START,
-    _SHEET_DATA_END,
-    AtomicReplace,
-    _refuse_unsupported,
+    ILLEGAL_XML,
+    column_styles,
 )
-from xl_crm.workbook.package import rewrite_member, sheet_parts
 from xl_crm.workbook.zipcopy import PackageRewriter
 
 AUTHOR = "xl-crm validate"  # the builder's header help notes are by "xl-crm"
@@ -39,12 +39,12 @@ MARK_COLOUR = (
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _COMMENTS_TYPE = f"{_REL_NS}/comments"
 _VML_TYPE = f"{_REL_NS}/vmlDrawing"
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
 _VML_NS = {
     "v": "urn:schemas-microsoft-com:vml",
     "o": "urn:schemas-microsoft-com:office:office",
     "x": "urn:schemas-microsoft-com:office:excel",
 }
+_SHEET_DATA_END = re.compile(r"</(?:\w+:)?sheetData>")
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _ROW_NUMBER = re.compile(r'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 
@@ -71,52 +71,57 @@ def mark_cells(
     for ref in marks:
         if not _CELL_REF.match(ref):
             raise ValueError(f"not a cell reference: {ref!r}")
-    with zipfile.ZipFile(path) as src:
-        part = sheet_parts(path)[sheet]
-        names = set(src.namelist())
-        rels_part = posixpath.join(
-            posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels"
-        )
-        rels = src.read(rels_part).decode("utf-8") if rels_part in names else None
-        styles = _Styles(src.read("xl/styles.xml").decode("utf-8"), colour)
-        wanted = _styles_of(src, part, marks)
-        clones = {ref: styles.clone_of(style) for ref, style in wanted.items()}
-        # a header/footer picture's VML (legacyDrawingHF) is not the notes' VML
-        hf_ids = _header_footer_vml_ids(src, part) if rels and _VML_TYPE in rels else set()
-        comments_part, vml_part, rels = _note_parts(part, rels, names, bool(marks), hf_ids)
-        old_comments = src.read(comments_part).decode("utf-8") if comments_part in names else None
-        # a cell holds one note: where the user has one, the fill alone marks the cell
-        taken = _noted_by_others(old_comments)
-        notes = {ref: note for ref, note in marks.items() if ref not in taken}
-        comments_xml = _comments(old_comments, notes)
-        vml_xml = _vml(src.read(vml_part).decode("utf-8") if vml_part in names else None, notes)
-        content_types = _content_types(
-            src.read("[Content_Types].xml").decode("utf-8"), comments_part, vml_part
-        )
-        legacy_id = _legacy_id(rels, vml_part, part, hf_ids)
-        with AtomicReplace(path, backups) as (out, done):
-            rewriter = PackageRewriter(src, out)
-            replaced = {
-                part: None,
-                "xl/styles.xml": styles.xml().encode("utf-8"),
-                "[Content_Types].xml": content_types.encode("utf-8"),
-            }
-            if rels is not None:
-                replaced[rels_part] = rels.encode("utf-8")
-            if comments_xml is not None:
-                replaced[comments_part] = comments_xml.encode("utf-8")
-            if vml_xml is not None:
-                replaced[vml_part] = vml_xml.encode("utf-8")
-            for info in src.infolist():
-                if info.filename == part:
-                    _write_sheet(src, info, out, styles, clones, legacy_id)
-                elif info.filename in replaced:
-                    out.writestr(info, replaced.pop(info.filename))
-                else:
-                    rewriter.copy(info)
-            for name, data in replaced.items():  # parts that did not exist yet
-                if data is not None:
-                    out.writestr(name, data)
+    try:
+        with zipfile.ZipFile(path) as src:
+            part = sheet_parts(path)[sheet]
+            names = set(src.namelist())
+            rels_part = posixpath.join(
+                posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels"
+            )
+            rels = src.read(rels_part).decode("utf-8") if rels_part in names else None
+            styles = _Styles(src.read("xl/styles.xml").decode("utf-8"), colour)
+            # one pass over the sheet: the marked cells' styles, and the header/footer
+            # picture's VML (legacyDrawingHF), which is not the notes' VML
+            wanted, hf_ids = _scan_sheet(src, part, marks, bool(rels and _VML_TYPE in rels))
+            clones = {ref: styles.clone_of(style) for ref, style in wanted.items()}
+            comments_part, vml_part, rels = _note_parts(part, rels, names, bool(marks), hf_ids)
+            old_comments = (
+                src.read(comments_part).decode("utf-8") if comments_part in names else None
+            )
+            # a cell holds one note: where the user has one, the fill alone marks the cell
+            taken = _noted_by_others(old_comments)
+            notes = {ref: note for ref, note in marks.items() if ref not in taken}
+            comments_xml = _comments(old_comments, notes)
+            vml_xml = _vml(src.read(vml_part).decode("utf-8") if vml_part in names else None, notes)
+            content_types = _content_types(
+                src.read("[Content_Types].xml").decode("utf-8"), comments_part, vml_part
+            )
+            legacy_id = _legacy_id(rels, vml_part, part, hf_ids)
+            with AtomicReplace(path, backups) as (out, done):
+                rewriter = PackageRewriter(src, out)
+                replaced = {
+                    part: None,
+                    "xl/styles.xml": styles.xml().encode("utf-8"),
+                    "[Content_Types].xml": content_types.encode("utf-8"),
+                }
+                if rels is not None:
+                    replaced[rels_part] = rels.encode("utf-8")
+                if comments_xml is not None:
+                    replaced[comments_part] = comments_xml.encode("utf-8")
+                if vml_xml is not None:
+                    replaced[vml_part] = vml_xml.encode("utf-8")
+                for info in src.infolist():
+                    if info.filename == part:
+                        _write_sheet(src, info, out, styles, clones, legacy_id)
+                    elif info.filename in replaced:
+                        out.writestr(info, replaced.pop(info.filename))
+                    else:
+                        rewriter.copy(info)
+                for name, data in replaced.items():  # parts that did not exist yet
+                    if data is not None:
+                        out.writestr(name, data)
+    except WorkbookError as exc:  # raised deep in the stream: add the file and sheet
+        raise exc.located(path, sheet) from None
     backup = done.backup
     return MarkResult(path, sheet, len(marks), backup)
 
@@ -252,34 +257,36 @@ class _Styles:
         return text
 
 
-def _styles_of(src: zipfile.ZipFile, part: str, marks: dict[str, str]) -> dict[str, int]:
-    """The current style index of each cell to mark (0 when the cell does not exist); the
-    sheet is streamed and only the rows with marks are parsed (every row, counting, when
-    some rows have no ``r``)."""
+def _scan_sheet(
+    src: zipfile.ZipFile, part: str, marks: dict[str, str], vml: bool
+) -> tuple[dict[str, int], set[str]]:
+    """One streamed pass over the sheet: the current style of each cell to mark (for a cell
+    that does not exist, its column's style, else 0; only rows with marks are parsed, every
+    row when some have no ``r``), and, when the sheet has VML (``vml``), the relationship ids
+    of its ``<legacyDrawingHF>``."""
     out = dict.fromkeys(marks, 0)
-    if not marks:
-        return out
+    hf_ids: set[str] = set()
+    if not marks and not vml:
+        return out, hf_ids
     rows = {int(_CELL_REF.match(r).group(2)) for r in marks}
+    columns = {ref: column_index_from_string(_CELL_REF.match(ref).group(1)) for ref in marks}
     last = 0  # the number of the last row seen, for rows without r
     first = True
     with src.open(part) as fh:
         for text in _row_blocks(fh):
-            if first:  # a cell that does not exist yet takes its column's style
+            if first:
                 first = False
-                head = text[: text.find("sheetData")]
-                for col_tag in re.findall(r"<(?:\w+:)?col\b[^>]*>", head):
-                    attrs = dict(re.findall(r'\b(min|max|style)="(\d+)"', col_tag))
-                    if "style" in attrs and "min" in attrs:
-                        lo, hi = int(attrs["min"]), int(attrs.get("max", attrs["min"]))
-                        for ref in out:
-                            if lo <= column_index_from_string(_CELL_REF.match(ref).group(1)) <= hi:
-                                out[ref] = int(attrs["style"])
+                defaults = column_styles(text[: text.find("sheetData")], set(columns.values()))
+                out.update({ref: int(defaults[c]) for ref, c in columns.items() if c in defaults})
+            if vml and "legacyDrawingHF" in text:
+                hf_ids.update(re.findall(r'<(?:\w+:)?legacyDrawingHF\b[^>]*\bid="([^"]+)"', text))
+            if not marks:
+                continue
             if text.count("<row") + text.count(":row") == len(_ROW_NUMBER.findall(text)):
                 found = [(int(m.group(1)), m.start()) for m in _ROW_NUMBER.finditer(text)]
                 if found:
                     last = found[-1][0]
-                starts = [(n, at) for n, at in found if n in rows]
-                matches = [(n, _ROW.match(text, at)) for n, at in starts]
+                matches = [(n, _ROW.match(text, at)) for n, at in found if n in rows]
             else:
                 matches = []
                 for m in _ROW.finditer(text):
@@ -294,7 +301,7 @@ def _styles_of(src: zipfile.ZipFile, part: str, marks: dict[str, str]) -> dict[s
                         if ref in out:
                             sm = _ATTR_S.search(cell[: cell.find(">") + 1])
                             out[ref] = int(sm.group(1)) if sm else 0
-    return out
+    return out, hf_ids
 
 
 def _row_number(row_xml: str, last: int) -> int:
@@ -498,17 +505,6 @@ def _letter(col: int) -> str:
     return get_column_letter(col)
 
 
-def _header_footer_vml_ids(src: zipfile.ZipFile, part: str) -> set[str]:
-    """The relationship ids of the sheet's ``<legacyDrawingHF>`` (streamed: it sits after
-    the rows)."""
-    found: set[str] = set()
-    with src.open(part) as fh:
-        for text in _row_blocks(fh):
-            if "legacyDrawingHF" in text:
-                found.update(re.findall(r'<(?:\w+:)?legacyDrawingHF\b[^>]*\bid="([^"]+)"', text))
-    return found
-
-
 def _note_parts(
     part: str, rels: str | None, names: set[str], needed: bool, hf_ids: set[str] = frozenset()
 ):
@@ -619,7 +615,7 @@ def _comments(xml: str | None, marks: dict[str, str]) -> str | None:
     )
     new = "".join(
         f'<{p}comment ref="{ref}" authorId="{ours}"><{p}text><{p}r><{p}t xml:space="preserve">'
-        f"{escape(_ILLEGAL.sub('', note))}</{p}t></{p}r></{p}text></{p}comment>"
+        f"{escape(ILLEGAL_XML.sub('', note))}</{p}t></{p}r></{p}text></{p}comment>"
         for ref, note in sorted(marks.items())
     )
     if re.search(r"<(?:\w+:)?commentList/>", xml):

@@ -34,15 +34,14 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.errors import WorkbookError
+from xl_crm.reader import EXCEL_MAX_ROWS as MAX_ROWS
+from xl_crm.specs.model import MAX_CELL_CHARS
 
-MAX_CELL_CHARS = 32_767
-MAX_ROWS = 1_048_576
 BLOCK = 1 << 22
 
 _ROW = re.compile(r"<(?P<p>(?:\w+:)?)row\b[^>]*?(?:/>|>.*?</(?P=p)row>)", re.S)
 _ROW_START = re.compile(r"<(\w+:)?row\b([^>]*?)(/?)>")
 _CELL = re.compile(r"<(?:\w+:)?c\b[^>]*?(?:/>|>.*?</(?:\w+:)?c>)", re.S)
-_CELL_R = re.compile(r'<(?:\w+:)?c r="([A-Z]+)\d+"')
 _ATTR_R = re.compile(r'\br="([A-Z]+)?(\d+)?"')
 _ATTR_S = re.compile(r'\bs="(\d+)"')
 _ATTR_S_B = re.compile(rb'\bs="(\d+)"')
@@ -53,7 +52,7 @@ _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 _DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*\bref=")([^"]*)(")')
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _DATE_KINDS = ("date", "datetime")
@@ -65,7 +64,7 @@ def escape_text(text: str) -> str:
     """Text for a cell's ``<t>``: XML-escaped; a literal ``_xHHHH_`` protected as
     ``_x005F_xHHHH_`` and a carriage return written as ``_x000D_`` (SpreadsheetML's own
     escapes, which Excel and other readers decode); characters XML cannot hold dropped."""
-    text = _ILLEGAL_XML.sub("", text)
+    text = ILLEGAL_XML.sub("", text)
     text = _ESCAPE_LIKE.sub(r"_x005F_\1", text).replace("\r", "_x000D_")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -118,9 +117,6 @@ class ColumnValues:
             self.codes = None
             self.array = array
         self._frags: dict[str, list] = {}
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
     def get(self, row: int) -> tuple[bool, Any]:
         i = int(np.searchsorted(self.rows, row))
@@ -181,7 +177,7 @@ class ColumnValues:
         if kind in "iu":
             return [f">{v}{x}{c}" for x in values.tolist()]
         if kind == "M":
-            values = serials(values, self.epoch)
+            values = serials(values, self.epoch, self.letter, nums)
         finite = np.isfinite(values)
         return [
             (f">{v}{_number(x)}{c}" if ok else None)
@@ -211,7 +207,7 @@ class ColumnValues:
         if kind in "iu":
             return v + b"%d" + c, [values.tolist()]
         if kind == "M":
-            values = serials(values, self.epoch)
+            values = serials(values, self.epoch, self.letter, nums)
         if not np.isfinite(values).all():
             return None
         # whole numbers below 1e16 print as integers (repr switches to exponents there)
@@ -229,11 +225,14 @@ class ColumnValues:
 _DAY_US = 86_400_000_000
 
 
-def serials(values: np.ndarray, epoch: dt.datetime) -> np.ndarray:
+def serials(
+    values: np.ndarray, epoch: dt.datetime, letter: str = "", rows: np.ndarray | None = None
+) -> np.ndarray:
     """Excel date serials of datetime64 values (NaN for NaT): whole days plus the time of
     day's microseconds / a day's (exact as a float holds it, and the same arithmetic as
     fragment()); in the 1900 system, January and February 1900 one less (Excel counts a
-    29 February 1900 that never was).  Raises for dates Excel cannot hold."""
+    29 February 1900 that never was).  Raises for dates Excel cannot hold, naming the cell
+    (``letter`` and the ``rows`` of the values)."""
     us = values.astype("datetime64[us]").view(np.int64)
     missing = us == np.iinfo(np.int64).min
     offset = us - np.int64(pd.Timestamp(epoch).value // 1000)
@@ -243,26 +242,29 @@ def serials(values: np.ndarray, epoch: dt.datetime) -> np.ndarray:
         days = np.where(days < 61, days - 1, days)
     bad = ~missing & (days < (1 if epoch == _EPOCH_1900 else 0))
     if bad.any():
-        raise _too_early(values[int(np.argmax(bad))], epoch)
+        first = int(np.argmax(bad))
+        where = f"{letter}{rows[first]}" if rows is not None else None
+        raise _too_early(values[first], epoch, where)
     out = days + fraction
     out[missing] = np.nan
     return out
 
 
-def _serial(moment: dt.datetime, epoch: dt.datetime) -> float:
+def _serial(moment: dt.datetime, epoch: dt.datetime, ref: str | None = None) -> float:
     delta = moment - epoch
     days = delta.days
     if epoch == _EPOCH_1900 and days < 61:
         days -= 1
     if days < (1 if epoch == _EPOCH_1900 else 0):
-        raise _too_early(moment, epoch)
+        raise _too_early(moment, epoch, ref)
     return days + (delta.seconds * 1_000_000 + delta.microseconds) / 86_400e6
 
 
-def _too_early(value: Any, epoch: dt.datetime) -> WorkbookError:
+def _too_early(value: Any, epoch: dt.datetime, ref: str | None) -> WorkbookError:
     first = "1900-01-01" if epoch == _EPOCH_1900 else "1904-01-01"
     return WorkbookError(
         f"{str(value)[:10]} is before {first}, the first date an Excel sheet can hold",
+        cell=ref,
         hint="write such dates as text",
     )
 
@@ -343,7 +345,7 @@ def fragment(prefix: str, ref: str, value: Any, kind: str, epoch: dt.datetime) -
         moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         if moment.tzinfo is not None:
             moment = moment.replace(tzinfo=None)
-        serial = _serial(moment, epoch)  # the same arithmetic as serials()
+        serial = _serial(moment, epoch, ref)  # the same arithmetic as serials()
         return f"><{prefix}v>{_number(serial)}</{prefix}v></{prefix}c>"
     if isinstance(value, int | float | decimal.Decimal) and kind != "text":
         number = str(value) if isinstance(value, int) else _number(float(value))
@@ -395,8 +397,8 @@ class RowPlan:
         self.rows = union[int(np.searchsorted(union, header_row, side="right")) :]
         self.header_pending = True  # the header row comes before them all
         self.next = 0  # index into self.rows of the first row not reached yet
+        self.next_auto_row = 1  # the number a row without r gets (one after the last row)
         self.rows_changed = 0
-        self.formulas_removed = False
         self.array_ranges: list[tuple[int, int, int, int, str]] = []  # array formulas met
         self.progress: Callable[[int, int], None] | None = None
         # (style index, kind) -> a copy of that style with a date format (set by the writer)
@@ -442,12 +444,11 @@ class RowPlan:
         return f'<{prefix}c r="{ref}"{s}{frag}'
 
     def formula_overwritten(self, cell_xml: str, letter: str, row: int) -> None:
-        """Note a formula being replaced by a value; refuse to break a shared formula.
+        """A formula is being replaced by a value: refuse to break a shared formula.
 
         The master cell of a shared or array formula (``<f t="shared" ref="H2:H9" si="0">``)
         holds the text its other cells use; overwriting it while some of those cells stay
         would leave them without a formula, so that is refused (nothing is written)."""
-        self.formulas_removed = True
         m = re.search(
             r'<(?:\w+:)?f\b[^>]*\bt="(?:shared|array)"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"',
             cell_xml,
@@ -624,7 +625,7 @@ def patched(blocks: Iterator[bytes], plan: RowPlan) -> Iterator[bytes]:
             prefix = (m.group(1) or b"").decode("ascii")
             end_row = f"</{prefix}row>".encode()
             head = _widen_dimension(buffer[: m.start()], plan)
-            plan.col_styles = _column_styles(head, plan)
+            plan.col_styles = column_styles(head.decode("utf-8"), plan.targets)
             if m.group(2) == b"/":  # <sheetData/>: no rows at all
                 yield head + f"<{prefix}sheetData>".encode()
                 yield _new_rows(plan.rest(), plan, prefix).encode("utf-8")
@@ -714,7 +715,7 @@ def _nothing_to_write(rows: bytes, plan: RowPlan, prefix: str) -> bool:
     tags = rows.count(f"<{prefix}row ".encode()) + rows.count(f"<{prefix}row>".encode())
     if tags != rows.count(f'<{prefix}row r="'.encode()):
         return False  # rows without r: their numbers are counted the general way
-    plan.__dict__["_next_auto_row"] = last + 1
+    plan.next_auto_row = last + 1
     return True
 
 
@@ -773,7 +774,7 @@ def _patch_fast(rows: bytes, plan: RowPlan, prefix: str) -> bytes | None:
     out = b"".join(map(template.__mod__, zip(*args, strict=True))) + parts[-1]
     plan.next = hi
     plan.rows_changed += n
-    plan.__dict__["_next_auto_row"] = int(nums[-1]) + 1
+    plan.next_auto_row = int(nums[-1]) + 1
     return out
 
 
@@ -832,7 +833,7 @@ def _cells(
     old: list[bytes],
 ) -> list[bytes]:
     """The new cells of one column for each row of a block, as bytes (any values)."""
-    start = f"<{prefix}c r={chr(34)}{letter}"
+    start = f'<{prefix}c r="{letter}'
     per_row = styles if isinstance(styles, list) else [styles] * len(nums)
     out = []
     for num, frag, style, before in zip(nums, frags, per_row, old, strict=True):
@@ -852,7 +853,7 @@ def _patch_general(rows: bytes, plan: RowPlan) -> bytes:
     text = rows.decode("utf-8")
     out: list[str] = []
     pos = 0
-    next_auto_row = plan.__dict__.get("_next_auto_row", 1)
+    next_auto_row = plan.next_auto_row
     for m in _ROW.finditer(text):
         if m.start() != pos:
             out.append(text[pos : m.start()])
@@ -874,7 +875,7 @@ def _patch_general(rows: bytes, plan: RowPlan) -> bytes:
             out.append(row_xml)
         pos = m.end()
     out.append(text[pos:])
-    plan.__dict__["_next_auto_row"] = next_auto_row
+    plan.next_auto_row = next_auto_row
     return "".join(out).encode("utf-8")
 
 
@@ -894,20 +895,19 @@ def _widen_dimension(head: bytes, plan: RowPlan) -> bytes:
     return _DIMENSION.sub(widen, head.decode("utf-8"), count=1).encode("utf-8")
 
 
-def _column_styles(head: bytes, plan: RowPlan) -> dict[int, str]:
-    """The default style (``<col style>``) of each target column that has one."""
+def column_styles(head: str, columns) -> dict[int, str]:
+    """The default style (``<col style>``, in the sheet XML before ``<sheetData>``) of each of
+    ``columns`` (1-based indexes) that has one."""
     out = {}
-    for m in re.finditer(rb"<(?:\w+:)?col\b([^>]*)>", head):
-        attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
+    for m in re.finditer(r"<(?:\w+:)?col\b([^>]*)>", head):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
         try:
-            first, last = int(attrs[b"min"]), int(attrs[b"max"])
+            first, last = int(attrs["min"]), int(attrs["max"])
         except (KeyError, ValueError):
             continue
-        style = attrs.get(b"style")
-        if style and style != b"0":
-            for col in plan.targets:
-                if first <= col <= last:
-                    out[col] = style.decode("ascii")
+        style = attrs.get("style")
+        if style and style != "0":
+            out.update({col: style for col in columns if first <= col <= last})
     return out
 
 
