@@ -56,6 +56,9 @@ class ComputeResult:
     written: bool
     segments: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
+    #: order (or stay) rows the metrics could not use: (cell, reason zh, reason en), e.g.
+    #: ("订单!C2", "下单时间是错误值 #REF!", "Order Time holds the error #REF!")
+    unused: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def compute(
@@ -99,6 +102,9 @@ def compute(
     source = _source_sheet(spec, customers_sheet, tables)
     lang = _language(customers)
     values = _metric_values(spec, customers, source, tables, when, window_days)
+    unused = unused_rows(customers, [customers.spec.key]) + unused_rows(
+        tables[source.id], order_fields(spec, customers, source)
+    )
     columns: dict[str, tuple[str, str, set[str]]] = {}  # metric -> (header, kind, aliases)
     for f in customers_sheet.fields:
         if f.computed and (f.computed in values or f.computed in {s.id for s in spec.segments}):
@@ -174,6 +180,7 @@ def compute(
         written,
         segments,
         time.perf_counter() - started,
+        unused,
     )
 
 
@@ -208,9 +215,10 @@ def _extras_unchanged(path, customers: Table, columns, values, rfm_columns) -> b
     except Exception:  # a column is missing: not written yet
         return False
     frame = sheet.to_pandas()
-    if len(frame) > len(customers.frame):
+    frame.index = pd.RangeIndex(customers.header_row + 1, customers.header_row + 1 + len(frame))
+    if not customers.frame.index.isin(frame.index).all():
         return False
-    frame.index = customers.frame.index[: len(frame)]
+    frame = frame.loc[customers.frame.index]
     for metric, header in actual.items():
         got = frame[header] if header in frame.columns else None
         if got is None or not _same(got, _cells(values[metric]), as_text=True):
@@ -357,6 +365,47 @@ def _metric_values(
     for name in metrics.columns:
         if name in METRICS:
             out[name] = pd.Series(keys.map(metrics[name]).to_numpy(), index=customers.frame.index)
+    return out
+
+
+def order_fields(spec: Spec, customers: Table, source: SheetSpec) -> list[str]:
+    """The fields of the orders (or stays) sheet every metric needs: the customer key, the
+    date and, when there is one, the amount."""
+    ref = next(r for r in source.references if r.to == f"{customers.spec.id}.{customers.spec.key}")
+    dates = [f.id for f in source.fields if f.ftype.storage in ("date", "datetime")]
+    stay = _stay_fields(source)
+    date = stay[0] if stay else (source.sort[0].field if source.sort else None)
+    date = date if date in dates else (dates[0] if dates else None)
+    money = next((f.id for f in source.fields if f.type in ("money", "decimal")), None)
+    return [fid for fid in (ref.field, date, money) if fid is not None]
+
+
+def unused_rows(table: Table, needed: list[str]) -> list[tuple[str, str, str]]:
+    """The rows of ``table`` that ``compute`` cannot use, each with the cell that stops it
+    and why (zh, en): a value that could not be read (an Excel error, a formula without a
+    value, text that is not a date or number) or an empty cell in one of the ``needed``
+    fields (the customer key; on orders also the date and the amount).  Rows are named,
+    never dropped silently."""
+    needed = [fid for fid in needed if fid in table.frame.columns]
+    issues = {(i.row, i.field): i for i in table.issues}
+    out: list[tuple[str, str, str]] = []
+    frame = table.frame[needed]
+    missing = frame.isna()
+    for row in frame.index[missing.any(axis=1).to_numpy()]:
+        fid = next(c for c in needed if missing.at[row, c])
+        header = table.headers.get(fid, fid)
+        issue = issues.get((row, fid))
+        if issue is None:
+            zh, en = f"“{header}”为空", f"'{header}' is empty"
+        elif issue.kind == "formula-error":
+            zh, en = f"“{header}”是错误值 {issue.raw}", f"'{header}' holds the error {issue.raw}"
+        elif issue.kind == "formula-no-value":
+            zh = f"“{header}”是没有计算结果的公式"
+            en = f"'{header}' is a formula without a computed value"
+        else:
+            zh = f"“{header}”的值“{issue.raw}”无法读取"
+            en = f"'{header}' value '{issue.raw}' cannot be read"
+        out.append((table.where(fid, int(row)), zh, en))
     return out
 
 

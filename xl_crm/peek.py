@@ -132,3 +132,44 @@ def _shared_strings(z: zipfile.ZipFile, highest: int) -> list[str]:
                     strings.append("".join(parts))
                     elem.clear()
     return strings
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_HAS_F = re.compile(rb"<(?:\w+:)?f\b")
+_HAS_V = re.compile(rb"<(?:\w+:)?v\b[^>]*>[^<]")
+
+
+def uncached_formulas(path: Path, sheet: str) -> set[str]:
+    """A1 references of the cells of ``sheet`` that hold a formula but no saved result.
+
+    Programs that write .xlsx without calculating (openpyxl, many exporters) leave a
+    formula's ``<v>`` out; Excel computes it when the file is opened, but readers see an
+    empty cell.  The sheet XML is streamed; blocks without a formula cost one search."""
+    found: set[str] = set()
+    with zipfile.ZipFile(path) as z:
+        part = sheet_parts(path)[sheet]
+        with z.open(part) as fh:
+            tail = b""
+            while True:
+                block = fh.read(1 << 22)
+                data = tail + block
+                if not block:
+                    cut = len(data)
+                else:
+                    cut = data.rfind(b"</row>")
+                    if cut < 0:
+                        tail = data
+                        continue
+                    cut += len(b"</row>")
+                chunk, tail = data[:cut], data[cut:]
+                if _HAS_F.search(chunk):
+                    for m in _CELL.finditer(chunk):
+                        inner = m.group(2) or b""
+                        if _HAS_F.search(inner) and not _HAS_V.search(inner):
+                            ref = _REF.search(m.group(1))
+                            if ref:
+                                found.add(ref.group(1).decode())
+                if not block:
+                    break
+    return found

@@ -17,9 +17,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
+from xl_crm.coercion import coerce, is_blank
 from xl_crm.errors import WorkbookError
 from xl_crm.specs.model import FieldSpec, SheetSpec, Spec
 
@@ -40,11 +42,27 @@ _FASTEXCEL_DTYPE = {
 
 @dataclass(frozen=True)
 class CellIssue:
-    """A cell whose content could not be read as its column's type."""
+    """A cell whose content could not be read as its column's type.
+
+    ``kind``: ``type`` (the text is not a value of the type), ``formula-error`` (a formula
+    whose saved result is an Excel error; ``raw`` is the error as Excel shows it, ``#N/A``)
+    or ``formula-no-value`` (a formula with no saved result: the file was written by a
+    program that does not calculate, and never opened and saved in Excel)."""
 
     row: int  # Excel row number
     field: str
     raw: str
+    kind: str = "type"
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """How a column's ``12/04/2026`` dates were read: ``order`` is ``dmy`` or ``mdy``;
+    ``ambiguous`` when no value decided it, ``conflicting`` when values needed both."""
+
+    order: str
+    ambiguous: bool
+    conflicting: bool
 
 
 @dataclass
@@ -61,6 +79,12 @@ class Table:
     unknown: list[tuple[str, str]] = field(default_factory=list)  # (header, letter)
     missing: list[str] = field(default_factory=list)  # field ids with no column
     issues: list[CellIssue] = field(default_factory=list)
+    #: field id -> {how: cells}: what the typed view coerced (text dates, text numbers ...)
+    coercions: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Excel rows inside the data that were wholly blank (skipped, not in ``frame``)
+    blank_rows: list[int] = field(default_factory=list)
+    #: field id -> how its day/month text dates were read (only columns that have them)
+    date_orders: dict[str, DateOrder] = field(default_factory=dict)
 
     def cell(self, field_id: str, row: int) -> str:
         return f"{self.letters[field_id]}{row}"
@@ -252,7 +276,13 @@ def _peek(path: Path, sheet_name: str) -> list[list[object]]:
 
 
 def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Table:
-    """Read one sheet of an Excel or ODS workbook into a :class:`Table`."""
+    """Read one sheet of an Excel or ODS workbook into a :class:`Table` (typed view).
+
+    Columns are read typed by calamine (fastexcel, straight into Arrow); the cells it
+    cannot convert (text dates, amounts as text, Excel errors) go through
+    :func:`xl_crm.coercion.coerce`, so ``Table.frame`` holds one typed value per cell.
+    Raises :class:`WorkbookError` when the sheet has no header row or is over Excel's
+    limits."""
     import fastexcel
 
     rows = _peek(path, sheet_name)
@@ -265,9 +295,14 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
             sheet=sheet_name,
         )
     found, unknown = map_headers(headers, sheet, path, sheet_name, header_row)
-    use = sorted(found.values())
     by_index = {i: fid for fid, i in found.items()}
-    dtypes = {i: _FASTEXCEL_DTYPE[sheet.field(by_index[i]).ftype.storage] for i in use}
+    # unknown columns are read as text too: a row is blank only when all of it is
+    extra = [column_index_from_string(letter) - 1 for _, letter in unknown]
+    use = sorted({*found.values(), *extra})
+    dtypes = {
+        i: _FASTEXCEL_DTYPE[sheet.field(by_index[i]).ftype.storage] if i in by_index else "string"
+        for i in use
+    }
     reader = fastexcel.read_excel(str(path))
     loaded = (
         reader.load_sheet(sheet_name, header_row=h, use_columns=use, dtypes=dtypes) if use else None
@@ -279,35 +314,123 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
         arrow, cell_errors = loaded.to_arrow_with_errors()
         frame = arrow.to_pandas()
         errors = cell_errors.errors if cell_errors is not None else []
-    frame.columns = [by_index[i] for i in use]
+    names = [by_index.get(i, f"_col{i}") for i in use]
+    frame.columns = names
     first_data = header_row + 1
     frame.index = pd.RangeIndex(first_data, first_data + len(frame))
-    frame = _drop_empty_tail(frame)
+    failed: dict[str, dict[int, str]] = {}
+    for err in errors:
+        offset_row, col = err.offset_position
+        if col < len(use) and use[col] in by_index:
+            failed.setdefault(by_index[use[col]], {})[first_data + offset_row] = _raw_from_detail(
+                err.detail
+            )
     if header_row + len(frame) > EXCEL_MAX_ROWS:
         raise WorkbookError(
             f"{len(frame):,} data rows is over Excel's limit of {EXCEL_MAX_ROWS - 1:,}",
             file=path,
             sheet=sheet_name,
         )
-    issues = []
-    for err in errors:
-        offset_row, col = err.offset_position
-        fid = by_index[use[col]] if col < len(use) else None
-        if fid is None:
-            continue
-        issues.append(CellIssue(first_data + offset_row, fid, _raw_from_detail(err.detail)))
-    return _table(path, sheet_name, sheet, header_row, frame, found, headers, unknown, issues)
+    table = _table(path, sheet_name, sheet, header_row, frame, found, headers, unknown, [])
+    _type_columns(table, spec, failed)
+    if path.suffix.lower() in (".xlsx", ".xlsm") and len(table.frame):
+        _mark_uncached_formulas(table, path)
+    return table
 
 
-def _drop_empty_tail(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows after the last non-empty row (formatted but blank) are not data."""
+def _type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) -> None:
+    """Build the typed view in place: every field column through :func:`coerce` (all
+    cells of text columns; for typed columns, the cells calamine could not convert),
+    blank rows dropped, what was coerced and what could not be read recorded."""
+    frame = table.frame
+    for fid in [c for c in frame.columns if not str(c).startswith("_col")]:
+        f = table.spec.field(fid)
+        storage = f.ftype.storage
+        bad = failed.get(fid, {})
+        if storage == "text":
+            column = frame[fid]
+            if bad:
+                column = column.astype(object)
+                column[list(bad)] = list(bad.values())
+            result = coerce(column, "text", identifier=f.ftype.identifier)
+            frame[fid] = result.values
+            _record(table, spec, fid, result, column)
+        elif bad:
+            cells = pd.Series(list(bad.values()), index=list(bad), dtype=object)
+            result = coerce(cells, storage, **_date_options(spec))
+            column = frame[fid].astype(object) if storage == "boolean" else frame[fid].copy()
+            good = result.values[~result.failed & result.errors.isna() & cells.notna()]
+            good = good[good.notna()]
+            if storage in ("date", "datetime"):
+                column = pd.to_datetime(column).astype("datetime64[ns]")
+            column.loc[good.index] = good.to_numpy()
+            frame[fid] = column
+            _record(table, spec, fid, result, cells)
+    _drop_blank_rows(table)
+
+
+def _date_options(spec: Spec) -> dict[str, str | None]:
+    return {"date_order": spec.date_order, "default_order": spec.default_date_order}
+
+
+def _record(table: Table, spec: Spec, fid: str, result, raw: pd.Series) -> None:
+    """Keep what coercion did to column ``fid``: counts, date order, and an issue for
+    each cell that holds an Excel error or could not be read (``raw``: its text)."""
+    counts = result.coerced_counts()
+    if counts:
+        table.coercions[fid] = counts
+    if result.date_order is not None or result.ambiguous:
+        table.date_orders[fid] = DateOrder(
+            result.date_order or spec.default_date_order,
+            result.ambiguous,
+            result.conflicting,
+        )
+    for row, error in result.errors.dropna().items():
+        table.issues.append(CellIssue(int(row), fid, str(error), "formula-error"))
+    for row in result.failed.index[result.failed.to_numpy()]:
+        table.issues.append(CellIssue(int(row), fid, str(raw.get(row, "")).strip()))
+
+
+def _drop_blank_rows(table: Table) -> None:
+    """Rows with nothing in any column (field or unknown) are not data: dropped from the
+    frame and listed in ``blank_rows``; the trailing ones (formatted but empty) are not
+    listed.  Helper ``_col`` columns (unknown headers) are dropped afterwards."""
+    frame = table.frame
     if frame.empty:
-        return frame
-    filled = frame.notna().any(axis=1).to_numpy()
-    if filled.all():
-        return frame
-    last = filled.nonzero()[0]
-    return frame.iloc[: (last[-1] + 1) if len(last) else 0]
+        table.frame = frame[[c for c in frame.columns if not str(c).startswith("_col")]]
+        return
+    erred = {(i.row, i.field) for i in table.issues}
+    filled = np.zeros(len(frame), dtype=bool)
+    for c in frame.columns:
+        filled |= ~is_blank(frame[c]).to_numpy()
+    if erred:
+        rows = {r for r, _ in erred}
+        filled |= frame.index.isin(list(rows))
+    last = np.flatnonzero(filled)
+    end = (last[-1] + 1) if len(last) else 0
+    inside = ~filled[:end]
+    table.blank_rows = [int(r) for r in frame.index[:end][inside]]
+    keep = np.zeros(len(frame), dtype=bool)
+    keep[:end] = filled[:end]
+    table.frame = frame.loc[keep, [c for c in frame.columns if not str(c).startswith("_col")]]
+
+
+def _mark_uncached_formulas(table: Table, path: Path) -> None:
+    """Empty cells that hold a formula with no saved result become issues of their own
+    (a file written by a library and never calculated), not "must not be empty"."""
+    from xl_crm.peek import uncached_formulas
+
+    cells = uncached_formulas(path, table.sheet)
+    if not cells:
+        return
+    letters = {letter: fid for fid, letter in table.letters.items()}
+    for ref in sorted(cells):
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        if not m or m.group(1) not in letters:
+            continue
+        fid, row = letters[m.group(1)], int(m.group(2))
+        if row in table.frame.index and pd.isna(table.frame.at[row, fid]):
+            table.issues.append(CellIssue(row, fid, "", "formula-no-value"))
 
 
 _DETAIL = re.compile(r"""(?:String|DateTimeIso|DurationIso)\("((?:[^"\\]|\\.)*)"\)""")
@@ -322,26 +445,53 @@ def _raw_from_detail(detail: str) -> str:
     m = _FLOAT.search(detail)
     if m:
         return m.group(1)
+    if "Bool(" in detail:
+        return "TRUE" if "Bool(true)" in detail else "FALSE"
     return detail.split("got", 1)[-1].strip(" '")
 
 
-def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec) -> Table:
-    """Read a CSV export (UTF-8, with or without BOM; GB18030 as a fallback) as one sheet."""
-    import io
-
+def decode_csv(path: Path) -> str:
+    """The text of a CSV export: UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's
+    "Unicode text"), else GB18030 (a superset of GBK/GB2312, what Chinese Excel and WPS
+    save as "CSV")."""
     raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes any byte sequence
-        raise WorkbookError("cannot decode the CSV file", file=path, hint="save it as UTF-8")
-    import csv
+    raise WorkbookError(
+        "cannot decode the CSV file (not UTF-8, UTF-16 or GB18030 text)",
+        file=path,
+        hint="save it again as CSV UTF-8 (Excel: File > Save As > CSV UTF-8)",
+    )
 
-    rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text))]
-    name = path.stem
+
+def csv_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV file, its delimiter (comma, tab, semicolon, |) sniffed."""
+    import csv
+    import io
+
+    text = decode_csv(path)
+    sample = text[:65536]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec, name: str | None = None) -> Table:
+    """Read a CSV export as one sheet, typed exactly like a workbook's cells (every cell
+    of a CSV is text, so every column goes through :func:`xl_crm.coercion.coerce`)."""
+    rows: list[list[object]] = list(csv_rows(path))
+    name = name or path.stem
     h, headers = find_header(rows[:HEADER_SCAN_ROWS], sheet, path, name)
     header_row = h + 1
     found, unknown = map_headers(headers, sheet, path, name, header_row)
@@ -356,29 +506,24 @@ def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec) -> Table:
         )
     first_data = header_row + 1
     index = pd.RangeIndex(first_data, first_data + len(data))
-    columns = {}
-    issues: list[CellIssue] = []
-    for fid, i in found.items():
-        values = pd.Series([r[i] if i < len(r) else "" for r in data], index=index, dtype="str")
-        values = values.where(values.str.strip() != "", None)
-        storage = sheet.field(fid).ftype.storage
-        if storage in ("integer", "number"):
-            converted = pd.to_numeric(values, errors="coerce")
-        elif storage in ("date", "datetime"):
-            converted = pd.to_datetime(values, errors="coerce", format="ISO8601")
-        elif storage == "boolean":
-            low = values.str.strip().str.casefold()
-            converted = low.map({"true": True, "false": False, "1": True, "0": False})
-        else:
-            columns[fid] = values
-            continue
-        failed = values.notna() & converted.isna()
-        issues += [CellIssue(int(r), fid, str(values[r])) for r in values.index[failed]]
-        columns[fid] = converted
-    frame = pd.DataFrame(columns, index=index)[
-        [fid for fid, _ in sorted(found.items(), key=lambda x: x[1])]
-    ]
-    return _table(path, name, sheet, header_row, frame, found, headers, unknown, issues)
+    columns: dict[str, pd.Series] = {}
+    extra = [column_index_from_string(letter) - 1 for _, letter in unknown]
+    for key, i in [*found.items(), *((f"_col{i}", i) for i in extra)]:
+        columns[key] = pd.Series(
+            [r[i] if i < len(r) else "" for r in data], index=index, dtype="str"
+        )
+    frame = pd.DataFrame(columns, index=index)
+    order = [fid for fid, _ in sorted(found.items(), key=lambda x: x[1])]
+    frame = frame[order + [c for c in frame.columns if c not in found]]
+    table = _table(path, name, sheet, header_row, frame, found, headers, unknown, [])
+    for fid in order:
+        f = sheet.field(fid)
+        raw = frame[fid]
+        result = coerce(raw, f.ftype.storage, identifier=f.ftype.identifier, **_date_options(spec))
+        table.frame[fid] = result.values
+        _record(table, spec, fid, result, raw)
+    _drop_blank_rows(table)
+    return table
 
 
 def _table(

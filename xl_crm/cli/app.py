@@ -384,11 +384,27 @@ def compute_command(
         highlight=False,
     )
     out.print("columns: " + ", ".join(result.columns), highlight=False)
+    _print_unused(result.unused)
     for name, counts in result.segments.items():
         table = Table("segment", "customers", title=name, title_justify="left")
         for label, n in counts.items():
             table.add_row(label, f"{n:,}")
         out.print(table)
+
+
+def _print_unused(unused: list[tuple[str, str, str]], limit: int = 10) -> None:
+    """The order rows the metrics could not use (never dropped silently)."""
+    if not unused:
+        return
+    err.print(
+        f"[yellow]warning:[/] {len(unused):,} rows could not be used "
+        "(their customers' figures leave them out):",
+        highlight=False,
+    )
+    for where, _zh, en in unused[:limit]:
+        err.print(f"  {where}: {en}", highlight=False, markup=False)
+    if len(unused) > limit:
+        err.print(f"  ... and {len(unused) - limit:,} more (run validate for the full list)")
 
 
 @app.command("demo")

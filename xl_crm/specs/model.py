@@ -228,6 +228,9 @@ class Spec(_Model):
     description: Label | None = None
     extends: str | None = None
     phone_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+    #: how ``12/04/2026`` text dates are read: ``dmy`` (12 April) or ``mdy`` (4 December);
+    #: unset, each column decides from its own values, else :attr:`default_date_order`
+    date_order: Literal["dmy", "mdy"] | None = None
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     sheets: list[SheetSpec] = Field(min_length=1)
     segments: list[Segment] = []
@@ -239,6 +242,15 @@ class Spec(_Model):
             if s.id == sheet_id:
                 return s
         raise KeyError(sheet_id)
+
+    @property
+    def default_date_order(self) -> str:
+        """The order for ambiguous ``a/b/yyyy`` dates: the spec's ``date_order``, else
+        month-first where the phone region writes dates that way (US, PH, CA, FM, MH,
+        PW), day-first elsewhere (CLDR short date patterns)."""
+        if self.date_order:
+            return self.date_order
+        return "mdy" if self.phone_region in {"US", "PH", "CA", "FM", "MH", "PW"} else "dmy"
 
     def sheet_ids(self) -> list[str]:
         return [s.id for s in self.sheets]

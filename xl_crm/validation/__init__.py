@@ -57,11 +57,19 @@ def validate(
     findings: list[Finding] = []
     cells = 0
     rows = {}
+    blank: dict[str, int] = {}
+    coerced: dict[str, dict[str, int]] = {}
     for table in tables.values():
         table.path = path
         findings += check_table(table, ctx)
         rows[table.sheet] = len(table.frame)
         cells += table.frame.size
+        if table.blank_rows:
+            blank[table.sheet] = len(table.blank_rows)
+        for counts in table.coercions.values():
+            sheet = coerced.setdefault(table.sheet, {})
+            for how, n in counts.items():
+                sheet[how] = sheet.get(how, 0) + n
     if readable != path:
         readable.unlink(missing_ok=True)  # the decrypted temporary copy
     return Report(
@@ -72,6 +80,8 @@ def validate(
         cells=cells,
         seconds=time.perf_counter() - started,
         masked=mask,
+        blank_rows=blank,
+        coerced=coerced,
     )
 
 

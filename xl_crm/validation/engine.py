@@ -31,13 +31,6 @@ from xl_crm.validation.rules import RULES
 from xl_crm.workbook.texts import TYPE_LABELS
 
 _SEPARATORS = re.compile(r"[、,，;；/|]")
-_TRUE = {"true", "是", "yes", "y", "1", "对", "✓", "√"}
-_FALSE = {"false", "否", "no", "n", "0", "不", "×", "✗"}
-_DATE_FORMATS = (
-    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d",
-    "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
-    "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H时%M分", "%m/%d/%Y", "%d/%m/%Y",
-)  # fmt: skip
 
 
 @dataclass
@@ -107,57 +100,65 @@ def comparable(
     return text
 
 
+#: the forms a date cell may take, shown in every date finding (see xl_crm.coercion)
+DATE_FORMS = (
+    "2026-05-01、2026/5/1、2026.5.1、2026年5月1日、20260501，可带时间 9:30 或 8时30分",
+    "2026-05-01, 2026/5/1, 2026.5.1, 2026年5月1日, 20260501, 1 May 2026, optionally with a "
+    "time 9:30",
+)
+
+
 def prepare(table: Table, ctx: SheetContext) -> tuple[pd.DataFrame, list[Finding]]:
-    """Typed frame (blanks as NA, readable text dates and booleans converted) and the
-    findings for cells whose content has the wrong type."""
-    frame = table.frame.copy()
+    """The table's typed frame (built once by the reader, see :mod:`xl_crm.coercion`) and
+    the findings for the cells it could not read: wrong type, Excel error values, formulas
+    without a saved result; plus a warning per column whose day/month order is unclear."""
     findings: list[Finding] = []
-    for fid in frame.columns:
-        f = table.spec.field(fid)
-        if f.ftype.storage == "text":
-            text = frame[fid].astype("str").str.strip()
-            frame[fid] = text.where(frame[fid].notna() & (text != ""), None)
     for issue in table.issues:
         f = table.spec.field(issue.field)
-        value = _convert(issue.raw, f)
-        if value is not None:
-            if f.ftype.storage in ("date", "datetime"):
-                frame.loc[issue.row, issue.field] = pd.Timestamp(value)
-            else:
-                frame.loc[issue.row, issue.field] = value
+        if issue.kind in ("formula-error", "formula-no-value"):
+            findings.append(make_finding(table, ctx, issue.kind, f, issue.row, issue.raw))
             continue
         kind = TYPE_LABELS[f.type]
+        if f.ftype.storage in ("date", "datetime"):
+            kind = (f"{kind[0]}（可用格式：{DATE_FORMS[0]}）", f"{kind[1]} ({DATE_FORMS[1]})")
         findings.append(
             make_finding(table, ctx, "type", f, issue.row, issue.raw, limit=(kind[0], kind[1]))
         )
-    return frame, findings
-
-
-def _convert(raw: str, f: FieldSpec):
-    text = unicodedata.normalize("NFKC", raw).strip()
-    storage = f.ftype.storage
-    if storage == "boolean":
-        low = text.casefold()
-        return True if low in _TRUE else False if low in _FALSE else None
-    if storage in ("integer", "number"):
-        cleaned = re.sub(r"[,\s¥$￥元]", "", text)
-        try:
-            return float(cleaned)
-        except ValueError:
-            return None
-    if storage in ("date", "datetime"):
-        for fmt in _DATE_FORMATS:
-            try:
-                return datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-        try:
-            serial = float(text)
-        except ValueError:
-            return None
-        if 1 <= serial < 2958466:
-            return pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")
-    return None
+    for fid, order in table.date_orders.items():
+        if not (order.ambiguous or order.conflicting) or ctx.spec.date_order:
+            continue
+        if order.conflicting:
+            text = (
+                "同时有“日/月/年”和“月/日/年”两种写法，按日/月/年读取",
+                "are written both day-first and month-first; read day-first",
+            )
+        elif order.order == "dmy":
+            text = (
+                "如 12/04/2026 可读作4月12日或12月4日，已按日/月/年读取",
+                "like 12/04/2026 could be 12 April or 4 December; read day-first",
+            )
+        else:
+            text = (
+                "如 12/04/2026 可读作4月12日或12月4日，已按月/日/年读取",
+                "like 12/04/2026 could be 12 April or 4 December; read month-first",
+            )
+        f = table.spec.field(fid)
+        findings.append(
+            _finding(
+                table,
+                ctx,
+                "ambiguous-date",
+                f,
+                f"{table.letters[fid]}{table.header_row}",
+                None,
+                table.headers.get(fid),
+                None,
+                None,
+                {"limit": text},
+                column=table.letters[fid],
+            )
+        )
+    return table.frame, findings
 
 
 # -- the pandera schema ---------------------------------------------------------------

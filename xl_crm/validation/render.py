@@ -33,6 +33,8 @@ WORDS = {
         "by_band": "按行段",
         "filter": "筛选…",
         "severity": "级别",
+        "blank": "{sheet}：跳过 {n:,} 个空行",
+        "coerced": "{sheet}：按列类型读取的单元格：{what}",
     },
     "en": {
         "title": "Validation report",
@@ -56,6 +58,8 @@ WORDS = {
         "by_band": "By row band",
         "filter": "Filter…",
         "severity": "severity",
+        "blank": "{sheet}: {n:,} blank rows skipped",
+        "coerced": "{sheet}: cells read as their column's type: {what}",
     },
 }
 
@@ -67,6 +71,7 @@ def print_report(report: Report, console: Console, *, lang: str = "zh", limit: i
         f"[bold]{w['title']}[/]: {report.file} ({w['template']} {report.template}; {rows})",
         highlight=False,
     )
+    print_reading(report, console, lang=lang)
     colour = "green" if report.valid else "red"
     console.print(
         f"[{colour}]{report.errors:,} {w['errors']}[/], {report.warnings:,} {w['warnings']}, "
@@ -92,6 +97,27 @@ def print_report(report: Report, console: Console, *, lang: str = "zh", limit: i
     console.print(table)
     if len(report.findings) > limit:
         console.print(w["more"].format(n=len(report.findings) - limit))
+
+
+HOW = {
+    "text date": ("文本日期", "text dates"),
+    "Excel serial": ("Excel 日期序号", "Excel serial numbers"),
+    "text number": ("文本数字", "numbers stored as text"),
+    "full-width": ("全角字符", "full-width characters"),
+    "yes/no text": ("是/否文字", "yes/no words"),
+    "number as yes/no": ("1/0 表示是/否", "1/0 as yes/no"),
+}
+
+
+def print_reading(report: Report, console: Console, *, lang: str = "zh") -> None:
+    """One line per sheet on how it was read: blank rows skipped, cells coerced."""
+    w = WORDS[lang]
+    i = 0 if lang == "zh" else 1
+    for sheet, n in report.blank_rows.items():
+        console.print(w["blank"].format(sheet=sheet, n=n), highlight=False)
+    for sheet, counts in report.coerced.items():
+        what = ", ".join(f"{HOW.get(k, (k, k))[i]} {n:,}" for k, n in counts.items())
+        console.print(w["coerced"].format(sheet=sheet, what=what), highlight=False)
 
 
 def write_html(report: Report, path: Path, *, lang: str = "zh") -> None:

@@ -66,6 +66,11 @@ class Report:
     cells: int = 0  # cells checked
     seconds: float = 0.0
     masked: bool = False
+    #: sheet -> wholly blank rows inside the data, skipped
+    blank_rows: dict[str, int] = field(default_factory=dict)
+    #: sheet -> {how: cells}: cells read as their column's type after coercion
+    #: ("text date": 4, "text number": 2, "full-width": 1)
+    coerced: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -114,6 +119,8 @@ class Report:
                 "by_rule": self.counts_by_rule(),
                 "by_field": self.counts_by_field(),
                 "masked": self.masked,
+                "blank_rows": self.blank_rows,
+                "coerced": self.coerced,
             },
             "findings": [f.to_dict() for f in self.findings],
         }

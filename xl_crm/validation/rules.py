@@ -76,6 +76,45 @@ RULES: dict[str, Rule] = {
             "订单!D9: 金额 is 'abc'",
         ),
         Rule(
+            "formula-error",
+            "error",
+            ("公式错误", "Formula error"),
+            (
+                "“{header}”的公式结果是错误值 {value}",
+                "'{header}' holds a formula whose result is the error {value}",
+            ),
+            (
+                "在 Excel 中打开该单元格，修正公式或它引用的单元格",
+                "Open the cell in Excel and fix the formula or the cells it refers to",
+            ),
+            "客户!C3: #N/A",
+        ),
+        Rule(
+            "formula-no-value",
+            "error",
+            ("公式没有计算结果", "Formula without a computed value"),
+            (
+                "“{header}”是没有保存计算结果的公式",
+                "'{header}' is a formula without a computed value",
+            ),
+            (
+                "用 Excel 或 WPS 打开并保存该文件（会计算公式），或填入数值",
+                "Open and save the file in Excel (it computes the formulas), or type the value",
+            ),
+            "订单!D4: =B4*C4 written by a program, never calculated",
+        ),
+        Rule(
+            "ambiguous-date",
+            "warning",
+            ("日期顺序不明", "Ambiguous date order"),
+            ("“{header}”中的日期{limit}", "Dates in '{header}' {limit}"),
+            (
+                "把日期改写为 2026-04-12 这样的年-月-日格式，或在模板中设置 date_order",
+                "Write the dates as year-month-day (2026-04-12), or set date_order in the template",
+            ),
+            "入住记录!C1: 12/04/2026 could be 12 April or 4 December",
+        ),
+        Rule(
             "not-integer",
             "error",
             ("不是整数", "Not a whole number"),
