@@ -216,8 +216,10 @@ def _trimmed(texts: pd.Series) -> pa.Array:
     """Texts (no missing values) as Arrow strings without surrounding spaces or invisible
     characters, and without zero-width spaces and byte-order marks inside."""
     arr = pa.array(texts, type=pa.large_string(), from_pandas=True)
+    if pc.all(pc.string_is_ascii(arr)).as_py():  # the usual case: only spaces to trim
+        return pc.utf8_trim(arr, characters=" \r\n\t\v\f")
     arr = pc.utf8_trim(arr, characters=" " + INVISIBLE)
-    return pc.replace_substring_regex(arr, "[\\x{200b}\\x{feff}]", "")
+    return pc.replace_substring(pc.replace_substring(arr, "\u200b", ""), "\ufeff", "")
 
 
 def _texts(raw: pd.Series, text: pd.Series, strings: np.ndarray, present: np.ndarray, ident):
@@ -227,11 +229,14 @@ def _texts(raw: pd.Series, text: pd.Series, strings: np.ndarray, present: np.nda
     how = np.full(len(raw), None, dtype=object)
     if ident and strings.any():
         before = pa.array(text[strings], type=pa.large_string(), from_pandas=True)
-        folded = pc.utf8_normalize(before, "NFKC")
-        changed = pc.not_equal(folded, before).to_numpy(zero_copy_only=False)
-        if changed.any():
-            how[np.flatnonzero(strings)[changed]] = "full-width"
-            out[strings] = pd.arrays.ArrowStringArray(pa.chunked_array([folded]))
+        wide = ~pc.string_is_ascii(before).to_numpy(zero_copy_only=False)  # ASCII is NFKC
+        if wide.any():
+            where = np.flatnonzero(strings)[wide]
+            folded = pc.utf8_normalize(pc.filter(before, pa.array(wide)), "NFKC")
+            changed = pc.not_equal(folded, pc.filter(before, pa.array(wide)))
+            changed = changed.to_numpy(zero_copy_only=False)
+            how[where[changed]] = "full-width"
+            out.iloc[where] = folded.to_pylist()
     others = np.flatnonzero(present & ~strings)
     if len(others):
         out.iloc[others] = [_shown(raw.iat[i]) for i in others]

@@ -163,7 +163,7 @@ def uncached_formulas(path: Path, sheet: str) -> set[str]:
                         continue
                     cut += len(b"</row>")
                 chunk, tail = data[:cut], data[cut:]
-                if _HAS_F.search(chunk):
+                if any(tag in chunk for tag in (b"<f>", b"<f ", b":f>", b":f ")):
                     for m in _CELL.finditer(chunk):
                         inner = m.group(2) or b""
                         if _HAS_F.search(inner) and not _HAS_V.search(inner):

@@ -401,8 +401,9 @@ def _drop_blank_rows(table: Table) -> None:
         return
     erred = {(i.row, i.field) for i in table.issues}
     filled = np.zeros(len(frame), dtype=bool)
-    for c in frame.columns:
-        filled |= ~is_blank(frame[c]).to_numpy()
+    for c in frame.columns:  # field columns are typed already: blank there is missing
+        column = frame[c]
+        filled |= ~(is_blank(column) if str(c).startswith("_col") else column.isna()).to_numpy()
     if erred:
         rows = {r for r, _ in erred}
         filled |= frame.index.isin(list(rows))
@@ -416,10 +417,17 @@ def _drop_blank_rows(table: Table) -> None:
 
 
 def _mark_uncached_formulas(table: Table, path: Path) -> None:
-    """Empty cells that hold a formula with no saved result become issues of their own
-    (a file written by a library and never calculated), not "must not be empty"."""
+    """Empty cells of required fields that hold a formula with no saved result become
+    issues of their own (a file written by a library and never calculated), not "must not
+    be empty"."""
     from xl_crm.peek import uncached_formulas
 
+    # only where an empty cell would be a finding (required fields and the key): a clean
+    # sheet costs nothing, one with gaps there one streamed pass
+    needed = [f.id for f in table.spec.fields if (f.required or f.id == table.spec.key)]
+    needed = [fid for fid in needed if fid in table.frame.columns]
+    if not needed or not table.frame[needed].isna().any().any():
+        return
     cells = uncached_formulas(path, table.sheet)
     if not cells:
         return
