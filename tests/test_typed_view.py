@@ -370,3 +370,33 @@ def test_booleans_typed_by_hand_in_a_workbook(tmp_path):
     table = read_table(path, spec, spec.sheets[0], "人员")
     assert table.frame["vip"].tolist()[:5] == [True, False, True, True, True]
     assert [(i.row, i.raw) for i in table.issues] == [(7, "maybe")]
+
+
+def test_the_worked_example_of_docs_reading(tmp_path):
+    """docs/reading.md: a GB18030 CSV from WPS with a full-width ID, a text date, a serial
+    with a time fraction, a day-first date, amounts as text and an #N/A."""
+    path = tmp_path / "订单.csv"
+    text = (
+        "订单编号,客户ID,下单时间,金额\n"
+        "A1,１００００１,2026年5月1日,¥89.50\n"
+        'A2,100001,46143.75,"2,999.00"\n'
+        "A3,100002,13/04/2026,#N/A\n"
+    )
+    path.write_bytes(text.encode("gb18030"))
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "reading.md").read_text("utf-8")
+    assert text.splitlines()[1] in doc
+    report = validate(path, template="ecommerce", mask=False)
+    errors = [(f.where, f.rule, f.value) for f in report.findings if f.severity == "error"]
+    assert errors == [("订单!D4", "formula-error", "#N/A")]
+    from xl_crm.reader import read_csv_table
+    from xl_crm.specs import load_spec
+
+    spec = load_spec("ecommerce")
+    frame = read_csv_table(path, spec, spec.sheet("orders")).frame
+    assert frame["customer_id"].tolist() == [100001.0, 100001.0, 100002.0]
+    assert frame["ordered_at"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2026-05-01 00:00",
+        "2026-05-01 18:00",
+        "2026-04-13 00:00",
+    ]
+    assert frame["amount"].tolist()[:2] == [89.5, 2999.0]
