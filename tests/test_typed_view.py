@@ -400,3 +400,29 @@ def test_the_worked_example_of_docs_reading(tmp_path):
         "2026-04-13 00:00",
     ]
     assert frame["amount"].tolist()[:2] == [89.5, 2999.0]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("target", ["ods", "xls", "xlsx"])
+@pytest.mark.parametrize(
+    "name", ["error_values.xlsx", "chinese_text_dates.xlsx", "blank_rows.xlsx"]
+)
+def test_saved_by_libreoffice_the_same_cells_are_found(name, target, tmp_path):
+    """The same real-input workbook saved by LibreOffice as .ods, .xls or .xlsx gives the
+    same findings (LibreOffice's error cells in .ods are read from content.xml)."""
+    from conftest import libreoffice_convert
+
+    original = validate(CASES / name, template="ecommerce", mask=False)
+    shutil.copy(CASES / name, tmp_path / name)
+    out = tmp_path / "out"
+    libreoffice_convert(tmp_path / name, out, target)
+    saved = validate(out / Path(name).with_suffix("." + target).name, template="ecommerce")
+
+    def seen(report):
+        return sorted(
+            (f.where, f.rule, f.value if f.rule != "formula-error" else "#")
+            for f in report.findings
+        )
+
+    assert seen(saved) == seen(original)
+    assert saved.blank_rows == original.blank_rows

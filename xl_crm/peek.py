@@ -173,3 +173,48 @@ def uncached_formulas(path: Path, sheet: str) -> set[str]:
                 if not block:
                     break
     return found
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ODS_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+_CELL_TAGS = (_ODS_TABLE + "table-cell", _ODS_TABLE + "covered-table-cell")
+
+
+def ods_errors(path: Path, sheet: str) -> dict[str, str]:
+    """A1 reference -> Excel error text (``#N/A``) of the formula cells of an .ods sheet
+    whose result is an error (LibreOffice marks them ``calcext:value-type="error"``;
+    calamine reads them as empty).  Streams content.xml, counting repeated rows and
+    columns (ODF 1.2 Part 1, §9.1.3 and §9.1.4)."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils import get_column_letter
+
+    found: dict[str, str] = {}
+    inside = False
+    row = 0
+    col = 0
+    with zipfile.ZipFile(path) as z, z.open("content.xml") as fh:
+        for event, elem in iterparse(fh, events=("start", "end")):
+            tag = elem.tag
+            if tag == _ODS_TABLE + "table":
+                if event == "start":
+                    inside, row = elem.get(_ODS_TABLE + "name") == sheet, 0
+                elif inside:
+                    break
+                continue
+            if not inside:
+                if event == "end":
+                    elem.clear()
+                continue
+            if tag == _ODS_TABLE + "table-row" and event == "start":
+                col = 0
+            elif tag == _ODS_TABLE + "table-row" and event == "end":
+                row += int(elem.get(_ODS_TABLE + "number-rows-repeated", "1"))
+                elem.clear()
+            elif event == "end" and tag in _CELL_TAGS:
+                if elem.get(_ODS_CALCEXT + "value-type") == "error":
+                    text = "".join(elem.itertext()).strip() or "#VALUE!"
+                    found[f"{get_column_letter(col + 1)}{row + 1}"] = text
+                col += int(elem.get(_ODS_TABLE + "number-columns-repeated", "1"))
+    return found

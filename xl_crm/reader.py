@@ -269,7 +269,7 @@ def _peek(path: Path, sheet_name: str) -> list[list[object]]:
     import fastexcel
 
     sheet = fastexcel.read_excel(str(path)).load_sheet(
-        sheet_name, header_row=None, n_rows=HEADER_SCAN_ROWS
+        sheet_name, header_row=None, n_rows=HEADER_SCAN_ROWS, dtypes="string"
     )
     frame = sheet.to_pandas()
     return [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
@@ -335,6 +335,8 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
     _type_columns(table, spec, failed)
     if path.suffix.lower() in (".xlsx", ".xlsm") and len(table.frame):
         _mark_uncached_formulas(table, path)
+    elif path.suffix.lower() == ".ods" and len(table.frame):
+        _mark_ods_errors(table, path)
     return table
 
 
@@ -414,6 +416,21 @@ def _drop_blank_rows(table: Table) -> None:
     keep = np.zeros(len(frame), dtype=bool)
     keep[:end] = filled[:end]
     table.frame = frame.loc[keep, [c for c in frame.columns if not str(c).startswith("_col")]]
+
+
+def _mark_ods_errors(table: Table, path: Path) -> None:
+    """Formula cells of an .ods sheet whose result is an error (read as empty by calamine)
+    become ``formula-error`` issues, as they are in .xlsx."""
+    from xl_crm.peek import ods_errors
+
+    letters = {letter: fid for fid, letter in table.letters.items()}
+    for ref, error in ods_errors(path, table.sheet).items():
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        if not m or m.group(1) not in letters:
+            continue
+        fid, row = letters[m.group(1)], int(m.group(2))
+        if row in table.frame.index and pd.isna(table.frame.at[row, fid]):
+            table.issues.append(CellIssue(row, fid, error, "formula-error"))
 
 
 def _mark_uncached_formulas(table: Table, path: Path) -> None:
