@@ -148,6 +148,7 @@ def test_datetimes_in_a_csv_column_mixing_forms():
         (["04/12/2026", "04/13/2026"], "mdy", False, False, "2026-04-12"),
         (["12/04/2026", "11/04/2026"], None, True, False, "2026-04-12"),  # default day-first
         (["13/04/2026", "04/13/2026"], "dmy", False, True, "2026-04-13"),
+        (["12/1/2010,8:26", "1/13/2011 9:00"], "mdy", False, False, "2010-12-01"),  # an export
     ],
 )
 def test_day_or_month_first_is_decided_once_per_column(
