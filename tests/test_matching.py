@@ -533,3 +533,114 @@ def test_worked_example_in_the_docs_is_what_the_cli_prints(tmp_path, monkeypatch
     )
     assert result.exit_code == 1
     assert result.output.splitlines()[: len(shown)] == shown
+
+
+# --- the built-in templates' sample data, laid out the way users do ----------------------------
+
+
+def _sample_tables(name: str, tmp_path: Path) -> dict[str, tuple[list[str], list[list]]]:
+    """template sheet id -> (field ids, data rows) from a sample workbook of ``name``."""
+    from xl_crm.matching import header_row
+    from xl_crm.workbook.builder import build_workbook
+
+    spec = load_spec(name)
+    built = tmp_path / f"{name}.xlsx"
+    build_workbook(name, built, sample=24, seed=5)
+    wb = openpyxl.load_workbook(built)
+    out = {}
+    for sheet in spec.sheets:
+        ws = wb[sheet.label.zh]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        found = header_row(rows[:30], sheet)
+        fids = [fid for fid, _ in sorted(found.fields.items(), key=lambda x: x[1])]
+        data = [[row[found.fields[f]] for f in fids] for row in rows[found.index + 1 :]]
+        data = [r for r in data if any(v is not None for v in r)]
+        required = [f for f in fids if sheet.field(f).required and sheet.key != f]
+        for i, f in enumerate(fids):  # bad cells, the same in both layouts
+            ftype = sheet.field(f).type
+            if required[:1] == [f] and len(data) > 2:
+                data[2][i] = None
+            if ftype in ("phone", "email") and len(data) > 4:
+                data[4][i] = "1381234" if ftype == "phone" else "wf#example.com"
+        out[sheet.id] = (fids, data)
+    return out
+
+
+def _spelling(f, rng) -> str:
+    """One of the ways users' files spell the header of field ``f``."""
+    choices = [f.label.zh, f.label.en, *f.aliases]
+    text = rng.choice(choices)
+    return rng.choice(
+        [
+            text,
+            text.upper(),
+            text.replace(" ", "_").lower(),
+            text + "\u200b",
+            "\ufeff" + text,
+            text.replace(" ", "\n"),
+        ]
+    )
+
+
+@pytest.mark.parametrize("seed", [3])
+@pytest.mark.parametrize("name", ["ecommerce", "hotel", "ledger", "car_sales"])
+def test_relaid_sample_gives_the_same_findings(tmp_path, name, seed):
+    """Sheets renamed and reordered, columns reordered and respelt, a title row, a merged
+    band, an extra column and an extra sheet: the same findings at the same data cells."""
+    import random
+
+    rng = random.Random(seed)
+    spec = load_spec(name)
+    tables = _sample_tables(name, tmp_path)
+    plain = xlsx(
+        tmp_path / "plain.xlsx",
+        {spec.sheet(sid).label.zh: [fids, *data] for sid, (fids, data) in tables.items()},
+    )
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    order = list(tables)
+    rng.shuffle(order)
+    renamed = {}
+    for n, sid in enumerate(order, start=1):
+        fids, data = tables[sid]
+        sheet = spec.sheet(sid)
+        ws = wb.create_sheet(f"Sheet{n}")
+        renamed[ws.title] = sid
+        cols = [*range(len(fids)), None]  # None: a column not in the template
+        rng.shuffle(cols)
+        ws.append([f"{sheet.label.zh}（导出）"])  # a title row
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
+        band = n % 2 == 1  # every other sheet: a merged band over two columns, names below
+        heads = [_spelling(sheet.field(fids[c]), rng) if c is not None else "微信号" for c in cols]
+        if band:
+            ws.append(["资料"] * 2 + heads[2:])
+            ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=2)
+            ws.append(heads[:2])
+            for c in range(3, len(cols) + 1):
+                ws.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
+        else:
+            ws.append(heads)
+        for row in data:
+            ws.append([row[c] if c is not None else "wx" for c in cols])
+    extra = wb.create_sheet("备注", index=rng.randrange(len(order) + 1))
+    extra.append(["本文件由门店导出，请勿外传"])
+    relaid = tmp_path / "relaid.xlsx"
+    wb.save(relaid)
+
+    before = validate(plain, template=name)
+    after = validate(relaid, template=name)
+    assert {m.sheet: m.template_sheet for m in after.mapping.sheets} == renamed
+    assert after.mapping.unused_sheets == ["备注"]
+    assert all([c.header for c in m.unmapped] == ["微信号"] for m in after.mapping.sheets)
+    first = {m.sheet: m.header_rows[-1] + 1 for m in before.mapping.sheets + after.mapping.sheets}
+    sid = {m.sheet: m.template_sheet for m in before.mapping.sheets + after.mapping.sheets}
+
+    def cells(report):
+        return sorted(
+            (sid[f.sheet], f.field, f.row - first[f.sheet], f.rule, f.value)
+            for f in report.findings
+            if f.row is not None
+        )
+
+    assert cells(before) and cells(after) == cells(before)
+    assert after.rows == {m: before.rows[spec.sheet(s).label.zh] for m, s in renamed.items()}

@@ -292,16 +292,7 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
         for i in use
     }
     reader = fastexcel.read_excel(str(path))
-    loaded = (
-        reader.load_sheet(sheet_name, header_row=h, use_columns=use, dtypes=dtypes) if use else None
-    )
-    if loaded is None:
-        frame = pd.DataFrame()
-        errors = []
-    else:
-        arrow, cell_errors = loaded.to_arrow_with_errors()
-        frame = arrow.to_pandas()
-        errors = cell_errors.errors if cell_errors is not None else []
+    frame, errors = _load_columns(reader, sheet_name, h, use, dtypes)
     names = [by_index.get(i, f"_col{i}") for i in use]
     frame.columns = names
     first_data = header_row + 1
@@ -326,6 +317,35 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
     elif path.suffix.lower() == ".ods" and len(table.frame):
         _mark_ods_errors(table, path)
     return table
+
+
+def _load_columns(reader, sheet_name: str, h: int, use: list[int], dtypes: dict[int, str]):
+    """Columns ``use`` (0-based, sorted) of the rows below row ``h``, read by calamine:
+    (frame, cell errors).  A column past the last one calamine sees under the header (one
+    named only by a merged band above, with no data yet) comes back empty."""
+    import fastexcel
+
+    if not use:
+        return pd.DataFrame(), []
+    try:
+        loaded = reader.load_sheet(sheet_name, header_row=h, use_columns=use, dtypes=dtypes)
+        width = None
+    except fastexcel.ColumnNotFoundError:
+        width = reader.load_sheet(sheet_name, header_row=h, n_rows=0).width
+        inside = [i for i in use if i < width]
+        loaded = reader.load_sheet(
+            sheet_name,
+            header_row=h,
+            use_columns=inside,
+            dtypes={i: dtypes[i] for i in inside},
+        )
+    arrow, cell_errors = loaded.to_arrow_with_errors()
+    frame = arrow.to_pandas()
+    frame.columns = range(frame.shape[1])
+    for i in use[frame.shape[1] :] if width is not None else []:
+        empty = {"float": "float64", "datetime": "datetime64[ns]"}.get(dtypes[i], "object")
+        frame[frame.shape[1]] = pd.Series(None, index=frame.index, dtype=empty)
+    return frame, (cell_errors.errors if cell_errors is not None else [])
 
 
 def _type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) -> None:
