@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
@@ -644,3 +645,57 @@ def test_relaid_sample_gives_the_same_findings(tmp_path, name, seed):
 
     assert cells(before) and cells(after) == cells(before)
     assert after.rows == {m: before.rows[spec.sheet(s).label.zh] for m, s in renamed.items()}
+
+
+# --- compute reads the same mapping ------------------------------------------------------------
+
+
+def _moved_baseline(tmp_path) -> Path:
+    wb = openpyxl.load_workbook(REAL_INPUTS / "baseline.xlsx")
+    wb["客户"].title, wb["订单"].title = "会员", "流水"
+    wb.move_sheet("流水", offset=-1)
+    path = tmp_path / "moved.xlsx"
+    wb.save(path)
+    return path
+
+
+def _column(path: Path, sheet: str, header: str) -> list:
+    ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    i = list(rows[0]).index(header)
+    return [r[i] for r in rows[1:] if any(v is not None for v in r)]
+
+
+def test_compute_on_renamed_sheets_gives_the_documented_figures(tmp_path):
+    from xl_crm.compute import compute
+
+    path = _moved_baseline(tmp_path)
+    compute(path, template="ecommerce", as_of="2026-06-30", backups=0)
+    assert _column(path, "会员", "购买频率") == [2, 1, 1]  # ../shared/cases/real-inputs/README
+    assert _column(path, "会员", "累计消费金额") == [288.5, 2999, 320]
+
+
+def test_compute_takes_the_sheet_option(tmp_path):
+    path = _moved_baseline(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    copy = wb.copy_worksheet(wb["流水"])  # a second sheet of orders: the first two only
+    copy.title = "流水(部分)"
+    copy.delete_rows(4, 10)
+    wb.save(path)
+    args = ["compute", str(path), "-t", "ecommerce", "--as-of", "2026-06-30", "--backups", "0"]
+    result = runner.invoke(app, [*args, "--sheet", "订单=流水(部分)"])
+    assert result.exit_code == 0, result.output
+    kept = Counter(_column(path, "流水(部分)", "客户ID"))  # all within the 365 days
+    ids = _column(path, "会员", "客户ID")
+    assert _column(path, "会员", "购买频率") == [kept[i] for i in ids] != [2, 1, 1]
+
+
+def test_compute_without_the_orders_says_which_sheet_it_needs(tmp_path):
+    from xl_crm.compute import compute
+
+    path = xlsx(
+        tmp_path / "c.xlsx",
+        {"Sheet1": [["客户ID", "姓名", "手机号码"], *[r[:2] + r[3:] for r in CUSTOMERS]]},
+    )
+    with pytest.raises(WorkbookError, match=r"(?s)订单 / Orders sheet.*--sheet orders=SHEET"):
+        compute(path, template="ecommerce", as_of="2026-06-30", backups=0)
