@@ -200,9 +200,16 @@ def _blank_book(path: Path, rows: list[list], title: str = "客户") -> Path:
     [
         (lambda p: _write(p, b"hello"), "not a valid workbook"),
         (lambda p: _write(p, b"PK\x03\x04" + b"\x00" * 40), "not a valid workbook"),
-        (lambda p: _blank_book(p, [["a"]], title="Sheet9"), "missing sheet '客户' / 'Guests'"),
-        (lambda p: _blank_book(p, [["说明"], ["x", "y"]]), "no header row found"),
-        (lambda p: _blank_book(p, []), "the sheet is empty"),
+        (
+            lambda p: _blank_book(p, [["a"]], title="Sheet9"),
+            "no sheet matches the template 'hotel' (酒店客户信息表 / Hotel guests); "
+            "sheets seen: Sheet9 (first row: a)",
+        ),
+        (
+            lambda p: _blank_book(p, [["说明"], ["x", "y"]]),
+            "sheets seen: 客户 (first row: 说明)",
+        ),
+        (lambda p: _blank_book(p, []), "sheets seen: 客户 (empty)"),
         (
             lambda p: _blank_book(p, [["客户ID", "姓名", "Name"], [1, "a", "b"]]),
             "duplicate headers: '姓名' (B1) and 'Name' (C1)",
@@ -251,8 +258,9 @@ def test_csv_with_a_title_row(tmp_path):
         "宾客名单,,\n客户ID,姓名,手机\n1,张三,13812345678\n2,,1381234\n2,李四,13812345679\n",
         encoding="utf-8",
     )
-    spec_sheet_only = validate(path, template="hotel")  # the first sheet: guests
+    spec_sheet_only = validate(path, template="hotel")  # matched to guests by its headers
     assert findings_set(spec_sheet_only) == {
+        ("", "missing-sheet"),  # the stays: a CSV holds one sheet
         ("guests!B4", "required"),
         ("guests!C4", "phone"),
         ("guests!A4", "duplicate"),

@@ -71,9 +71,12 @@ def compute(
     backups: int = 5,
     audit_log: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    sheets: dict[str, str] | None = None,
 ) -> ComputeResult:
     """Compute and write the derived customer columns of ``book`` (see module docstring).
 
+    Sheets are matched to the template by their headers; ``sheets`` (template sheet id or
+    zh/en label -> workbook sheet name) overrides that, as in :func:`xl_crm.validate`.
     ``progress(label, done, total)`` is called as the work goes: reading, computing, and
     the rows written."""
     from xl_crm.validation import _spec_for
@@ -92,7 +95,7 @@ def compute(
     when = as_of_date(as_of)
     step = progress or (lambda label, done, total: None)
     step("reading the workbook", 0, 1)
-    tables = read_workbook(path, readable, spec)
+    tables = read_workbook(path, readable, spec, sheets)
     step("reading the workbook", 1, 1)
     step("computing metrics", 0, 1)
     customers_sheet = next(
@@ -301,6 +304,18 @@ def _source_sheet(spec: Spec, customers: SheetSpec, tables: dict[str, Table]) ->
     )
 
 
+def _missing_sheet(sheet: SheetSpec, path: Path) -> WorkbookError:
+    from xl_crm.matching import expected_headers
+
+    return WorkbookError(
+        f"no sheet of the workbook matches the template's {sheet.label.zh} / {sheet.label.en} "
+        "sheet, which the computed columns come from",
+        file=path,
+        hint=f"add that sheet (its header row naming {expected_headers(sheet)}), or name it "
+        f"with --sheet {sheet.id}=SHEET",
+    )
+
+
 def _metric_values(
     spec: Spec,
     customers: Table,
@@ -314,7 +329,9 @@ def _metric_values(
     region = spec.phone_region
     key_field = customers.spec.field(customers.spec.key)
     keys = comparable(customers.frame[key_field.id], key_field, region)
-    orders = tables[source.id]
+    orders = tables.get(source.id)
+    if orders is None:
+        raise _missing_sheet(source, customers.path)
     ref = next(r for r in source.references if r.to == f"{customers.spec.id}.{key_field.id}")
     frame = orders.frame.copy()
     frame["_key"] = comparable(frame[ref.field], source.field(ref.field), region)

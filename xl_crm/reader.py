@@ -12,7 +12,6 @@ text, so validation can say exactly which cell is wrong.
 from __future__ import annotations
 
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,21 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.coercion import coerce, is_blank
 from xl_crm.errors import WorkbookError
-from xl_crm.specs.model import FieldSpec, SheetSpec, Spec
+from xl_crm.matching import (
+    BookMapping,
+    SheetMapping,
+    column_mappings,
+    expected_headers,
+    field_lookup,
+    header_names,
+    header_row,
+    is_blank_header,
+    match_sheets,
+    normalise_header,
+)
+from xl_crm.specs.model import SheetSpec, Spec
+
+__all__ = ["Table", "Tables", "header_names", "normalise_header", "read_workbook"]
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -91,16 +104,6 @@ class Table:
 
     def where(self, field_id: str, row: int) -> str:
         return f"{self.sheet}!{self.cell(field_id, row)}"
-
-
-def normalise_header(text: object) -> str:
-    """Headers compare after NFKC (full-width to half-width), trimming and case folding."""
-    value = unicodedata.normalize("NFKC", str(text or "")).strip().casefold()
-    return re.sub(r"[\s*＊:：]+", "", value)
-
-
-def header_names(f: FieldSpec) -> set[str]:
-    return {normalise_header(n) for n in (f.label.zh, f.label.en, f.id, *f.aliases)}
 
 
 def check_readable(path: Path, password: str | None = None) -> Path:
@@ -183,64 +186,49 @@ def _decrypt(path: Path, password: str) -> Path:
     return out
 
 
-def find_sheet(names: list[str], sheet: SheetSpec, path: Path) -> str:
-    wanted = {normalise_header(n) for n in (sheet.label.zh, sheet.label.en, sheet.id)}
-    for name in names:
-        if normalise_header(name) in wanted:
-            return name
-    raise WorkbookError(
-        f"missing sheet {sheet.label.zh!r} / {sheet.label.en!r}",
-        file=path,
-        hint=f"the workbook has: {', '.join(names)}; rename the sheet, or pick the "
-        "right template with --template",
-    )
-
-
 def find_header(
     rows: list[list[object]], sheet: SheetSpec, path: Path, sheet_name: str
 ) -> tuple[int, list[str]]:
-    """0-based header row index and its header texts."""
-    if not any(any(v not in (None, "") for v in row) for row in rows):
+    """0-based index of the header row among ``rows`` and its header texts.
+
+    The header is the row naming most of ``sheet``'s fields, or that row with the merged
+    band above it (:func:`xl_crm.matching.header_row`); with a band, a blank cell takes the
+    band's text.  Raises :class:`WorkbookError` when the sheet is empty or no row names
+    enough fields.
+    """
+    if all(all(is_blank_header(str(v)) for v in row if v is not None) for row in rows):
         raise WorkbookError(
             "the sheet is empty",
             file=path,
             sheet=sheet_name,
             hint="put the header row and the data on this sheet",
         )
-    names = {f.id: header_names(f) for f in sheet.fields}
-    best, best_score = -1, 0
-    for i, row in enumerate(rows):
-        score = sum(
-            1
-            for v in row
-            if v not in (None, "") and any(normalise_header(v) in n for n in names.values())
-        )
-        if score > best_score:
-            best, best_score = i, score
+    found = header_row(rows, sheet)
     needed = max(1, min(2, len(sheet.fields)))
-    if best < 0 or best_score < needed:
-        expected = ", ".join(f.label.zh for f in sheet.fields[:6])
+    if found is None or len(found.fields) < needed:
         raise WorkbookError(
             f"no header row found in the first {len(rows)} rows",
             file=path,
             sheet=sheet_name,
-            hint=f"the header row should name the columns, e.g. {expected}",
+            hint=f"the header row should name the columns, e.g. {expected_headers(sheet)}",
         )
-    return best, ["" if v is None else str(v) for v in rows[best]]
+    return found.index, found.texts
 
 
 def map_headers(
     headers: list[str], sheet: SheetSpec, path: Path, sheet_name: str, header_row: int
 ) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """field id -> 0-based column index; unknown (header, letter) pairs."""
-    lookup: dict[str, str] = {}
-    for f in sheet.fields:
-        for name in header_names(f):
-            lookup.setdefault(name, f.id)
+    """field id -> 0-based column index; unknown (header, letter) pairs.
+
+    Headers compare by :func:`normalise_header` with the fields' labels, ids and aliases;
+    a header cell holding only spaces or invisible characters is no header.  Raises
+    :class:`WorkbookError` when two headers name the same field.
+    """
+    lookup = field_lookup(sheet)
     found: dict[str, int] = {}
     unknown: list[tuple[str, str]] = []
     for i, text in enumerate(headers):
-        if text.strip() == "":
+        if is_blank_header(text):
             continue
         fid = lookup.get(normalise_header(text))
         if fid is None:
@@ -304,16 +292,7 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
         for i in use
     }
     reader = fastexcel.read_excel(str(path))
-    loaded = (
-        reader.load_sheet(sheet_name, header_row=h, use_columns=use, dtypes=dtypes) if use else None
-    )
-    if loaded is None:
-        frame = pd.DataFrame()
-        errors = []
-    else:
-        arrow, cell_errors = loaded.to_arrow_with_errors()
-        frame = arrow.to_pandas()
-        errors = cell_errors.errors if cell_errors is not None else []
+    frame, errors = _load_columns(reader, sheet_name, h, use, dtypes)
     names = [by_index.get(i, f"_col{i}") for i in use]
     frame.columns = names
     first_data = header_row + 1
@@ -338,6 +317,35 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
     elif path.suffix.lower() == ".ods" and len(table.frame):
         _mark_ods_errors(table, path)
     return table
+
+
+def _load_columns(reader, sheet_name: str, h: int, use: list[int], dtypes: dict[int, str]):
+    """Columns ``use`` (0-based, sorted) of the rows below row ``h``, read by calamine:
+    (frame, cell errors).  A column past the last one calamine sees under the header (one
+    named only by a merged band above, with no data yet) comes back empty."""
+    import fastexcel
+
+    if not use:
+        return pd.DataFrame(), []
+    try:
+        loaded = reader.load_sheet(sheet_name, header_row=h, use_columns=use, dtypes=dtypes)
+        width = None
+    except fastexcel.ColumnNotFoundError:
+        width = reader.load_sheet(sheet_name, header_row=h, n_rows=0).width
+        inside = [i for i in use if i < width]
+        loaded = reader.load_sheet(
+            sheet_name,
+            header_row=h,
+            use_columns=inside,
+            dtypes={i: dtypes[i] for i in inside},
+        )
+    arrow, cell_errors = loaded.to_arrow_with_errors()
+    frame = arrow.to_pandas()
+    frame.columns = range(frame.shape[1])
+    for i in use[frame.shape[1] :] if width is not None else []:
+        empty = {"float": "float64", "datetime": "datetime64[ns]"}.get(dtypes[i], "object")
+        frame[frame.shape[1]] = pd.Series(None, index=frame.index, dtype=empty)
+    return frame, (cell_errors.errors if cell_errors is not None else [])
 
 
 def _type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) -> None:
@@ -577,34 +585,77 @@ def _table(
     )
 
 
-def read_workbook(path: Path, readable: Path, spec: Spec) -> dict[str, Table]:
-    """Every sheet of ``spec`` read from ``readable`` (``path`` is the name users know)."""
-    tables: dict[str, Table] = {}
-    if readable.suffix.lower() == ".csv":  # one sheet: the one named like the file
-        stem = path.stem.casefold()
-        sheet = next(
-            (
-                s
-                for s in spec.sheets
-                if stem in (s.id, s.label.zh.casefold(), s.label.en.casefold())
-            ),
-            spec.sheets[0],
-        )
-        tables[sheet.id] = read_csv_table(readable, spec, sheet)
-    else:
-        import fastexcel
+class Tables(dict[str, Table]):
+    """The template sheets found in a workbook, by template sheet id, with ``mapping``: how
+    the workbook's sheets and columns were matched (a template sheet the workbook lacks is
+    absent here and listed in ``mapping.missing_sheets``)."""
 
-        try:
+    def __init__(self, *args, mapping: BookMapping | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.mapping = mapping if mapping is not None else BookMapping()
+
+
+def read_workbook(
+    path: Path, readable: Path, spec: Spec, sheets: dict[str, str] | None = None
+) -> Tables:
+    """The sheets of ``spec`` found in ``readable`` (``path`` is the name users know).
+
+    Workbook sheets are matched to template sheets by their headers, not their names
+    (:func:`xl_crm.matching.match_sheets`); a CSV is one sheet, whatever its file name.
+    ``sheets`` maps template sheet (id or zh/en label) -> workbook sheet name and overrides
+    the matching (``--sheet``).  Raises :class:`WorkbookError` when the file cannot be read,
+    a ``sheets`` name is unknown, or no sheet matches the template.
+    """
+    is_csv = readable.suffix.lower() == ".csv"
+    try:
+        if is_csv:
+            heads = {readable.stem: csv_rows(readable)[:HEADER_SCAN_ROWS]}
+        else:
+            import fastexcel
+
             names = fastexcel.read_excel(str(readable)).sheet_names
-            for sheet in spec.sheets:
-                name = find_sheet(names, sheet, path)
-                tables[sheet.id] = read_table(readable, spec, sheet, name)
-        except WorkbookError:
+            heads = {name: _peek(readable, name) for name in names}
+        matches = match_sheets(spec, heads, path, sheets)
+        tables = Tables()
+        for match in matches:
+            sheet = spec.sheet(match.template_sheet)
+            if is_csv:
+                tables[sheet.id] = read_csv_table(readable, spec, sheet)
+            else:
+                tables[sheet.id] = read_table(readable, spec, sheet, match.sheet)
+    except WorkbookError:
+        raise
+    except Exception as exc:  # calamine's and the XML parser's errors on damaged files
+        if is_csv:
             raise
-        except Exception as exc:  # calamine's and the XML parser's errors on damaged files
-            raise WorkbookError(
-                f"the workbook is damaged and cannot be read ({type(exc).__name__}: {exc})",
-                file=path,
-                hint="restore it from a backup, or let Excel repair it and save it again",
-            ) from None
+        raise WorkbookError(
+            f"the workbook is damaged and cannot be read ({type(exc).__name__}: {exc})",
+            file=path,
+            hint="restore it from a backup, or let Excel repair it and save it again",
+        ) from None
+    found = {m.template_sheet: m for m in matches}
+    tables.mapping = BookMapping(
+        sheets=[
+            SheetMapping(
+                sheet=table.sheet,
+                template_sheet=sid,
+                label=(table.spec.label.zh, table.spec.label.en),
+                matched_by=found[sid].by,
+                score=found[sid].score,
+                header_rows=_header_rows(found[sid].header, table.header_row),
+                columns=column_mappings(table.letters, table.headers, table.unknown),
+                missing_fields=list(table.missing),
+            )
+            for sid, table in tables.items()
+        ],
+        missing_sheets=[(s.id, s.label.zh, s.label.en) for s in spec.sheets if s.id not in found],
+        unused_sheets=[n for n in heads if n not in {m.sheet for m in matches}],
+    )
     return tables
+
+
+def _header_rows(found, header_row: int) -> list[int]:
+    """The Excel rows of a sheet's header: the band's too when the matcher stacked one."""
+    if found is not None and found.band is not None and found.index + 1 == header_row:
+        return found.excel_rows
+    return [header_row]

@@ -51,6 +51,15 @@ TemplateOption = Annotated[
     ),
 ]
 Lang = Annotated[str, typer.Option("--lang", "-l", help="Language of headers and help: zh or en.")]
+SheetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--sheet",
+        "-s",
+        help="TEMPLATE_SHEET=BOOK_SHEET: read the template sheet (its id or zh/en name) from "
+        "this workbook sheet instead of the one matched by headers (repeatable).",
+    ),
+]
 
 
 def handle_errors(func: F) -> F:
@@ -81,6 +90,22 @@ def main_options(
     ] = False,
 ) -> None:
     """xl-crm command line."""
+
+
+def sheet_pairs(given: list[str] | None) -> dict[str, str] | None:
+    """``["orders=Sheet2"]`` -> ``{"orders": "Sheet2"}`` (names checked by the library)."""
+    if not given:
+        return None
+    pairs: dict[str, str] = {}
+    for item in given:
+        wanted, sep, name = item.partition("=")
+        if not sep or not wanted.strip() or not name.strip():
+            raise XlCrmError(
+                f"--sheet {item!r}: expected TEMPLATE_SHEET=BOOK_SHEET",
+                hint="for example --sheet orders=Sheet2 or --sheet 客户=客户资料",
+            )
+        pairs[wanted.strip()] = name.strip()
+    return pairs
 
 
 def _check_lang(lang: str) -> str:
@@ -296,18 +321,25 @@ def validate_command(
     limit: Annotated[
         int, typer.Option("--limit", help="Findings shown in the terminal (all go to files).")
     ] = 20,
+    sheet: SheetOption = None,
 ) -> None:
     """Check a workbook against its template; every finding names its cell.
 
-    Exit code 0 when no finding is an error, 1 when some are, 2 when the file cannot be read.
+    Sheets are matched to the template's sheets by their headers, columns by their header
+    text; the report starts with that mapping. Exit code 0 when no finding is an error, 1
+    when some are, 2 when the file cannot be read.
 
     Example: xl-crm validate customers.xlsx --html report.html --mask
+
+    Example: xl-crm validate export.xlsx -t ecommerce --sheet orders=Sheet2
     """
     from xl_crm.validation import validate
     from xl_crm.validation.render import print_report, write_html
 
     _check_lang(lang)
-    report = validate(book, template=template, password=password, mask=mask)
+    report = validate(
+        book, template=template, password=password, mask=mask, sheets=sheet_pairs(sheet)
+    )
     for target, text in ((json_file, report.to_json), (csv_file, report.to_csv)):
         if target is None:
             continue
@@ -353,6 +385,7 @@ def compute_command(
     audit_log: Annotated[
         Path | None, typer.Option("--audit-log", help="Append an audit record to this file.")
     ] = None,
+    sheet: SheetOption = None,
 ) -> None:
     """Compute purchase frequency, recency, spend, RFM and segments; write them in place.
 
@@ -375,6 +408,7 @@ def compute_command(
                 backups=backups,
                 audit_log=audit_log,
                 progress=progress_cb,
+                sheets=sheet_pairs(sheet),
             )
     except ValueError as exc:
         raise XlCrmError(str(exc), hint="give --as-of as YYYY-MM-DD") from None

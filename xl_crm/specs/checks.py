@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xl_crm.fieldtypes import FIELD_TYPES
+from xl_crm.matching import normalise_header
 from xl_crm.specs.expressions import ExpressionError, parse_expression
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import SheetSpec, Spec
@@ -68,22 +69,22 @@ def _check_sheet(spec: Spec, sheet: SheetSpec, segment_ids: set[str]) -> Iterato
     for i, fid in _duplicates(ids):
         yield ("fields", i, "id"), f"duplicate field id {fid!r} in sheet {sheet.id!r}"
     for lang in ("zh", "en"):
-        headers = [f.header(lang).strip().casefold() for f in sheet.fields]
+        headers = [normalise_header(f.header(lang)) for f in sheet.fields]
         for i, h in _duplicates(headers):
             yield ("fields", i, "label", lang), f"two fields have the header {h!r} ({lang})"
-    owner: dict[str, str] = {}
+    owner: dict[str, str] = {}  # headers compare as the reader compares them
     for f in sheet.fields:
         for name in (f.label.zh, f.label.en, f.id):
-            owner.setdefault(name.strip().casefold(), f.id)
+            owner.setdefault(normalise_header(name), f.id)
     for fi, f in enumerate(sheet.fields):
         for ai, alias in enumerate(f.aliases):
-            other = owner.get(alias.strip().casefold())
+            other = owner.get(normalise_header(alias))
             if other is not None and other != f.id:
                 yield (
                     ("fields", fi, "aliases", ai),
                     f"alias {alias!r} of {f.id!r} is already the header of field {other!r}",
                 )
-            owner.setdefault(alias.strip().casefold(), f.id)
+            owner.setdefault(normalise_header(alias), f.id)
 
     if sheet.key is not None and sheet.key not in known:
         yield ("key",), f"key {sheet.key!r} is not a field of sheet {sheet.id!r}"

@@ -40,21 +40,27 @@ def validate(
     template: str | Path | Spec | None = None,
     password: str | None = None,
     mask: bool = False,
+    sheets: dict[str, str] | None = None,
 ) -> Report:
     """Check ``book`` against ``template`` (detected when xl-crm built the workbook).
 
-    Returns a :class:`Report`; bad rows are findings, never exceptions.  Raises
-    :class:`xl_crm.WorkbookError` only when the file cannot be read at all.
+    The workbook's sheets are matched to the template's by their headers; ``sheets``
+    (template sheet id or zh/en label -> workbook sheet name) overrides that matching.
+    Returns a :class:`Report` that starts with the mapping (``report.mapping``); bad rows
+    are findings, never exceptions, and a template sheet the workbook lacks is one
+    ``missing-sheet`` warning.  Raises :class:`xl_crm.WorkbookError` only when the file
+    cannot be read at all, a ``sheets`` name is unknown, or no sheet matches the template.
     """
     from xl_crm.validation.engine import SheetContext, check_table  # pandera loads here
+    from xl_crm.validation.mapping import missing_sheet_findings
 
     started = time.perf_counter()
     path = Path(book)
     readable = check_readable(path, password)
     spec = _spec_for(path, readable, template)
-    tables = read_workbook(path, readable, spec)
+    tables = read_workbook(path, readable, spec, sheets)
     ctx = SheetContext(spec=spec, tables=tables, mask=mask)
-    findings: list[Finding] = []
+    findings: list[Finding] = missing_sheet_findings(spec, tables.mapping)
     cells = 0
     rows = {}
     blank: dict[str, int] = {}
@@ -82,6 +88,7 @@ def validate(
         masked=mask,
         blank_rows=blank,
         coerced=coerced,
+        mapping=tables.mapping,
     )
 
 

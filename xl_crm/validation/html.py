@@ -7,7 +7,8 @@ import html
 import json
 from collections import Counter
 
-from xl_crm.validation.render import WORDS
+from xl_crm.matching import BookMapping
+from xl_crm.validation.render import WORDS, column_text, sheet_line
 from xl_crm.validation.report import Report
 
 MAX_ROWS = 5000
@@ -31,6 +32,9 @@ tr.error td:first-child{border-left:4px solid #c81e1e}
 tr.warning td:first-child{border-left:4px solid #d69e2e}
 input{padding:8px;width:320px;border:1px solid #cbd2d9;border-radius:6px;margin-top:16px}
 .note{color:#52606d;font-size:12px}
+.mapping{background:#fff;border-radius:8px;padding:10px 16px;box-shadow:0 1px 3px #0002}
+.mapping h2{font-size:15px;margin:0 0 6px} .mapping ul{margin:4px 0;padding-left:20px}
+.mapping .cols{color:#52606d;font-size:13px}
 """
 
 _JS = """
@@ -79,6 +83,35 @@ def _bands(report: Report) -> list[tuple[str, int]]:
     return [(f"{b * size:,}–{(b + 1) * size - 1:,}", counts[b]) for b in sorted(counts)]
 
 
+def _mapping(mapping: BookMapping | None, lang: str) -> str:
+    """The mapping section: each sheet -> template sheet with its columns -> fields."""
+    if mapping is None:
+        return ""
+    w = WORDS[lang]
+    esc = html.escape
+    items = []
+    for m in mapping.sheets:
+        cols = " · ".join(column_text(c.column, c.header, c.field) for c in m.mapped)
+        unmapped = " · ".join(column_text(c.column, c.header, None) for c in m.unmapped)
+        extra = f"<br>{esc(w['unmapped'])}: {esc(unmapped)}" if unmapped else ""
+        items.append(
+            f'<li>{esc(sheet_line(m, lang))}<div class="cols">{esc(cols or w["none"])}'
+            f"{extra}</div></li>"
+        )
+    if mapping.missing_sheets:
+        names = ", ".join(
+            f"{zh if lang == 'zh' else en} ({sid})" for sid, zh, en in mapping.missing_sheets
+        )
+        items.append(f'<li class="warn">{esc(w["missing_sheets"])}: {esc(names)}</li>')
+    if mapping.unused_sheets:
+        names = ", ".join(mapping.unused_sheets)
+        items.append(f"<li>{esc(w['unused_sheets'])}: {esc(names)}</li>")
+    return (
+        f'<div class="mapping" id="mapping"><h2>{esc(w["mapping"])}</h2>'
+        f"<ul>{''.join(items)}</ul></div>"
+    )
+
+
 def render_html(report: Report, *, lang: str = "zh") -> str:
     w = WORDS[lang]
     esc = html.escape
@@ -124,7 +157,7 @@ def render_html(report: Report, *, lang: str = "zh") -> str:
         f"<title>{esc(w['title'])} · {esc(report.file)}</title><style>{_CSS}</style></head><body>"
         f'<h1>{esc(w["title"])}</h1><div class="meta">{esc(w["file"])}: {esc(report.file)} · '
         f"{esc(w['template'])}: {esc(report.template)} · {rows_text}</div>"
-        f"{cards}{charts}"
+        f"{_mapping(report.mapping, lang)}{cards}{charts}"
         f'<input id="filter" placeholder="{esc(w["filter"])}" aria-label="filter">'
         f' <span class="note"><span id="shown">{shown}</span> / {len(report.findings):,}</span>'
         f'<table id="findings"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'

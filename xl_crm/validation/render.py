@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
+from xl_crm.matching import BookMapping, SheetMapping
 from xl_crm.validation.report import Report
 from xl_crm.validation.rules import RULES
 
@@ -35,6 +37,15 @@ WORDS = {
         "severity": "级别",
         "blank": "{sheet}：跳过 {n:,} 个空行",
         "coerced": "{sheet}：按列类型读取的单元格：{what}",
+        "mapping": "表格映射（工作表 → 模板表，列 → 字段）",
+        "by_headers": "按表头匹配",
+        "by_option": "由 --sheet 指定",
+        "header_rows": "表头行",
+        "match": "匹配度",
+        "unmapped": "未映射的列",
+        "missing_sheets": "缺少的工作表",
+        "unused_sheets": "未使用的工作表",
+        "none": "无",
     },
     "en": {
         "title": "Validation report",
@@ -60,6 +71,15 @@ WORDS = {
         "severity": "severity",
         "blank": "{sheet}: {n:,} blank rows skipped",
         "coerced": "{sheet}: cells read as their column's type: {what}",
+        "mapping": "Mapping (sheet → template sheet, column → field)",
+        "by_headers": "matched by headers",
+        "by_option": "named with --sheet",
+        "header_rows": "header row",
+        "match": "match",
+        "unmapped": "unmapped columns",
+        "missing_sheets": "missing sheets",
+        "unused_sheets": "sheets not used",
+        "none": "none",
     },
 }
 
@@ -71,6 +91,8 @@ def print_report(report: Report, console: Console, *, lang: str = "zh", limit: i
         f"[bold]{w['title']}[/]: {report.file} ({w['template']} {report.template}; {rows})",
         highlight=False,
     )
+    if report.mapping is not None:
+        print_mapping(report.mapping, console, lang=lang)
     print_reading(report, console, lang=lang)
     colour = "green" if report.valid else "red"
     console.print(
@@ -97,6 +119,45 @@ def print_report(report: Report, console: Console, *, lang: str = "zh", limit: i
     console.print(table)
     if len(report.findings) > limit:
         console.print(w["more"].format(n=len(report.findings) - limit))
+
+
+def sheet_line(m: SheetMapping, lang: str) -> str:
+    """``Sheet1 → 客户台账 (customers); 表头行 2–3; 按表头匹配, 匹配度 83%`` (plain text)."""
+    w = WORDS[lang]
+    rows = "–".join(str(r) for r in m.header_rows)
+    how = w["by_option"] if m.matched_by == "option" else w["by_headers"]
+    label = m.label[0] if lang == "zh" else m.label[1]
+    return (
+        f"{m.sheet} → {label} ({m.template_sheet}); {w['header_rows']} {rows}; "
+        f"{how}, {w['match']} {m.score:.0%}"
+    )
+
+
+def column_text(column: str, header: str, field: str | None) -> str:
+    """``A 客户名称 → customer_name``; an unmapped column is ``H 微信``."""
+    head = " ".join(header.split())  # line breaks in a header shown as spaces
+    return f"{column} {head} → {field}" if field else f"{column} {head}"
+
+
+def print_mapping(mapping: BookMapping, console: Console, *, lang: str = "zh") -> None:
+    """How sheets and columns were matched: the first thing a report shows."""
+    w = WORDS[lang]
+    console.print(f"[bold]{w['mapping']}[/]", highlight=False)
+    for m in mapping.sheets:
+        console.print("  " + escape(sheet_line(m, lang)), highlight=False)
+        cols = " · ".join(column_text(c.column, c.header, c.field) for c in m.mapped)
+        console.print("    " + escape(cols or w["none"]), highlight=False)
+        if m.unmapped:
+            cols = " · ".join(column_text(c.column, c.header, None) for c in m.unmapped)
+            console.print(f"    {w['unmapped']}: " + escape(cols), highlight=False)
+    if mapping.missing_sheets:
+        names = ", ".join(
+            f"{zh if lang == 'zh' else en} ({sid})" for sid, zh, en in mapping.missing_sheets
+        )
+        console.print(f"  [yellow]{w['missing_sheets']}[/]: " + escape(names), highlight=False)
+    if mapping.unused_sheets:
+        names = ", ".join(mapping.unused_sheets)
+        console.print(f"  {w['unused_sheets']}: " + escape(names), highlight=False)
 
 
 HOW = {

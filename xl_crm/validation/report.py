@@ -13,7 +13,10 @@ import io
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xl_crm.matching import BookMapping
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -37,7 +40,10 @@ class Finding:
 
     @property
     def where(self) -> str:
-        """``客户!E17``: the cell as a user types it in Excel's name box."""
+        """``客户!E17``: the cell as a user types it in Excel's name box (``""`` for a
+        finding about the whole workbook, such as a missing sheet)."""
+        if not self.sheet:
+            return self.cell
         name = self.sheet
         if any(c in name for c in " -!'()") or not name.isidentifier():
             name = "'" + name.replace("'", "''") + "'"
@@ -71,6 +77,8 @@ class Report:
     #: sheet -> {how: cells}: cells read as their column's type after coercion
     #: ("text date": 4, "text number": 2, "full-width": 1)
     coerced: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: how the workbook's sheets and columns were matched to the template
+    mapping: BookMapping | None = None
 
     @property
     def errors(self) -> int:
@@ -101,7 +109,10 @@ class Report:
 
     def counts_by_field(self) -> dict[str, int]:
         return dict(
-            Counter(f"{f.sheet}.{f.header or f.field}" for f in self.findings).most_common()
+            Counter(
+                f"{f.sheet}.{f.header or f.field}" if f.sheet else f"{f.header or f.field}"
+                for f in self.findings
+            ).most_common()
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,6 +133,7 @@ class Report:
                 "blank_rows": self.blank_rows,
                 "coerced": self.coerced,
             },
+            "mapping": self.mapping.to_dict() if self.mapping is not None else None,
             "findings": [f.to_dict() for f in self.findings],
         }
 

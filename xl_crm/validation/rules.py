@@ -27,6 +27,22 @@ RULES: dict[str, Rule] = {
     r.slug: r
     for r in (
         Rule(
+            "missing-sheet",
+            "warning",
+            ("缺少工作表", "Missing sheet"),
+            (
+                "工作簿中没有与模板的“{header}”表对应的工作表，未检查",
+                "No sheet of the workbook matches the template's sheet '{header}'; "
+                "it was not checked",
+            ),
+            (
+                "如果有这张表，其表头应包含 {limit}；或用 --sheet {other}=工作表名 指定",
+                "If the workbook has it, its header row should name {limit}; "
+                "or name it with --sheet {other}=SHEET",
+            ),
+            "订单 / Orders: a workbook with customers and no orders yet",
+        ),
+        Rule(
             "missing-column",
             "error",
             ("缺少必填列", "Missing required column"),
