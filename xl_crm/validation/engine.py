@@ -517,7 +517,10 @@ def _findings_from_cases(
     rowless = cases[cases["index"].isna()]
     for _, case in rowless.drop_duplicates(["check", "column"]).iterrows():
         column = case["column"] if isinstance(case["column"], str) else None
-        item = CheckFailure(str(case["check"]), column, None, str(case["failure_case"]))
+        cause = str(case["failure_case"])
+        if not re.match(r"\w*(Error|Exception|Warning)\b", cause):
+            cause = f"pandera could not tell which rows failed (its answer: {cause})"
+        item = CheckFailure(str(case["check"]), column, None, cause)
         out.append(failure_finding(table, ctx, frame, item))
     cases = cases[cases["index"].notna()]
     for check, group in cases.groupby("check", sort=False):

@@ -279,13 +279,11 @@ def damaged_identifiers(s: pd.Series, kind: str, region: str = "CN") -> pd.Serie
         if len(where):
             digits = pd.Series(values[where], dtype="str")
             where = where[resident_id_problems(digits).notna().to_numpy()]
-        if len(where):  # an invalid ID that equals its own 15-significant-digit rounding
-            as_float = pd.Series(values[where], dtype="str").astype("float64").to_numpy()
-            rounded = np.array([float(f"{v:.15g}") for v in as_float])
-            reasons[where[as_float == rounded]] = (
-                "只剩15位有效数字，曾被当作数字 / cut to 15 significant digits: it was stored "
-                "as a number"
-            )
+        cut = [pos for pos in where if _cut_to_15_digits(values[pos])]
+        reasons[cut] = (
+            "只剩15位有效数字，曾被当作数字 / cut to 15 significant digits: it was stored "
+            "as a number"
+        )
     elif kind == "phone" and region == "CN":
         # CN area codes without their 0 are 10 or 2-9xx (phonenumbers decides which)
         shaped = _full(text.str.replace(r"[ -]", "", regex=True), r"10[0-9]{8}|[2-9][0-9]{8,10}")
@@ -293,6 +291,17 @@ def damaged_identifiers(s: pd.Series, kind: str, region: str = "CN") -> pd.Serie
         lost = [pos for pos in where if _lost_leading_zero(values[pos])]
         reasons[lost] = LOST_ZERO
     return _reasons(s, reasons)
+
+
+def _cut_to_15_digits(digits: str) -> bool:
+    """True when ``digits`` (16-18 of them) is what Excel leaves of a longer number:
+    shown with zeros after the 15th digit, or a double's exact integer that equals its
+    own 15-significant-digit rounding (an ID typed as text is neither, in all but rare
+    cases)."""
+    if digits.endswith("0" * (len(digits) - 15)):
+        return True
+    value = float(digits)
+    return str(int(value)) == digits and value == float(f"{value:.15g}")
 
 
 def _lost_leading_zero(text: str) -> bool:
