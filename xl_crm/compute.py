@@ -82,10 +82,14 @@ def compute(
     started = time.perf_counter()
     path = Path(book)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        check_readable(path)  # a broken file is described as every command describes it
         raise WorkbookError(
-            f"can only write into .xlsx and .xlsm workbooks, not {path.suffix or 'this file'}",
+            (
+                f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {path.suffix or '这种文件'}",
+                f"can only write into .xlsx and .xlsm workbooks, not {path.suffix or 'this file'}",
+            ),
             file=path,
-            hint="save it as .xlsx first",
+            hint=("先另存为 .xlsx", "save it as .xlsx first"),
         )
     readable = check_readable(path)
     spec = _spec_for(path, readable, template)
@@ -296,8 +300,14 @@ def _source_sheet(spec: Spec, customers: SheetSpec, tables: dict[str, Table]) ->
         if ref is not None and any(f.ftype.storage in ("date", "datetime") for f in sheet.fields):
             return sheet
     raise WorkbookError(
-        f"the template has no sheet of orders or stays that refers to {customers.id}",
-        hint="add a sheet with a reference to the customers' key and a date column",
+        (
+            f"模板中没有引用 {customers.id} 的订单或入住记录表",
+            f"the template has no sheet of orders or stays that refers to {customers.id}",
+        ),
+        hint=(
+            "添加一个引用客户编号并带日期列的工作表",
+            "add a sheet with a reference to the customers' key and a date column",
+        ),
     )
 
 

@@ -50,21 +50,32 @@ TemplateOption = Annotated[
         help="Template name or spec file (default: the one that built the workbook).",
     ),
 ]
-Lang = Annotated[str, typer.Option("--lang", "-l", help="Language of headers and help: zh or en.")]
+Lang = Annotated[
+    str, typer.Option("--lang", "-l", help="Language of headers, help and messages: zh or en.")
+]
 
 
 def handle_errors(func: F) -> F:
-    """Turn library errors into one message on stderr and the error's exit code."""
+    """Turn library errors into one message on stderr, in the command's ``--lang`` (zh by
+    default), and the error's exit code."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except XlCrmError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            print_error(exc, kwargs.get("lang", "zh"))
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_error(exc: XlCrmError, lang: str) -> None:
+    """One error on stderr: ``错误：…`` / ``error: …`` and its fix line, in ``lang``."""
+    lang = lang if lang in ("zh", "en") else "zh"
+    label = "错误" if lang == "zh" else "error"
+    err.print(f"[bold red]{label}:[/] ", end="", highlight=False, markup=True)
+    err.print(exc.text(lang), highlight=False, markup=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -85,7 +96,10 @@ def main_options(
 
 def _check_lang(lang: str) -> str:
     if lang not in ("zh", "en"):
-        raise XlCrmError(f"unknown language {lang!r}", hint="use --lang zh or --lang en")
+        raise XlCrmError(
+            (f"未知语言 {lang!r}", f"unknown language {lang!r}"),
+            hint=("使用 --lang zh 或 --lang en", "use --lang zh or --lang en"),
+        )
     return lang
 
 
@@ -211,6 +225,7 @@ def template_build(
 @handle_errors
 def template_check(
     spec_file: Annotated[str, typer.Argument(help="Path to a spec file (or a built-in name).")],
+    lang: Lang = "zh",
 ) -> None:
     """Check a template spec; every problem is reported with its file, line and key.
 
@@ -220,10 +235,11 @@ def template_check(
     """
     from xl_crm.specs import load_spec
 
+    _check_lang(lang)
     try:
         spec = load_spec(spec_file)
     except SpecError as exc:
-        err.print(str(exc), highlight=False, markup=False)
+        err.print(exc.text(lang), highlight=False, markup=False)
         raise typer.Exit(1) from None
     fields = sum(len(s.fields) for s in spec.sheets)
     out.print(
@@ -246,6 +262,7 @@ def template_infer(
         list[str] | None,
         typer.Option("--sheet", "-s", help="Only these sheets (repeatable; default: all)."),
     ] = None,
+    lang: Lang = "zh",
 ) -> None:
     """Infer a template spec from an existing sheet: types, lengths, choices, keys.
 
@@ -254,6 +271,7 @@ def template_infer(
     from xl_crm.infer import infer_spec
     from xl_crm.specs.dump import dump_spec
 
+    _check_lang(lang)
     spec = infer_spec(book, name=name, sheets=sheets or None)
     text = dump_spec(spec)
     if output is None:
@@ -353,6 +371,7 @@ def compute_command(
     audit_log: Annotated[
         Path | None, typer.Option("--audit-log", help="Append an audit record to this file.")
     ] = None,
+    lang: Lang = "zh",
 ) -> None:
     """Compute purchase frequency, recency, spend, RFM and segments; write them in place.
 
@@ -363,6 +382,7 @@ def compute_command(
     """
     from xl_crm.compute import compute
 
+    _check_lang(lang)
     big = book.exists() and book.stat().st_size >= 2_000_000  # a bar only when it helps
     try:
         with _progress(enabled=big) as progress_cb:
@@ -377,7 +397,10 @@ def compute_command(
                 progress=progress_cb,
             )
     except ValueError as exc:
-        raise XlCrmError(str(exc), hint="give --as-of as YYYY-MM-DD") from None
+        raise XlCrmError(
+            (f"日期无效：{exc}", str(exc)),
+            hint=("--as-of 请写成 YYYY-MM-DD", "give --as-of as YYYY-MM-DD"),
+        ) from None
     state = "wrote" if result.written else "unchanged (already up to date)"
     out.print(
         f"{result.path}: {result.sheet}, {result.rows:,} customers, as of {result.as_of}: {state}",

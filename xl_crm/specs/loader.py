@@ -44,17 +44,23 @@ def resolve_template(name_or_path: str | Path, *, base: Path | None = None) -> P
         if candidate.is_file():
             return candidate
         raise TemplateNotFoundError(
-            f"spec file not found: {candidate}",
-            hint="check the path, or use a built-in template name: " + ", ".join(builtin_names()),
+            (f"找不到模板文件：{candidate}", f"spec file not found: {candidate}"),
+            hint=(
+                "检查路径，或使用内置模板名：" + "、".join(builtin_names()),
+                "check the path, or use a built-in template name: " + ", ".join(builtin_names()),
+            ),
         )
     builtin = templates_dir() / f"{text}.yaml"
     if builtin.is_file():
         return builtin
     raise TemplateNotFoundError(
-        f"no template called {text!r}",
-        hint="built-in templates: "
-        + ", ".join(builtin_names())
-        + "; or give a path to a .yaml spec",
+        (f"没有名为 {text!r} 的模板", f"no template called {text!r}"),
+        hint=(
+            "内置模板：" + "、".join(builtin_names()) + "；或给出 .yaml 模板文件的路径",
+            "built-in templates: "
+            + ", ".join(builtin_names())
+            + "; or give a path to a .yaml spec",
+        ),
     )
 
 
@@ -74,7 +80,16 @@ def spec_from_data(data: dict[str, Any], *, source: str = "<data>") -> Spec:
     """Check a spec given as plain Python data (as YAML would load it)."""
     raw = _marked(data, source)
     if raw.get("extends"):
-        raise SpecError([SpecProblem(source, None, "extends", "extends needs a spec file")])
+        raise SpecError(
+            [
+                SpecProblem(
+                    source,
+                    None,
+                    "extends",
+                    ("extends 只能用于模板文件", "extends needs a spec file"),
+                )
+            ]
+        )
     return _validate(raw, Path(source))
 
 
@@ -91,23 +106,51 @@ def _load_merged(path: Path, chain: tuple[Path, ...]) -> MarkedDict:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p.name) for p in (*chain, resolved))
-        raise SpecError([SpecProblem(str(path), None, "extends", f"extends loops: {cycle}")])
+        raise SpecError(
+            [
+                SpecProblem(
+                    str(path),
+                    None,
+                    "extends",
+                    (f"extends 形成循环：{cycle}", f"extends loops: {cycle}"),
+                )
+            ]
+        )
     raw = load_yaml(path)
     if not isinstance(raw, MarkedDict):
         raise SpecError(
-            [SpecProblem(str(path), 1, "", "a spec must be a mapping (name:, title:, sheets: ...)")]
+            [
+                SpecProblem(
+                    str(path),
+                    1,
+                    "",
+                    (
+                        "模板必须是映射（name:、title:、sheets: ...）",
+                        "a spec must be a mapping (name:, title:, sheets: ...)",
+                    ),
+                )
+            ]
         )
     parent_name = raw.get("extends")
     if parent_name in (None, ""):
         return raw
     if not isinstance(parent_name, str):
         line = raw.marks["extends"].line
-        raise SpecError([SpecProblem(str(path), line, "extends", "extends must be a name or path")])
+        raise SpecError(
+            [
+                SpecProblem(
+                    str(path),
+                    line,
+                    "extends",
+                    ("extends 必须是模板名或路径", "extends must be a name or path"),
+                )
+            ]
+        )
     try:
         parent_path = resolve_template(parent_name, base=path.parent)
     except TemplateNotFoundError as exc:
         line = raw.marks["extends"].line
-        raise SpecError([SpecProblem(str(path), line, "extends", exc.message)]) from None
+        raise SpecError([SpecProblem(str(path), line, "extends", exc.texts)]) from None
     parent = _load_merged(parent_path, (*chain, resolved))
     return merge_specs(parent, raw)
 
@@ -158,7 +201,10 @@ def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
                             mark_after.file,
                             mark_after.line,
                             f"{item_id}.after",
-                            f"cannot place {item_id!r} after {after!r}: no such field",
+                            (
+                                f"无法把 {item_id!r} 放在 {after!r} 之后：没有这个字段",
+                                f"cannot place {item_id!r} after {after!r}: no such field",
+                            ),
                         )
                     ]
                 )
@@ -203,8 +249,11 @@ def _merge_sheet(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
                         child.marks["remove_fields"].file,
                         line,
                         "remove_fields",
-                        f"cannot remove {', '.join(map(repr, missing))}: not a field of the "
-                        "sheet being extended",
+                        (
+                            f"无法删除 {'、'.join(map(repr, missing))}：不是被扩展工作表的字段",
+                            f"cannot remove {', '.join(map(repr, missing))}: not a field of the "
+                            "sheet being extended",
+                        ),
                     )
                 ]
             )
@@ -236,15 +285,38 @@ def _validate(raw: MarkedDict, path: Path) -> Spec:
     return spec
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: dict[str, Any]) -> tuple[str, str]:
+    """A pydantic error as (zh, en): our own errors carry both; pydantic's common kinds are
+    translated; any other keeps pydantic's English words inside a Chinese frame."""
     kind = err.get("type", "")
     loc = err.get("loc", ())
+    ctx = err.get("ctx") or {}
+    if kind == "xlcrm":
+        return ctx["zh"], ctx["en"]
     if kind == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}; check the spelling (see docs/template-format.md)"
+        return (
+            f"未知的键 {loc[-1]!r}；请检查拼写（见 docs/template-format.md）",
+            f"unknown key {loc[-1]!r}; check the spelling (see docs/template-format.md)",
+        )
     if kind == "missing":
-        return f"required key {loc[-1]!r} is missing"
-    msg = str(err.get("msg", "invalid value"))
-    return msg.removeprefix("Value error, ")
+        return f"缺少必需的键 {loc[-1]!r}", f"required key {loc[-1]!r} is missing"
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    zh = {
+        "string_type": "应为文本",
+        "int_type": "应为整数",
+        "int_parsing": "应为整数",
+        "float_type": "应为数字",
+        "float_parsing": "应为数字",
+        "bool_type": "应为 true 或 false",
+        "bool_parsing": "应为 true 或 false",
+        "list_type": "应为列表",
+        "dict_type": "应为映射",
+        "model_type": "应为映射",
+        "string_too_short": "不能为空",
+        "string_pattern_mismatch": f"格式不符（应匹配 {ctx.get('pattern', '')}）",
+        "literal_error": f"取值应为 {ctx.get('expected', '')}",
+    }.get(kind, f"取值无效（{msg}）")
+    return zh, msg
 
 
 def _problem(raw: MarkedDict, path: Path, loc: tuple[Any, ...], message: str) -> SpecProblem:

@@ -46,10 +46,20 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError([SpecProblem(name, None, "", "file not found")]) from None
+        raise SpecError([SpecProblem(name, None, "", ("找不到文件", "file not found"))]) from None
     except UnicodeDecodeError as exc:
         raise SpecError(
-            [SpecProblem(name, None, "", f"not UTF-8 text ({exc.reason}); save it as UTF-8")]
+            [
+                SpecProblem(
+                    name,
+                    None,
+                    "",
+                    (
+                        f"不是 UTF-8 文本（{exc.reason}）；请另存为 UTF-8",
+                        f"not UTF-8 text ({exc.reason}); save it as UTF-8",
+                    ),
+                )
+            ]
         ) from None
     return loads_yaml(text, name)
 
@@ -61,11 +71,15 @@ def loads_yaml(text: str, name: str = "<string>") -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "invalid YAML"
-        raise SpecError([SpecProblem(name, line, "", f"invalid YAML: {what}")]) from None
+        raise SpecError(
+            [SpecProblem(name, line, "", (f"YAML 无效：{what}", f"invalid YAML: {what}"))]
+        ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - other parser errors carry no mark
-        raise SpecError([SpecProblem(name, None, "", f"invalid YAML: {exc}")]) from None
+        raise SpecError(
+            [SpecProblem(name, None, "", (f"YAML 无效：{exc}", f"invalid YAML: {exc}"))]
+        ) from None
     if node is None:
-        raise SpecError([SpecProblem(name, None, "", "the file is empty")])
+        raise SpecError([SpecProblem(name, None, "", ("文件是空的", "the file is empty"))])
     return _construct(node, name)
 
 
@@ -80,7 +94,14 @@ def _construct(node: yaml.Node, name: str) -> Any:
             key = _construct(key_node, name)
             if not isinstance(key, str | int | float | bool):
                 raise SpecError(
-                    [SpecProblem(name, key_node.start_mark.line + 1, "", "keys must be plain text")]
+                    [
+                        SpecProblem(
+                            name,
+                            key_node.start_mark.line + 1,
+                            "",
+                            ("键必须是普通文本", "keys must be plain text"),
+                        )
+                    ]
                 )
             if key in result:
                 raise SpecError(
@@ -89,8 +110,11 @@ def _construct(node: yaml.Node, name: str) -> Any:
                             name,
                             key_node.start_mark.line + 1,
                             str(key),
-                            f"duplicate key {key!r} (it was first set on line "
-                            f"{result.marks[key].line})",
+                            (
+                                f"键 {key!r} 重复（第一次出现在第 {result.marks[key].line} 行）",
+                                f"duplicate key {key!r} (it was first set on line "
+                                f"{result.marks[key].line})",
+                            ),
                         )
                     ]
                 )
