@@ -147,7 +147,10 @@ def _read_tables(path: Path, only: list[str] | None):
         structure = structures.get(title)
         if not only and has_tables and (structure is None or not structure.tables):
             continue  # a workbook of Excel Tables: the other sheets are notes and lists
-        rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        try:
+            rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine's XML errors on a damaged sheet
+            raise damaged_workbook(path, exc) from None
         if structure is not None and structure.tables:
             c1, r1, c2, _ = range_boundaries(structure.tables[0][1])
             h, width, first_col = r1 - 1, c2, c1 - 1

@@ -239,7 +239,7 @@ def template_check(
     try:
         spec = load_spec(spec_file)
     except SpecError as exc:
-        err.print(exc.text(lang), highlight=False, markup=False)
+        err.print(exc.text(lang), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     fields = sum(len(s.fields) for s in spec.sheets)
     out.print(

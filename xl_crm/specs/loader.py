@@ -72,8 +72,9 @@ def load_spec(name_or_path: str | Path) -> Spec:
     'customer_id'
     """
     path = resolve_template(name_or_path)
-    raw = _load_merged(path, chain=())
-    return _validate(raw, path)
+    problems: list[SpecProblem] = []
+    raw = _load_merged(path, chain=(), problems=problems)
+    return _validate(raw, path, problems)
 
 
 def spec_from_data(data: dict[str, Any], *, source: str = "<data>") -> Spec:
@@ -102,7 +103,11 @@ def _marked(value: Any, source: str) -> Any:
     return value
 
 
-def _load_merged(path: Path, chain: tuple[Path, ...]) -> MarkedDict:
+def _load_merged(
+    path: Path, chain: tuple[Path, ...], problems: list[SpecProblem] | None = None
+) -> MarkedDict:
+    """``path`` merged with what it extends; problems that do not stop the reading (bad
+    keys, misplaced fields) go to ``problems`` so every one is reported."""
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p.name) for p in (*chain, resolved))
@@ -116,7 +121,7 @@ def _load_merged(path: Path, chain: tuple[Path, ...]) -> MarkedDict:
                 )
             ]
         )
-    raw = load_yaml(path)
+    raw = load_yaml(path, problems)
     if not isinstance(raw, MarkedDict):
         raise SpecError(
             [
@@ -151,22 +156,36 @@ def _load_merged(path: Path, chain: tuple[Path, ...]) -> MarkedDict:
     except TemplateNotFoundError as exc:
         line = raw.marks["extends"].line
         raise SpecError([SpecProblem(str(path), line, "extends", exc.texts)]) from None
-    parent = _load_merged(parent_path, (*chain, resolved))
-    return merge_specs(parent, raw)
+    parent = _load_merged(parent_path, (*chain, resolved), problems)
+    return merge_specs(parent, raw, problems)
 
 
-def merge_specs(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
-    """``child`` built on ``parent``: sheets, fields, groups, rules and segments merge by id."""
+def merge_specs(
+    parent: MarkedDict, child: MarkedDict, problems: list[SpecProblem] | None = None
+) -> MarkedDict:
+    """``child`` built on ``parent``: sheets, fields, groups, rules and segments merge by id.
+
+    A part that cannot be merged is left out and added to ``problems`` (raised as a
+    SpecError at once when ``problems`` is None)."""
+    found: list[SpecProblem] = []
     out = _copy_dict(parent)
     out.mark = child.mark
     for key, value in child.items():
         if key == "sheets" and isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = _merge_by_id(out[key], value, _merge_sheet)
+
+            def sheet(p: MarkedDict, c: MarkedDict) -> MarkedDict:
+                return _merge_sheet(p, c, found)
+
+            out[key] = _merge_by_id(out[key], value, sheet, found)
         elif key == "segments" and isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = _merge_by_id(out[key], value, None)
+            out[key] = _merge_by_id(out[key], value, None, found)
         else:
             out[key] = value
         out.marks[key] = child.marks[key]
+    if problems is not None:
+        problems.extend(found)
+    elif found:
+        raise SpecError(found)
     return out
 
 
@@ -176,7 +195,9 @@ def _copy_dict(d: MarkedDict) -> MarkedDict:
     return out
 
 
-def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
+def _merge_by_id(
+    base: MarkedList, extra: list, merge_item, problems: list[SpecProblem]
+) -> MarkedList:
     items = list(base)
     marks = list(getattr(base, "marks", [None] * len(base)))
     extra_marks = getattr(extra, "marks", [None] * len(extra))
@@ -195,7 +216,7 @@ def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
             )
             if where is None:
                 mark_after = item.marks["after"]
-                raise SpecError(
+                problems.extend(
                     [
                         SpecProblem(
                             mark_after.file,
@@ -208,6 +229,7 @@ def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
                         )
                     ]
                 )
+                continue
             placed = _copy_dict(item)
             del placed["after"]
             items.insert(where + 1, placed)
@@ -222,11 +244,12 @@ def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
     return out
 
 
-def _merge_sheet(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
+def _merge_sheet(parent: MarkedDict, child: MarkedDict, problems: list[SpecProblem]) -> MarkedDict:
     out = _copy_dict(parent)
     for key, value in child.items():
         if key in ("fields", "groups", "rules") and isinstance(out.get(key), list):
-            out[key] = _merge_by_id(out[key], value, _merge_field if key == "fields" else None)
+            merge = _merge_field if key == "fields" else None
+            out[key] = _merge_by_id(out[key], value, merge, problems)
         elif key in ("references", "unique_together") and isinstance(out.get(key), list):
             merged = MarkedList([*out[key], *value])
             merged.marks = [*out[key].marks, *getattr(value, "marks", [None] * len(value))]
@@ -243,7 +266,7 @@ def _merge_sheet(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
         missing = [r for r in removed if r not in ids]
         if missing:
             line = child.marks["remove_fields"].line
-            raise SpecError(
+            problems.extend(
                 [
                     SpecProblem(
                         child.marks["remove_fields"].file,
@@ -272,17 +295,67 @@ def _merge_field(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
     return out
 
 
-def _validate(raw: MarkedDict, path: Path) -> Spec:
-    raw_plain = plain(raw)
-    try:
-        spec = Spec.model_validate(raw_plain)
-    except ValidationError as exc:
-        problems = [_problem(raw, path, tuple(err["loc"]), _message(err)) for err in exc.errors()]
-        raise SpecError(_dedupe(problems)) from None
-    problems = [_problem(raw, path, p, m) for p, m in check_spec(spec)]
-    if problems:
+def _validate(raw: MarkedDict, path: Path, found: list[SpecProblem] | None = None) -> Spec:
+    """The checked spec, or a SpecError with every problem: those found while reading
+    (``found``), the shape errors, and how the parts fit together.  When parts have shape
+    errors, they are left out and the rest is checked too; problems that only name a part
+    left out are not repeated."""
+    problems = list(found or [])
+    spec, current, removed = None, raw, set()
+    for _ in range(100):  # each round leaves out at least one part
+        try:
+            spec = Spec.model_validate(plain(current))
+            break
+        except ValidationError as exc:
+            errors = exc.errors()
+            problems += [_problem(current, path, tuple(e["loc"]), _message(e)) for e in errors]
+            parts = {_part(current, tuple(e["loc"])) for e in errors}
+            if None in parts:
+                break  # a top-level key is wrong: nothing to check the rest against
+            current = copy.deepcopy(current)
+            for part in sorted(parts, key=_sort_key, reverse=True):  # later, inner parts first
+                removed |= _leave_out(current, part)
+    if spec is not None:
+        for p, m in check_spec(spec):
+            if not any(f"{name!r}" in m[1] for name in removed):
+                problems.append(_problem(current, path, p, m))
+    if problems or spec is None:
         raise SpecError(_dedupe(problems))
     return spec
+
+
+def _sort_key(loc: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, x, "") if isinstance(x, int) else (1, 0, str(x)) for x in loc)
+
+
+def _part(raw: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The innermost list item that ``loc`` points into (None when it is in no list)."""
+    last = None
+    current = raw
+    for i, key in enumerate(loc):
+        if isinstance(current, list) and isinstance(key, int) and key < len(current):
+            last = loc[: i + 1]
+            current = current[key]
+        elif isinstance(current, dict) and key in current:
+            current = current[key]
+        else:
+            break
+    return last
+
+
+def _leave_out(raw: Any, part: tuple[Any, ...]) -> set[str]:
+    """Remove the list item at ``part`` (with its mark); the ids it held."""
+    container = raw
+    for key in part[:-1]:
+        container = container[key]
+    index = part[-1]
+    if not (isinstance(container, list) and index < len(container)):
+        return set()
+    item = container[index]
+    del container[index]
+    if isinstance(container, MarkedList):
+        del container.marks[index]
+    return {item["id"]} if isinstance(item, dict) and isinstance(item.get("id"), str) else set()
 
 
 def _message(err: dict[str, Any]) -> tuple[str, str]:

@@ -40,8 +40,10 @@ class MarkedList(list):
         self.marks: list[Mark | None] = [None] * len(self)
 
 
-def load_yaml(path: Path) -> Any:
-    """Read ``path`` into marked dicts and lists; raise SpecError on bad YAML."""
+def load_yaml(path: Path, problems: list[SpecProblem] | None = None) -> Any:
+    """Read ``path`` into marked dicts and lists; raise SpecError on bad YAML.  Bad keys
+    (duplicates, non-text) are skipped and added to ``problems`` when it is given, else
+    raised together."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -61,10 +63,10 @@ def load_yaml(path: Path) -> Any:
                 )
             ]
         ) from None
-    return loads_yaml(text, name)
+    return loads_yaml(text, name, problems)
 
 
-def loads_yaml(text: str, name: str = "<string>") -> Any:
+def loads_yaml(text: str, name: str = "<string>", problems: list[SpecProblem] | None = None) -> Any:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -80,20 +82,27 @@ def loads_yaml(text: str, name: str = "<string>") -> Any:
         ) from None
     if node is None:
         raise SpecError([SpecProblem(name, None, "", ("文件是空的", "the file is empty"))])
-    return _construct(node, name)
+    found: list[SpecProblem] = []
+    data = _construct(node, name, found)
+    if problems is not None:
+        problems.extend(found)
+    elif found:  # every bad key of the file at once, not just the first
+        raise SpecError(found)
+    return data
 
 
 _SCALARS = yaml.SafeLoader(stream="")
 
 
-def _construct(node: yaml.Node, name: str) -> Any:
+def _construct(node: yaml.Node, name: str, problems: list[SpecProblem]) -> Any:
+    """Marked containers for ``node``; bad keys are added to ``problems`` (and skipped)."""
     mark = Mark(name, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result = MarkedDict(mark=mark)
         for key_node, value_node in node.value:
-            key = _construct(key_node, name)
+            key = _construct(key_node, name, problems)
             if not isinstance(key, str | int | float | bool):
-                raise SpecError(
+                problems.extend(
                     [
                         SpecProblem(
                             name,
@@ -103,8 +112,9 @@ def _construct(node: yaml.Node, name: str) -> Any:
                         )
                     ]
                 )
+                continue
             if key in result:
-                raise SpecError(
+                problems.extend(
                     [
                         SpecProblem(
                             name,
@@ -118,11 +128,12 @@ def _construct(node: yaml.Node, name: str) -> Any:
                         )
                     ]
                 )
-            result[key] = _construct(value_node, name)
+                continue
+            result[key] = _construct(value_node, name, problems)
             result.marks[key] = Mark(name, key_node.start_mark.line + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = [_construct(child, name) for child in node.value]
+        items = [_construct(child, name, problems) for child in node.value]
         result_list = MarkedList(items, mark=mark)
         result_list.marks = [Mark(name, child.start_mark.line + 1) for child in node.value]
         return result_list
