@@ -88,9 +88,11 @@ def test_infer_csv_with_title_rows(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["template", "show", "shop"], "no template called 'shop'"),
-        (["template", "build", "hotel", "-o", "x.xlsx", "--lang", "fr"], "unknown language 'fr'"),
-        (["template", "infer", "missing.xlsx"], "missing.xlsx: file not found"),
+        (["template", "show", "shop", "--lang", "en"], "no template called 'shop'"),
+        (["template", "show", "shop"], "错误: 没有名为 'shop' 的模板"),
+        (["template", "build", "hotel", "-o", "x.xlsx", "--lang", "fr"], "未知语言 'fr'"),
+        (["template", "infer", "missing.xlsx", "--lang", "en"], "missing.xlsx: file not found"),
+        (["template", "infer", "missing.xlsx"], "missing.xlsx: 找不到文件\n  修改: 检查路径"),
     ],
 )
 def test_errors_are_one_clear_line_and_exit_2(args, message):
@@ -103,9 +105,9 @@ def test_errors_are_one_clear_line_and_exit_2(args, message):
 def test_infer_refuses_a_file_that_is_not_a_spreadsheet(tmp_path):
     fake = tmp_path / "notes.xlsx"
     fake.write_text("this is not a workbook", encoding="utf-8")
-    result = invoke("template", "infer", str(fake))
+    result = invoke("template", "infer", str(fake), "--lang", "en")
     assert result.exit_code == 2
-    assert f"{fake}: cannot read the workbook" in result.output
+    assert f"{fake}: not a valid workbook" in result.output
 
 
 def test_python_dash_m_runs_the_cli():
@@ -140,7 +142,7 @@ def test_generated_docs_are_up_to_date():
 def test_infer_an_empty_workbook_says_what_is_missing(tmp_path):
     book = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(book)
-    result = invoke("template", "infer", str(book))
+    result = invoke("template", "infer", str(book), "--lang", "en")
     assert result.exit_code == 2
     assert "no sheet with a header row and data was found" in result.output
 
@@ -150,7 +152,7 @@ def test_infer_unknown_sheet_lists_the_sheets(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "客户"
     wb.save(book)
-    result = invoke("template", "infer", str(book), "--sheet", "Kunden")
+    result = invoke("template", "infer", str(book), "--sheet", "Kunden", "--lang", "en")
     assert result.exit_code == 2
     assert "no sheet called 'Kunden'" in result.output and "客户" in result.output
 

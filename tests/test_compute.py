@@ -119,7 +119,9 @@ def test_cli_compute_prints_segments(tmp_path):
 def test_compute_refuses_csv(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("客户ID,姓名\n1,a\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["compute", str(path), "--template", "ecommerce"])
+    result = CliRunner().invoke(
+        app, ["compute", str(path), "--template", "ecommerce", "--lang", "en"]
+    )
     assert result.exit_code == 2
     assert "only write into .xlsx and .xlsm" in result.output or "missing" in result.output
 

@@ -452,8 +452,11 @@ def test_sheet_option_on_the_command_line(tmp_path):
     library = validate(book, template="ecommerce", sheets={"customers": "2026"}).to_dict()
     assert data["mapping"] == library["mapping"]
     assert data["mapping"]["sheets"][0]["sheet"] == "2026"
-    bad = runner.invoke(app, ["validate", str(book), "-t", "ecommerce", "--sheet", "2026"])
+    args = ["validate", str(book), "-t", "ecommerce", "--sheet", "2026"]
+    bad = runner.invoke(app, [*args, "--lang", "en"])
     assert bad.exit_code == 2 and "TEMPLATE_SHEET=BOOK_SHEET" in bad.output
+    bad = runner.invoke(app, args)  # the default language is Chinese
+    assert bad.exit_code == 2 and "模板工作表=工作簿工作表" in bad.output
     bad = runner.invoke(app, ["validate", str(book), "-t", "ecommerce", "--sheet", "x=2026"])
     assert bad.exit_code == 2 and "customers (客户 / Customers)" in bad.output
 

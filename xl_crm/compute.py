@@ -85,10 +85,14 @@ def compute(
     started = time.perf_counter()
     path = Path(book)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        check_readable(path)  # a broken file is described as every command describes it
         raise WorkbookError(
-            f"can only write into .xlsx and .xlsm workbooks, not {path.suffix or 'this file'}",
+            (
+                f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {path.suffix or '这种文件'}",
+                f"can only write into .xlsx and .xlsm workbooks, not {path.suffix or 'this file'}",
+            ),
             file=path,
-            hint="save it as .xlsx first",
+            hint=("先另存为 .xlsx", "save it as .xlsx first"),
         )
     readable = check_readable(path)
     spec = _spec_for(path, readable, template)
@@ -299,8 +303,14 @@ def _source_sheet(spec: Spec, customers: SheetSpec, tables: dict[str, Table]) ->
         if ref is not None and any(f.ftype.storage in ("date", "datetime") for f in sheet.fields):
             return sheet
     raise WorkbookError(
-        f"the template has no sheet of orders or stays that refers to {customers.id}",
-        hint="add a sheet with a reference to the customers' key and a date column",
+        (
+            f"模板中没有引用 {customers.id} 的订单或入住记录表",
+            f"the template has no sheet of orders or stays that refers to {customers.id}",
+        ),
+        hint=(
+            "添加一个引用客户编号并带日期列的工作表",
+            "add a sheet with a reference to the customers' key and a date column",
+        ),
     )
 
 
@@ -308,11 +318,18 @@ def _missing_sheet(sheet: SheetSpec, path: Path) -> WorkbookError:
     from xl_crm.matching import expected_headers
 
     return WorkbookError(
-        f"no sheet of the workbook matches the template's {sheet.label.zh} / {sheet.label.en} "
-        "sheet, which the computed columns come from",
+        (
+            f"工作簿中没有与模板的“{sheet.label.zh}”表匹配的工作表，计算列要从它得出",
+            f"no sheet of the workbook matches the template's {sheet.label.zh} / "
+            f"{sheet.label.en} sheet, which the computed columns come from",
+        ),
         file=path,
-        hint=f"add that sheet (its header row naming {expected_headers(sheet)}), or name it "
-        f"with --sheet {sheet.id}=SHEET",
+        hint=(
+            f"加上这张表（表头写出 {expected_headers(sheet, 'zh')}），或用 "
+            f"--sheet {sheet.id}=工作表名 指定",
+            f"add that sheet (its header row naming {expected_headers(sheet, 'en')}), or name "
+            f"it with --sheet {sheet.id}=SHEET",
+        ),
     )
 
 

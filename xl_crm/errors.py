@@ -11,36 +11,83 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+#: A user-facing text: ``(zh, en)``, or one string used for both languages (a path, a
+#: value, or text not yet translated).
+Text = str | tuple[str, str]
+LANGS = ("zh", "en")
+_FIX = {"zh": "修改", "en": "fix"}
+_ERROR = {"zh": "错误", "en": "error"}
+
+
+def in_lang(text: Text | None, lang: str) -> str | None:
+    """``text`` in ``lang`` ('zh' or 'en'; anything else reads as 'en')."""
+    if text is None or isinstance(text, str):
+        return text
+    return text[0] if lang == "zh" else text[1]
+
 
 class XlCrmError(Exception):
-    """Root of every error xl-crm raises on purpose."""
+    """Root of every error xl-crm raises on purpose.
+
+    ``message`` and ``hint`` are :data:`Text`: give ``(zh, en)`` so the CLI can show the
+    error in the user's language (``--lang``); ``str(error)`` is the English text, and
+    :meth:`text` gives either language.
+    """
 
     slug = "xl-crm-error"
     #: process exit code the CLI uses for this error
     exit_code = 2
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: Text, *, hint: Text | None = None) -> None:
+        self.texts = message
+        self.hints = hint
         super().__init__(self.__str__())
 
+    @property
+    def message(self) -> str:
+        """The message in English (:meth:`text` for the other language)."""
+        return in_lang(self.texts, "en") or ""
+
+    @property
+    def hint(self) -> str | None:
+        return in_lang(self.hints, "en")
+
+    def message_in(self, lang: str) -> str:
+        """The message alone, in ``lang``."""
+        return in_lang(self.texts, lang) or ""
+
+    def text(self, lang: str = "en") -> str:
+        """Message and fix line in ``lang`` ('zh' or 'en')."""
+        message = self.message_in(lang)
+        hint = in_lang(self.hints, lang)
+        lang = "zh" if lang == "zh" else "en"
+        return message if not hint else f"{message}\n  {_FIX[lang]}: {hint}"
+
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message}\n  fix: {self.hint}"
+        return self.text("en")
 
 
 @dataclass(frozen=True)
 class SpecProblem:
-    """One problem in a template spec, with where it is."""
+    """One problem in a template spec, with where it is; ``text`` is (zh, en)."""
 
     file: str
     line: int | None
     key: str
-    message: str
+    text: Text
 
-    def __str__(self) -> str:
+    @property
+    def message(self) -> str:
+        """The problem in English."""
+        return in_lang(self.text, "en") or ""
+
+    def describe(self, lang: str = "en") -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         key = f" [{self.key}]" if self.key else ""
-        return f"{where}{key}: {self.message}"
+        return f"{where}{key}: {in_lang(self.text, lang)}"
+
+    def __str__(self) -> str:
+        return self.describe("en")
 
 
 class SpecError(XlCrmError):
@@ -53,9 +100,15 @@ class SpecError(XlCrmError):
             raise ValueError("SpecError needs at least one problem")
         self.problems = problems
         count = len(problems)
-        head = "template spec is invalid" if count == 1 else f"template spec has {count} problems"
-        message = head + ":\n" + "\n".join(f"  {p}" for p in problems)
-        super().__init__(message)
+        head = (
+            ("模板规格有误", "template spec is invalid")
+            if count == 1
+            else (f"模板规格有 {count} 处问题", f"template spec has {count} problems")
+        )
+        super().__init__(
+            tuple(h + ":\n" + "\n".join(f"  {p.describe(lang)}" for p in problems)
+                  for h, lang in zip(head, LANGS, strict=True))  # type: ignore[arg-type]
+        )  # fmt: skip
 
     @property
     def first(self) -> SpecProblem:
@@ -75,12 +128,12 @@ class WorkbookError(XlCrmError):
 
     def __init__(
         self,
-        message: str,
+        message: Text,
         *,
         file: str | Path | None = None,
         sheet: str | None = None,
         cell: str | None = None,
-        hint: str | None = None,
+        hint: Text | None = None,
     ) -> None:
         self.file = str(file) if file is not None else None
         self.sheet = sheet
@@ -88,7 +141,9 @@ class WorkbookError(XlCrmError):
         self.reason = message
         where = [p for p in (self.file, _sheet_cell(sheet, cell)) if p]
         prefix = ": ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message, hint=hint)
+        if prefix:
+            message = (f"{prefix}: {in_lang(message, 'zh')}", f"{prefix}: {in_lang(message, 'en')}")
+        super().__init__(message, hint=hint)
 
     def located(self, file: str | Path, sheet: str | None) -> WorkbookError:
         """The same error, naming ``file`` and ``sheet`` when it did not yet (errors raised
@@ -100,7 +155,7 @@ class WorkbookError(XlCrmError):
             file=self.file or file,
             sheet=self.sheet or sheet,
             cell=self.cell,
-            hint=self.hint,
+            hint=self.hints,
         )
 
 
@@ -111,7 +166,10 @@ class MissingExtraError(XlCrmError):
 
     def __init__(self, module: str, extra: str) -> None:
         super().__init__(
-            f"this feature needs the '{module}' package, which is not installed",
+            (
+                f"此功能需要 '{module}' 包，但尚未安装",
+                f"this feature needs the '{module}' package, which is not installed",
+            ),
             hint=f"pip install 'xl-crm[{extra}]'",
         )
 

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from xl_crm.errors import WorkbookError
 from xl_crm.identifiers import USCC_CHARSET, resident_id_check_char, uscc_check_char
+from xl_crm.reader import check_readable, damaged_workbook
 from xl_crm.specs import builtin_names, load_spec, spec_from_data
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import FieldSpec, Group, Label, SheetSpec, Spec
@@ -54,20 +55,16 @@ def infer_spec(
 ) -> Spec:
     """Infer a spec from ``book`` (.xlsx, .xlsm, .xls, .ods or .csv)."""
     path = Path(book)
-    if not path.is_file():
-        raise WorkbookError("file not found", file=path, hint="check the path")
-    if path.suffix.lower() not in READABLE:
-        raise WorkbookError(
-            f"cannot read {path.suffix or 'files without an extension'}",
-            file=path,
-            hint="infer reads " + ", ".join(READABLE),
-        )
+    check_readable(path)  # missing, damaged, encrypted: said as validate and compute say it
     tables = _read_tables(path, sheets)
     if not tables:
         raise WorkbookError(
-            "no sheet with a header row and data was found",
+            ("没有找到带表头行和数据的工作表", "no sheet with a header row and data was found"),
             file=path,
-            hint="put one table per sheet with its header in the first rows",
+            hint=(
+                "每个工作表放一张表，表头放在前几行",
+                "put one table per sheet with its header in the first rows",
+            ),
         )
     cat = _catalogue()
     sheet_data = []
@@ -117,11 +114,7 @@ def _read_tables(path: Path, only: list[str] | None):
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise WorkbookError(
-            f"cannot read the workbook ({type(exc).__name__}: {exc})",
-            file=path,
-            hint="open it in Excel or LibreOffice and save it again as .xlsx",
-        ) from None
+        raise damaged_workbook(path, exc) from None
     structures: dict[str, SheetStructure] = {}
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         structures = read_structure(path)
@@ -133,9 +126,12 @@ def _read_tables(path: Path, only: list[str] | None):
         missing = [s for s in only if s not in wb.sheet_names]
         if missing:
             raise WorkbookError(
-                f"no sheet called {missing[0]!r}",
+                (f"没有名为 {missing[0]!r} 的工作表", f"no sheet called {missing[0]!r}"),
                 file=path,
-                hint="sheets in this workbook: " + ", ".join(wb.sheet_names),
+                hint=(
+                    "此工作簿中的工作表：" + "、".join(wb.sheet_names),
+                    "sheets in this workbook: " + ", ".join(wb.sheet_names),
+                ),
             )
     has_tables = any(s.tables for s in structures.values())
     out = []
@@ -151,7 +147,10 @@ def _read_tables(path: Path, only: list[str] | None):
         structure = structures.get(title)
         if not only and has_tables and (structure is None or not structure.tables):
             continue  # a workbook of Excel Tables: the other sheets are notes and lists
-        rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        try:
+            rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine's XML errors on a damaged sheet
+            raise damaged_workbook(path, exc) from None
         if structure is not None and structure.tables:
             c1, r1, c2, _ = range_boundaries(structure.tables[0][1])
             h, width, first_col = r1 - 1, c2, c1 - 1

@@ -284,8 +284,11 @@ def template_sheet(spec: Spec, name: str) -> SheetSpec:
             return sheet
     choices = ", ".join(f"{s.id} ({s.label.zh} / {s.label.en})" for s in spec.sheets)
     raise WorkbookError(
-        f"--sheet: the template {spec.name!r} has no sheet {name!r}",
-        hint=f"name one of its sheets: {choices}",
+        (
+            f"--sheet：模板 {spec.name!r} 中没有工作表 {name!r}",
+            f"--sheet: the template {spec.name!r} has no sheet {name!r}",
+        ),
+        hint=(f"请写其中一张：{choices}", f"name one of its sheets: {choices}"),
     )
 
 
@@ -299,9 +302,15 @@ def find_sheet(names: list[str], name: str, path: Path) -> str:
     if len(close) == 1:
         return close[0]
     raise WorkbookError(
-        f"--sheet: the workbook has no sheet {name!r}",
+        (
+            f"--sheet：工作簿中没有工作表 {name!r}",
+            f"--sheet: the workbook has no sheet {name!r}",
+        ),
         file=path,
-        hint=f"name one of its sheets: {', '.join(names)}",
+        hint=(
+            f"请写其中一张：{', '.join(names)}",
+            f"name one of its sheets: {', '.join(names)}",
+        ),
     )
 
 
@@ -331,9 +340,15 @@ def match_sheets(
         name = find_sheet(names, given, path)
         if sheet.id in matches or name in taken:
             raise WorkbookError(
-                f"--sheet names {sheet.id!r} or {name!r} twice",
+                (
+                    f"--sheet 两次写到了 {sheet.id!r} 或 {name!r}",
+                    f"--sheet names {sheet.id!r} or {name!r} twice",
+                ),
                 file=path,
-                hint="give each template sheet and each workbook sheet once",
+                hint=(
+                    "每张模板工作表和工作簿工作表只写一次",
+                    "give each template sheet and each workbook sheet once",
+                ),
             )
         found = header_row(heads[name], sheet)
         score = coverage(sheet, found.fields) if found else 0.0
@@ -376,12 +391,20 @@ def _nothing_matches(spec: Spec, heads: dict[str, list[list[object]]], path: Pat
     expected = "; ".join(
         f"{s.label.zh} / {s.label.en}: " + expected_headers(s) for s in spec.sheets
     )
+    shown = "; ".join(seen)
     return WorkbookError(
-        f"no sheet matches the template {spec.name!r} ({spec.title.zh} / {spec.title.en}); "
-        f"sheets seen: {'; '.join(seen) or 'none'}",
+        (
+            f"没有工作表与模板 {spec.name!r}（{spec.title.zh}）匹配；看到的工作表：{shown or '无'}",
+            f"no sheet matches the template {spec.name!r} ({spec.title.zh} / {spec.title.en}); "
+            f"sheets seen: {shown or 'none'}",
+        ),
         file=path,
-        hint=f"the header row should name the template's columns ({expected}); or pick "
-        "another template with --template, or name a sheet with --sheet TEMPLATE_SHEET=SHEET",
+        hint=(
+            f"表头行应写出模板的列名（{expected}）；或用 --template 换一个模板，或用 "
+            "--sheet 模板工作表=工作表名 指定",
+            f"the header row should name the template's columns ({expected}); or pick "
+            "another template with --template, or name a sheet with --sheet TEMPLATE_SHEET=SHEET",
+        ),
     )
 
 

@@ -106,57 +106,102 @@ class Table:
         return f"{self.sheet}!{self.cell(field_id, row)}"
 
 
+RESAVE = (
+    "用 Excel 或 LibreOffice 打开，再另存为 .xlsx",
+    "open it in Excel or LibreOffice and save it again as .xlsx",
+)
+
+
+def too_many_rows(n: int) -> tuple[str, str]:
+    """The message for ``n`` data rows over Excel's limit, zh and en."""
+    return (
+        f"{n:,} 行数据，超过了 Excel 的上限 {EXCEL_MAX_ROWS - 1:,} 行",
+        f"{n:,} data rows is over Excel's limit of {EXCEL_MAX_ROWS - 1:,}",
+    )
+
+
+def damaged_workbook(path: Path, exc: Exception) -> WorkbookError:
+    """The error for a workbook whose parts cannot be parsed (every command says it so)."""
+    cause = f"{type(exc).__name__}: {exc}"
+    return WorkbookError(
+        (
+            f"工作簿已损坏，无法读取（{cause}）",
+            f"the workbook is damaged and cannot be read ({cause})",
+        ),
+        file=path,
+        hint=(
+            "从备份恢复，或让 Excel 修复后再保存",
+            "restore it from a backup, or let Excel repair it and save it again",
+        ),
+    )
+
+
 def check_readable(path: Path, password: str | None = None) -> Path:
     """Refuse what cannot be read, with a message that says why and how to fix it."""
     if not path.exists():
-        raise WorkbookError("file not found", file=path, hint="check the path")
+        raise WorkbookError(
+            ("找不到文件", "file not found"), file=path, hint=("检查路径", "check the path")
+        )
     if path.is_dir():
-        raise WorkbookError("is a folder, not a workbook", file=path)
+        raise WorkbookError(("这是文件夹，不是工作簿", "is a folder, not a workbook"), file=path)
     suffix = path.suffix.lower()
     if suffix == ".xlsb":
         raise WorkbookError(
-            "binary workbooks (.xlsb) are not supported",
+            ("不支持二进制工作簿（.xlsb）", "binary workbooks (.xlsb) are not supported"),
             file=path,
-            hint="save it from Excel as .xlsx (File > Save As > Excel Workbook)",
+            hint=(
+                "在 Excel 中另存为 .xlsx（文件 > 另存为 > Excel 工作簿）",
+                "save it from Excel as .xlsx (File > Save As > Excel Workbook)",
+            ),
         )
     if suffix not in READABLE:
         raise WorkbookError(
-            f"not a spreadsheet xl-crm reads ({suffix or 'no extension'})",
+            (
+                f"xl-crm 不能读取这种文件（{suffix or '无扩展名'}）",
+                f"not a spreadsheet xl-crm reads ({suffix or 'no extension'})",
+            ),
             file=path,
-            hint="use .xlsx, .xlsm, .xls, .ods or .csv",
+            hint=(
+                "请使用 .xlsx、.xlsm、.xls、.ods 或 .csv",
+                "use .xlsx, .xlsm, .xls, .ods or .csv",
+            ),
         )
     with path.open("rb") as fh:
         head = fh.read(8)
     if suffix in (".xlsx", ".xlsm") and head == _OLE_MAGIC:
         if password is None:
             raise WorkbookError(
-                "the workbook is password-protected (encrypted)",
+                ("工作簿有密码保护（已加密）", "the workbook is password-protected (encrypted)"),
                 file=path,
-                hint="give the password with --password, or save an unprotected copy",
+                hint=(
+                    "用 --password 提供密码，或另存一份不加密的副本",
+                    "give the password with --password, or save an unprotected copy",
+                ),
             )
         return _decrypt(path, password)
     if suffix in (".xlsx", ".xlsm", ".ods"):
         if not zipfile.is_zipfile(path):
             raise WorkbookError(
-                "not a valid workbook (the file is not a zip package: damaged, or another "
-                "kind of file renamed)",
+                (
+                    "不是有效的工作簿（文件不是 zip 包：已损坏，或是改了扩展名的其他文件）",
+                    "not a valid workbook (the file is not a zip package: damaged, or another "
+                    "kind of file renamed)",
+                ),
                 file=path,
-                hint="open it in Excel or LibreOffice and save it again as .xlsx",
+                hint=RESAVE,
             )
         try:
             with zipfile.ZipFile(path) as z:
                 z.getinfo("[Content_Types].xml" if suffix != ".ods" else "mimetype")
         except (zipfile.BadZipFile, OSError, KeyError) as exc:
             raise WorkbookError(
-                f"the workbook is damaged ({exc})",
+                (f"工作簿已损坏（{exc}）", f"the workbook is damaged ({exc})"),
                 file=path,
-                hint="open it in Excel or LibreOffice and save it again as .xlsx",
+                hint=RESAVE,
             ) from None
     if suffix == ".xls" and head != _OLE_MAGIC:
         raise WorkbookError(
-            "not a valid .xls workbook",
-            file=path,
-            hint="open it in Excel or LibreOffice and save it again as .xlsx",
+            ("不是有效的 .xls 工作簿", "not a valid .xls workbook"), file=path, hint=RESAVE
         )
     return path
 
@@ -179,9 +224,12 @@ def _decrypt(path: Path, password: str) -> Path:
     except Exception as exc:  # msoffcrypto raises its own types for a wrong password
         out.unlink(missing_ok=True)
         raise WorkbookError(
-            f"cannot decrypt the workbook ({type(exc).__name__}: {exc})",
+            (
+                f"无法解密工作簿（{type(exc).__name__}: {exc}）",
+                f"cannot decrypt the workbook ({type(exc).__name__}: {exc})",
+            ),
             file=path,
-            hint="check the password",
+            hint=("检查密码", "check the password"),
         ) from None
     return out
 
@@ -198,19 +246,25 @@ def find_header(
     """
     if all(all(is_blank_header(str(v)) for v in row if v is not None) for row in rows):
         raise WorkbookError(
-            "the sheet is empty",
+            ("工作表是空的", "the sheet is empty"),
             file=path,
             sheet=sheet_name,
-            hint="put the header row and the data on this sheet",
+            hint=("在此工作表中放入表头行和数据", "put the header row and the data on this sheet"),
         )
     found = header_row(rows, sheet)
     needed = max(1, min(2, len(sheet.fields)))
     if found is None or len(found.fields) < needed:
         raise WorkbookError(
-            f"no header row found in the first {len(rows)} rows",
+            (
+                f"前 {len(rows)} 行中没有找到表头行",
+                f"no header row found in the first {len(rows)} rows",
+            ),
             file=path,
             sheet=sheet_name,
-            hint=f"the header row should name the columns, e.g. {expected_headers(sheet)}",
+            hint=(
+                f"表头行应写出各列的名称，例如 {expected_headers(sheet)}",
+                f"the header row should name the columns, e.g. {expected_headers(sheet)}",
+            ),
         )
     return found.index, found.texts
 
@@ -237,13 +291,21 @@ def map_headers(
         if fid in found:
             first = get_column_letter(found[fid] + 1)
             raise WorkbookError(
-                f"duplicate headers: {headers[found[fid]]!r} ({first}{header_row}) and "
-                f"{text!r} ({get_column_letter(i + 1)}{header_row}) both mean "
-                f"{sheet.field(fid).label.zh} / {sheet.field(fid).label.en}",
+                (
+                    f"表头重复：{headers[found[fid]]!r}（{first}{header_row}）和 "
+                    f"{text!r}（{get_column_letter(i + 1)}{header_row}）都表示 "
+                    f"{sheet.field(fid).label.zh}",
+                    f"duplicate headers: {headers[found[fid]]!r} ({first}{header_row}) and "
+                    f"{text!r} ({get_column_letter(i + 1)}{header_row}) both mean "
+                    f"{sheet.field(fid).label.zh} / {sheet.field(fid).label.en}",
+                ),
                 file=path,
                 sheet=sheet_name,
                 cell=f"{get_column_letter(i + 1)}{header_row}",
-                hint="keep one of the two columns, or rename one",
+                hint=(
+                    "保留其中一列，或重命名其中一列",
+                    "keep one of the two columns, or rename one",
+                ),
             )
         found[fid] = i
     return found, unknown
@@ -278,7 +340,10 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
     header_row = h + 1
     if len(headers) > EXCEL_MAX_COLS:
         raise WorkbookError(
-            f"{len(headers):,} columns is over Excel's limit of {EXCEL_MAX_COLS:,}",
+            (
+                f"{len(headers):,} 列，超过了 Excel 的上限 {EXCEL_MAX_COLS:,} 列",
+                f"{len(headers):,} columns is over Excel's limit of {EXCEL_MAX_COLS:,}",
+            ),
             file=path,
             sheet=sheet_name,
         )
@@ -306,7 +371,7 @@ def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Tab
             )
     if header_row + len(frame) > EXCEL_MAX_ROWS:
         raise WorkbookError(
-            f"{len(frame):,} data rows is over Excel's limit of {EXCEL_MAX_ROWS - 1:,}",
+            too_many_rows(len(frame)),
             file=path,
             sheet=sheet_name,
         )
@@ -499,9 +564,15 @@ def decode_csv(path: Path) -> str:
         except UnicodeDecodeError:
             continue
     raise WorkbookError(
-        "cannot decode the CSV file (not UTF-8, UTF-16 or GB18030 text)",
+        (
+            "无法解码 CSV 文件（不是 UTF-8、UTF-16 或 GB18030 文本）",
+            "cannot decode the CSV file (not UTF-8, UTF-16 or GB18030 text)",
+        ),
         file=path,
-        hint="save it again as CSV UTF-8 (Excel: File > Save As > CSV UTF-8)",
+        hint=(
+            "重新另存为 CSV UTF-8（Excel：文件 > 另存为 > CSV UTF-8）",
+            "save it again as CSV UTF-8 (Excel: File > Save As > CSV UTF-8)",
+        ),
     )
 
 
@@ -533,9 +604,9 @@ def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec, name: str | None = 
         data.pop()
     if header_row + len(data) > EXCEL_MAX_ROWS:
         raise WorkbookError(
-            f"{len(data):,} data rows is over Excel's limit of {EXCEL_MAX_ROWS - 1:,}",
+            too_many_rows(len(data)),
             file=path,
-            hint="split the file, or validate it in parts",
+            hint=("拆分文件，或分批校验", "split the file, or validate it in parts"),
         )
     first_data = header_row + 1
     index = pd.RangeIndex(first_data, first_data + len(data))
@@ -628,11 +699,7 @@ def read_workbook(
     except Exception as exc:  # calamine's and the XML parser's errors on damaged files
         if is_csv:
             raise
-        raise WorkbookError(
-            f"the workbook is damaged and cannot be read ({type(exc).__name__}: {exc})",
-            file=path,
-            hint="restore it from a backup, or let Excel repair it and save it again",
-        ) from None
+        raise damaged_workbook(path, exc) from None
     found = {m.template_sheet: m for m in matches}
     tables.mapping = BookMapping(
         sheets=[

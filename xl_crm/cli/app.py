@@ -50,7 +50,9 @@ TemplateOption = Annotated[
         help="Template name or spec file (default: the one that built the workbook).",
     ),
 ]
-Lang = Annotated[str, typer.Option("--lang", "-l", help="Language of headers and help: zh or en.")]
+Lang = Annotated[
+    str, typer.Option("--lang", "-l", help="Language of headers, help and messages: zh or en.")
+]
 SheetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -63,17 +65,26 @@ SheetOption = Annotated[
 
 
 def handle_errors(func: F) -> F:
-    """Turn library errors into one message on stderr and the error's exit code."""
+    """Turn library errors into one message on stderr, in the command's ``--lang`` (zh by
+    default), and the error's exit code."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except XlCrmError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            print_error(exc, kwargs.get("lang", "zh"))
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_error(exc: XlCrmError, lang: str) -> None:
+    """One error on stderr: ``错误：…`` / ``error: …`` and its fix line, in ``lang``."""
+    lang = lang if lang in ("zh", "en") else "zh"
+    label = "错误" if lang == "zh" else "error"
+    err.print(f"[bold red]{label}:[/] ", end="", highlight=False, markup=True)
+    err.print(exc.text(lang), highlight=False, markup=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -101,8 +112,14 @@ def sheet_pairs(given: list[str] | None) -> dict[str, str] | None:
         wanted, sep, name = item.partition("=")
         if not sep or not wanted.strip() or not name.strip():
             raise XlCrmError(
-                f"--sheet {item!r}: expected TEMPLATE_SHEET=BOOK_SHEET",
-                hint="for example --sheet orders=Sheet2 or --sheet 客户=客户资料",
+                (
+                    f"--sheet {item!r}：应写作 模板工作表=工作簿工作表",
+                    f"--sheet {item!r}: expected TEMPLATE_SHEET=BOOK_SHEET",
+                ),
+                hint=(
+                    "例如 --sheet orders=Sheet2 或 --sheet 客户=客户资料",
+                    "for example --sheet orders=Sheet2 or --sheet 客户=客户资料",
+                ),
             )
         pairs[wanted.strip()] = name.strip()
     return pairs
@@ -110,7 +127,10 @@ def sheet_pairs(given: list[str] | None) -> dict[str, str] | None:
 
 def _check_lang(lang: str) -> str:
     if lang not in ("zh", "en"):
-        raise XlCrmError(f"unknown language {lang!r}", hint="use --lang zh or --lang en")
+        raise XlCrmError(
+            (f"未知语言 {lang!r}", f"unknown language {lang!r}"),
+            hint=("使用 --lang zh 或 --lang en", "use --lang zh or --lang en"),
+        )
     return lang
 
 
@@ -236,6 +256,7 @@ def template_build(
 @handle_errors
 def template_check(
     spec_file: Annotated[str, typer.Argument(help="Path to a spec file (or a built-in name).")],
+    lang: Lang = "zh",
 ) -> None:
     """Check a template spec; every problem is reported with its file, line and key.
 
@@ -245,10 +266,11 @@ def template_check(
     """
     from xl_crm.specs import load_spec
 
+    _check_lang(lang)
     try:
         spec = load_spec(spec_file)
     except SpecError as exc:
-        err.print(str(exc), highlight=False, markup=False)
+        err.print(exc.text(lang), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     fields = sum(len(s.fields) for s in spec.sheets)
     out.print(
@@ -271,6 +293,7 @@ def template_infer(
         list[str] | None,
         typer.Option("--sheet", "-s", help="Only these sheets (repeatable; default: all)."),
     ] = None,
+    lang: Lang = "zh",
 ) -> None:
     """Infer a template spec from an existing sheet: types, lengths, choices, keys.
 
@@ -279,6 +302,7 @@ def template_infer(
     from xl_crm.infer import infer_spec
     from xl_crm.specs.dump import dump_spec
 
+    _check_lang(lang)
     spec = infer_spec(book, name=name, sheets=sheets or None)
     text = dump_spec(spec)
     if output is None:
@@ -386,6 +410,7 @@ def compute_command(
         Path | None, typer.Option("--audit-log", help="Append an audit record to this file.")
     ] = None,
     sheet: SheetOption = None,
+    lang: Lang = "zh",
 ) -> None:
     """Compute purchase frequency, recency, spend, RFM and segments; write them in place.
 
@@ -396,6 +421,7 @@ def compute_command(
     """
     from xl_crm.compute import compute
 
+    _check_lang(lang)
     big = book.exists() and book.stat().st_size >= 2_000_000  # a bar only when it helps
     try:
         with _progress(enabled=big) as progress_cb:
@@ -411,7 +437,10 @@ def compute_command(
                 sheets=sheet_pairs(sheet),
             )
     except ValueError as exc:
-        raise XlCrmError(str(exc), hint="give --as-of as YYYY-MM-DD") from None
+        raise XlCrmError(
+            (f"日期无效：{exc}", str(exc)),
+            hint=("--as-of 请写成 YYYY-MM-DD", "give --as-of as YYYY-MM-DD"),
+        ) from None
     state = "wrote" if result.written else "unchanged (already up to date)"
     out.print(
         f"{result.path}: {result.sheet}, {result.rows:,} customers, as of {result.as_of}: {state}",

@@ -44,17 +44,23 @@ def resolve_template(name_or_path: str | Path, *, base: Path | None = None) -> P
         if candidate.is_file():
             return candidate
         raise TemplateNotFoundError(
-            f"spec file not found: {candidate}",
-            hint="check the path, or use a built-in template name: " + ", ".join(builtin_names()),
+            (f"找不到模板文件：{candidate}", f"spec file not found: {candidate}"),
+            hint=(
+                "检查路径，或使用内置模板名：" + "、".join(builtin_names()),
+                "check the path, or use a built-in template name: " + ", ".join(builtin_names()),
+            ),
         )
     builtin = templates_dir() / f"{text}.yaml"
     if builtin.is_file():
         return builtin
     raise TemplateNotFoundError(
-        f"no template called {text!r}",
-        hint="built-in templates: "
-        + ", ".join(builtin_names())
-        + "; or give a path to a .yaml spec",
+        (f"没有名为 {text!r} 的模板", f"no template called {text!r}"),
+        hint=(
+            "内置模板：" + "、".join(builtin_names()) + "；或给出 .yaml 模板文件的路径",
+            "built-in templates: "
+            + ", ".join(builtin_names())
+            + "; or give a path to a .yaml spec",
+        ),
     )
 
 
@@ -66,15 +72,25 @@ def load_spec(name_or_path: str | Path) -> Spec:
     'customer_id'
     """
     path = resolve_template(name_or_path)
-    raw = _load_merged(path, chain=())
-    return _validate(raw, path)
+    problems: list[SpecProblem] = []
+    raw = _load_merged(path, chain=(), problems=problems)
+    return _validate(raw, path, problems)
 
 
 def spec_from_data(data: dict[str, Any], *, source: str = "<data>") -> Spec:
     """Check a spec given as plain Python data (as YAML would load it)."""
     raw = _marked(data, source)
     if raw.get("extends"):
-        raise SpecError([SpecProblem(source, None, "extends", "extends needs a spec file")])
+        raise SpecError(
+            [
+                SpecProblem(
+                    source,
+                    None,
+                    "extends",
+                    ("extends 只能用于模板文件", "extends needs a spec file"),
+                )
+            ]
+        )
     return _validate(raw, Path(source))
 
 
@@ -87,43 +103,89 @@ def _marked(value: Any, source: str) -> Any:
     return value
 
 
-def _load_merged(path: Path, chain: tuple[Path, ...]) -> MarkedDict:
+def _load_merged(
+    path: Path, chain: tuple[Path, ...], problems: list[SpecProblem] | None = None
+) -> MarkedDict:
+    """``path`` merged with what it extends; problems that do not stop the reading (bad
+    keys, misplaced fields) go to ``problems`` so every one is reported."""
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p.name) for p in (*chain, resolved))
-        raise SpecError([SpecProblem(str(path), None, "extends", f"extends loops: {cycle}")])
-    raw = load_yaml(path)
+        raise SpecError(
+            [
+                SpecProblem(
+                    str(path),
+                    None,
+                    "extends",
+                    (f"extends 形成循环：{cycle}", f"extends loops: {cycle}"),
+                )
+            ]
+        )
+    raw = load_yaml(path, problems)
     if not isinstance(raw, MarkedDict):
         raise SpecError(
-            [SpecProblem(str(path), 1, "", "a spec must be a mapping (name:, title:, sheets: ...)")]
+            [
+                SpecProblem(
+                    str(path),
+                    1,
+                    "",
+                    (
+                        "模板必须是映射（name:、title:、sheets: ...）",
+                        "a spec must be a mapping (name:, title:, sheets: ...)",
+                    ),
+                )
+            ]
         )
     parent_name = raw.get("extends")
     if parent_name in (None, ""):
         return raw
     if not isinstance(parent_name, str):
         line = raw.marks["extends"].line
-        raise SpecError([SpecProblem(str(path), line, "extends", "extends must be a name or path")])
+        raise SpecError(
+            [
+                SpecProblem(
+                    str(path),
+                    line,
+                    "extends",
+                    ("extends 必须是模板名或路径", "extends must be a name or path"),
+                )
+            ]
+        )
     try:
         parent_path = resolve_template(parent_name, base=path.parent)
     except TemplateNotFoundError as exc:
         line = raw.marks["extends"].line
-        raise SpecError([SpecProblem(str(path), line, "extends", exc.message)]) from None
-    parent = _load_merged(parent_path, (*chain, resolved))
-    return merge_specs(parent, raw)
+        raise SpecError([SpecProblem(str(path), line, "extends", exc.texts)]) from None
+    parent = _load_merged(parent_path, (*chain, resolved), problems)
+    return merge_specs(parent, raw, problems)
 
 
-def merge_specs(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
-    """``child`` built on ``parent``: sheets, fields, groups, rules and segments merge by id."""
+def merge_specs(
+    parent: MarkedDict, child: MarkedDict, problems: list[SpecProblem] | None = None
+) -> MarkedDict:
+    """``child`` built on ``parent``: sheets, fields, groups, rules and segments merge by id.
+
+    A part that cannot be merged is left out and added to ``problems`` (raised as a
+    SpecError at once when ``problems`` is None)."""
+    found: list[SpecProblem] = []
     out = _copy_dict(parent)
     out.mark = child.mark
     for key, value in child.items():
         if key == "sheets" and isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = _merge_by_id(out[key], value, _merge_sheet)
+
+            def sheet(p: MarkedDict, c: MarkedDict) -> MarkedDict:
+                return _merge_sheet(p, c, found)
+
+            out[key] = _merge_by_id(out[key], value, sheet, found)
         elif key == "segments" and isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = _merge_by_id(out[key], value, None)
+            out[key] = _merge_by_id(out[key], value, None, found)
         else:
             out[key] = value
         out.marks[key] = child.marks[key]
+    if problems is not None:
+        problems.extend(found)
+    elif found:
+        raise SpecError(found)
     return out
 
 
@@ -133,7 +195,9 @@ def _copy_dict(d: MarkedDict) -> MarkedDict:
     return out
 
 
-def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
+def _merge_by_id(
+    base: MarkedList, extra: list, merge_item, problems: list[SpecProblem]
+) -> MarkedList:
     items = list(base)
     marks = list(getattr(base, "marks", [None] * len(base)))
     extra_marks = getattr(extra, "marks", [None] * len(extra))
@@ -152,16 +216,20 @@ def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
             )
             if where is None:
                 mark_after = item.marks["after"]
-                raise SpecError(
+                problems.extend(
                     [
                         SpecProblem(
                             mark_after.file,
                             mark_after.line,
                             f"{item_id}.after",
-                            f"cannot place {item_id!r} after {after!r}: no such field",
+                            (
+                                f"无法把 {item_id!r} 放在 {after!r} 之后：没有这个字段",
+                                f"cannot place {item_id!r} after {after!r}: no such field",
+                            ),
                         )
                     ]
                 )
+                continue
             placed = _copy_dict(item)
             del placed["after"]
             items.insert(where + 1, placed)
@@ -176,11 +244,12 @@ def _merge_by_id(base: MarkedList, extra: list, merge_item) -> MarkedList:
     return out
 
 
-def _merge_sheet(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
+def _merge_sheet(parent: MarkedDict, child: MarkedDict, problems: list[SpecProblem]) -> MarkedDict:
     out = _copy_dict(parent)
     for key, value in child.items():
         if key in ("fields", "groups", "rules") and isinstance(out.get(key), list):
-            out[key] = _merge_by_id(out[key], value, _merge_field if key == "fields" else None)
+            merge = _merge_field if key == "fields" else None
+            out[key] = _merge_by_id(out[key], value, merge, problems)
         elif key in ("references", "unique_together") and isinstance(out.get(key), list):
             merged = MarkedList([*out[key], *value])
             merged.marks = [*out[key].marks, *getattr(value, "marks", [None] * len(value))]
@@ -197,14 +266,17 @@ def _merge_sheet(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
         missing = [r for r in removed if r not in ids]
         if missing:
             line = child.marks["remove_fields"].line
-            raise SpecError(
+            problems.extend(
                 [
                     SpecProblem(
                         child.marks["remove_fields"].file,
                         line,
                         "remove_fields",
-                        f"cannot remove {', '.join(map(repr, missing))}: not a field of the "
-                        "sheet being extended",
+                        (
+                            f"无法删除 {'、'.join(map(repr, missing))}：不是被扩展工作表的字段",
+                            f"cannot remove {', '.join(map(repr, missing))}: not a field of the "
+                            "sheet being extended",
+                        ),
                     )
                 ]
             )
@@ -223,28 +295,101 @@ def _merge_field(parent: MarkedDict, child: MarkedDict) -> MarkedDict:
     return out
 
 
-def _validate(raw: MarkedDict, path: Path) -> Spec:
-    raw_plain = plain(raw)
-    try:
-        spec = Spec.model_validate(raw_plain)
-    except ValidationError as exc:
-        problems = [_problem(raw, path, tuple(err["loc"]), _message(err)) for err in exc.errors()]
-        raise SpecError(_dedupe(problems)) from None
-    problems = [_problem(raw, path, p, m) for p, m in check_spec(spec)]
-    if problems:
+def _validate(raw: MarkedDict, path: Path, found: list[SpecProblem] | None = None) -> Spec:
+    """The checked spec, or a SpecError with every problem: those found while reading
+    (``found``), the shape errors, and how the parts fit together.  When parts have shape
+    errors, they are left out and the rest is checked too; problems that only name a part
+    left out are not repeated."""
+    problems = list(found or [])
+    spec, current, removed = None, raw, set()
+    for _ in range(100):  # each round leaves out at least one part
+        try:
+            spec = Spec.model_validate(plain(current))
+            break
+        except ValidationError as exc:
+            errors = exc.errors()
+            problems += [_problem(current, path, tuple(e["loc"]), _message(e)) for e in errors]
+            parts = {_part(current, tuple(e["loc"])) for e in errors}
+            if None in parts:
+                break  # a top-level key is wrong: nothing to check the rest against
+            current = copy.deepcopy(current)
+            for part in sorted(parts, key=_sort_key, reverse=True):  # later, inner parts first
+                removed |= _leave_out(current, part)
+    if spec is not None:
+        for p, m in check_spec(spec):
+            if not any(f"{name!r}" in m[1] for name in removed):
+                problems.append(_problem(current, path, p, m))
+    if problems or spec is None:
         raise SpecError(_dedupe(problems))
     return spec
 
 
-def _message(err: dict[str, Any]) -> str:
+def _sort_key(loc: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, x, "") if isinstance(x, int) else (1, 0, str(x)) for x in loc)
+
+
+def _part(raw: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The innermost list item that ``loc`` points into (None when it is in no list)."""
+    last = None
+    current = raw
+    for i, key in enumerate(loc):
+        if isinstance(current, list) and isinstance(key, int) and key < len(current):
+            last = loc[: i + 1]
+            current = current[key]
+        elif isinstance(current, dict) and key in current:
+            current = current[key]
+        else:
+            break
+    return last
+
+
+def _leave_out(raw: Any, part: tuple[Any, ...]) -> set[str]:
+    """Remove the list item at ``part`` (with its mark); the ids it held."""
+    container = raw
+    for key in part[:-1]:
+        container = container[key]
+    index = part[-1]
+    if not (isinstance(container, list) and index < len(container)):
+        return set()
+    item = container[index]
+    del container[index]
+    if isinstance(container, MarkedList):
+        del container.marks[index]
+    return {item["id"]} if isinstance(item, dict) and isinstance(item.get("id"), str) else set()
+
+
+def _message(err: dict[str, Any]) -> tuple[str, str]:
+    """A pydantic error as (zh, en): our own errors carry both; pydantic's common kinds are
+    translated; any other keeps pydantic's English words inside a Chinese frame."""
     kind = err.get("type", "")
     loc = err.get("loc", ())
+    ctx = err.get("ctx") or {}
+    if kind == "xlcrm":
+        return ctx["zh"], ctx["en"]
     if kind == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}; check the spelling (see docs/template-format.md)"
+        return (
+            f"未知的键 {loc[-1]!r}；请检查拼写（见 docs/template-format.md）",
+            f"unknown key {loc[-1]!r}; check the spelling (see docs/template-format.md)",
+        )
     if kind == "missing":
-        return f"required key {loc[-1]!r} is missing"
-    msg = str(err.get("msg", "invalid value"))
-    return msg.removeprefix("Value error, ")
+        return f"缺少必需的键 {loc[-1]!r}", f"required key {loc[-1]!r} is missing"
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    zh = {
+        "string_type": "应为文本",
+        "int_type": "应为整数",
+        "int_parsing": "应为整数",
+        "float_type": "应为数字",
+        "float_parsing": "应为数字",
+        "bool_type": "应为 true 或 false",
+        "bool_parsing": "应为 true 或 false",
+        "list_type": "应为列表",
+        "dict_type": "应为映射",
+        "model_type": "应为映射",
+        "string_too_short": "不能为空",
+        "string_pattern_mismatch": f"格式不符（应匹配 {ctx.get('pattern', '')}）",
+        "literal_error": f"取值应为 {ctx.get('expected', '')}",
+    }.get(kind, f"取值无效（{msg}）")
+    return zh, msg
 
 
 def _problem(raw: MarkedDict, path: Path, loc: tuple[Any, ...], message: str) -> SpecProblem:

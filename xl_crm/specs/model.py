@@ -11,6 +11,7 @@ import difflib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from xl_crm.fieldtypes import FIELD_TYPES, TYPE_NAMES, FieldType
 from xl_crm.sample_kinds import SAMPLE_KINDS
@@ -20,6 +21,11 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 Severity = Literal["error", "warning"]
 IDENT = r"^[a-z][a-z0-9_]*$"
 MAX_CELL_CHARS = 32_767
+
+
+def spec_value_error(zh: str, en: str) -> PydanticCustomError:
+    """A validation error whose message the loader can show in zh or en."""
+    return PydanticCustomError("xlcrm", "{en}", {"zh": zh, "en": en})
 
 
 class _Model(BaseModel):
@@ -101,9 +107,14 @@ class FieldSpec(_Model):
     def _known_type(cls, value: str) -> str:
         if value not in FIELD_TYPES:
             close = difflib.get_close_matches(value, TYPE_NAMES, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(
-                f"unknown field type {value!r}{hint} (known types: {', '.join(TYPE_NAMES)})"
+            hint = (
+                (f"；是否想写 {close[0]!r}？", f"; did you mean {close[0]!r}?")
+                if close
+                else ("", "")
+            )
+            raise spec_value_error(
+                f"未知字段类型 {value!r}{hint[0]}（已知类型：{'、'.join(TYPE_NAMES)}）",
+                f"unknown field type {value!r}{hint[1]} (known types: {', '.join(TYPE_NAMES)})",
             )
         return value
 
@@ -112,9 +123,15 @@ class FieldSpec(_Model):
     def _known_sample(cls, value: str | None) -> str | None:
         if value is not None and value not in SAMPLE_KINDS:
             close = difflib.get_close_matches(value, SAMPLE_KINDS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(
-                f"unknown sample kind {value!r}{hint} (known: {', '.join(sorted(SAMPLE_KINDS))})"
+            hint = (
+                (f"；是否想写 {close[0]!r}？", f"; did you mean {close[0]!r}?")
+                if close
+                else ("", "")
+            )
+            known = sorted(SAMPLE_KINDS)
+            raise spec_value_error(
+                f"未知示例数据类型 {value!r}{hint[0]}（已知：{'、'.join(known)}）",
+                f"unknown sample kind {value!r}{hint[1]} (known: {', '.join(known)})",
             )
         return value
 

@@ -40,65 +40,100 @@ class MarkedList(list):
         self.marks: list[Mark | None] = [None] * len(self)
 
 
-def load_yaml(path: Path) -> Any:
-    """Read ``path`` into marked dicts and lists; raise SpecError on bad YAML."""
+def load_yaml(path: Path, problems: list[SpecProblem] | None = None) -> Any:
+    """Read ``path`` into marked dicts and lists; raise SpecError on bad YAML.  Bad keys
+    (duplicates, non-text) are skipped and added to ``problems`` when it is given, else
+    raised together."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError([SpecProblem(name, None, "", "file not found")]) from None
+        raise SpecError([SpecProblem(name, None, "", ("找不到文件", "file not found"))]) from None
     except UnicodeDecodeError as exc:
         raise SpecError(
-            [SpecProblem(name, None, "", f"not UTF-8 text ({exc.reason}); save it as UTF-8")]
+            [
+                SpecProblem(
+                    name,
+                    None,
+                    "",
+                    (
+                        f"不是 UTF-8 文本（{exc.reason}）；请另存为 UTF-8",
+                        f"not UTF-8 text ({exc.reason}); save it as UTF-8",
+                    ),
+                )
+            ]
         ) from None
-    return loads_yaml(text, name)
+    return loads_yaml(text, name, problems)
 
 
-def loads_yaml(text: str, name: str = "<string>") -> Any:
+def loads_yaml(text: str, name: str = "<string>", problems: list[SpecProblem] | None = None) -> Any:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "invalid YAML"
-        raise SpecError([SpecProblem(name, line, "", f"invalid YAML: {what}")]) from None
+        raise SpecError(
+            [SpecProblem(name, line, "", (f"YAML 无效：{what}", f"invalid YAML: {what}"))]
+        ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - other parser errors carry no mark
-        raise SpecError([SpecProblem(name, None, "", f"invalid YAML: {exc}")]) from None
+        raise SpecError(
+            [SpecProblem(name, None, "", (f"YAML 无效：{exc}", f"invalid YAML: {exc}"))]
+        ) from None
     if node is None:
-        raise SpecError([SpecProblem(name, None, "", "the file is empty")])
-    return _construct(node, name)
+        raise SpecError([SpecProblem(name, None, "", ("文件是空的", "the file is empty"))])
+    found: list[SpecProblem] = []
+    data = _construct(node, name, found)
+    if problems is not None:
+        problems.extend(found)
+    elif found:  # every bad key of the file at once, not just the first
+        raise SpecError(found)
+    return data
 
 
 _SCALARS = yaml.SafeLoader(stream="")
 
 
-def _construct(node: yaml.Node, name: str) -> Any:
+def _construct(node: yaml.Node, name: str, problems: list[SpecProblem]) -> Any:
+    """Marked containers for ``node``; bad keys are added to ``problems`` (and skipped)."""
     mark = Mark(name, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result = MarkedDict(mark=mark)
         for key_node, value_node in node.value:
-            key = _construct(key_node, name)
+            key = _construct(key_node, name, problems)
             if not isinstance(key, str | int | float | bool):
-                raise SpecError(
-                    [SpecProblem(name, key_node.start_mark.line + 1, "", "keys must be plain text")]
+                problems.extend(
+                    [
+                        SpecProblem(
+                            name,
+                            key_node.start_mark.line + 1,
+                            "",
+                            ("键必须是普通文本", "keys must be plain text"),
+                        )
+                    ]
                 )
+                continue
             if key in result:
-                raise SpecError(
+                problems.extend(
                     [
                         SpecProblem(
                             name,
                             key_node.start_mark.line + 1,
                             str(key),
-                            f"duplicate key {key!r} (it was first set on line "
-                            f"{result.marks[key].line})",
+                            (
+                                f"键 {key!r} 重复（第一次出现在第 {result.marks[key].line} 行）",
+                                f"duplicate key {key!r} (it was first set on line "
+                                f"{result.marks[key].line})",
+                            ),
                         )
                     ]
                 )
-            result[key] = _construct(value_node, name)
+                continue
+            result[key] = _construct(value_node, name, problems)
             result.marks[key] = Mark(name, key_node.start_mark.line + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = [_construct(child, name) for child in node.value]
+        items = [_construct(child, name, problems) for child in node.value]
         result_list = MarkedList(items, mark=mark)
         result_list.marks = [Mark(name, child.start_mark.line + 1) for child in node.value]
         return result_list

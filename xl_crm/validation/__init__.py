@@ -102,9 +102,12 @@ def _spec_for(path: Path, readable: Path, template) -> Spec:
         from xl_crm.specs import builtin_names
 
         raise WorkbookError(
-            "cannot tell which template this workbook follows",
+            ("无法判断这个工作簿使用哪个模板", "cannot tell which template this workbook follows"),
             file=path,
-            hint="name it with --template (built-in: " + ", ".join(builtin_names()) + ")",
+            hint=(
+                "用 --template 指定（内置模板：" + "、".join(builtin_names()) + "）",
+                "name it with --template (built-in: " + ", ".join(builtin_names()) + ")",
+            ),
         )
     return load_spec(detected)
 
@@ -120,9 +123,12 @@ def annotate(book: str | Path, report: Report, *, lang: str = "zh", backups: int
     path = Path(book)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError(
-            "only .xlsx and .xlsm workbooks can be annotated",
+            ("只能标注 .xlsx 和 .xlsm 工作簿", "only .xlsx and .xlsm workbooks can be annotated"),
             file=path,
-            hint="save it as .xlsx, or use --html / --json for a report",
+            hint=(
+                "另存为 .xlsx，或用 --html / --json 生成报告",
+                "save it as .xlsx, or use --html / --json for a report",
+            ),
         )
     notes: dict[str, dict[str, list[str]]] = {sheet: {} for sheet in report.rows}
     for f in report.findings:

@@ -70,12 +70,21 @@ def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Serie
 
 
 class Derived:
-    """Per-column values several checks need, computed once per run (E.164 phones ...)."""
+    """Per-column values several checks need, computed once per run (E.164 phones ...),
+    and the checks that could not run (:class:`CheckFailures`)."""
 
     def __init__(self, frame: pd.DataFrame, region: str) -> None:
         self.frame = frame
         self.region = region
         self._phones: dict[str, tuple[pd.Series, pd.Series]] = {}
+        self._damage: dict[str, pd.Series] = {}
+        self.failures = CheckFailures()
+
+    def damage(self, fid: str, kind: str) -> pd.Series:
+        """How each identifier of column ``fid`` was damaged (NA where intact)."""
+        if fid not in self._damage:
+            self._damage[fid] = fc.damaged_identifiers(self.frame[fid], kind, self.region)
+        return self._damage[fid]
 
     def phones(self, fid: str) -> tuple[pd.Series, pd.Series]:
         if fid not in self._phones:
@@ -164,47 +173,150 @@ def prepare(table: Table, ctx: SheetContext) -> tuple[pd.DataFrame, list[Finding
 # -- the pandera schema ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CheckFailure:
+    """A check that raised: on one row (``row``) or on its whole column (``row`` None)."""
+
+    check: str
+    column: str | None  # field id, or None for a check of the whole sheet
+    row: int | None
+    cause: str  # "ValueError: ..." as raised
+
+
+class CheckFailures:
+    """Where checks raised instead of answering; each becomes a ``check-failed`` finding,
+    so a check that breaks on one value never hides the findings of the other cells."""
+
+    def __init__(self) -> None:
+        self.items: list[CheckFailure] = []
+
+    def add(self, check: str, column: str | None, row, exc: BaseException) -> None:
+        cause = f"{type(exc).__name__}: {exc}"
+        self.items.append(CheckFailure(check, column, None if row is None else int(row), cause))
+
+
+def _aligned(result, index: pd.Index) -> pd.Series:
+    """A check's result as a bool Series on ``index`` (NA counts as failed); raises
+    ValueError when it does not have one answer per value."""
+    if isinstance(result, pd.DataFrame):
+        result = result.all(axis=1)
+    if isinstance(result, pd.Series):
+        if len(result) != len(index):
+            raise ValueError(f"the check gave {len(result)} answers for {len(index)} values")
+        reordered = not result.index.equals(index) and index.is_unique
+        if reordered and result.index.is_unique and result.index.isin(index).all():
+            result = result.reindex(index)  # the same rows in another order
+        values = result.to_numpy()
+    else:
+        values = np.asarray(result, dtype=object)
+        if values.ndim == 0:
+            values = np.full(len(index), values.item(), dtype=object)
+        if values.shape != (len(index),):
+            raise ValueError(f"the check gave {values.size} answers for {len(index)} values")
+    flags = pd.array(values, dtype="boolean").fillna(False)
+    return pd.Series(flags.to_numpy(dtype=bool), index=index)
+
+
+def _guarded(
+    check: Callable, name: str, column: str | None, failures: CheckFailures, *, local=True
+) -> Callable:
+    """``check`` that always answers, one bool per row.  If it raises, a ``local`` check
+    (each row's answer depends on that row only) is run again on halves of the data down
+    to the rows that raise, which are recorded in ``failures`` and pass; a check of the
+    whole column (uniqueness) is recorded once and passes every row."""
+
+    def run(data):
+        try:
+            return _aligned(check(data), data.index)
+        except Exception as exc:
+            if not local:
+                failures.add(name, column, None, exc)
+                return pd.Series(True, index=data.index)
+        return pd.Series(_bisect(data), index=data.index)
+
+    def _bisect(data) -> np.ndarray:
+        try:
+            return _aligned(check(data), data.index).to_numpy()
+        except Exception as exc:
+            if len(data) <= 1:
+                if len(data):
+                    failures.add(name, column, data.index[0], exc)
+                return np.ones(len(data), dtype=bool)
+        mid = len(data) // 2
+        return np.concatenate([_bisect(data.iloc[:mid]), _bisect(data.iloc[mid:])])
+
+    return run
+
+
 def _ok_where_missing(check: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """``check`` run on the present values only; missing values pass (``required`` is
+    its own check).  The answer is aligned with the input whatever ``check`` returns."""
+
     def wrapped(s: pd.Series) -> pd.Series:
-        result = pd.Series(True, index=s.index)
-        present = s.notna()
+        result = np.ones(len(s), dtype=bool)
+        present = s.notna().to_numpy(dtype=bool)
         if present.any():
-            result[present] = np.asarray(check(s[present]), dtype=bool)
-        return result
+            some = s[present]
+            result[present] = _aligned(check(some), some.index).to_numpy()
+        return pd.Series(result, index=s.index)
 
     return wrapped
 
 
+def _numbers(s: pd.Series) -> pd.Series:
+    """Numeric values of ``s`` as float (NaN where a value is not a number: text, dates,
+    booleans are the type check's business, not the range's)."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    values = [
+        v if isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_) else None
+        for v in s.tolist()
+    ]
+    return pd.Series(values, index=s.index, dtype="float64")
+
+
 def field_checks(f: FieldSpec, region: str, derived: Derived) -> list[pa.Check]:
+    """The pandera checks of one field's values (not ``required``/``unique``).
+
+    Every check answers one bool per row whatever the values hold (text, numbers, dates,
+    ``None``, full-width digits ...); a value a check cannot judge is recorded in
+    ``derived.failures`` (see :func:`_guarded`) instead of hiding the column's findings.
+    """
     checks: list[pa.Check] = []
+
+    def add(name: str, fn: Callable[[pd.Series], pd.Series]) -> None:
+        run = _guarded(_ok_where_missing(fn), name, f.id, derived.failures)
+        checks.append(pa.Check(run, name=name))
+
     storage = f.ftype.storage
     damage_kinds = ("phone", "cn_resident_id", "uscc")
-    if f.type in damage_kinds:
-        checks.append(
-            pa.Check(
-                _ok_where_missing(lambda s: fc.damaged_identifiers(s, f.type, region).isna()),
-                name="damaged-id",
-            )
-        )
 
     def intact(s: pd.Series) -> pd.Series:
-        return (
-            fc.damaged_identifiers(s, f.type, region).isna()
-            if f.type in damage_kinds
-            else (pd.Series(True, index=s.index))
-        )
+        if f.type not in damage_kinds:
+            return pd.Series(True, index=s.index)
+        return derived.damage(f.id, f.type).reindex(s.index).isna()
 
+    if f.type in damage_kinds:
+        add("damaged-id", intact)
     limit = f.effective_max_length
     if storage == "text" and limit:
-        checks.append(pa.Check(_ok_where_missing(lambda s: s.str.len() <= limit), name="too-long"))
+        add("too-long", lambda s: s.astype("str").str.len() <= limit)
     if storage == "integer":
-        checks.append(
-            pa.Check(_ok_where_missing(lambda s: np.isclose(s, np.round(s))), name="not-integer")
-        )
+
+        def whole(s: pd.Series) -> pd.Series:
+            x = _numbers(s)
+            return x.isna() | np.isclose(x, np.round(x))
+
+        add("not-integer", whole)
     if storage in ("integer", "number") and (f.min_value is not None or f.max_value is not None):
         lo = -np.inf if f.min_value is None else f.min_value
         hi = np.inf if f.max_value is None else f.max_value
-        checks.append(pa.Check(_ok_where_missing(lambda s: s.between(lo, hi)), name="out-of-range"))
+
+        def in_range(s: pd.Series) -> pd.Series:
+            x = _numbers(s)
+            return x.isna() | x.between(lo, hi)
+
+        add("out-of-range", in_range)
     if f.type in ("choice", "multi_choice"):
         allowed = {
             unicodedata.normalize("NFKC", t).strip().lower()
@@ -216,9 +328,7 @@ def field_checks(f: FieldSpec, region: str, derived: Derived) -> list[pa.Check]:
             def is_allowed(s: pd.Series) -> pd.Series:
                 return normalise_text(s).isin(allowed)
 
-            checks.append(
-                pa.Check(_ok_where_missing(lambda s: per_distinct(s, is_allowed)), name="choice")
-            )
+            add("choice", lambda s: per_distinct(s, is_allowed))
         else:
 
             def parts_allowed(s: pd.Series) -> pd.Series:
@@ -228,35 +338,17 @@ def field_checks(f: FieldSpec, region: str, derived: Derived) -> list[pa.Check]:
                     )
                 )
 
-            checks.append(
-                pa.Check(_ok_where_missing(lambda s: per_distinct(s, parts_allowed)), name="choice")
-            )
+            add("choice", lambda s: per_distinct(s, parts_allowed))
     if f.type == "email":
-        checks.append(
-            pa.Check(_ok_where_missing(lambda s: fc.email_problems(s).isna()), name="email")
-        )
+        add("email", lambda s: fc.email_problems(s).isna())
     if f.type == "phone":
-        checks.append(
-            pa.Check(
-                _ok_where_missing(lambda s: ~derived.phones(f.id)[1].reindex(s.index) | ~intact(s)),
-                name="phone",
-            )
-        )
+        add("phone", lambda s: ~derived.phones(f.id)[1].reindex(s.index).fillna(True) | ~intact(s))
     if f.type == "cn_resident_id":
-        checks.append(
-            pa.Check(
-                _ok_where_missing(lambda s: fc.resident_id_problems(s).isna() | ~intact(s)),
-                name="resident-id",
-            )
-        )
+        add("resident-id", lambda s: fc.resident_id_problems(s).isna() | ~intact(s))
     if f.type == "uscc":
-        checks.append(
-            pa.Check(
-                _ok_where_missing(lambda s: fc.uscc_problems(s).isna() | ~intact(s)), name="uscc"
-            )
-        )
+        add("uscc", lambda s: fc.uscc_problems(s).isna() | ~intact(s))
     if f.type == "url":
-        checks.append(pa.Check(_ok_where_missing(lambda s: ~fc.url_invalid(s)), name="url"))
+        add("url", lambda s: ~fc.url_invalid(s))
     return checks
 
 
@@ -269,21 +361,28 @@ def build_schema(table: Table, ctx: SheetContext, derived: Derived) -> pa.DataFr
         f = sheet.field(fid)
         checks = field_checks(f, region, derived)
         if f.unique or sheet.key == fid:
-            checks.append(pa.Check(_unique_check(f, region, derived), name="duplicate"))
+            unique = _unique_check(f, region, derived)
+            run = _guarded(unique, "duplicate", fid, derived.failures, local=False)
+            checks.append(pa.Check(run, name="duplicate"))
         columns[fid] = pa.Column(
             nullable=not (f.required or sheet.key == fid), checks=checks, coerce=False
         )
     frame_checks = []
     for i, combo in enumerate(sheet.unique_together):
         if all(c in table.frame.columns for c in combo):
-            frame_checks.append(
-                pa.Check(_composite_check(sheet, combo, region), name=f"duplicate-key:{i}")
+            name = f"duplicate-key:{i}"
+            run = _guarded(
+                _composite_check(sheet, combo, region), name, None, derived.failures, local=False
             )
+            frame_checks.append(pa.Check(run, name=name))
     for rule in sheet.rules:
         expr = parse_expression(rule.check)
         needed = rule.when_present or sorted(expr.names)
         if all(n in table.frame.columns for n in expr.names | set(needed)):
-            frame_checks.append(pa.Check(_row_rule_check(expr, needed), name=f"row-rule:{rule.id}"))
+            name = f"row-rule:{rule.id}"
+            first = next((n for n in _names_in_order(rule.check) if n in table.frame.columns), None)
+            run = _guarded(_row_rule_check(expr, needed), name, first, derived.failures)
+            frame_checks.append(pa.Check(run, name=name))
     for ref in sheet.references:
         target = ctx.tables.get(ref.sheet)
         if (
@@ -291,14 +390,12 @@ def build_schema(table: Table, ctx: SheetContext, derived: Derived) -> pa.DataFr
             and target is not None
             and (ref.target_field in target.frame.columns)
         ):
-            frame_checks.append(
-                pa.Check(
-                    _reference_check(
-                        sheet.field(ref.field), target, ref.target_field, ctx.spec.phone_region
-                    ),
-                    name=f"reference:{ref.field}",
-                )
+            name = f"reference:{ref.field}"
+            check = _reference_check(
+                sheet.field(ref.field), target, ref.target_field, ctx.spec.phone_region
             )
+            run = _guarded(check, name, ref.field, derived.failures)
+            frame_checks.append(pa.Check(run, name=name))
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, name=sheet.id)
 
 
@@ -356,10 +453,10 @@ def check_table(table: Table, ctx: SheetContext) -> list[Finding]:
     schema = build_schema(table, ctx, derived)
     try:
         schema.validate(frame, lazy=True)
-        return _ordered(findings)
+        found: list[Finding] = []
     except SchemaErrors as exc:
-        cases = exc.failure_cases
-    found = _findings_from_cases(cases, table, frame, ctx)
+        found = _findings_from_cases(exc.failure_cases, table, frame, ctx)
+    found += [failure_finding(table, ctx, frame, item) for item in derived.failures.items]
     # a cell whose text is not of the column's type is not also "empty"
     typed = {(f.cell) for f in type_findings}
     findings += [f for f in found if not (f.rule == "required" and f.cell in typed)]
@@ -417,6 +514,14 @@ def _findings_from_cases(
     sheet = table.spec
     region = ctx.spec.phone_region
     out: list[Finding] = []
+    rowless = cases[cases["index"].isna()]
+    for _, case in rowless.drop_duplicates(["check", "column"]).iterrows():
+        column = case["column"] if isinstance(case["column"], str) else None
+        cause = str(case["failure_case"])
+        if not re.match(r"\w*(Error|Exception|Warning)\b", cause):
+            cause = f"pandera could not tell which rows failed (its answer: {cause})"
+        item = CheckFailure(str(case["check"]), column, None, cause)
+        out.append(failure_finding(table, ctx, frame, item))
     cases = cases[cases["index"].notna()]
     for check, group in cases.groupby("check", sort=False):
         check = str(check)
@@ -428,14 +533,55 @@ def _findings_from_cases(
         if slug not in RULES:
             slug = "type"
         for fid, sub in group.groupby("column", sort=False):
+            if str(fid) not in frame.columns:
+                continue
             f = sheet.field(str(fid))
-            rows = sorted(set(int(r) for r in sub["index"]))
-            details = _details(slug, f, frame.loc[rows, f.id], region)
+            rows = sorted(set(int(r) for r in sub["index"]) & set(frame.index))
+            try:
+                details = _details(slug, f, frame.loc[rows, f.id], region)
+            except Exception:  # a finding without its detail beats no finding
+                details = {}
             for row in rows:
                 value = frame.at[row, f.id]
                 extra = details.get(row, {})
                 out.append(make_finding(table, ctx, slug, f, row, value, **extra))
     return out
+
+
+def failure_finding(
+    table: Table, ctx: SheetContext, frame: pd.DataFrame, item: CheckFailure
+) -> Finding:
+    """The ``check-failed`` finding of a check that could not answer: at its cell when
+    one row made it raise, else at the column's header (or the sheet's A1 header cell)."""
+    sheet = table.spec
+    f = sheet.field(item.column) if item.column in sheet.field_ids() else None
+    name = item.check.partition(":")[0]
+    title = RULES[name].title if name in RULES else (item.check, item.check)
+    shown = (f"{item.check}（{title[0]}）", f"{item.check} ({title[1]})")
+    cause = item.cause
+    if ctx.mask:  # an exception's text may quote a cell's value
+        cause = re.match(r"[\w.]*", cause).group(0) or "error"
+    parts = {"rule": shown, "limit": (cause, cause)}
+    if f is not None and item.row is not None and item.row in frame.index:
+        return make_finding(
+            table, ctx, "check-failed", f, item.row, frame.at[item.row, f.id], **parts
+        )
+    letter = table.letters.get(f.id) if f is not None else None
+    row = item.row if item.row is not None else table.header_row
+    head = table.headers.get(f.id) if f is not None else table.sheet
+    return _finding(
+        table,
+        ctx,
+        "check-failed",
+        f,
+        f"{letter or 'A'}{row}",
+        item.row,
+        head,
+        None,
+        _row_key(table, item.row, ctx) if item.row in frame.index else None,
+        parts,
+        column=letter,
+    )
 
 
 def _details(slug: str, f: FieldSpec, values: pd.Series, region: str) -> dict[int, dict]:

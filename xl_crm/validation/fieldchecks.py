@@ -1,9 +1,13 @@
 """Vectorised checks of identifiers and contact details, correct for Chinese data.
 
-Each function takes a pandas Series of text (missing values allowed) and returns a Series
-of reasons (``NA`` where the value is fine), so one call covers a million cells.  The
-common shapes go through numpy or pandas string operations; only unusual values fall back
-to the reference libraries (phonenumbers, email-validator), so the results equal theirs.
+Each function takes a pandas Series of any values (text, numbers, dates, ``None`` ...)
+and returns a Series aligned with it, position by position, with the same index: a
+reason (``NA`` where the value is fine or missing) or a flag.  Values are first made
+comparable text by :func:`identifier_text` (NFKC, so full-width ``１３８…`` and ``Ｘ`` are
+read as ASCII; invisible characters dropped; trimmed); a value that is blank after that
+is missing, not invalid.  The common shapes go through numpy or pandas string operations;
+only unusual values fall back to the reference libraries (phonenumbers, email-validator),
+so the results equal theirs.
 """
 
 from __future__ import annotations
@@ -28,43 +32,103 @@ PROVINCES = {
 }  # fmt: skip
 USCC_AUTHORITIES = set("123456789ABCDEFGNY")
 
-# Shapes email-validator always accepts (RE2-compatible, so pandas runs it in Arrow);
-# everything else, and special-use domains, goes to email-validator itself.
+# ASCII addresses email-validator always accepts (RE2-compatible, so pandas runs it in
+# Arrow): a dot-atom local part, a domain of letter-digit-hyphen labels and an all-letter
+# top-level label.  Everything else goes to email-validator itself: labels with "--"
+# (Punycode "xn--" must decode, other "ab--" labels are refused), special-use domains,
+# over-long parts.  tests/test_fieldchecks.py compares the two by hypothesis.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _EMAIL_FAST = (
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    rf"^{_ATEXT}+(?:\.{_ATEXT}+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
-_SPECIAL_DOMAIN = r"\.(?:arpa|invalid|local|localhost|onion|test|internal|home|lan|alt)$"
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]{2,}$", re.I)
-_MOBILE = r"(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
-_SCI = re.compile(r"^[0-9]\.[0-9]+[eE]\+?[0-9]+$")
-_DOT_ZERO = re.compile(r"^[0-9]+\.0+$")
+_URL = r"^https?://[^\s/$.?#][^\s]*\.[^\s]{2,}$"
+_MOBILE = r"(?:\+?86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}"
+_SCI = r"^[0-9]\.[0-9]+[eE]\+?[0-9]+$"
+_DOT_ZERO = r"^[0-9]+\.0+$"
+# zero-width and formatting characters people paste in with copied text
+_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]"
+
+RESIDENT_ID_FORMAT = "18 位：17 位数字 + 数字或 X / 17 digits + digit or X"
+USCC_FORMAT = "18 位数字或大写字母（不含 I O Z S V） / 18 digits or capitals (no I, O, Z, S, V)"
+LOST_ZERO = "丢失了开头的 0 / lost its leading zero"
 
 
-def _text(s: pd.Series) -> pd.Series:
-    return s.astype("str").str.strip()
+def identifier_text(s: pd.Series) -> pd.Series:
+    """Each value of ``s`` as the text identifier checks read, aligned with ``s``.
+
+    Any value becomes its ``str`` (a float keeps its ``.0``, which the damage check
+    reports); then NFKC (full-width digits, letters, ``＠`` and U+3000 become ASCII),
+    zero-width characters removed, whitespace trimmed.  Missing or blank values are NA.
+    Returns a pandas ``str`` Series with the index of ``s``.
+    """
+    import pyarrow as pa_arrow
+    import pyarrow.compute as pc
+
+    if not len(s):
+        return pd.Series([], index=s.index, dtype="str")
+    text = s.astype("str")
+    arr = pa_arrow.array(text.to_numpy(dtype=object, na_value=None), type=pa_arrow.large_string())
+    arr = pc.utf8_normalize(arr, "NFKC")
+    arr = pc.replace_substring_regex(arr, _INVISIBLE, "")
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), None, arr)
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="str")
+
+
+def _flag(text: pd.Series, pattern: str) -> np.ndarray:
+    """Positions where ``text`` matches ``pattern`` (False where missing)."""
+    return text.str.match(pattern).fillna(False).to_numpy(dtype=bool)
+
+
+def _full(text: pd.Series, pattern: str) -> np.ndarray:
+    return text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+
+
+def _reasons(s: pd.Series, reasons: np.ndarray) -> pd.Series:
+    """An object array of reasons (None where fine) as a Series aligned with ``s``."""
+    out = pd.Series(reasons, index=s.index, dtype="object")
+    return out.where(out.notna(), pd.NA)
 
 
 def email_problems(s: pd.Series) -> pd.Series:
-    """Why each e-mail is invalid (email-validator's words), NA where it is valid."""
-    out = pd.Series(pd.NA, index=s.index, dtype="object")
-    present = s.notna()
-    text = _text(s[present])
-    fast = (
-        text.str.match(_EMAIL_FAST).fillna(False)
-        & ~text.str.lower().str.contains(_SPECIAL_DOMAIN).fillna(False)
-        & (text.str.len() <= 254)
-    ).astype(bool)
-    slow = text[~fast]
+    """Why each e-mail is invalid (email-validator's words, deliverability not checked),
+    NA where it is valid or missing.  Full-width characters are read as ASCII first."""
+    text = identifier_text(s)
+    reasons = np.full(len(s), None, dtype=object)
+    present = text.notna().to_numpy()
+    fast = email_fast_path(text)
+    slow = np.flatnonzero(present & ~fast)
     if len(slow):
         from email_validator import EmailNotValidError, validate_email
 
-        for idx, value in slow.items():
+        values = text.to_numpy(dtype=object)
+        for pos in slow:
             try:
-                validate_email(value, check_deliverability=False)
+                validate_email(values[pos], check_deliverability=False)
             except EmailNotValidError as exc:
-                out[idx] = str(exc)
-    return out
+                reasons[pos] = str(exc)
+    return _reasons(s, reasons)
+
+
+def email_fast_path(text: pd.Series) -> np.ndarray:
+    """Positions of ``text`` (already :func:`identifier_text`) that are plain ASCII
+    addresses email-validator accepts; the rest must be asked of email-validator."""
+    return (
+        _flag(text, _EMAIL_FAST)
+        & ~_flag(text, _email_slow_domain())
+        & (text.str.len().fillna(0).to_numpy() <= 254)
+    )
+
+
+@functools.cache
+def _email_slow_domain() -> str:
+    """Domains the fast path leaves to email-validator: "--" in a label (Punycode must
+    decode; other "ab--" labels are refused), special-use names, over 253 characters."""
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+    special = "|".join(re.escape(d) for d in SPECIAL_USE_DOMAIN_NAMES)
+    return rf"^[^@]*@(?:[^@]*--|(?:[^@]*\.)?(?:{special})$|[^@]{{254}})"
 
 
 @functools.cache
@@ -80,159 +144,183 @@ def _mobile_prefixes(region: str) -> frozenset[str]:
     return frozenset(ok)
 
 
+def _sure_mobiles(text: pd.Series, region: str) -> tuple[np.ndarray, pd.Series]:
+    """Positions holding a mainland mobile in a usual spelling, and every value's digits."""
+    digits = text.str.replace(r"[^0-9]", "", regex=True).str.slice(-11)
+    if region != "CN":
+        return np.zeros(len(text), dtype=bool), digits
+    shaped = _full(text, _MOBILE)
+    prefix = digits.str.slice(0, 3).isin(_mobile_prefixes(region)).to_numpy(dtype=bool)
+    return shaped & prefix, digits
+
+
 def phone_numbers(s: pd.Series, region: str = "CN") -> tuple[pd.Series, pd.Series]:
-    """(E.164 form, invalid mask) of phone numbers; +86, spaces and dashes accepted."""
-    e164 = pd.Series(pd.NA, index=s.index, dtype="object")
-    invalid = pd.Series(False, index=s.index)
-    present = s.notna()
-    text = _text(s[present])
-    if region == "CN":
-        # mainland mobiles in any usual spelling: 13812345678, +86 138 1234 5678, 138-1234-5678
-        shaped = text.str.fullmatch(_MOBILE).fillna(False).astype(bool)
-        digits = text.str.replace(r"[^0-9]", "", regex=True).str.slice(-11)
-        fast = shaped & digits.str.slice(0, 3).isin(_mobile_prefixes(region))
-        e164.loc[fast[fast].index] = "+86" + digits[fast]
-        rest = text[~fast]
-    else:
-        rest = text
+    """(E.164 form, invalid mask) of phone numbers, aligned with ``s``; +86, spaces and
+    dashes accepted, full-width digits read as ASCII.  Missing values are NA and valid."""
+    text = identifier_text(s)
+    e164 = np.full(len(s), None, dtype=object)
+    invalid = np.zeros(len(s), dtype=bool)
+    fast, digits = _sure_mobiles(text, region)
+    e164[fast] = ("+86" + digits[fast]).to_numpy(dtype=object)
+    rest = np.flatnonzero(text.notna().to_numpy() & ~fast)
     if len(rest):
         import phonenumbers
 
-        for idx, value in rest.items():
+        values = text.to_numpy(dtype=object)
+        for pos in rest:
             try:
-                number = phonenumbers.parse(value, region)
+                number = phonenumbers.parse(values[pos], region)
             except phonenumbers.NumberParseException:
-                invalid[idx] = True
+                invalid[pos] = True
                 continue
             if phonenumbers.is_valid_number(number):
-                e164[idx] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                e164[pos] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             else:
-                invalid[idx] = True
-    return e164, invalid
+                invalid[pos] = True
+    return _reasons(s, e164), pd.Series(invalid, index=s.index)
 
 
-def _digits_matrix(text: pd.Series, width: int, alphabet: str) -> tuple[np.ndarray, np.ndarray]:
-    """Characters of fixed-width codes as values in ``alphabet`` (rows that fit, mask)."""
-    upper = text.str.upper()
-    fits = (upper.str.len() == width) & upper.str.fullmatch(f"[{re.escape(alphabet)}]{{{width}}}")
-    fits = fits.fillna(False).astype(bool)
-    chosen = upper[fits]
-    if not len(chosen):
-        return np.zeros((0, width), dtype=np.int64), fits.to_numpy()
-    raw = np.frombuffer("".join(chosen.tolist()).encode("ascii"), dtype=np.uint8)
-    raw = raw.reshape(len(chosen), width)
+def _digits_matrix(codes: np.ndarray, width: int, alphabet: str) -> np.ndarray:
+    """Values in ``alphabet`` of fixed-width ASCII codes (each already of that alphabet)."""
+    if not len(codes):
+        return np.zeros((0, width), dtype=np.int64)
+    raw = np.frombuffer("".join(codes.tolist()).encode("ascii"), dtype=np.uint8)
     table = np.full(256, -1, dtype=np.int64)
     for i, ch in enumerate(alphabet):
         table[ord(ch)] = i
-    return table[raw], fits.to_numpy()
+    return table[raw.reshape(len(codes), width)]
 
 
 def resident_id_problems(s: pd.Series) -> pd.Series:
-    """Why each 公民身份号码 is invalid (GB 11643: format, region, birth date, check)."""
-    out = pd.Series(pd.NA, index=s.index, dtype="object")
-    present = s.notna()
-    text = _text(s[present])
-    if not len(text):
-        return out
-    shaped = text.str.upper().str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
-    out.loc[text.index[~shaped.to_numpy()]] = "18 位：17 位数字 + 数字或 X / 17 digits + digit or X"
-    good = text[shaped].str.upper()
-    if not len(good):
-        return out
-    values, _ = _digits_matrix(good.str.slice(0, 17), 17, "0123456789")
-    total = (values * np.array(RESIDENT_ID_WEIGHTS)).sum(axis=1) % 11
-    expected = np.array(list(RESIDENT_ID_CHECK))[total]
-    wrong_check = expected != good.str.slice(17, 18).to_numpy()
+    """Why each 公民身份号码 is invalid (GB 11643-1999: format, region, birth date, check
+    character by ISO 7064 MOD 11-2), NA where valid or missing; aligned with ``s``."""
+    text = identifier_text(s).str.upper()
+    reasons = np.full(len(s), None, dtype=object)
+    present = text.notna().to_numpy()
+    shaped = _full(text, r"[0-9]{17}[0-9X]")
+    reasons[present & ~shaped] = RESIDENT_ID_FORMAT
+    where = np.flatnonzero(shaped)
+    if not len(where):
+        return _reasons(s, reasons)
+    good = text[shaped]
+    values = _digits_matrix(good.to_numpy(dtype=str), 18, "0123456789X")
+    total = (values[:, :17] * np.array(RESIDENT_ID_WEIGHTS)).sum(axis=1) % 11
+    wrong_check = np.array(list(RESIDENT_ID_CHECK))[total] != good.str.slice(17).to_numpy(str)
     births = pd.to_datetime(good.str.slice(6, 14), format="%Y%m%d", errors="coerce")
     bad_birth = (
         births.isna().to_numpy()
         | (births > pd.Timestamp.now()).to_numpy()
         | (births < pd.Timestamp("1880-01-01")).to_numpy()
     )
-    bad_region = ~good.str.slice(0, 2).isin(PROVINCES).to_numpy()
-    reasons = np.where(
+    bad_region = ~good.str.slice(0, 2).isin(PROVINCES).to_numpy(dtype=bool)
+    reasons[where] = np.where(
         bad_region,
         "地区码无效 / unknown region code",
         np.where(
             bad_birth,
             "出生日期无效 / impossible birth date",
-            np.where(wrong_check, "校验码不符 / wrong check character", ""),
+            np.where(wrong_check, "校验码不符 / wrong check character", None),
         ),
     )
-    flagged = reasons != ""
-    out.loc[good.index[flagged]] = reasons[flagged]
-    return out
+    return _reasons(s, reasons)
 
 
 def uscc_problems(s: pd.Series) -> pd.Series:
-    """Why each 统一社会信用代码 is invalid (GB 32100: characters, authority, check)."""
-    out = pd.Series(pd.NA, index=s.index, dtype="object")
-    present = s.notna()
-    text = _text(s[present]).str.upper()
-    if not len(text):
-        return out
-    values, fits = _digits_matrix(text, 18, USCC_CHARSET)
-    out.loc[text.index[~fits]] = (
-        "18 位数字或大写字母（不含 I O Z S V） / 18 digits or capitals (no I, O, Z, S, V)"
-    )
+    """Why each 统一社会信用代码 is invalid (GB 32100-2015: characters, registration
+    authority, MOD 31 check character), NA where valid or missing; aligned with ``s``."""
+    text = identifier_text(s).str.upper()
+    reasons = np.full(len(s), None, dtype=object)
+    present = text.notna().to_numpy()
+    fits = _full(text, f"[{USCC_CHARSET}]{{18}}")
+    reasons[present & ~fits] = USCC_FORMAT
+    where = np.flatnonzero(fits)
+    if not len(where):
+        return _reasons(s, reasons)
     good = text[fits]
-    if not len(good):
-        return out
+    values = _digits_matrix(good.to_numpy(dtype=str), 18, USCC_CHARSET)
     total = (values[:, :17] * np.array(USCC_WEIGHTS)).sum(axis=1) % 31
-    expected = (31 - total) % 31
-    wrong = expected != values[:, 17]
-    bad_authority = ~good.str.slice(0, 1).isin(USCC_AUTHORITIES).to_numpy()
-    reasons = np.where(
+    wrong = (31 - total) % 31 != values[:, 17]
+    bad_authority = ~good.str.slice(0, 1).isin(USCC_AUTHORITIES).to_numpy(dtype=bool)
+    reasons[where] = np.where(
         bad_authority,
         "登记管理部门代码无效 / unknown registration authority",
-        np.where(wrong, "校验码不符 / wrong check character", ""),
+        np.where(wrong, "校验码不符 / wrong check character", None),
     )
-    flagged = reasons != ""
-    out.loc[good.index[flagged]] = reasons[flagged]
-    return out
+    return _reasons(s, reasons)
 
 
 def url_invalid(s: pd.Series) -> pd.Series:
-    present = s.notna()
-    bad = pd.Series(False, index=s.index)
-    bad[present] = ~_text(s[present]).str.match(_URL).fillna(False).astype(bool)
-    return bad
+    """True where a present value is not an http(s) address; aligned with ``s``."""
+    text = identifier_text(s)
+    bad = text.notna().to_numpy() & ~_flag(text, _URL)
+    return pd.Series(bad, index=s.index)
 
 
 def damaged_identifiers(s: pd.Series, kind: str, region: str = "CN") -> pd.Series:
-    """How an identifier was damaged by a spreadsheet (NA where it looks intact).
+    """How an identifier was damaged by a spreadsheet (NA where it looks intact), aligned
+    with ``s``.
 
     Scientific notation (1.38E+10), a float's ".0" (13812345678.0), an 18-digit ID cut to
-    15 significant digits (stored as a number), a phone that lost its leading zero.
+    15 significant digits (stored as a number), a landline that lost the 0 of its area code
+    (``1066665555`` for 010-6666 5555, ``75512345678`` for 0755-1234 5678: digits only,
+    no leading 0 or +86, and a fixed line by phonenumbers' CN metadata; mobiles and
+    400/800 numbers are never flagged).
     """
-    out = pd.Series(pd.NA, index=s.index, dtype="object")
-    present = s.notna()
-    text = _text(s[present])
-    if not len(text):
-        return out
-    sci = text.str.match(_SCI).fillna(False).astype(bool)
-    out.loc[text.index[sci.to_numpy()]] = "科学计数法 / shown in scientific notation"
-    dot = text.str.match(_DOT_ZERO).fillna(False).astype(bool) & ~sci
-    out.loc[text.index[dot.to_numpy()]] = (
-        "带“.0”，曾被当作数字 / has '.0': it was stored as a number"
-    )
-    rest = text[~(sci | dot).to_numpy()]
+    text = identifier_text(s)
+    reasons = np.full(len(s), None, dtype=object)
+    sci = _flag(text, _SCI)
+    reasons[sci] = "科学计数法 / shown in scientific notation"
+    dot = _flag(text, _DOT_ZERO) & ~sci
+    reasons[dot] = "带“.0”，曾被当作数字 / has '.0': it was stored as a number"
+    rest = text.notna().to_numpy() & ~(sci | dot)
+    values = text.to_numpy(dtype=object)
     if kind == "cn_resident_id":
-        digits = rest[rest.str.fullmatch(r"\d{16,18}").fillna(False).astype(bool)]
-        if len(digits):
-            as_float = digits.astype("float64")
-            cut = (as_float == as_float.map(lambda v: float(f"{v:.15g}"))) & (
-                resident_id_problems(digits).notna()
-            )
-            out.loc[cut[cut].index] = (
-                "只剩15位有效数字，曾被当作数字 / cut to 15 significant digits: it was stored "
-                "as a number"
-            )
+        where = np.flatnonzero(rest & _full(text, r"[0-9]{16,18}"))
+        if len(where):
+            digits = pd.Series(values[where], dtype="str")
+            where = where[resident_id_problems(digits).notna().to_numpy()]
+        cut = [pos for pos in where if _cut_to_15_digits(values[pos])]
+        reasons[cut] = (
+            "只剩15位有效数字，曾被当作数字 / cut to 15 significant digits: it was stored "
+            "as a number"
+        )
     elif kind == "phone" and region == "CN":
-        # a landline written without its area code's 0 (Excel drops it from numbers)
-        candidates = rest[rest.str.fullmatch(r"[2-9]\d{8,10}").fillna(False).astype(bool)]
-        if len(candidates):
-            _, invalid_with_zero = phone_numbers("0" + candidates, region)
-            lost = ~invalid_with_zero
-            out.loc[lost[lost].index] = "丢失了开头的 0 / lost its leading zero"
-    return out
+        # CN area codes without their 0 are 10 or 2-9xx (phonenumbers decides which)
+        shaped = _full(text.str.replace(r"[ -]", "", regex=True), r"10[0-9]{8}|[2-9][0-9]{8,10}")
+        where = np.flatnonzero(rest & shaped & _full(text, r"[0-9][0-9 -]*"))
+        lost = [pos for pos in where if _lost_leading_zero(values[pos])]
+        reasons[lost] = LOST_ZERO
+    return _reasons(s, reasons)
+
+
+def _cut_to_15_digits(digits: str) -> bool:
+    """True when ``digits`` (16-18 of them) is what Excel leaves of a longer number:
+    shown with zeros after the 15th digit, or a double's exact integer that equals its
+    own 15-significant-digit rounding (an ID typed as text is neither, in all but rare
+    cases)."""
+    if digits.endswith("0" * (len(digits) - 15)):
+        return True
+    value = float(digits)
+    return str(int(value)) == digits and value == float(f"{value:.15g}")
+
+
+def _lost_leading_zero(text: str) -> bool:
+    """True when ``text`` (digits, spaces, dashes; no leading 0) is a CN fixed-line number
+    written without the trunk 0 of its area code, by phonenumbers' metadata."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    digits = re.sub(r"[ -]", "", text)
+    if not 9 <= len(digits) <= 11:
+        return False
+    try:
+        number = phonenumbers.parse("0" + digits, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return (
+        number.country_code == 86
+        and str(number.national_number) == digits
+        and phonenumbers.is_valid_number(number)
+        and phonenumbers.number_type(number)
+        in (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    )

@@ -98,11 +98,19 @@ class Report:
 
     @property
     def score(self) -> float:
-        """Data-quality score 0-100: the share of checked cells with no error finding."""
-        if not self.cells:
-            return 100.0
+        """Data-quality score 0-100 (two decimals, rounded down): the share of cells with no
+        error finding.  An error without a row (a missing required column, a check that
+        could not run, an empty sheet) counts as a whole column of bad cells (the sheet's
+        rows, at least one) added to those checked, so a report with any error never
+        scores 100.00."""
         bad = {(f.sheet, f.cell) for f in self.findings if f.severity == "error" and f.row}
-        return round(100.0 * (1 - len(bad) / self.cells), 2)
+        whole = [f for f in self.findings if f.severity == "error" and not f.row]
+        unchecked = sum(max(self.rows.get(f.sheet, 0), 1) for f in whole)
+        total = self.cells + unchecked
+        if not total:
+            return 100.0
+        good = max(total - len(bad) - unchecked, 0)
+        return (good * 10_000 // total) / 100
 
     def counts_by_rule(self) -> dict[str, int]:
         return dict(Counter(f.rule for f in self.findings).most_common())

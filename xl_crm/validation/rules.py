@@ -288,6 +288,20 @@ RULES: dict[str, Rule] = {
             ),
             "订单!B7: customer 100999 not among 客户",
         ),
+        Rule(
+            "check-failed",
+            "error",
+            ("检查未能完成", "Check could not run"),
+            (
+                "“{header}”的检查 {rule} 未能完成，未经此项检查：{limit}",
+                "Check {rule} of '{header}' could not run, so it was not checked: {limit}",
+            ),
+            (
+                "请把这条信息报告给 xl-crm 开发者，并手工核对这些单元格",
+                "Report this message to the xl-crm developers and check these cells by hand",
+            ),
+            "客户台账!H2: resident-id raised ValueError",
+        ),
     )
 }
 

@@ -80,16 +80,26 @@ def build_workbook(
     started = time.perf_counter()
     spec = template if isinstance(template, Spec) else load_spec(template)
     if lang not in ("zh", "en"):
-        raise XlCrmError(f"unknown language {lang!r}", hint="use --lang zh or --lang en")
+        raise XlCrmError(
+            (f"未知语言 {lang!r}", f"unknown language {lang!r}"),
+            hint=("使用 --lang zh 或 --lang en", "use --lang zh or --lang en"),
+        )
     if not 0 <= sample <= EXCEL_MAX_DATA_ROWS:
         raise XlCrmError(
-            f"--sample {sample} is outside 0..{EXCEL_MAX_DATA_ROWS:,}",
-            hint=f"Excel holds at most {EXCEL_MAX_DATA_ROWS:,} data rows below the header",
+            (
+                f"--sample {sample} 超出 0..{EXCEL_MAX_DATA_ROWS:,}",
+                f"--sample {sample} is outside 0..{EXCEL_MAX_DATA_ROWS:,}",
+            ),
+            hint=(
+                f"Excel 表头下最多 {EXCEL_MAX_DATA_ROWS:,} 行数据",
+                f"Excel holds at most {EXCEL_MAX_DATA_ROWS:,} data rows below the header",
+            ),
         )
     output = Path(output)
     if output.suffix.lower() not in (".xlsx", ".xlsm"):
         raise XlCrmError(
-            f"{output}: the output must be an .xlsx file", hint=f"use {output.with_suffix('.xlsx')}"
+            (f"{output}：输出文件必须是 .xlsx", f"{output}: the output must be an .xlsx file"),
+            hint=(f"改用 {output.with_suffix('.xlsx')}", f"use {output.with_suffix('.xlsx')}"),
         )
     generator = SampleGenerator(spec, sample, seed=seed, lang=lang)
     layouts = [SheetLayout(s, lang, generator.row_count(s.id)) for s in spec.sheets]

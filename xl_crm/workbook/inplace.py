@@ -92,7 +92,9 @@ def write_columns(
             parts = sheet_parts(path)
             if sheet not in parts:
                 raise WorkbookError(
-                    f"no sheet called {sheet!r}", file=path, hint="sheets: " + ", ".join(parts)
+                    (f"没有名为 {sheet!r} 的工作表", f"no sheet called {sheet!r}"),
+                    file=path,
+                    hint=("工作表：" + "、".join(parts), "sheets: " + ", ".join(parts)),
                 )
             part = parts[sheet]
             workbook_xml = src.read("xl/workbook.xml").decode("utf-8", errors="replace")
@@ -193,9 +195,12 @@ def _refuse_unsupported(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm"):
         raise WorkbookError(
-            f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
+            (
+                f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix or '这种文件'}",
+                f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
+            ),
             file=path,
-            hint="save it as .xlsx first",
+            hint=("先另存为 .xlsx", "save it as .xlsx first"),
         )
     from xl_crm.reader import check_readable
 
@@ -204,9 +209,12 @@ def _refuse_unsupported(path: Path) -> None:
         book = z.read("xl/workbook.xml")[:4000].decode("utf-8", errors="replace")
     if "purl.oclc.org/ooxml/spreadsheetml" in book:
         raise WorkbookError(
-            "Strict Open XML workbooks are not supported",
+            ("不支持 Strict Open XML 工作簿", "Strict Open XML workbooks are not supported"),
             file=path,
-            hint="save it from Excel as 'Excel Workbook (*.xlsx)'",
+            hint=(
+                "在 Excel 中另存为“Excel 工作簿 (*.xlsx)”",
+                "save it from Excel as 'Excel Workbook (*.xlsx)'",
+            ),
         )
 
 
@@ -236,7 +244,10 @@ def _place_columns(
         if letter is None:
             if next_index > EXCEL_MAX_COLS:
                 raise WorkbookError(
-                    f"no room for a new column: Excel has at most {EXCEL_MAX_COLS:,} columns",
+                    (
+                        f"没有空间再加一列：Excel 最多 {EXCEL_MAX_COLS:,} 列",
+                        f"no room for a new column: Excel has at most {EXCEL_MAX_COLS:,} columns",
+                    ),
                     file=path,
                     sheet=sheet,
                 )
@@ -248,10 +259,16 @@ def _place_columns(
     if twice:
         names = [c.header for c, p in zip(columns, placement, strict=True) if p in twice]
         raise WorkbookError(
-            f"{', '.join(map(repr, names))} would all be written into column {twice[0]}",
+            (
+                f"{'、'.join(map(repr, names))} 都会写入 {twice[0]} 列",
+                f"{', '.join(map(repr, names))} would all be written into column {twice[0]}",
+            ),
             file=path,
             sheet=sheet,
-            hint="give each column one header (and aliases that do not overlap)",
+            hint=(
+                "每列只用一个表头（别名也不要重叠）",
+                "give each column one header (and aliases that do not overlap)",
+            ),
         )
     return placement, new
 
@@ -448,8 +465,11 @@ def _extend_table(
             continue  # not this table: another on the header row may take them
         if re.search(r'totalsRowCount="[1-9]', xml):
             raise WorkbookError(
-                "cannot add a column to a table with a totals row",
-                hint="turn the totals row off (Table Design > Total Row), run again, turn it on",
+                ("不能给带汇总行的表格添加列", "cannot add a column to a table with a totals row"),
+                hint=(
+                    "关闭汇总行（表设计 > 汇总行），再运行一次，然后重新打开",
+                    "turn the totals row off (Table Design > Total Row), run again, turn it on",
+                ),
             )
         new_last = get_column_letter(added[-1])
         old_ref = f"{m.group(2)}{m.group(3)}:{m.group(4)}{m.group(5)}"

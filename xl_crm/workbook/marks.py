@@ -28,6 +28,7 @@ from xl_crm.workbook.sheetpatch import (
     _ROW,
     _ROW_START,
     ILLEGAL_XML,
+    SHEET_XML_CUT,
     column_styles,
 )
 from xl_crm.workbook.zipcopy import PackageRewriter
@@ -467,7 +468,7 @@ def _patch_sheet(
             carry += text
     tail = carry
     if state != "tail":
-        raise WorkbookError("the worksheet XML ended before </sheetData>: the file is damaged")
+        raise WorkbookError(SHEET_XML_CUT)
     if legacy_id and not re.search(r"<(?:\w+:)?legacyDrawing\b", tail):
         p = prefix
         element = f'<{p}legacyDrawing r:id="{legacy_id}"/>'

@@ -103,10 +103,16 @@ def write_package(
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise WorkbookError(
-            f"cannot write the workbook: {exc.strerror or exc}",
+            (
+                f"无法写入工作簿：{exc.strerror or exc}",
+                f"cannot write the workbook: {exc.strerror or exc}",
+            ),
             file=output,
-            hint="check that the folder exists, is writable and has free space, "
-            "and that the file is not open in Excel",
+            hint=(
+                "检查文件夹是否存在、可写、有剩余空间，以及文件没有在 Excel 中打开",
+                "check that the folder exists, is writable and has free space, "
+                "and that the file is not open in Excel",
+            ),
         ) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)

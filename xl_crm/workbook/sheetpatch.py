@@ -54,6 +54,10 @@ _DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*\bref=")([^"]*)(")')
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
+SHEET_XML_CUT = (
+    "工作表 XML 在 </sheetData> 之前就结束了：文件已损坏",
+    "the worksheet XML ended before </sheetData>: the file is damaged",
+)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _DATE_KINDS = ("date", "datetime")
 _ABSENT = object()
@@ -97,8 +101,11 @@ class ColumnValues:
                 raise ValueError("the same row is given twice")
         if len(rows) and (rows[0] < 1 or rows[-1] > MAX_ROWS):
             raise WorkbookError(
-                f"row numbers must be between 1 and {MAX_ROWS:,}",
-                hint="Excel sheets have at most 1,048,576 rows",
+                (
+                    f"行号必须在 1 到 {MAX_ROWS:,} 之间",
+                    f"row numbers must be between 1 and {MAX_ROWS:,}",
+                ),
+                hint=("Excel 工作表最多 1,048,576 行", "Excel sheets have at most 1,048,576 rows"),
             )
         self.rows = rows
         self.kind = kind
@@ -263,9 +270,12 @@ def _serial(moment: dt.datetime, epoch: dt.datetime, ref: str | None = None) -> 
 def _too_early(value: Any, epoch: dt.datetime, ref: str | None) -> WorkbookError:
     first = "1900-01-01" if epoch == _EPOCH_1900 else "1904-01-01"
     return WorkbookError(
-        f"{str(value)[:10]} is before {first}, the first date an Excel sheet can hold",
+        (
+            f"{str(value)[:10]} 早于 {first}，Excel 工作表能存放的最早日期",
+            f"{str(value)[:10]} is before {first}, the first date an Excel sheet can hold",
+        ),
         cell=ref,
-        hint="write such dates as text",
+        hint=("把这样的日期写成文本", "write such dates as text"),
     )
 
 
@@ -326,7 +336,9 @@ def _truth(value: Any, ref: str) -> int:
         if word in _TRUE or word in _FALSE:
             return int(word in _TRUE)
         raise WorkbookError(
-            f"{value!r} is not a yes/no value", cell=ref, hint="use TRUE/FALSE, yes/no or 是/否"
+            (f"{value!r} 不是“是/否”值", f"{value!r} is not a yes/no value"),
+            cell=ref,
+            hint=("使用 TRUE/FALSE、是/否 或 yes/no", "use TRUE/FALSE, yes/no or 是/否"),
         )
     return int(bool(value))
 
@@ -355,9 +367,12 @@ def fragment(prefix: str, ref: str, value: Any, kind: str, epoch: dt.datetime) -
     units = len(text.encode("utf-16-le")) // 2 if len(text) > MAX_CELL_CHARS // 2 else len(text)
     if units > MAX_CELL_CHARS:
         raise WorkbookError(
-            f"{units:,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
+            (
+                f"{units:,} 个字符，超过了 Excel 每个单元格 {MAX_CELL_CHARS:,} 个字符的上限",
+                f"{units:,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
+            ),
             cell=ref,
-            hint="shorten the value",
+            hint=("缩短内容", "shorten the value"),
         )
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return (
@@ -468,10 +483,18 @@ class RowPlan:
             covered = bool(hit.all())
         if not covered:
             raise WorkbookError(
-                f"cell {letter}{row} holds the shared or array formula of {first_col}{first_row}:"
-                f"{last_col}{last_row}; overwriting it alone would break the other cells",
+                (
+                    f"单元格 {letter}{row} 属于 {first_col}{first_row}:{last_col}{last_row} 的"
+                    "共享公式或数组公式；只覆盖它会破坏其他单元格",
+                    f"cell {letter}{row} holds the shared or array formula of "
+                    f"{first_col}{first_row}:{last_col}{last_row}; overwriting it alone would "
+                    "break the other cells",
+                ),
                 cell=f"{letter}{row}",
-                hint="write the whole range, or convert the formulas to values in Excel first",
+                hint=(
+                    "写入整个区域，或先在 Excel 中把公式转为数值",
+                    "write the whole range, or convert the formulas to values in Excel first",
+                ),
             )
         ref = f"{first_col}{first_row}:{last_col}{last_row}"
         self.array_ranges = [a for a in self.array_ranges if a[4] != ref]  # all replaced
@@ -492,10 +515,17 @@ class RowPlan:
         for first, top, last, bottom, ref in self.array_ranges:
             if first <= col <= last and top <= row <= bottom and (col, row) != (first, top):
                 raise WorkbookError(
-                    f"cell {self.letters[col]}{row} is part of the array formula in {ref}; "
-                    "overwriting part of an array would break it",
+                    (
+                        f"单元格 {self.letters[col]}{row} 属于 {ref} 的数组公式；"
+                        "只覆盖数组的一部分会破坏它",
+                        f"cell {self.letters[col]}{row} is part of the array formula in {ref}; "
+                        "overwriting part of an array would break it",
+                    ),
                     cell=f"{self.letters[col]}{row}",
-                    hint="write the whole range, or convert the formula to values in Excel first",
+                    hint=(
+                        "写入整个区域，或先在 Excel 中把公式转为数值",
+                        "write the whole range, or convert the formula to values in Excel first",
+                    ),
                 )
 
     def arrays_touch(self, top: int, bottom: int) -> bool:
@@ -658,7 +688,7 @@ def patched(blocks: Iterator[bytes], plan: RowPlan) -> Iterator[bytes]:
             yield buffer
             buffer = b""
     if state != "tail":
-        raise WorkbookError("the worksheet XML ended before </sheetData>: the file is damaged")
+        raise WorkbookError(SHEET_XML_CUT)
 
 
 def _sheet_data_end(buffer: bytes) -> re.Match | None:
@@ -972,10 +1002,17 @@ def patch_row(
         ) and re.search(r"<(?:\w+:)?(v|is)\b", old):
             letter = plan.letters[target_col]
             raise WorkbookError(
-                f"column {letter} has data (cell {letter}{number}) but no header: the new "
-                f"column {plan.targets[target_col][0]!r} would overwrite it",
+                (
+                    f"{letter} 列有数据（单元格 {letter}{number}）但没有表头：新列 "
+                    f"{plan.targets[target_col][0]!r} 会覆盖它",
+                    f"column {letter} has data (cell {letter}{number}) but no header: the new "
+                    f"column {plan.targets[target_col][0]!r} would overwrite it",
+                ),
                 cell=f"{letter}{number}",
-                hint="give that column a header, or move its data",
+                hint=(
+                    "给该列加上表头，或移走其数据",
+                    "give that column a header, or move its data",
+                ),
             )
         if old is not None:
             sm = _ATTR_S.search(old[: old.find(">") + 1])
