@@ -1,0 +1,529 @@
+"""The customer summary of a book that holds only orders (or transactions).
+
+Many businesses keep no customer list, only their orders: an export with a customer ID, a
+date and an amount per row.  ``compute`` on such a book derives the customers from the
+orders (one row per distinct customer key, compared the way keys are validated: full-width
+digits, spaces and case normalised) with the metrics of :mod:`xl_crm.metrics` (orders,
+purchase frequency, first and last purchase, spend, recency, RFM score and segment), and
+writes them as a customer summary sheet: a new sheet added to the workbook in place
+(:func:`xl_crm.workbook.newsheet.write_sheet`; everything else kept byte for byte), a sheet
+the user names, or, for a CSV (never modified), a new .xlsx or .csv file.
+
+A summary sheet is recognised by its header row (the customer key's header, then only
+summary headers, in either language), which survives the workbook being saved by Excel:
+such a sheet is rewritten, any other is never overwritten.  Re-running with the same orders
+and as-of date writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from xl_crm.errors import WorkbookError
+from xl_crm.metrics import customer_metrics, rfm
+from xl_crm.reader import Table, normalise_header
+from xl_crm.specs.model import SheetSpec, Spec
+
+#: default name of the summary sheet
+SUMMARY_SHEET = {"zh": "客户汇总", "en": "Customer Summary"}
+#: summary columns after the key: metric -> (zh, en) header; {w} is the window in days
+HEADERS: dict[str, tuple[str, str]] = {
+    "first_purchase": ("首次购买日期", "First Purchase Date"),
+    "last_purchase": ("最近一次购买日期", "Last Purchase Date"),
+    "orders": ("订单总数", "Orders"),
+    "purchase_frequency": ("购买频率(近{w}天)", "Orders in Last {w} Days"),
+    "total_spend": ("累计消费金额", "Total Spend"),
+    "avg_spend": ("平均客单价", "Average Order Value"),
+    "recency_days": ("距最近一次购买天数", "Days Since Last Purchase"),
+    "rfm_score": ("RFM 评分", "RFM Score"),
+    "rfm_segment": ("RFM 客户分类", "RFM Segment"),
+}
+_MONEY = ("total_spend", "avg_spend")
+_DATES = ("first_purchase", "last_purchase")
+_WIDTHS = {"first_purchase": 18, "last_purchase": 18, "rfm_segment": 16}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass
+class CustomerSummary:
+    """Customers derived from a sheet of orders, ready to write.
+
+    ``frame``: one row per customer, sorted by key; columns ``key`` and the metrics of
+    :data:`HEADERS` (money as floats, dates as datetimes).  ``unused``: the order rows the
+    metrics could not use, as :func:`xl_crm.compute.unused_rows` names them (cell, zh, en)."""
+
+    frame: pd.DataFrame
+    headers: dict[str, str]  # column -> header as written
+    lang: str
+    orders: Table
+    money_format: str
+    key_kind: str  # "number" for numeric keys, else "text"
+    unused: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def columns(self):
+        """The columns as :class:`xl_crm.workbook.newsheet.SheetColumn` objects."""
+        from xl_crm.workbook.newsheet import SheetColumn
+
+        out = []
+        for name, header in self.headers.items():
+            values = self.frame[name]
+            if name == "key":
+                kind, fmt = self.key_kind, None
+            elif name in _DATES:
+                times = values.dropna()
+                kind = "datetime" if (times != times.dt.normalize()).any() else "date"
+                fmt = None
+            elif name in _MONEY:
+                kind, fmt = "number", self.money_format
+            elif name in ("rfm_score", "rfm_segment"):
+                kind, fmt = "text", None
+            else:
+                kind, fmt = "number", None
+            width = max(_WIDTHS.get(name, 10), _display_width(header) + 2)
+            out.append(SheetColumn(header, values, kind, fmt, width))
+        return out
+
+
+def summary_headers(spec: Spec, lang: str, window: int, rfm_columns: bool) -> dict[str, str]:
+    """Column -> header of the summary sheet, in ``lang`` (zh/en)."""
+    key = _customers_key(spec)
+    out = {"key": key.label.zh if lang == "zh" else key.label.en}
+    for name, (zh, en) in HEADERS.items():
+        if not rfm_columns and name.startswith("rfm_"):
+            continue
+        out[name] = (zh if lang == "zh" else en).format(w=window)
+    return out
+
+
+def is_summary_header(spec: Spec, header: list[object]) -> bool:
+    """Whether a sheet's header row is one of a summary xl-crm wrote: the customer key's
+    header first, then only summary headers (either language, any window)."""
+    cells = [normalise_header(h) for h in header if h not in (None, "")]
+    if len(cells) < 2:
+        return False
+    key = _customers_key(spec)
+    if cells[0] not in {normalise_header(key.label.zh), normalise_header(key.label.en)}:
+        return False
+    known = {
+        normalise_header(re.sub(r"\{w\}", "", text)) for pair in HEADERS.values() for text in pair
+    }
+    return all(normalise_header(re.sub(r"\d+", "", c)) in known for c in cells[1:])
+
+
+def derive_customers(
+    spec: Spec,
+    orders: Table,
+    *,
+    as_of: pd.Timestamp,
+    window_days: int = 365,
+    rfm_columns: bool = True,
+) -> CustomerSummary:
+    """The customers of ``orders`` (a Table of the template's orders sheet), one row per
+    distinct normalised key, with their metrics as of ``as_of`` (see docs/metrics.md).
+
+    Raises WorkbookError when the sheet has no customer-key or date column."""
+    from xl_crm.compute import unused_rows
+    from xl_crm.validation.engine import comparable
+
+    source = orders.spec
+    customers = _customers_sheet(spec)
+    ref = next((r for r in source.references if r.to == f"{customers.id}.{customers.key}"), None)
+    if ref is None:
+        raise WorkbookError(
+            f"the sheet {orders.sheet!r} does not refer to the customers' key",
+            file=orders.path,
+            hint="use a template whose orders sheet names the customer",
+        )
+    date = _date_field(source, orders.frame)
+    key_field = source.field(ref.field)
+    date_fields = [f for f in source.fields if f.ftype.storage in ("date", "datetime")]
+    needed = [key_field, *(source.field(date) if date else f for f in date_fields[:1])]
+    missing = [f for f in needed if f.id not in orders.frame.columns]
+    if missing or date is None:
+        raise WorkbookError(
+            "the orders need a customer ID column and a date column; missing: "
+            + ", ".join(f"{f.label.zh} / {f.label.en}" for f in missing or needed[1:]),
+            file=orders.path,
+            sheet=orders.sheet,
+            hint="add the column, or name it with one of the headers the template knows",
+        )
+    money = next(
+        (
+            f
+            for f in source.fields
+            if f.type in ("money", "decimal") and f.id in orders.frame.columns
+        ),
+        None,
+    )
+    frame = orders.frame.copy()
+    frame["_key"] = comparable(frame[ref.field], key_field, spec.phone_region)
+    no_key = frame["_key"].isna()
+    needed = [ref.field, date, *([money.id] if money is not None else [])]
+    unused = unused_rows(orders, needed)  # named, never dropped silently
+    keys = pd.Index(frame.loc[~no_key, "_key"].unique())
+    metrics = customer_metrics(
+        frame,
+        customer="_key",
+        date=date,
+        amount=money.id if money else None,
+        as_of=as_of,
+        customers=keys,
+        window_days=window_days,
+    )
+    lang = _language(orders)
+    headers = summary_headers(spec, lang, window_days, rfm_columns)
+    out = pd.DataFrame(index=metrics.index)
+    out["key"] = metrics.index
+    for name in HEADERS:
+        if name in metrics.columns:
+            out[name] = metrics[name]
+    if rfm_columns:
+        scores = rfm(metrics)
+        out["rfm_score"] = scores["rfm_score"]
+        out["rfm_segment"] = scores["rfm_segment_cn" if lang == "zh" else "rfm_segment_en"]
+    numeric = pd.api.types.is_numeric_dtype(out["key"])
+    out = out.sort_values("key", kind="stable").reset_index(drop=True)
+    for name in _MONEY:
+        out[name] = out[name].round(6)
+    return CustomerSummary(
+        frame=out[list(headers)],
+        headers=headers,
+        lang=lang,
+        orders=orders,
+        money_format=money.ftype.number_format if money is not None else "#,##0.00",
+        key_kind="number" if numeric else "text",
+        unused=unused,
+    )
+
+
+@dataclass
+class SummaryWrite:
+    """Where the summary went and whether anything was written."""
+
+    path: Path
+    sheet: str | None  # None for a CSV file
+    written: bool
+
+
+def write_summary(
+    summary: CustomerSummary,
+    book: Path,
+    spec: Spec,
+    *,
+    sheet: str | None = None,
+    output: Path | None = None,
+    backups: int = 5,
+    audit_log: Path | None = None,
+) -> SummaryWrite:
+    """Write ``summary`` as a sheet of ``book`` (in place), or to ``output`` (.xlsx/.xlsm:
+    a sheet of that workbook, created when missing; .csv: the whole file).  The sheet is
+    ``sheet`` or the default :data:`SUMMARY_SHEET` name; an existing sheet is rewritten only
+    when it is an xl-crm summary (or empty), else WorkbookError.  Nothing is written when
+    the target already holds these values."""
+    target = output or book
+    if output is not None and _same_file(output, book):
+        if book.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise WorkbookError(
+                "the input file is not modified: name another file for the summary / "
+                "不会修改输入文件：请用 -o 指定另一个输出文件",
+                file=output,
+                hint="e.g. -o customers-summary.xlsx",
+            )
+        target = book
+    suffix = target.suffix.lower()
+    if suffix == ".csv":
+        return _write_csv(summary, target)
+    if suffix not in (".xlsx", ".xlsm"):
+        raise WorkbookError(
+            f"the summary is written to .xlsx, .xlsm or .csv, not {suffix or 'no extension'}",
+            file=target,
+            hint="e.g. -o customers-summary.xlsx or -o customers-summary.csv",
+        )
+    name = sheet or SUMMARY_SHEET[summary.lang]
+    if not target.exists():
+        return _new_workbook(summary, target, name)
+    from xl_crm.workbook.newsheet import write_sheet
+
+    if _unchanged(summary, target, name):
+        return SummaryWrite(target, name, False)
+    result = write_sheet(
+        target,
+        name,
+        summary.columns(),
+        replace_if=lambda header: is_summary_header(spec, header),
+        backups=backups,
+        audit_log=audit_log,
+    )
+    return SummaryWrite(target, result.sheet, True)
+
+
+def _new_workbook(summary: CustomerSummary, target: Path, name: str) -> SummaryWrite:
+    """A new workbook holding the summary sheet only (built beside ``target``, renamed)."""
+    import openpyxl
+
+    from xl_crm.workbook.newsheet import check_sheet_name, write_sheet
+
+    check_sheet_name(name, target)
+    if not target.parent.is_dir():
+        raise WorkbookError("the folder does not exist", file=target, hint="create it first")
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.xlcrm-new{target.suffix}")
+    try:
+        book = openpyxl.Workbook()
+        book.active.title = name
+        book.save(tmp)
+        write_sheet(tmp, name, summary.columns(), backups=0)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return SummaryWrite(target, name, True)
+
+
+def _unchanged(summary: CustomerSummary, target: Path, name: str) -> bool:
+    """Whether sheet ``name`` of ``target`` already holds exactly this summary."""
+    from xl_crm.compute import _same
+    from xl_crm.workbook.package import sheet_parts
+
+    sheets = {n.casefold(): n for n in sheet_parts(target)}
+    if name.casefold() not in sheets:
+        return False
+    import fastexcel
+
+    try:
+        frame = fastexcel.read_excel(str(target)).load_sheet(sheets[name.casefold()]).to_pandas()
+    except Exception:  # an unreadable or odd sheet: rewrite (write_sheet decides if it may)
+        return False
+    if [str(c) for c in frame.columns] != list(summary.headers.values()):
+        return False
+    if len(frame) != len(summary.frame):
+        return False
+    for i, name_ in enumerate(summary.headers):
+        new = summary.frame[name_]
+        old = frame.iloc[:, i]
+        text = name_ in ("rfm_score", "rfm_segment") or (summary.key_kind == "text" and i == 0)
+        if not _same(old, new, as_text=text):
+            return False
+    return True
+
+
+def _write_csv(summary: CustomerSummary, target: Path) -> SummaryWrite:
+    """The summary as a UTF-8 CSV (with BOM, so Excel reads the Chinese headers); text a
+    spreadsheet would run as a formula is escaped; written atomically, not when equal."""
+    from xl_crm.validation.report import _csv_safe
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(list(summary.headers.values()))
+    frame = summary.frame
+    for row in frame.itertuples(index=False):
+        cells = []
+        for name, value in zip(summary.headers, row, strict=True):
+            cells.append(_csv_safe(_csv_text(name, value)))
+        writer.writerow(cells)
+    data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    if target.exists() and target.read_bytes() == data:
+        return SummaryWrite(target, None, False)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.xlcrm-tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise WorkbookError(
+            f"cannot write the file: {exc.strerror or exc}",
+            file=target,
+            hint="check that the folder exists and is writable, and the file is not open",
+        ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return SummaryWrite(target, None, True)
+
+
+def _csv_text(name: str, value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if name in _DATES:
+        moment = pd.Timestamp(value)
+        return moment.strftime("%Y-%m-%d" if moment == moment.normalize() else "%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return (
+            f"{value:.2f}"
+            if name in _MONEY
+            else (f"{value:g}" if value.is_integer() else repr(value))
+        )
+    return str(value)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+def _customers_sheet(spec: Spec) -> SheetSpec:
+    return next(
+        (s for s in spec.sheets if s.key and any(f.computed for f in s.fields)), None
+    ) or next(s for s in spec.sheets if s.key)
+
+
+def _customers_key(spec: Spec):
+    sheet = _customers_sheet(spec)
+    return sheet.field(sheet.key)
+
+
+def _date_field(sheet: SheetSpec, frame: pd.DataFrame) -> str | None:
+    """The orders' date: the first sort field that is a date, else the first date field
+    (the rule of docs/metrics.md)."""
+    dates = [f.id for f in sheet.fields if f.ftype.storage in ("date", "datetime")]
+    sort = sheet.sort[0].field if sheet.sort else None
+    present = [d for d in dates if d in frame.columns]
+    if sort in present:
+        return sort
+    return present[0] if present else (dates[0] if dates else None)
+
+
+def _language(table: Table) -> str:
+    """zh when the sheet's headers are written in Chinese, else en."""
+    headers = [*table.headers.values(), *(h for h, _ in table.unknown)]
+    return "zh" if any(_CJK.search(str(h)) for h in headers) else "en"
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def summary_table(path: Path, spec: Spec, tables: dict[str, Table]) -> Table | None:
+    """The table read as the customers sheet when it is in fact a summary xl-crm wrote
+    (its header row says so), else None."""
+    table = tables.get(_customers_sheet(spec).id)
+    if table is None or path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    from xl_crm.peek import peek_xlsx
+
+    rows = peek_xlsx(path, table.sheet, table.header_row)
+    header = rows[table.header_row - 1] if len(rows) >= table.header_row else []
+    return table if is_summary_header(spec, header) else None
+
+
+def holds_only_orders(path: Path, spec: Spec, tables: dict[str, Table]) -> bool:
+    """Whether the book read into ``tables`` has orders but no customers sheet of its own
+    (absent, or only a summary xl-crm wrote)."""
+    customers = _customers_sheet(spec)
+    has_orders = any(
+        s.id in tables
+        for s in spec.sheets
+        if any(r.to == f"{customers.id}.{customers.key}" for r in s.references)
+    )
+    return has_orders and (
+        customers.id not in tables or summary_table(path, spec, tables) is not None
+    )
+
+
+def read_present_sheets(path: Path, readable: Path, spec: Spec) -> dict[str, Table]:
+    """The template's sheets the book has, read; the others left out.
+
+    Until :func:`xl_crm.reader.read_workbook` leaves a sheet the workbook lacks out of its
+    result itself (issue 8, section 3), it raises for one; this reads the sheets that are
+    there (for a CSV: the template sheet its header matches best)."""
+    from xl_crm.reader import find_sheet, read_csv_table, read_table, read_workbook
+
+    try:
+        return read_workbook(path, readable, spec)
+    except WorkbookError as exc:
+        missing_sheet = exc.reason.startswith("missing sheet")
+        no_header = exc.reason.startswith("no header row") and readable.suffix == ".csv"
+        if not (missing_sheet or no_header):
+            raise
+    tables: dict[str, Table] = {}
+    if readable.suffix.lower() == ".csv":
+        found = []
+        for sheet in spec.sheets:
+            try:
+                found.append(read_csv_table(readable, spec, sheet))
+            except WorkbookError:
+                continue
+        if not found:
+            raise WorkbookError(
+                "no header row found: the columns match no sheet of the template",
+                file=path,
+                hint="name the columns as the template does (xl-crm template show NAME)",
+            )
+        best = max(found, key=lambda t: len(t.letters))
+        return {best.spec.id: best}
+    import fastexcel
+
+    names = fastexcel.read_excel(str(readable)).sheet_names
+    for sheet in spec.sheets:
+        try:
+            name = find_sheet(names, sheet, path)
+        except WorkbookError:
+            continue
+        tables[sheet.id] = read_table(readable, spec, sheet, name)
+    return tables
+
+
+def compute_orders_only(
+    path: Path,
+    spec: Spec,
+    tables: dict[str, Table],
+    *,
+    as_of: pd.Timestamp,
+    window_days: int,
+    rfm_columns: bool,
+    summary_sheet: str | None,
+    output: Path | None,
+    backups: int,
+    audit_log: Path | None,
+):
+    """``compute`` for a book of orders only: derive the customers and write the summary
+    (see the module docstring).  Returns a :class:`xl_crm.compute.ComputeResult` whose
+    ``sheet`` is the summary sheet (None for a CSV) and ``derived_from`` the orders sheet."""
+    from xl_crm.compute import ComputeResult
+
+    customers = _customers_sheet(spec)
+    orders_sheet = next(
+        s
+        for s in spec.sheets
+        if s.id in tables and any(r.to == f"{customers.id}.{customers.key}" for r in s.references)
+    )
+    existing = summary_table(path, spec, tables)
+    sheet = summary_sheet or (existing.sheet if existing is not None and output is None else None)
+    if output is None and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(
+            f"a {path.suffix} file is not modified: name the file for the customer summary "
+            "with -o / 不会修改该文件：请用 -o 指定客户汇总的输出文件",
+            file=path,
+            hint="e.g. xl-crm compute orders.csv --template ecommerce -o customers.xlsx",
+        )
+    summary = derive_customers(
+        spec, tables[orders_sheet.id], as_of=as_of, window_days=window_days, rfm_columns=rfm_columns
+    )
+    written = write_summary(
+        summary, path, spec, sheet=sheet, output=output, backups=backups, audit_log=audit_log
+    )
+    segments = {}
+    if rfm_columns:
+        metric = "rfm_segment_cn" if summary.lang == "zh" else "rfm_segment_en"
+        counts = summary.frame["rfm_segment"].value_counts()
+        segments[metric] = {str(k): int(v) for k, v in counts.items()}
+    return ComputeResult(
+        written.path,
+        written.sheet,
+        as_of.date(),
+        list(summary.headers.values()),
+        len(summary.frame),
+        written.written,
+        segments,
+        derived_from=summary.orders.sheet,
+        unused=summary.unused,
+    )
