@@ -181,7 +181,7 @@ def derive_customers(
     lang = _language(orders)
     headers = summary_headers(spec, lang, window_days, rfm_columns)
     out = pd.DataFrame(index=metrics.index)
-    out["key"] = metrics.index
+    out["key"] = _shown_keys(frame.loc[~no_key], ref.field).reindex(metrics.index).to_numpy()
     for name in HEADERS:
         if name in metrics.columns:
             out[name] = metrics[name]
@@ -228,25 +228,9 @@ def write_summary(
     ``sheet`` or the default :data:`SUMMARY_SHEET` name; an existing sheet is rewritten only
     when it is an xl-crm summary (or empty), else WorkbookError.  Nothing is written when
     the target already holds these values."""
-    target = output or book
-    if output is not None and _same_file(output, book):
-        if book.suffix.lower() not in (".xlsx", ".xlsm"):
-            raise WorkbookError(
-                "the input file is not modified: name another file for the summary / "
-                "不会修改输入文件：请用 -o 指定另一个输出文件",
-                file=output,
-                hint="e.g. -o customers-summary.xlsx",
-            )
-        target = book
-    suffix = target.suffix.lower()
-    if suffix == ".csv":
+    target = summary_target(book, output)
+    if target.suffix.lower() == ".csv":
         return _write_csv(summary, target)
-    if suffix not in (".xlsx", ".xlsm"):
-        raise WorkbookError(
-            f"the summary is written to .xlsx, .xlsm or .csv, not {suffix or 'no extension'}",
-            file=target,
-            hint="e.g. -o customers-summary.xlsx or -o customers-summary.csv",
-        )
     name = sheet or SUMMARY_SHEET[summary.lang]
     if not target.exists():
         return _new_workbook(summary, target, name)
@@ -263,6 +247,29 @@ def write_summary(
         audit_log=audit_log,
     )
     return SummaryWrite(target, result.sheet, True)
+
+
+def summary_target(book: Path, output: Path | None) -> Path:
+    """The file the summary of ``book`` goes to: ``output``, or the book itself.  Refuses
+    (WorkbookError) an output that is not .xlsx/.xlsm/.csv, and a book other than
+    .xlsx/.xlsm without another file to write to."""
+    in_place = output is None or _same_file(output, book)
+    if in_place and book.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(
+            f"a {book.suffix or 'such'} file is not modified: name another file for the "
+            "customer summary with -o / 不会修改该文件：请用 -o 指定客户汇总的输出文件",
+            file=book,
+            hint="e.g. -o customers-summary.xlsx or -o customers-summary.csv",
+        )
+    target = book if in_place or output is None else output
+    if target.suffix.lower() not in (".xlsx", ".xlsm", ".csv"):
+        raise WorkbookError(
+            "the summary is written to .xlsx, .xlsm or .csv, not "
+            + (target.suffix or "a file without an extension"),
+            file=target,
+            hint="e.g. -o customers-summary.xlsx or -o customers-summary.csv",
+        )
+    return target
 
 
 def _new_workbook(summary: CustomerSummary, target: Path, name: str) -> SummaryWrite:
@@ -361,6 +368,16 @@ def _csv_text(name: str, value: object) -> str | None:
             else (f"{value:g}" if value.is_integer() else repr(value))
         )
     return str(value)
+
+
+def _shown_keys(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Each normalised key as the orders first write it (trimmed, full-width characters
+    made half-width, case kept): ``ＫＨ００１`` and ``kh001`` are shown as ``KH001`` when
+    that comes first."""
+    first = frame.groupby("_key", sort=False)[column].first()
+    if pd.api.types.is_numeric_dtype(first):
+        return first
+    return first.map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -496,15 +513,9 @@ def compute_orders_only(
         for s in spec.sheets
         if s.id in tables and any(r.to == f"{customers.id}.{customers.key}" for r in s.references)
     )
+    summary_target(path, output)  # a wrong output refused before any work
     existing = summary_table(path, spec, tables)
     sheet = summary_sheet or (existing.sheet if existing is not None and output is None else None)
-    if output is None and path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(
-            f"a {path.suffix} file is not modified: name the file for the customer summary "
-            "with -o / 不会修改该文件：请用 -o 指定客户汇总的输出文件",
-            file=path,
-            hint="e.g. xl-crm compute orders.csv --template ecommerce -o customers.xlsx",
-        )
     summary = derive_customers(
         spec, tables[orders_sheet.id], as_of=as_of, window_days=window_days, rfm_columns=rfm_columns
     )
