@@ -129,7 +129,8 @@ def bold_style(styles_xml: str) -> tuple[str, int]:
         bold = base[:-2] + f"><{prefix}b/></{prefix}font>"
     else:
         bold = re.sub(r"^(<(?:\w+:)?font\b[^>]*>)", lambda m: m.group(1) + f"<{prefix}b/>", base)
-    font_id = next((i for i, f in enumerate(fonts) if f == bold), None)
+    plain = _font_look(base)[1]
+    font_id = next((i for i, f in enumerate(fonts) if _font_look(f) == (True, plain)), None)
     xml = styles_xml
     if font_id is None:
         xml = re.sub(r"(</(?:\w+:)?fonts>)", lambda m: bold + m.group(1), xml, count=1)
@@ -144,3 +145,20 @@ def bold_style(styles_xml: str) -> tuple[str, int]:
         f'<{found[0]}xf numFmtId="0" fontId="{font_id}" fillId="0" borderId="0" xfId="0" '
         'applyFont="1"/>',
     )
+
+
+_BOLD = re.compile(r'<(?:\w+:)?b(?:\s+val="(?:1|true)")?\s*/>')
+_CHILD = re.compile(r"<((?:\w+:)?\w+)\b([^>]*?)/?>")
+
+
+def _font_look(font: str) -> tuple[bool, frozenset[tuple[str, frozenset[str]]]]:
+    """Whether a ``<font>`` is bold, and its other settings (element, attributes) in any
+    order and spelling (``<b/>`` and ``<b val="1"/>`` are the same)."""
+    bold = bool(_BOLD.search(font))
+    inner = font[font.find(">") + 1 :] if not font.endswith("/>") else ""
+    rest = frozenset(
+        (tag.split(":")[-1], frozenset(re.findall(r'\w+="[^"]*"', attrs)))
+        for tag, attrs in _CHILD.findall(_BOLD.sub("", inner))
+        if tag.split(":")[-1] not in ("font", "b")
+    )
+    return bold, rest
