@@ -119,7 +119,7 @@ def test_orders_only_workbook_gets_a_summary_sheet(tmp_path):
     result = compute(path, template="ecommerce", as_of=AS_OF, backups=1)
     assert result.written and result.sheet == "客户汇总" and result.rows == 3
     assert result.derived_from == "订单"
-    assert result.unused_orders == {"not counted: dated after the as-of date": [8]}
+    assert result.unused == []  # an order after the as-of date is not a fault
     assert result.columns == ZH_HEADER
     assert CalamineWorkbook.from_path(str(path)).sheet_names == ["订单", "备注", "客户汇总"]
     check_figures(rows_of(path, "客户汇总"), ZH_HEADER)
@@ -239,7 +239,7 @@ def test_ledger_transactions_merge_keys_written_differently(tmp_path):
     ws.append([None, dt.date(2025, 3, 6), "硬件", 80])
     wb.save(path)
     result = compute(path, template="ledger", as_of=AS_OF, backups=0)
-    assert result.unused_orders == {"not counted: no customer ID": [6]}
+    assert result.unused == [("交易历史!A6", "“客户编号”为空", "'客户编号' is empty")]
     rows = rows_of(path, result.sheet)
     assert rows[0][:2] == ["客户编号", "首次购买日期"]
     assert [r[0] for r in rows[1:]] == ["KH001", "KH002"]  # as first written

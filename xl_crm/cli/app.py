@@ -362,7 +362,10 @@ def validate_command(
 @app.command("compute")
 @handle_errors
 def compute_command(
-    book: Annotated[Path, typer.Argument(help="Workbook (.xlsx or .xlsm) to write into.")],
+    book: Annotated[
+        Path,
+        typer.Argument(help="Workbook (.xlsx or .xlsm) to write into, or a CSV of orders (-o)."),
+    ],
     template: TemplateOption = None,
     as_of: Annotated[
         str | None,
