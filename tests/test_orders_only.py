@@ -180,6 +180,11 @@ def test_named_summary_sheet_and_refusals(tmp_path):
     result = compute(path, template="ecommerce", as_of=AS_OF, summary_sheet="汇总 2026", backups=0)
     assert result.sheet == "汇总 2026"
     check_figures(rows_of(path, "汇总 2026"), ZH_HEADER)
+    # run again without the name: the summary is found by its header, not made twice
+    later = compute(path, template="ecommerce", as_of="2026-07-31", backups=0)
+    assert later.written and later.sheet == "汇总 2026"
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["订单", "备注", "汇总 2026"]
+    assert rows_of(path, "汇总 2026")[1][7] == 91  # recency as of the later date
     kept = path.read_bytes()
     with pytest.raises(WorkbookError, match="already holds other data") as err:
         compute(path, template="ecommerce", as_of=AS_OF, summary_sheet="备注", backups=0)

@@ -432,6 +432,21 @@ def summary_table(path: Path, spec: Spec, tables: dict[str, Table]) -> Table | N
     return table if is_summary_header(spec, header) else None
 
 
+def summary_sheets(path: Path, spec: Spec) -> list[str]:
+    """The sheets of the workbook at ``path`` whose first row is a summary's header."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return []
+    from xl_crm.peek import peek_xlsx
+    from xl_crm.workbook.package import sheet_parts
+
+    out = []
+    for name in sheet_parts(path):
+        rows = peek_xlsx(path, name, 1)
+        if rows and is_summary_header(spec, rows[0]):
+            out.append(name)
+    return out
+
+
 def holds_only_orders(path: Path, spec: Spec, tables: dict[str, Table]) -> bool:
     """Whether the book read into ``tables`` has orders but no customers sheet of its own
     (absent, or only a summary xl-crm wrote)."""
@@ -514,8 +529,9 @@ def compute_orders_only(
         if s.id in tables and any(r.to == f"{customers.id}.{customers.key}" for r in s.references)
     )
     summary_target(path, output)  # a wrong output refused before any work
-    existing = summary_table(path, spec, tables)
-    sheet = summary_sheet or (existing.sheet if existing is not None and output is None else None)
+    sheet = summary_sheet
+    if sheet is None and output is None:  # the summary written before, whatever its name
+        sheet = next(iter(summary_sheets(path, spec)), None)
     summary = derive_customers(
         spec, tables[orders_sheet.id], as_of=as_of, window_days=window_days, rfm_columns=rfm_columns
     )
