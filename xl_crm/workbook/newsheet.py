@@ -39,7 +39,7 @@ from xl_crm.errors import WorkbookError
 from xl_crm.reader import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
 from xl_crm.workbook.inplace import _DATE_CODES, AtomicReplace, _refuse_unsupported
 from xl_crm.workbook.package import sheet_parts
-from xl_crm.workbook.sheetpatch import _EPOCH_1900, _EPOCH_1904, fragment
+from xl_crm.workbook.sheetpatch import _EPOCH_1900, _EPOCH_1904, ColumnValues, fragment
 from xl_crm.workbook.stylesheet import bold_style, format_style
 from xl_crm.workbook.zipcopy import PackageRewriter
 
@@ -188,13 +188,6 @@ def write_sheet(
             added=result.added,
         )
     return result
-
-
-def sheet_is_empty(path: Path, sheet: str) -> bool:
-    """Whether ``sheet`` of the workbook at ``path`` holds no value or formula."""
-    with zipfile.ZipFile(path) as src:
-        xml = src.read(sheet_parts(path)[sheet]).decode("utf-8")
-    return not _has_values(xml)
 
 
 def _has_values(xml: str) -> bool:
@@ -409,46 +402,51 @@ def _rows(
     styles: list[int | None],
     epoch: dt.datetime,
 ) -> Iterator[bytes]:
+    """The header row and the data rows, a block at a time; each column's cells are
+    formatted column-wise by the in-place writer's :class:`ColumnValues` (a text written
+    once per distinct value, numbers and dates from arrays)."""
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
     cells = []
     for letter, col in zip(letters, columns, strict=True):
         frag = fragment(prefix, f"{letter}1", col.header, "text", epoch)
         cells.append(f'<{prefix}c r="{letter}1" s="{header_style}"{frag}')
     yield f'<{prefix}row r="1">{"".join(cells)}</{prefix}row>'.encode()
-    values = [_plain_values(c) for c in columns]
-    attrs = [f' s="{s}"' if s is not None else "" for s in styles]
-    kinds = [c.kind for c in columns]
-    rows = len(values[0])
+    rows = len(columns[0].values)
+    values = []
+    for letter, col in zip(letters, columns, strict=True):
+        cv = ColumnValues(_typed(col, rows), col.kind, epoch)
+        cv.letter = letter
+        values.append(cv)
+    starts = [f'<{prefix}c r="{letter}' for letter in letters]
+    attrs = ['"' + (f' s="{s}"' if s is not None else "") for s in styles]  # closes r="
     for start in range(0, rows, _ROWS_PER_BLOCK):
+        pos = np.arange(start, min(rows, start + _ROWS_PER_BLOCK))
+        nums = pos + 2
+        frags = [cv.fragments(pos, prefix, nums) for cv in values]
         block = []
-        for i in range(start, min(rows, start + _ROWS_PER_BLOCK)):
-            number = i + 2
-            row = []
-            for letter, column, attr, kind in zip(letters, values, attrs, kinds, strict=True):
-                ref = f"{letter}{number}"
-                frag = fragment(prefix, ref, column[i], kind, epoch)
-                if frag is not None:
-                    row.append(f'<{prefix}c r="{ref}"{attr}{frag}')
-            block.append(f'<{prefix}row r="{number}">{"".join(row)}</{prefix}row>')
+        for number, row in zip(nums.tolist(), zip(*frags, strict=True), strict=True):
+            cells = [
+                f"{first}{number}{attr}{frag}"
+                for first, attr, frag in zip(starts, attrs, row, strict=True)
+                if frag is not None
+            ]
+            block.append(f'<{prefix}row r="{number}">{"".join(cells)}</{prefix}row>')
         yield "".join(block).encode("utf-8")
 
 
-def _plain_values(column: SheetColumn) -> list[Any]:
-    """A column's values as plain Python objects (None for missing; whole floats of a
-    number column as ints, so they are written without ".0")."""
-    series = pd.Series(column.values, dtype=object if column.kind == "text" else None)
+def _typed(column: SheetColumn, rows: int) -> pd.Series:
+    """A column's values as a Series indexed by Excel row (2 on): datetimes (naive) for
+    dates, floats for numbers, texts (None for missing) otherwise."""
+    index = pd.RangeIndex(2, rows + 2)
+    raw = pd.Series(list(column.values) if not isinstance(column.values, pd.Series) else
+                    column.values.to_numpy(), index=index)  # fmt: skip
     if column.kind in _DATE_CODES:
-        series = pd.to_datetime(series, errors="coerce")
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
-            series = series.dt.tz_localize(None)
-        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
-    out = []
-    for v in series.tolist():
-        if v is None or v is pd.NaT or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
-            out.append(None)
-        else:
-            out.append(v)
-    return out
+        out = pd.to_datetime(raw, errors="coerce")
+        return out.dt.tz_localize(None) if isinstance(out.dtype, pd.DatetimeTZDtype) else out
+    if column.kind == "number":
+        return pd.to_numeric(raw, errors="coerce").astype(float)
+    text = raw.astype(object)
+    return text.where(text.notna(), None).map(lambda v: v if v is None else str(v))
 
 
 def _write_part(
