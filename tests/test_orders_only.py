@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -320,7 +321,8 @@ def test_orders_only_csv_export(tmp_path, suffix):
     source.write_bytes(CSV_EXPORT.encode("utf-8"))
     kept = source.read_bytes()
     out = tmp_path / f"customers{suffix}"
-    result = compute(source, template="ecommerce", as_of=AS_OF, output=out)
+    log = tmp_path / "audit.jsonl"
+    result = compute(source, template="ecommerce", as_of=AS_OF, output=out, audit_log=log)
     assert result.written and result.path == out and result.rows == 3
     assert source.read_bytes() == kept  # the CSV is never modified
     header = [
@@ -347,8 +349,11 @@ def test_orders_only_csv_export(tmp_path, suffix):
             "100001", "2025-07-01", "2026-05-01 10:00", "3", "3", "298.50", "99.50", "60",
         ]  # fmt: skip
     again = out.read_bytes()
-    assert not compute(source, template="ecommerce", as_of=AS_OF, output=out).written
+    assert not compute(source, template="ecommerce", as_of=AS_OF, output=out, audit_log=log).written
     assert out.read_bytes() == again
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [r["action"] for r in records] == ["write-summary"]  # none for the rerun
+    assert records[0]["rows"] == 3 and "100001" not in log.read_text(encoding="utf-8")
 
 
 def test_csv_without_output_or_onto_itself_is_refused(tmp_path):
@@ -380,3 +385,18 @@ def test_cli_orders_only(tmp_path):
         app, ["compute", str(source), "-t", "ecommerce", "--as-of", AS_OF, "-o", str(out)]
     )
     assert "unchanged (already up to date)" in again.output
+
+
+def test_what_counts_as_a_summary_header():
+    from xl_crm.specs import load_spec
+    from xl_crm.summary import is_summary_header, summary_headers
+
+    spec = load_spec("ecommerce")
+    for lang, window in (("zh", 365), ("en", 90)):
+        header = list(summary_headers(spec, lang, window, rfm_columns=True).values())
+        assert is_summary_header(spec, header)
+        assert is_summary_header(spec, [*header[:4], None])  # columns dropped by the user
+        assert not is_summary_header(spec, [*header, "备注"])  # a column of the user's own
+    assert not is_summary_header(spec, ["客户ID", "最近一次购买日期"])  # a customer list
+    assert not is_summary_header(spec, ["订单总数", "客户ID"])
+    assert not is_summary_header(spec, [])

@@ -105,9 +105,11 @@ def summary_headers(spec: Spec, lang: str, window: int, rfm_columns: bool) -> di
 
 def is_summary_header(spec: Spec, header: list[object]) -> bool:
     """Whether a sheet's header row is one of a summary xl-crm wrote: the customer key's
-    header first, then only summary headers (either language, any window)."""
+    header first, then only summary headers (either language, any window), among them the
+    order count (which no template's customers sheet has), so a customer list of the user's
+    own with a key and a last-purchase column is never taken for one."""
     cells = [normalise_header(h) for h in header if h not in (None, "")]
-    if len(cells) < 2:
+    if not {normalise_header(h) for h in HEADERS["orders"]} & set(cells):
         return False
     key = _customers_key(spec)
     if cells[0] not in {normalise_header(key.label.zh), normalise_header(key.label.en)}:
@@ -230,10 +232,10 @@ def write_summary(
     the target already holds these values."""
     target = summary_target(book, output)
     if target.suffix.lower() == ".csv":
-        return _write_csv(summary, target)
+        return _write_csv(summary, target, audit_log)
     name = sheet or SUMMARY_SHEET[summary.lang]
     if not target.exists():
-        return _new_workbook(summary, target, name)
+        return _new_workbook(summary, target, name, audit_log)
     from xl_crm.workbook.newsheet import write_sheet
 
     if _unchanged(summary, target, name):
@@ -272,7 +274,9 @@ def summary_target(book: Path, output: Path | None) -> Path:
     return target
 
 
-def _new_workbook(summary: CustomerSummary, target: Path, name: str) -> SummaryWrite:
+def _new_workbook(
+    summary: CustomerSummary, target: Path, name: str, audit_log: Path | None = None
+) -> SummaryWrite:
     """A new workbook holding the summary sheet only (built beside ``target``, renamed)."""
     import openpyxl
 
@@ -290,7 +294,26 @@ def _new_workbook(summary: CustomerSummary, target: Path, name: str) -> SummaryW
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+    _audit(audit_log, target, name, summary)
     return SummaryWrite(target, name, True)
+
+
+def _audit(audit_log: Path | None, target: Path, sheet: str | None, summary: CustomerSummary):
+    """An audit record for a summary written to a new file (in-place writes make their own):
+    names and counts only, never values."""
+    if audit_log is None:
+        return
+    from xl_crm.audit import append_record
+
+    append_record(
+        audit_log,
+        action="write-summary",
+        file=str(target),
+        sheet=sheet,
+        columns=list(summary.headers.values()),
+        rows=len(summary.frame),
+        source=str(summary.orders.path),
+    )
 
 
 def _unchanged(summary: CustomerSummary, target: Path, name: str) -> bool:
@@ -320,7 +343,9 @@ def _unchanged(summary: CustomerSummary, target: Path, name: str) -> bool:
     return True
 
 
-def _write_csv(summary: CustomerSummary, target: Path) -> SummaryWrite:
+def _write_csv(
+    summary: CustomerSummary, target: Path, audit_log: Path | None = None
+) -> SummaryWrite:
     """The summary as a UTF-8 CSV (with BOM, so Excel reads the Chinese headers); text a
     spreadsheet would run as a formula is escaped; written atomically, not when equal."""
     from xl_crm.validation.report import _csv_safe
@@ -352,6 +377,7 @@ def _write_csv(summary: CustomerSummary, target: Path) -> SummaryWrite:
         ) from exc
     finally:
         tmp.unlink(missing_ok=True)
+    _audit(audit_log, target, None, summary)
     return SummaryWrite(target, None, True)
 
 
