@@ -400,3 +400,22 @@ def test_what_counts_as_a_summary_header():
     assert not is_summary_header(spec, ["客户ID", "最近一次购买日期"])  # a customer list
     assert not is_summary_header(spec, ["订单总数", "客户ID"])
     assert not is_summary_header(spec, [])
+
+
+def test_numeric_ids_typed_as_text_or_full_width_are_one_customer(tmp_path):
+    path = tmp_path / "orders.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["订单编号", "客户ID", "下单时间", "金额"])
+    ws.append(["B1", 100001, dt.datetime(2026, 6, 1), 10])
+    ws.append(["B2", "１００００１", "2026年5月1日", "¥89.50"])
+    ws.append(["B3", " 100001 ", "2026.01.15", "2,999.00"])
+    ws.append(["B4", 100002, dt.datetime(2026, 6, 2), "#N/A"])
+    wb.save(path)
+    result = compute(path, template="ecommerce", as_of=AS_OF, backups=0)
+    rows = rows_of(path, result.sheet)
+    assert [r[0] for r in rows[1:]] == [100001, 100002]
+    assert rows[1][3:6] == [3, 3, 3098.5]
+    assert pd.Timestamp(rows[1][1]) == pd.Timestamp(2026, 1, 15)
+    assert [where for where, _, _ in result.unused] == ["订单!D5"]  # named, not dropped
