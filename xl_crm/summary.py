@@ -10,16 +10,14 @@ writes them as a customer summary sheet: a new sheet added to the workbook in pl
 the user names, or, for a CSV (never modified), a new .xlsx or .csv file.
 
 A summary sheet is recognised by its header row (the customer key's header, then only
-summary headers, in either language), which survives the workbook being saved by Excel:
-such a sheet is rewritten, any other is never overwritten.  Re-running with the same orders
-and as-of date writes nothing.
+summary headers, in either language, the order count among them), which survives the
+workbook being saved by Excel: such a sheet is rewritten, any other is never overwritten.
+Re-running with the same orders and as-of date writes nothing.  Where the summary goes is
+:mod:`xl_crm.summary_files`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -46,8 +44,8 @@ HEADERS: dict[str, tuple[str, str]] = {
     "rfm_score": ("RFM 评分", "RFM Score"),
     "rfm_segment": ("RFM 客户分类", "RFM Segment"),
 }
-_MONEY = ("total_spend", "avg_spend")
-_DATES = ("first_purchase", "last_purchase")
+MONEY_COLUMNS = ("total_spend", "avg_spend")
+DATE_COLUMNS = ("first_purchase", "last_purchase")
 _WIDTHS = {"first_purchase": 18, "last_purchase": 18, "rfm_segment": 16}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -77,11 +75,11 @@ class CustomerSummary:
             values = self.frame[name]
             if name == "key":
                 kind, fmt = self.key_kind, None
-            elif name in _DATES:
+            elif name in DATE_COLUMNS:
                 times = values.dropna()
                 kind = "datetime" if (times != times.dt.normalize()).any() else "date"
                 fmt = None
-            elif name in _MONEY:
+            elif name in MONEY_COLUMNS:
                 kind, fmt = "number", self.money_format
             elif name in ("rfm_score", "rfm_segment"):
                 kind, fmt = "text", None
@@ -193,7 +191,7 @@ def derive_customers(
         out["rfm_segment"] = scores["rfm_segment_cn" if lang == "zh" else "rfm_segment_en"]
     numeric = pd.api.types.is_numeric_dtype(out["key"])
     out = out.sort_values("key", kind="stable").reset_index(drop=True)
-    for name in _MONEY:
+    for name in MONEY_COLUMNS:
         out[name] = out[name].round(6)
     return CustomerSummary(
         frame=out[list(headers)],
@@ -206,196 +204,6 @@ def derive_customers(
     )
 
 
-@dataclass
-class SummaryWrite:
-    """Where the summary went and whether anything was written."""
-
-    path: Path
-    sheet: str | None  # None for a CSV file
-    written: bool
-
-
-def write_summary(
-    summary: CustomerSummary,
-    book: Path,
-    spec: Spec,
-    *,
-    sheet: str | None = None,
-    output: Path | None = None,
-    backups: int = 5,
-    audit_log: Path | None = None,
-) -> SummaryWrite:
-    """Write ``summary`` as a sheet of ``book`` (in place), or to ``output`` (.xlsx/.xlsm:
-    a sheet of that workbook, created when missing; .csv: the whole file).  The sheet is
-    ``sheet`` or the default :data:`SUMMARY_SHEET` name; an existing sheet is rewritten only
-    when it is an xl-crm summary (or empty), else WorkbookError.  Nothing is written when
-    the target already holds these values."""
-    target = summary_target(book, output)
-    if target.suffix.lower() == ".csv":
-        return _write_csv(summary, target, audit_log)
-    name = sheet or SUMMARY_SHEET[summary.lang]
-    if not target.exists():
-        return _new_workbook(summary, target, name, audit_log)
-    from xl_crm.workbook.newsheet import write_sheet
-
-    if _unchanged(summary, target, name):
-        return SummaryWrite(target, name, False)
-    result = write_sheet(
-        target,
-        name,
-        summary.columns(),
-        replace_if=lambda header: is_summary_header(spec, header),
-        backups=backups,
-        audit_log=audit_log,
-    )
-    return SummaryWrite(target, result.sheet, True)
-
-
-def summary_target(book: Path, output: Path | None) -> Path:
-    """The file the summary of ``book`` goes to: ``output``, or the book itself.  Refuses
-    (WorkbookError) an output that is not .xlsx/.xlsm/.csv, and a book other than
-    .xlsx/.xlsm without another file to write to."""
-    in_place = output is None or _same_file(output, book)
-    if in_place and book.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(
-            f"a {book.suffix or 'such'} file is not modified: name another file for the "
-            "customer summary with -o / 不会修改该文件：请用 -o 指定客户汇总的输出文件",
-            file=book,
-            hint="e.g. -o customers-summary.xlsx or -o customers-summary.csv",
-        )
-    target = book if in_place or output is None else output
-    if target.suffix.lower() not in (".xlsx", ".xlsm", ".csv"):
-        raise WorkbookError(
-            "the summary is written to .xlsx, .xlsm or .csv, not "
-            + (target.suffix or "a file without an extension"),
-            file=target,
-            hint="e.g. -o customers-summary.xlsx or -o customers-summary.csv",
-        )
-    return target
-
-
-def _new_workbook(
-    summary: CustomerSummary, target: Path, name: str, audit_log: Path | None = None
-) -> SummaryWrite:
-    """A new workbook holding the summary sheet only (built beside ``target``, renamed)."""
-    import openpyxl
-
-    from xl_crm.workbook.newsheet import check_sheet_name, write_sheet
-
-    check_sheet_name(name, target)
-    if not target.parent.is_dir():
-        raise WorkbookError("the folder does not exist", file=target, hint="create it first")
-    tmp = target.with_name(f".{target.stem}.{os.getpid()}.xlcrm-new{target.suffix}")
-    try:
-        book = openpyxl.Workbook()
-        book.active.title = name
-        book.save(tmp)
-        write_sheet(tmp, name, summary.columns(), backups=0)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _audit(audit_log, target, name, summary)
-    return SummaryWrite(target, name, True)
-
-
-def _audit(audit_log: Path | None, target: Path, sheet: str | None, summary: CustomerSummary):
-    """An audit record for a summary written to a new file (in-place writes make their own):
-    names and counts only, never values."""
-    if audit_log is None:
-        return
-    from xl_crm.audit import append_record
-
-    append_record(
-        audit_log,
-        action="write-summary",
-        file=str(target),
-        sheet=sheet,
-        columns=list(summary.headers.values()),
-        rows=len(summary.frame),
-        source=str(summary.orders.path),
-    )
-
-
-def _unchanged(summary: CustomerSummary, target: Path, name: str) -> bool:
-    """Whether sheet ``name`` of ``target`` already holds exactly this summary."""
-    from xl_crm.compute import _same
-    from xl_crm.workbook.package import sheet_parts
-
-    sheets = {n.casefold(): n for n in sheet_parts(target)}
-    if name.casefold() not in sheets:
-        return False
-    import fastexcel
-
-    try:
-        frame = fastexcel.read_excel(str(target)).load_sheet(sheets[name.casefold()]).to_pandas()
-    except Exception:  # an unreadable or odd sheet: rewrite (write_sheet decides if it may)
-        return False
-    if [str(c) for c in frame.columns] != list(summary.headers.values()):
-        return False
-    if len(frame) != len(summary.frame):
-        return False
-    for i, name_ in enumerate(summary.headers):
-        new = summary.frame[name_]
-        old = frame.iloc[:, i]
-        text = name_ in ("rfm_score", "rfm_segment") or (summary.key_kind == "text" and i == 0)
-        if not _same(old, new, as_text=text):
-            return False
-    return True
-
-
-def _write_csv(
-    summary: CustomerSummary, target: Path, audit_log: Path | None = None
-) -> SummaryWrite:
-    """The summary as a UTF-8 CSV (with BOM, so Excel reads the Chinese headers); text a
-    spreadsheet would run as a formula is escaped; written atomically, not when equal."""
-    from xl_crm.validation.report import _csv_safe
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(list(summary.headers.values()))
-    frame = summary.frame
-    for row in frame.itertuples(index=False):
-        cells = []
-        for name, value in zip(summary.headers, row, strict=True):
-            cells.append(_csv_safe(_csv_text(name, value)))
-        writer.writerow(cells)
-    data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    if target.exists() and target.read_bytes() == data:
-        return SummaryWrite(target, None, False)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.xlcrm-tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise WorkbookError(
-            f"cannot write the file: {exc.strerror or exc}",
-            file=target,
-            hint="check that the folder exists and is writable, and the file is not open",
-        ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    _audit(audit_log, target, None, summary)
-    return SummaryWrite(target, None, True)
-
-
-def _csv_text(name: str, value: object) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if name in _DATES:
-        moment = pd.Timestamp(value)
-        return moment.strftime("%Y-%m-%d" if moment == moment.normalize() else "%Y-%m-%d %H:%M")
-    if isinstance(value, float):
-        return (
-            f"{value:.2f}"
-            if name in _MONEY
-            else (f"{value:g}" if value.is_integer() else repr(value))
-        )
-    return str(value)
-
-
 def _shown_keys(frame: pd.DataFrame, column: str) -> pd.Series:
     """Each normalised key as the orders first write it (trimmed, full-width characters
     made half-width, case kept): ``ＫＨ００１`` and ``kh001`` are shown as ``KH001`` when
@@ -404,13 +212,6 @@ def _shown_keys(frame: pd.DataFrame, column: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(first):
         return first
     return first.map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and a.samefile(b)
-    except OSError:
-        return False
 
 
 def _customers_sheet(spec: Spec) -> SheetSpec:
@@ -456,21 +257,6 @@ def summary_table(path: Path, spec: Spec, tables: dict[str, Table]) -> Table | N
     rows = peek_xlsx(path, table.sheet, table.header_row)
     header = rows[table.header_row - 1] if len(rows) >= table.header_row else []
     return table if is_summary_header(spec, header) else None
-
-
-def summary_sheets(path: Path, spec: Spec) -> list[str]:
-    """The sheets of the workbook at ``path`` whose first row is a summary's header."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return []
-    from xl_crm.peek import peek_xlsx
-    from xl_crm.workbook.package import sheet_parts
-
-    out = []
-    for name in sheet_parts(path):
-        rows = peek_xlsx(path, name, 1)
-        if rows and is_summary_header(spec, rows[0]):
-            out.append(name)
-    return out
 
 
 def holds_only_orders(path: Path, spec: Spec, tables: dict[str, Table]) -> bool:
@@ -547,6 +333,7 @@ def compute_orders_only(
     (see the module docstring).  Returns a :class:`xl_crm.compute.ComputeResult` whose
     ``sheet`` is the summary sheet (None for a CSV) and ``derived_from`` the orders sheet."""
     from xl_crm.compute import ComputeResult
+    from xl_crm.summary_files import summary_sheets, summary_target, write_summary
 
     customers = _customers_sheet(spec)
     orders_sheet = next(
