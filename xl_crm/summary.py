@@ -263,14 +263,22 @@ def holds_only_orders(path: Path, spec: Spec, tables: dict[str, Table]) -> bool:
     """Whether the book read into ``tables`` has orders but no customers sheet of its own
     (absent, or only a summary xl-crm wrote)."""
     customers = _customers_sheet(spec)
-    has_orders = any(
-        s.id in tables
-        for s in spec.sheets
-        if any(r.to == f"{customers.id}.{customers.key}" for r in s.references)
-    )
+    has_orders = any(s.id in tables for s in _order_sheets(spec))
     return has_orders and (
         customers.id not in tables or summary_table(path, spec, tables) is not None
     )
+
+
+def _order_sheets(spec: Spec) -> list[SheetSpec]:
+    """The template's sheets of orders: those that refer to the customers' key and have a
+    date field (the rule compute uses, docs/metrics.md), in the template's order."""
+    customers = _customers_sheet(spec)
+    return [
+        s
+        for s in spec.sheets
+        if any(r.to == f"{customers.id}.{customers.key}" for r in s.references)
+        and any(f.ftype.storage in ("date", "datetime") for f in s.fields)
+    ]
 
 
 def read_present_sheets(path: Path, readable: Path, spec: Spec) -> dict[str, Table]:
@@ -335,12 +343,7 @@ def compute_orders_only(
     from xl_crm.compute import ComputeResult
     from xl_crm.summary_files import summary_sheets, summary_target, write_summary
 
-    customers = _customers_sheet(spec)
-    orders_sheet = next(
-        s
-        for s in spec.sheets
-        if s.id in tables and any(r.to == f"{customers.id}.{customers.key}" for r in s.references)
-    )
+    orders_sheet = next(s for s in _order_sheets(spec) if s.id in tables)
     summary_target(path, output)  # a wrong output refused before any work
     sheet = summary_sheet
     if sheet is None and output is None:  # the summary written before, whatever its name
