@@ -37,8 +37,13 @@ from openpyxl.utils import get_column_letter
 
 from xl_crm.errors import WorkbookError
 from xl_crm.reader import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
-from xl_crm.workbook.inplace import _DATE_CODES, AtomicReplace, _refuse_unsupported
-from xl_crm.workbook.package import sheet_parts
+from xl_crm.workbook.inplace import (
+    _DATE_CODES,
+    COMPRESS_LEVEL,
+    AtomicReplace,
+    _refuse_unsupported,
+)
+from xl_crm.workbook.package import parallel_deflate, sheet_parts
 from xl_crm.workbook.sheetpatch import _EPOCH_1900, _EPOCH_1904, ColumnValues, fragment
 from xl_crm.workbook.stylesheet import bold_style, format_style
 from xl_crm.workbook.zipcopy import PackageRewriter
@@ -444,7 +449,11 @@ def _typed(column: SheetColumn, rows: int) -> pd.Series:
         out = pd.to_datetime(raw, errors="coerce")
         return out.dt.tz_localize(None) if isinstance(out.dtype, pd.DatetimeTZDtype) else out
     if column.kind == "number":
-        return pd.to_numeric(raw, errors="coerce").astype(float)
+        numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+        whole = numbers.notna().all() and (numbers == numbers.round()).all()
+        if whole and numbers.abs().max(skipna=True) < 2**53:
+            return numbers.astype(np.int64)  # counts and IDs: formatted as integers, fast
+        return numbers
     text = raw.astype(object)
     return text.where(text.notna(), None).map(lambda v: v if v is None else str(v))
 
@@ -452,8 +461,10 @@ def _typed(column: SheetColumn, rows: int) -> pd.Series:
 def _write_part(
     out: zipfile.ZipFile, name: str, xml: Iterator[bytes], date_time: tuple[int, ...]
 ) -> None:
+    """Write a new part, deflated on parallel threads as the in-place writer does."""
     target = zipfile.ZipInfo(name, date_time=date_time)
     target.compress_type = zipfile.ZIP_DEFLATED
     with out.open(target, "w", force_zip64=True) as fh:
+        parallel_deflate(fh, COMPRESS_LEVEL)
         for block in xml:
             fh.write(block)
