@@ -206,3 +206,22 @@ def test_every_other_part_of_a_rich_xlsm_is_copied_byte_for_byte(tmp_path):
     wb = openpyxl.load_workbook(path, keep_vba=True)
     assert wb.sheetnames == ["customers", "lists", "summary", "客户汇总"]
     assert wb["客户汇总"]["C2"].value == 1234.5
+
+
+def test_a_chart_sheet_is_not_written_over(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "charts.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Data")
+    ws.write_column("A1", [1, 2, 3])
+    chart = wb.add_chart({"type": "line"})
+    chart.add_series({"values": "=Data!$A$1:$A$3"})
+    wb.add_chartsheet("Trend").set_chart(chart)
+    wb.close()
+    kept = path.read_bytes()
+    with pytest.raises(WorkbookError, match="chart sheet"):
+        write_sheet(path, "Trend", columns(), replace_if=lambda header: True)
+    assert path.read_bytes() == kept
+    write_sheet(path, "Summary", columns(), backups=0)
+    assert openpyxl.load_workbook(path).sheetnames == ["Data", "Trend", "Summary"]

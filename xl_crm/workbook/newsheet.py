@@ -211,7 +211,15 @@ def _refuse_foreign(
     sheet: str,
     replace_if: Callable[[list[object]], bool] | None,
 ) -> None:
-    """Refuse to rewrite a sheet that holds data the caller did not write, or a Table."""
+    """Refuse to rewrite a sheet that holds data the caller did not write, a chart sheet,
+    or a sheet with a Table."""
+    if not _SHEET_DATA.search(xml):  # a chart sheet (or a dialog sheet): no cells at all
+        raise WorkbookError(
+            "that name belongs to a chart sheet, which has no cells / 该名称是图表工作表，不能写入",
+            file=path,
+            sheet=sheet,
+            hint="name another sheet / 请换一个工作表名",
+        )
     if _has_values(xml):
         from xl_crm.peek import peek_xlsx
 
