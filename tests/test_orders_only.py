@@ -419,3 +419,22 @@ def test_numeric_ids_typed_as_text_or_full_width_are_one_customer(tmp_path):
     assert rows[1][3:6] == [3, 3, 3098.5]
     assert pd.Timestamp(rows[1][1]) == pd.Timestamp(2026, 1, 15)
     assert [where for where, _, _ in result.unused] == ["订单!D5"]  # named, not dropped
+
+
+def test_undecided_day_month_order_is_noted(tmp_path):
+    """12/1/2010 could be 12 January or 1 December: the summary says how it was read."""
+    source = tmp_path / "online.csv"
+    source.write_bytes(
+        b"InvoiceNo,CustomerID,InvoiceDate,Amount\r\n"
+        b"536365,17850,12/1/2010 8:26,15.30\r\n"
+        b"536367,13047,12/2/2010 9:01,22.00\r\n"
+    )
+    result = compute(source, template="ecommerce", as_of="2011-01-01", output=tmp_path / "s.csv")
+    assert len(result.notes) == 1 and "'InvoiceDate'" in result.notes[0][1]
+    assert "“InvoiceDate”" in result.notes[0][0]
+    source.write_bytes(CSV_EXPORT.encode("utf-8"))
+    clear = compute(source, template="ecommerce", as_of=AS_OF, output=tmp_path / "t.csv")
+    assert clear.notes == []  # 2026/5/1: the year first decides it
+    # a summary fed back is a customer list, not orders: the orders are asked for
+    with pytest.raises(WorkbookError, match="matches the template's 订单 / Orders sheet"):
+        compute(tmp_path / "s.csv", template="ecommerce", as_of=AS_OF, output=tmp_path / "u.csv")

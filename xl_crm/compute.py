@@ -61,6 +61,9 @@ class ComputeResult:
     unused: list[tuple[str, str, str]] = field(default_factory=list)
     #: a book of orders only: the sheet the customers were derived from (xl_crm.summary)
     derived_from: str | None = None
+    #: things to check in what was derived, (zh, en): e.g. dates whose day/month order no
+    #: value decided
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def compute(
@@ -85,6 +88,7 @@ def compute(
     the rows written.  A book of orders only (no customers sheet; also a CSV) gets a
     customer summary sheet instead, named ``summary_sheet`` or written to ``output``
     (.xlsx or .csv; the book is then not modified): see :mod:`xl_crm.summary`."""
+    from xl_crm import summary
     from xl_crm.validation import _spec_for
     from xl_crm.workbook.inplace import ColumnWrite, write_columns
 
@@ -101,8 +105,6 @@ def compute(
     when = as_of_date(as_of)
     step = progress or (lambda label, done, total: None)
     step("reading the workbook", 0, 1)
-    from xl_crm import summary
-
     tables = read_workbook(path, readable, spec, sheets)
     step("reading the workbook", 1, 1)
     if summary.holds_only_orders(path, spec, tables):
@@ -113,7 +115,7 @@ def compute(
         )  # fmt: skip
         result.seconds = time.perf_counter() - started
         return result
-    if summary_sheet is not None or output is not None:
+    if (summary_sheet is not None or output is not None) and summary.has_orders(spec, tables):
         raise WorkbookError(
             "the workbook has a customers sheet: compute writes into it; a summary sheet "
             "or output file is for books of orders only",

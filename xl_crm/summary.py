@@ -263,10 +263,14 @@ def holds_only_orders(path: Path, spec: Spec, tables: dict[str, Table]) -> bool:
     """Whether the book read into ``tables`` has orders but no customers sheet of its own
     (absent, or only a summary xl-crm wrote)."""
     customers = _customers_sheet(spec)
-    has_orders = any(s.id in tables for s in _order_sheets(spec))
-    return has_orders and (
+    return has_orders(spec, tables) and (
         customers.id not in tables or summary_table(path, spec, tables) is not None
     )
+
+
+def has_orders(spec: Spec, tables: dict[str, Table]) -> bool:
+    """Whether the book read into ``tables`` has a sheet of orders."""
+    return any(s.id in tables for s in _order_sheets(spec))
 
 
 def _order_sheets(spec: Spec) -> list[SheetSpec]:
@@ -281,47 +285,26 @@ def _order_sheets(spec: Spec) -> list[SheetSpec]:
     ]
 
 
-def read_present_sheets(path: Path, readable: Path, spec: Spec) -> dict[str, Table]:
-    """The template's sheets the book has, read; the others left out.
-
-    Until :func:`xl_crm.reader.read_workbook` leaves a sheet the workbook lacks out of its
-    result itself (issue 8, section 3), it raises for one; this reads the sheets that are
-    there (for a CSV: the template sheet its header matches best)."""
-    from xl_crm.reader import find_sheet, read_csv_table, read_table, read_workbook
-
-    try:
-        return read_workbook(path, readable, spec)
-    except WorkbookError as exc:
-        missing_sheet = exc.reason.startswith("missing sheet")
-        no_header = exc.reason.startswith("no header row") and readable.suffix == ".csv"
-        if not (missing_sheet or no_header):
-            raise
-    tables: dict[str, Table] = {}
-    if readable.suffix.lower() == ".csv":
-        found = []
-        for sheet in spec.sheets:
-            try:
-                found.append(read_csv_table(readable, spec, sheet))
-            except WorkbookError:
-                continue
-        if not found:
-            raise WorkbookError(
-                "no header row found: the columns match no sheet of the template",
-                file=path,
-                hint="name the columns as the template does (xl-crm template show NAME)",
-            )
-        best = max(found, key=lambda t: len(t.letters))
-        return {best.spec.id: best}
-    import fastexcel
-
-    names = fastexcel.read_excel(str(readable)).sheet_names
-    for sheet in spec.sheets:
-        try:
-            name = find_sheet(names, sheet, path)
-        except WorkbookError:
+def date_order_notes(spec: Spec, orders: Table) -> list[tuple[str, str]]:
+    """(zh, en) notes for the orders' text-date columns whose day/month order no value
+    decided (``12/04/2026``): the summary's dates hang on that choice."""
+    out = []
+    for fid, order in orders.date_orders.items():
+        if not (order.ambiguous or order.conflicting) or spec.date_order:
             continue
-        tables[sheet.id] = read_table(readable, spec, sheet, name)
-    return tables
+        header = orders.headers.get(fid, fid)
+        zh_form, en_form = ("日/月/年", "day/month/year") if order.order == "dmy" else (
+            "月/日/年", "month/day/year")  # fmt: skip
+        out.append(
+            (
+                f"“{header}”中的日期（如 12/04/2026）无法确定日月顺序，已按{zh_form}读取；"
+                "如不对，请在模板中设置 date_order",
+                f"the dates in '{header}' (like 12/04/2026) do not show which is the day and "
+                f"which the month; they were read as {en_form}: if that is wrong, set "
+                "date_order in the template",
+            )
+        )
+    return out
 
 
 def compute_orders_only(
@@ -368,5 +351,6 @@ def compute_orders_only(
         written.written,
         segments,
         derived_from=summary.orders.sheet,
+        notes=date_order_notes(spec, summary.orders),
         unused=summary.unused,
     )

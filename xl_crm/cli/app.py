@@ -443,6 +443,8 @@ def compute_command(
     out.print(f"{where}, {result.rows:,} customers, as of {result.as_of}: {state}", highlight=False)
     if result.derived_from is not None:
         out.print(f"customers derived from the orders on {result.derived_from}", highlight=False)
+    for _zh, en in result.notes:
+        err.print(f"[yellow]note:[/] {en}", highlight=False)
     out.print("columns: " + ", ".join(result.columns), highlight=False)
     _print_unused(result.unused)
     for name, counts in result.segments.items():
