@@ -59,6 +59,11 @@ class ComputeResult:
     #: order (or stay) rows the metrics could not use: (cell, reason zh, reason en), e.g.
     #: ("订单!C2", "下单时间是错误值 #REF!", "Order Time holds the error #REF!")
     unused: list[tuple[str, str, str]] = field(default_factory=list)
+    #: a book of orders only: the sheet the customers were derived from (xl_crm.summary)
+    derived_from: str | None = None
+    #: things to check in what was derived, (zh, en): e.g. dates whose day/month order no
+    #: value decided
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def compute(
@@ -72,19 +77,24 @@ def compute(
     audit_log: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     sheets: dict[str, str] | None = None,
+    summary_sheet: str | None = None,
+    output: str | Path | None = None,
 ) -> ComputeResult:
     """Compute and write the derived customer columns of ``book`` (see module docstring).
 
     Sheets are matched to the template by their headers; ``sheets`` (template sheet id or
     zh/en label -> workbook sheet name) overrides that, as in :func:`xl_crm.validate`.
     ``progress(label, done, total)`` is called as the work goes: reading, computing, and
-    the rows written."""
+    the rows written.  A book of orders only (no customers sheet; also a CSV) gets a
+    customer summary sheet instead, named ``summary_sheet`` or written to ``output``
+    (.xlsx or .csv; the book is then not modified): see :mod:`xl_crm.summary`."""
+    from xl_crm import summary
     from xl_crm.validation import _spec_for
     from xl_crm.workbook.inplace import ColumnWrite, write_columns
 
     started = time.perf_counter()
     path = Path(book)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() not in (".xlsx", ".xlsm") and output is None:
         check_readable(path)  # a broken file is described as every command describes it
         raise WorkbookError(
             (
@@ -92,7 +102,10 @@ def compute(
                 f"can only write into .xlsx and .xlsm workbooks, not {path.suffix or 'this file'}",
             ),
             file=path,
-            hint=("先另存为 .xlsx", "save it as .xlsx first"),
+            hint=(
+                "先另存为 .xlsx；若是订单文件，用 -o 指定客户汇总文件",
+                "save it as .xlsx first; for a file of orders, name the summary file with -o",
+            ),
         )
     readable = check_readable(path)
     spec = _spec_for(path, readable, template)
@@ -101,6 +114,24 @@ def compute(
     step("reading the workbook", 0, 1)
     tables = read_workbook(path, readable, spec, sheets)
     step("reading the workbook", 1, 1)
+    if summary.holds_only_orders(path, spec, tables):
+        result = summary.compute_orders_only(
+            path, spec, tables, as_of=when, window_days=window_days, rfm_columns=rfm_columns,
+            summary_sheet=summary_sheet, output=Path(output) if output else None,
+            backups=backups, audit_log=audit_log,
+        )  # fmt: skip
+        result.seconds = time.perf_counter() - started
+        return result
+    if (summary_sheet is not None or output is not None) and summary.has_orders(spec, tables):
+        raise WorkbookError(
+            (
+                "工作簿有客户表：compute 会写入客户表；客户汇总表和输出文件只用于仅有订单的文件",
+                "the workbook has a customers sheet: compute writes into it; a summary sheet "
+                "or output file is for books of orders only",
+            ),
+            file=path,
+            hint=("去掉 --summary-sheet 和 -o", "leave out --summary-sheet and -o"),
+        )
     step("computing metrics", 0, 1)
     customers_sheet = next(
         (s for s in spec.sheets if s.key and any(f.computed for f in s.fields)), None

@@ -386,7 +386,10 @@ def validate_command(
 @app.command("compute")
 @handle_errors
 def compute_command(
-    book: Annotated[Path, typer.Argument(help="Workbook (.xlsx or .xlsm) to write into.")],
+    book: Annotated[
+        Path,
+        typer.Argument(help="Workbook (.xlsx or .xlsm) to write into, or a CSV of orders (-o)."),
+    ],
     template: TemplateOption = None,
     as_of: Annotated[
         str | None,
@@ -411,13 +414,34 @@ def compute_command(
     ] = None,
     sheet: SheetOption = None,
     lang: Lang = "zh",
+    summary_sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--summary-sheet",
+            help="Orders only: the sheet for the customer summary (default 客户汇总 / "
+            "Customer Summary); one xl-crm wrote is updated, any other is refused.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Orders only: write the customer summary to this .xlsx or .csv file "
+            "instead (needed for a CSV, which is never modified).",
+        ),
+    ] = None,
 ) -> None:
     """Compute purchase frequency, recency, spend, RFM and segments; write them in place.
 
     Everything else in the workbook is kept byte for byte; a backup is kept in
     .xlcrm-backups/ beside it. Running again with the same inputs changes nothing.
+    A workbook or CSV that holds only orders (customer ID, date, amount) gets a customer
+    summary instead: one row per customer, added as a new sheet or written to -o.
 
     Example: xl-crm compute customers.xlsx --as-of 2026-06-30
+
+    Example (orders only): xl-crm compute orders.csv -t ecommerce -o customers.xlsx
     """
     from xl_crm.compute import compute
 
@@ -435,6 +459,8 @@ def compute_command(
                 audit_log=audit_log,
                 progress=progress_cb,
                 sheets=sheet_pairs(sheet),
+                summary_sheet=summary_sheet,
+                output=output,
             )
     except ValueError as exc:
         raise XlCrmError(
@@ -442,10 +468,12 @@ def compute_command(
             hint=("--as-of 请写成 YYYY-MM-DD", "give --as-of as YYYY-MM-DD"),
         ) from None
     state = "wrote" if result.written else "unchanged (already up to date)"
-    out.print(
-        f"{result.path}: {result.sheet}, {result.rows:,} customers, as of {result.as_of}: {state}",
-        highlight=False,
-    )
+    where = f"{result.path}: {result.sheet}" if result.sheet else f"{result.path}"
+    out.print(f"{where}, {result.rows:,} customers, as of {result.as_of}: {state}", highlight=False)
+    if result.derived_from is not None:
+        out.print(f"customers derived from the orders on {result.derived_from}", highlight=False)
+    for _zh, en in result.notes:
+        err.print(f"[yellow]note:[/] {en}", highlight=False)
     out.print("columns: " + ", ".join(result.columns), highlight=False)
     _print_unused(result.unused)
     for name, counts in result.segments.items():

@@ -31,6 +31,7 @@ from xl_crm.reader import EXCEL_MAX_COLS, normalise_header
 from xl_crm.workbook import sheetpatch
 from xl_crm.workbook.package import rewrite_member, sheet_parts
 from xl_crm.workbook.sheetpatch import _EPOCH_1900, _EPOCH_1904, ColumnValues, RowPlan
+from xl_crm.workbook.stylesheet import cell_xfs, format_style, number_formats, plain_xf
 from xl_crm.workbook.zipcopy import PackageRewriter
 
 #: zlib level of the rewritten sheet (see docs/performance.md for the choice)
@@ -286,17 +287,6 @@ def _is_date_format(code: str) -> bool:
     return bool(re.search(r"[ydhs]", plain, re.I)) and "General" not in plain
 
 
-def _plain_xf(xf: str) -> bool:
-    """Whether a cell style carries nothing but its number format (default font, fill and
-    border, no alignment or protection): the only kind borrowed for new date cells."""
-    if re.search(r"<(?:\w+:)?(alignment|protection)\b", xf):
-        return False
-    return all(
-        (m := re.search(rf'\b{a}="(\d+)"', xf)) is None or m.group(1) == "0"
-        for a in ("fontId", "fillId", "borderId", "xfId")
-    )
-
-
 def _date_styles(
     styles_xml: str | None, columns: list[ColumnWrite]
 ) -> tuple[dict[str, int], str | None, set[str]]:
@@ -305,19 +295,11 @@ def _date_styles(
     needed = {c.kind for c in columns if c.kind in _DATE_CODES}
     if not needed or styles_xml is None:
         return {}, None, set()
-    import html
-
-    numfmts = {
-        fid: html.unescape(code)  # formatCode="0&quot; days&quot;" is 0" days"
-        for fid, code in re.findall(
-            r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles_xml
-        )
-    }
-    xfs_block = re.search(r"<(\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", styles_xml, re.S)
-    if xfs_block is None:
+    numfmts = number_formats(styles_xml)  # formatCode="0&quot; days&quot;" is 0" days"
+    found = cell_xfs(styles_xml)
+    if found is None:
         return {}, None, set()
-    prefix = xfs_block.group(1) or ""
-    xfs = re.findall(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", xfs_block.group(2), re.S)
+    xfs = found[1]
     out: dict[str, int] = {}
     date_xfs: set[str] = set()
     for i, xf in enumerate(xfs):
@@ -326,52 +308,16 @@ def _date_styles(
         if fid and (int(fid.group(1)) in _BUILTIN_DATE_FORMATS or _is_date_format(code)):
             date_xfs.add(str(i))
         for kind, wanted in _DATE_CODES.items():
-            if kind in needed and kind not in out and code == wanted and _plain_xf(xf):
+            if kind in needed and kind not in out and code == wanted and plain_xf(xf):
                 out[kind] = i
     missing = [k for k in needed if k not in out]
     if not missing:
         return out, None, date_xfs
     new_xml = styles_xml
-    used_ids = {int(i) for i in numfmts}
     for kind in missing:
-        fid = max([163, *used_ids]) + 1
-        used_ids.add(fid)
-        fmt = f'<{prefix}numFmt numFmtId="{fid}" formatCode="{_DATE_CODES[kind]}"/>'
-        empty = re.search(r"<(\w+:)?numFmts\b[^>]*/>", new_xml)
-        if empty:
-            new_xml = (
-                new_xml[: empty.start()] + f'<{prefix}numFmts count="1">{fmt}'
-                f"</{prefix}numFmts>" + new_xml[empty.end() :]
-            )
-        elif re.search(r"<(?:\w+:)?numFmts\b", new_xml):
-            new_xml = re.sub(r"(<(?:\w+:)?numFmts\b[^>]*>)", r"\1" + fmt, new_xml, count=1)
-            new_xml = re.sub(
-                r'(<(?:\w+:)?numFmts\b[^>]*count=")(\d+)',
-                lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
-                new_xml,
-                count=1,
-            )
-        else:
-            new_xml = re.sub(
-                r"(<(?:\w+:)?styleSheet\b[^>]*>)",
-                r"\1" + f'<{prefix}numFmts count="1">{fmt}</{prefix}numFmts>',
-                new_xml,
-                count=1,
-            )
-        xf = (
-            f'<{prefix}xf numFmtId="{fid}" fontId="0" fillId="0" borderId="0" xfId="0" '
-            'applyNumberFormat="1"/>'
-        )
-        new_xml = re.sub(r"(</(?:\w+:)?cellXfs>)", xf + r"\1", new_xml, count=1)
-        new_xml = re.sub(
-            r'(<(?:\w+:)?cellXfs\b[^>]*count=")(\d+)',
-            lambda m: f"{m.group(1)}{int(m.group(2)) + 1}",
-            new_xml,
-            count=1,
-        )
-        out[kind] = len(xfs)
-        date_xfs.add(str(len(xfs)))
-        xfs.append(xf)
+        new_xml, index = format_style(new_xml, _DATE_CODES[kind])
+        out[kind] = index
+        date_xfs.add(str(index))
     return out, new_xml, date_xfs
 
 

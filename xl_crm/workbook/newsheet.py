@@ -1,0 +1,532 @@
+"""Adding a worksheet to a user's workbook in place (or rewriting one xl-crm wrote).
+
+A new sheet is a new worksheet part (``xl/worksheets/sheetN.xml``) with its entry in
+``xl/workbook.xml`` (``<sheet name sheetId r:id>``, after the other sheets), its relationship
+in ``xl/_rels/workbook.xml.rels`` and its content type in ``[Content_Types].xml``; those three
+small parts are edited as text, ``styles.xml`` gains a header, date or money style only when
+the workbook has none, and every other part (charts, images, other sheets, VBA ...) is copied
+with its exact compressed bytes (:class:`~xl_crm.workbook.zipcopy.PackageRewriter`).
+
+``docProps/app.xml`` is left as it is: its sheet titles (``TitlesOfParts``/``HeadingPairs``)
+are a cache that Excel rewrites on its next save and that neither Excel nor LibreOffice
+checks against the sheets; what makes Excel "repair" a file is a cache that disagrees with
+itself (a heading count that does not match the titles), which a partial edit of that part
+(whose heading names are in Excel's own language, e.g. 工作表) would risk.
+
+An existing sheet is rewritten only when the caller says its header row is one it wrote (or
+the sheet is empty): its rows are replaced and everything around them in the sheet XML
+(column widths, frozen panes, drawings, print settings) is kept.  The package is written to
+a temporary file, fsynced and renamed over the original, with a backup, as by
+:func:`xl_crm.workbook.inplace.write_columns`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from xl_crm.errors import WorkbookError
+from xl_crm.reader import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
+from xl_crm.workbook.inplace import (
+    _DATE_CODES,
+    COMPRESS_LEVEL,
+    AtomicReplace,
+    _refuse_unsupported,
+)
+from xl_crm.workbook.package import parallel_deflate, sheet_parts
+from xl_crm.workbook.sheetpatch import _EPOCH_1900, _EPOCH_1904, ColumnValues, fragment
+from xl_crm.workbook.stylesheet import bold_style, format_style
+from xl_crm.workbook.zipcopy import PackageRewriter
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WORKSHEET_REL = f"{REL_NS}/worksheet"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+#: Excel's rules for sheet names (its "rename sheet" dialog enforces the same)
+SHEET_NAME_MAX = 31
+_NAME_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+_SHEET_DATA = re.compile(r"<(\w+:)?sheetData\b[^>]*?(/?)>")
+_SHEET_DATA_END = re.compile(r"</(?:\w+:)?sheetData>")
+_HAS_VALUE = re.compile(r"<(?:\w+:)?(?:v|is|f)\b")
+_ROWS_PER_BLOCK = 5000
+
+
+@dataclass
+class SheetColumn:
+    """One column of a sheet to write: its header and its values, top to bottom."""
+
+    header: str
+    values: Sequence[Any] | pd.Series  # one per data row; None/NaN/NaT leave the cell empty
+    kind: str = "text"  # text | number | date | datetime
+    #: number format of the values (e.g. ``"¥#,##0.00"``); dates get ``yyyy-mm-dd``
+    #: (``yyyy-mm-dd hh:mm`` for datetimes) when not given
+    number_format: str | None = None
+    width: float | None = None  # column width in characters (None: Excel's default)
+
+
+@dataclass
+class SheetResult:
+    """What :func:`write_sheet` did."""
+
+    path: Path
+    sheet: str
+    part: str  # the worksheet part, e.g. ``xl/worksheets/sheet3.xml``
+    added: bool  # a new sheet (False: an existing one rewritten)
+    rows: int  # data rows written (the header not counted)
+    backup: Path | None
+
+
+def check_sheet_name(name: str, path: Path | None = None) -> None:
+    """Refuse a name Excel would not take for a sheet (WorkbookError saying why)."""
+    problem: tuple[str, str] | None = None
+    if not name or not name.strip():
+        problem = ("工作表名不能为空", "a sheet name cannot be empty")
+    elif len(name) > SHEET_NAME_MAX:
+        problem = (
+            f"工作表名最多 {SHEET_NAME_MAX} 个字符（给了 {len(name)} 个）",
+            f"a sheet name has at most {SHEET_NAME_MAX} characters ({len(name)} given)",
+        )
+    elif _NAME_FORBIDDEN.search(name):
+        problem = (
+            "工作表名不能含有 \\ / ? * [ ] 或 :",
+            "a sheet name cannot hold any of \\ / ? * [ ] or :",
+        )
+    elif name.startswith("'") or name.endswith("'"):
+        problem = (
+            "工作表名不能以撇号开头或结尾",
+            "a sheet name cannot begin or end with an apostrophe",
+        )
+    elif name.casefold() == "history":
+        problem = ("“History”是 Excel 保留的名称", "'History' is a name Excel keeps for itself")
+    if problem:
+        raise WorkbookError(
+            (f"{problem[0]}（{name!r}）", f"{problem[1]} ({name!r})"),
+            file=path,
+            hint=("请换一个工作表名", "choose another sheet name"),
+        )
+
+
+def write_sheet(
+    book: str | Path,
+    sheet: str,
+    columns: list[SheetColumn],
+    *,
+    replace_if: Callable[[list[object]], bool] | None = None,
+    backups: int = 5,
+    audit_log: Path | None = None,
+    actor: str | None = None,
+) -> SheetResult:
+    """Write ``columns`` (header in row 1, values below) as sheet ``sheet`` of ``book``.
+
+    The sheet is added when the workbook has none of that name (names compare as Excel
+    does, ignoring case).  An existing sheet is rewritten when it is empty or when
+    ``replace_if(header_row_values)`` says its header row is one the caller wrote; any other
+    existing sheet is refused (WorkbookError), as are a name Excel would not take, more
+    rows or columns than a sheet holds, files other than .xlsx/.xlsm and a sheet with an
+    Excel Table.  The original is untouched on any failure.  Returns a
+    :class:`SheetResult`."""
+    path = Path(book)
+    _refuse_unsupported(path)
+    check_sheet_name(sheet, path)
+    if not columns:
+        raise ValueError("no columns to write")
+    rows = len(columns[0].values)
+    if any(len(c.values) != rows for c in columns):
+        raise ValueError("every column needs one value a row")
+    if rows + 1 > EXCEL_MAX_ROWS or len(columns) > EXCEL_MAX_COLS:
+        raise WorkbookError(
+            (
+                f"{rows:,} 行 × {len(columns)} 列放不进一个工作表（表头下最多 "
+                f"{EXCEL_MAX_ROWS - 1:,} 行、{EXCEL_MAX_COLS:,} 列）",
+                f"{rows:,} rows × {len(columns)} columns do not fit on one sheet (at most "
+                f"{EXCEL_MAX_ROWS - 1:,} rows under the header, {EXCEL_MAX_COLS:,} columns)",
+            ),
+            file=path,
+            sheet=sheet,
+            hint=("改为写入 CSV 文件", "write to a CSV file instead"),
+        )
+    parts = sheet_parts(path)
+    existing = next((n for n in parts if n.casefold() == sheet.casefold()), None)
+    with zipfile.ZipFile(path) as src:
+        names = set(src.namelist())
+        workbook_xml = src.read("xl/workbook.xml").decode("utf-8")
+        epoch = _EPOCH_1904 if re.search(r'date1904="(1|true)"', workbook_xml) else _EPOCH_1900
+        if "xl/styles.xml" not in names:
+            raise WorkbookError(
+                (
+                    "工作簿没有样式部件，日期无法显示为日期",
+                    "the workbook has no styles part, so dates could not be shown as dates",
+                ),
+                file=path,
+                hint=(
+                    "用 Excel 或 LibreOffice 打开并另存一次",
+                    "open it in Excel or LibreOffice and save it again",
+                ),
+            )
+        styles_before = src.read("xl/styles.xml").decode("utf-8")
+        styles_xml, header_style, column_styles = _styles(styles_before, columns)
+        if existing is not None:
+            part = parts[existing]
+            sheet = existing  # the sheet keeps its name as written
+            old_xml = src.read(part).decode("utf-8")
+            _refuse_foreign(path, src, part, old_xml, existing, replace_if)
+            sheet_xml = _rewritten(old_xml, columns, header_style, column_styles, epoch)
+            edits: dict[str, bytes] = {}
+        else:
+            part = _new_part_name(names)
+            sheet_xml = _new_sheet(columns, header_style, column_styles, epoch)
+            edits = _register(src, workbook_xml, sheet, part)
+        if styles_xml != styles_before:
+            edits["xl/styles.xml"] = styles_xml.encode("utf-8")
+        with AtomicReplace(path, backups) as (out, replaced):
+            rewriter = PackageRewriter(src, out)
+            for info in src.infolist():
+                if info.filename == part:
+                    _write_part(out, part, sheet_xml, info.date_time)
+                elif info.filename in edits:
+                    out.writestr(info, edits[info.filename])
+                else:
+                    rewriter.copy(info)
+            if existing is None:
+                _write_part(out, part, sheet_xml, dt.datetime.now().timetuple()[:6])
+    result = SheetResult(path, sheet, part, existing is None, rows, replaced.backup)
+    if audit_log is not None:
+        from xl_crm.audit import append_record
+
+        append_record(
+            audit_log,
+            action="write-sheet",
+            actor=actor,
+            file=str(path),
+            sheet=sheet,
+            columns=[c.header for c in columns],
+            rows=rows,
+            added=result.added,
+        )
+    return result
+
+
+def _has_values(xml: str) -> bool:
+    m = _SHEET_DATA.search(xml)
+    if m is None or m.group(2) == "/":
+        return False
+    end = _SHEET_DATA_END.search(xml, m.end())
+    return bool(_HAS_VALUE.search(xml, m.end(), end.start() if end else len(xml)))
+
+
+def _refuse_foreign(
+    path: Path,
+    src: zipfile.ZipFile,
+    part: str,
+    xml: str,
+    sheet: str,
+    replace_if: Callable[[list[object]], bool] | None,
+) -> None:
+    """Refuse to rewrite a sheet that holds data the caller did not write, a chart sheet,
+    or a sheet with a Table."""
+    if not _SHEET_DATA.search(xml):  # a chart sheet (or a dialog sheet): no cells at all
+        raise WorkbookError(
+            (
+                "该名称是图表工作表，没有单元格，不能写入",
+                "that name belongs to a chart sheet, which has no cells",
+            ),
+            file=path,
+            sheet=sheet,
+            hint=("请换一个工作表名", "name another sheet"),
+        )
+    if _has_values(xml):
+        from xl_crm.peek import peek_xlsx
+
+        rows = peek_xlsx(path, sheet, 1)
+        header = rows[0] if rows else []
+        if replace_if is None or not replace_if(header):
+            raise WorkbookError(
+                (
+                    "该工作表已有其他内容，不能覆盖",
+                    "the sheet already holds other data, which would be overwritten",
+                ),
+                file=path,
+                sheet=sheet,
+                hint=(
+                    "请指定一个新的或空的工作表名，或先给原表改名",
+                    "name a new or empty sheet, or rename that one",
+                ),
+            )
+    rels = part.rsplit("/", 1)
+    rels_part = f"{rels[0]}/_rels/{rels[1]}.rels"
+    if rels_part in src.namelist() and re.search(
+        r'Type="[^"]*/table"', src.read(rels_part).decode("utf-8")
+    ):
+        raise WorkbookError(
+            (
+                "该工作表含有 Excel 表格（Table），重写会使其范围失效",
+                "the sheet has an Excel Table, which a rewrite would leave pointing at old rows",
+            ),
+            file=path,
+            sheet=sheet,
+            hint=(
+                "请先将表格转换为普通区域（表设计 > 转换为区域）或删除该工作表后重试",
+                "convert the Table to a range (Table Design > Convert to Range), or delete "
+                "the sheet, and run again",
+            ),
+        )
+
+
+def _styles(styles_xml: str, columns: list[SheetColumn]) -> tuple[str, int, list[int | None]]:
+    """styles.xml with what the sheet needs (found or added), the header's style and each
+    column's (None: the default)."""
+    styles_xml, header = bold_style(styles_xml)
+    out: list[int | None] = []
+    for col in columns:
+        code = col.number_format or _DATE_CODES.get(col.kind)
+        if code is None:
+            out.append(None)
+            continue
+        styles_xml, index = format_style(styles_xml, code)
+        out.append(index)
+    return styles_xml, header, out
+
+
+def _new_part_name(names: set[str]) -> str:
+    taken = {n.casefold() for n in names}  # part names compare ignoring case (OPC)
+    n = 1
+    while f"xl/worksheets/sheet{n}.xml" in taken:
+        n += 1
+    return f"xl/worksheets/sheet{n}.xml"
+
+
+def _register(src: zipfile.ZipFile, workbook_xml: str, sheet: str, part: str) -> dict[str, bytes]:
+    """workbook.xml, its relationships and the content types with the new sheet in them."""
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels_xml = src.read(rels_name).decode("utf-8")
+    ids = set(re.findall(r'\bId="([^"]*)"', rels_xml))
+    n = len(ids) + 1
+    while f"rId{n}" in ids:
+        n += 1
+    rid = f"rId{n}"
+    rels_prefix = _prefix(rels_xml, "Relationships")
+    target = part.removeprefix("xl/")
+    rel = f'<{rels_prefix}Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
+    rels_xml = _insert_before_close(rels_xml, "Relationships", rel)
+
+    sheets = re.search(r"<(\w+:)?sheets\b[^>]*?(/?)>", workbook_xml)
+    if sheets is None:
+        raise WorkbookError(
+            (
+                "工作簿没有工作表列表：文件已损坏",
+                "the workbook has no list of sheets: it is damaged",
+            ),
+            file=src.filename,
+        )
+    prefix = sheets.group(1) or ""
+    ids_taken = [
+        int(i) for i in re.findall(r"<(?:\w+:)?sheet\b[^>]*\bsheetId=\"(\d+)\"", workbook_xml)
+    ]
+    sheet_id = max(ids_taken, default=0) + 1
+    rel_prefix = _namespace_prefix(workbook_xml, REL_NS)
+    if rel_prefix is None:  # no prefix bound to relationships: declare one on the element
+        rid_attr = f'xmlns:xlcrmr="{REL_NS}" xlcrmr:id="{rid}"'
+    else:
+        rid_attr = f'{rel_prefix}:id="{rid}"'
+    entry = f'<{prefix}sheet name={quoteattr(sheet)} sheetId="{sheet_id}" {rid_attr}/>'
+    if sheets.group(2) == "/":  # <sheets/>
+        workbook_xml = (
+            workbook_xml[: sheets.start()]
+            + f"<{prefix}sheets>{entry}</{prefix}sheets>"
+            + workbook_xml[sheets.end() :]
+        )
+    else:
+        workbook_xml = _insert_before_close(workbook_xml, "sheets", entry)
+
+    types_xml = src.read("[Content_Types].xml").decode("utf-8")
+    types_prefix = _prefix(types_xml, "Types")
+    override = f'<{types_prefix}Override PartName="/{part}" ContentType="{WORKSHEET_TYPE}"/>'
+    types_xml = _insert_before_close(types_xml, "Types", override)
+    return {
+        "xl/workbook.xml": workbook_xml.encode("utf-8"),
+        rels_name: rels_xml.encode("utf-8"),
+        "[Content_Types].xml": types_xml.encode("utf-8"),
+    }
+
+
+def _prefix(xml: str, root: str) -> str:
+    m = re.search(rf"<(\w+:)?{root}\b", xml)
+    return (m.group(1) or "") if m else ""
+
+
+def _namespace_prefix(xml: str, uri: str) -> str | None:
+    m = re.search(rf'xmlns:(\w+)="{re.escape(uri)}"', xml)
+    return m.group(1) if m else None
+
+
+def _insert_before_close(xml: str, tag: str, text: str) -> str:
+    closes = list(re.finditer(rf"</(?:\w+:)?{tag}>", xml))
+    if not closes:
+        raise WorkbookError(
+            (
+                f"工作簿部件中没有 </{tag}>：文件已损坏",
+                f"no </{tag}> in a workbook part: the workbook is damaged",
+            )
+        )
+    at = closes[-1].start()
+    return xml[:at] + text + xml[at:]
+
+
+# -- the sheet XML -------------------------------------------------------------------------
+
+
+def _new_sheet(
+    columns: list[SheetColumn], header_style: int, styles: list[int | None], epoch: dt.datetime
+) -> Iterator[bytes]:
+    rows = len(columns[0].values)
+    last = f"{get_column_letter(len(columns))}{rows + 1}"
+    widths = "".join(
+        f'<col min="{i}" max="{i}" width="{c.width:g}" customWidth="1"/>'
+        for i, c in enumerate(columns, start=1)
+        if c.width
+    )
+    yield (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+        f'<dimension ref="A1:{last}"/>'
+        '<sheetViews><sheetView workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+        "</sheetView></sheetViews>"
+        '<sheetFormatPr defaultRowHeight="15"/>'
+        + (f"<cols>{widths}</cols>" if widths else "")
+        + "<sheetData>"
+    ).encode("utf-8")
+    yield from _rows("", columns, header_style, styles, epoch)
+    yield (
+        b"</sheetData>"
+        b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        b'footer="0.3"/></worksheet>'
+    )
+
+
+def _rewritten(
+    xml: str,
+    columns: list[SheetColumn],
+    header_style: int,
+    styles: list[int | None],
+    epoch: dt.datetime,
+) -> Iterator[bytes]:
+    """The existing sheet XML with its rows replaced (everything around them kept)."""
+    m = _SHEET_DATA.search(xml)
+    if m is None:
+        raise WorkbookError(
+            (
+                "工作表没有 <sheetData>：文件已损坏",
+                "the worksheet has no <sheetData>: the file is damaged",
+            )
+        )
+    prefix = m.group(1) or ""
+    if m.group(2) == "/":
+        tail = xml[m.end() :]
+    else:
+        end = _SHEET_DATA_END.search(xml, m.end())
+        if end is None:
+            raise WorkbookError(
+                (
+                    "工作表 XML 在 </sheetData> 之前就结束了：文件已损坏",
+                    "the worksheet XML ended before </sheetData>: it is damaged",
+                )
+            )
+        tail = xml[end.end() :]
+    last = f"{get_column_letter(len(columns))}{len(columns[0].values) + 1}"
+    head = re.sub(
+        r'(<(?:\w+:)?dimension\b[^>]*\bref=")[^"]*(")',
+        lambda d: f"{d.group(1)}A1:{last}{d.group(2)}",
+        xml[: m.start()],
+        count=1,
+    )
+    tail = re.sub(
+        r'(<(?:\w+:)?autoFilter\b[^>]*\bref=")[^"]*(")',
+        lambda d: f"{d.group(1)}A1:{last}{d.group(2)}",
+        tail,
+        count=1,
+    )
+    yield (head + f"<{prefix}sheetData>").encode("utf-8")
+    yield from _rows(prefix, columns, header_style, styles, epoch)
+    yield (f"</{prefix}sheetData>" + tail).encode("utf-8")
+
+
+def _rows(
+    prefix: str,
+    columns: list[SheetColumn],
+    header_style: int,
+    styles: list[int | None],
+    epoch: dt.datetime,
+) -> Iterator[bytes]:
+    """The header row and the data rows, a block at a time; each column's cells are
+    formatted column-wise by the in-place writer's :class:`ColumnValues` (a text written
+    once per distinct value, numbers and dates from arrays)."""
+    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
+    cells = []
+    for letter, col in zip(letters, columns, strict=True):
+        frag = fragment(prefix, f"{letter}1", col.header, "text", epoch)
+        cells.append(f'<{prefix}c r="{letter}1" s="{header_style}"{frag}')
+    yield f'<{prefix}row r="1">{"".join(cells)}</{prefix}row>'.encode()
+    rows = len(columns[0].values)
+    values = []
+    for letter, col in zip(letters, columns, strict=True):
+        cv = ColumnValues(_typed(col, rows), col.kind, epoch)
+        cv.letter = letter
+        values.append(cv)
+    starts = [f'<{prefix}c r="{letter}' for letter in letters]
+    attrs = ['"' + (f' s="{s}"' if s is not None else "") for s in styles]  # closes r="
+    for start in range(0, rows, _ROWS_PER_BLOCK):
+        pos = np.arange(start, min(rows, start + _ROWS_PER_BLOCK))
+        nums = pos + 2
+        frags = [cv.fragments(pos, prefix, nums) for cv in values]
+        block = []
+        for number, row in zip(nums.tolist(), zip(*frags, strict=True), strict=True):
+            cells = [
+                f"{first}{number}{attr}{frag}"
+                for first, attr, frag in zip(starts, attrs, row, strict=True)
+                if frag is not None
+            ]
+            block.append(f'<{prefix}row r="{number}">{"".join(cells)}</{prefix}row>')
+        yield "".join(block).encode("utf-8")
+
+
+def _typed(column: SheetColumn, rows: int) -> pd.Series:
+    """A column's values as a Series indexed by Excel row (2 on): datetimes (naive) for
+    dates, floats for numbers, texts (None for missing) otherwise."""
+    index = pd.RangeIndex(2, rows + 2)
+    raw = pd.Series(list(column.values) if not isinstance(column.values, pd.Series) else
+                    column.values.to_numpy(), index=index)  # fmt: skip
+    if column.kind in _DATE_CODES:
+        out = pd.to_datetime(raw, errors="coerce")
+        return out.dt.tz_localize(None) if isinstance(out.dtype, pd.DatetimeTZDtype) else out
+    if column.kind == "number":
+        numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+        whole = numbers.notna().all() and (numbers == numbers.round()).all()
+        if whole and numbers.abs().max(skipna=True) < 2**53:
+            return numbers.astype(np.int64)  # counts and IDs: formatted as integers, fast
+        return numbers
+    text = raw.astype(object)
+    return text.where(text.notna(), None).map(lambda v: v if v is None else str(v))
+
+
+def _write_part(
+    out: zipfile.ZipFile, name: str, xml: Iterator[bytes], date_time: tuple[int, ...]
+) -> None:
+    """Write a new part, deflated on parallel threads as the in-place writer does."""
+    target = zipfile.ZipInfo(name, date_time=date_time)
+    target.compress_type = zipfile.ZIP_DEFLATED
+    with out.open(target, "w", force_zip64=True) as fh:
+        parallel_deflate(fh, COMPRESS_LEVEL)
+        for block in xml:
+            fh.write(block)
