@@ -49,7 +49,9 @@ def test_ecommerce_columns_match_the_orders(tmp_path):
             assert pd.Timestamp(row["最近一次购买日期"]) == last
             assert row["距最近一次购买天数"] == (pd.Timestamp(AS_OF) - last.normalize()).days
         else:
-            assert row["最近一次购买日期"] in ("", None) and row["RFM 评分"] == "111"
+            # a prospect: no scores, its own label (not a churned buyer's)
+            assert row["最近一次购买日期"] in ("", None) and row["RFM 评分"] in ("", None)
+            assert row["RFM 客户分类"] == "未购买"
     assert sum(result.segments["rfm_segment_cn"].values()) == 80
     # the workbook still validates, and the table took in the new columns
     assert validate(path).valid
@@ -101,6 +103,7 @@ def test_hotel_stay_columns_in_english(tmp_path):
         "At Risk",
         "Can't Lose",
         "Hibernating",
+        "No purchase yet",
     }
 
 

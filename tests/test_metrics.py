@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from xl_crm.metrics import (
     CN_SEGMENTS,
     EN_SEGMENTS,
+    NO_PURCHASE,
     RF_GRID,
     customer_metrics,
     quintile_scores,
     rfm,
+    rfm_levels,
     segment_labels,
     stay_metrics,
 )
@@ -64,32 +66,179 @@ def test_window_edge_is_included():
     assert m.loc["a", "purchase_frequency"] == 1  # 365 days back counts, 366 does not
 
 
-def test_quintiles_match_pandas_qcut_and_break_ties_by_key():
-    values = pd.Series([1, 1, 1, 2, 5, 5, 9, 9, 9, 9], index=list("jihgfedcba"), dtype=float)
-    expected = pd.qcut(values.sort_index().rank(method="first"), 5, labels=False) + 1
+def test_quintiles_of_distinct_values_match_pandas_qcut():
+    values = pd.Series([3.0, 9, 1, 7, 5, 2, 8, 4, 10, 6], index=list("abcdefghij"))
+    expected = pd.qcut(values, 5, labels=False) + 1
     assert quintile_scores(values).astype(int).to_dict() == expected.astype(int).to_dict()
-    # equal values: the earlier key gets the lower rank
-    assert quintile_scores(values)["h"] <= quintile_scores(values)["i"]
+    assert quintile_scores(pd.Series([42.0])).tolist() == [3.0]  # alone: the middle
+
+
+def test_equal_values_get_equal_scores_whatever_the_key():
+    values = pd.Series([1, 1, 1, 2, 5, 5, 9, 9, 9, 9], index=list("jihgfedcba"), dtype=float)
+    scores = quintile_scores(values)
+    # mid-ranks: the 1s (ranks 1-3) have PR 0.15, the 5s 0.55, the 9s (ranks 7-10) 0.8
+    assert scores.to_dict() == {
+        "j": 1, "i": 1, "h": 1, "g": 2, "f": 3, "e": 3, "d": 5, "c": 5, "b": 5, "a": 5,
+    }  # fmt: skip
+    assert quintile_scores(values, higher_is_better=False)[["j", "i", "h"]].tolist() == [5] * 3
+
+
+def _brute_force_scores(values: list[float], higher_is_better: bool) -> list[int]:
+    """The definition, cell by cell with exact fractions: PR = (worse + ½ equal) / n."""
+    from fractions import Fraction
+
+    out = []
+    for v in values:
+        worse = sum(1 for w in values if (w < v if higher_is_better else w > v))
+        equal = sum(1 for w in values if w == v)
+        pr = (Fraction(worse) + Fraction(equal, 2)) / len(values)
+        out.append(int(pr * 5) + 1)
+    return out
+
+
+@given(
+    st.lists(st.integers(0, 12), min_size=1, max_size=80),
+    st.booleans(),
+)
+def test_scores_follow_the_percentile_rank_definition(values, higher_is_better):
+    series = pd.Series(values, dtype=float)
+    got = quintile_scores(series, higher_is_better=higher_is_better).astype(int).tolist()
+    assert got == _brute_force_scores(values, higher_is_better)
+
+
+customer_rows = st.lists(
+    st.tuples(
+        st.integers(0, 400),  # recency days
+        st.integers(0, 6),  # orders in the window
+        st.integers(0, 3),  # orders before the window
+        st.sampled_from([0.0, 9.9, 50.0, 120.5, 999.0]),  # spend
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _metrics(rows) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "recency_days": [float(r[0]) for r in rows],
+            "purchase_frequency": [r[1] for r in rows],
+            "orders": [max(1, r[1] + r[2]) for r in rows],
+            "total_spend": [r[3] for r in rows],
+        },
+        index=[f"C{i:03d}" for i in range(len(rows))],
+    )
+
+
+@given(customer_rows, st.randoms(use_true_random=False))
+def test_identical_customers_get_identical_scores_and_labels(rows, rnd):
+    # every customer gets a twin with the same figures; keys in a shuffled order
+    metrics = _metrics(rows + rows)
+    order = list(metrics.index)
+    rnd.shuffle(order)
+    out = rfm(metrics.loc[order])
+    columns = ["r_score", "f_score", "m_score", "rfm_score", "rfm_segment_cn", "rfm_segment_en"]
+    n = len(rows)
+    for i in range(n):
+        a, b = out.loc[f"C{i:03d}", columns], out.loc[f"C{i + n:03d}", columns]
+        assert a.tolist() == b.tolist()
+    # and the order the customers come in changes nothing
+    again = rfm(metrics)
+    assert again.loc[out.index, columns].equals(out[columns])
 
 
 def test_rfm_hand_example():
     m = pd.DataFrame(
         {
-            "orders": [5, 1, 3, 0],
-            "recency_days": [3.0, 300.0, 30.0, np.nan],
-            "total_spend": [500.0, 10.0, 100.0, 0.0],
+            "orders": [5, 1, 3, 0, 1],
+            "purchase_frequency": [4, 0, 3, 0, 1],
+            "recency_days": [3.0, 400.0, 30.0, np.nan, 200.0],
+            "total_spend": [500.0, 10.0, 100.0, 0.0, 60.0],
         },
-        index=["w", "x", "y", "z"],
+        index=["w", "x", "y", "z", "v"],
     )
     out = rfm(m)
+    # four customers with orders: PR of the k-th best is (k - 0.5) / 4 -> 5, 4, 2, 1
     assert out.loc["w", ["r_score", "f_score", "m_score"]].tolist() == [5, 5, 5]
+    assert out.loc["y", ["r_score", "f_score", "m_score"]].tolist() == [4, 4, 4]
+    assert out.loc["v", ["r_score", "f_score", "m_score"]].tolist() == [2, 2, 2]
     assert out.loc["x", ["r_score", "f_score", "m_score"]].tolist() == [1, 1, 1]
-    assert out.loc["y", ["r_score", "f_score", "m_score"]].tolist() == [3, 3, 3]
-    assert out.loc["z", "rfm_score"] == "111"  # no orders: the lowest scores
+    assert out.loc["w", "rfm_score"] == "555"
+    # medians over the four: recency 115 days, spend 80; F 高 from 2 orders in the window
     assert out.loc["w", "rfm_segment_cn"] == "重要价值客户"
+    assert out.loc["y", "rfm_segment_cn"] == "重要价值客户"
+    assert out.loc["v", "rfm_segment_cn"] == "一般挽留客户"
     assert out.loc["x", "rfm_segment_cn"] == "一般挽留客户"
     assert out.loc["w", "rfm_segment_en"] == "Champions"
     assert out.loc["x", "rfm_segment_en"] == "Hibernating"
+    # no order: a prospect with no scores, not a lookalike of x
+    assert out.loc["z", ["r_score", "f_score", "m_score"]].isna().all()
+    assert out.loc["z", "rfm_score"] is None
+    assert out.loc["z", "rfm_segment_cn"] == "未购买"
+    assert out.loc["z", "rfm_segment_en"] == "No purchase yet"
+
+
+def test_f_uses_the_same_window_as_purchase_frequency():
+    data = orders(
+        [
+            ("old", "2024-01-01", 10.0),
+            ("old", "2024-02-01", 10.0),
+            ("old", "2024-03-01", 10.0),
+            ("new", "2026-06-01", 10.0),
+        ]
+    )
+    m = customer_metrics(data, customer="customer", date="when", amount="amount", as_of=AS_OF)
+    out = rfm(m)
+    # three orders two years ago count for nothing in the window: F is the 购买频率 column
+    assert m.loc["old", "purchase_frequency"] == 0 and m.loc["old", "orders"] == 3
+    assert out.loc["old", "f_score"] < out.loc["new", "f_score"]
+
+
+def _changes(rows, newcomer):
+    """Existing customers whose 8-class label, and whose R/F/M 高低, change when one customer
+    joins."""
+    before, after = _metrics(rows), _metrics([*rows, newcomer])
+    old, new = rfm(before), rfm(after).loc[before.index]
+    levels = rfm_levels(before), rfm_levels(after).loc[before.index]
+    moved = {c: levels[0].index[levels[0][c] != levels[1][c]] for c in levels[0].columns}
+    relabelled = before.index[old["rfm_segment_cn"] != new["rfm_segment_cn"]]
+    return before, relabelled, moved
+
+
+@given(customer_rows, customer_rows.map(lambda rows: rows[0]))
+def test_one_more_customer_moves_at_most_one_group_of_equal_values(rows, newcomer):
+    before, relabelled, moved = _changes(rows, newcomer)
+    assert moved["f_high"].empty  # a repeat customer stays one
+    # a median moves one place at most: only customers holding one same value change side
+    assert before.loc[moved["r_high"], "recency_days"].nunique() <= 1
+    assert before.loc[moved["m_high"], "total_spend"].nunique() <= 1
+    assert set(relabelled) <= set(moved["r_high"]) | set(moved["m_high"])
+
+
+@given(
+    st.lists(st.integers(0, 2000), min_size=8, max_size=60, unique=True),
+    st.lists(st.integers(0, 10**6), min_size=60, max_size=60, unique=True),
+    st.integers(0, 2000),
+    st.integers(0, 10**10),  # up to a hundred million: a newcomer may dwarf everyone
+)
+def test_one_more_customer_relabels_at_most_two_when_values_differ(days, cents, r, m):
+    rows = [
+        (d, 1 + i % 3, 0, c / 100)
+        for i, (d, c) in enumerate(zip(days, cents[: len(days)], strict=True))
+    ]
+    _, relabelled, _ = _changes(rows, (r, 1, 0, m / 100))
+    assert len(relabelled) <= 2
+
+
+def test_a_big_spender_joining_relabels_nobody_else_by_spend():
+    # 200 customers spending 1..200; the mean would jump from 100.5 to 600 with one
+    # customer spending 100,000 and turn 100 of them 低; the median moves half a place
+    rows = [(30 + i % 50, 1, 0, float(i + 1)) for i in range(200)]
+    before, relabelled, moved = _changes(rows, (10, 1, 0, 100_000.0))
+    spend = before["total_spend"]
+    assert ((spend > spend.mean()) & (spend <= (spend.sum() + 100_000) / 201)).sum() == 100
+    assert len(moved["m_high"]) <= 1 and len(relabelled) <= 2 + len(moved["r_high"])
+    assert before.loc[moved["r_high"], "recency_days"].nunique() <= 1
 
 
 def test_rf_grid_is_a_partition_with_every_segment_reachable():
@@ -168,10 +317,14 @@ def test_properties(rows, n_customers):
     assert (m["orders_per_month"] >= 0).all()
     scores = rfm(m)
     assert len(scores) == n_customers  # every customer gets a segment
+    buying = m["orders"] > 0
     for col in ("r_score", "f_score", "m_score"):
-        assert scores[col].between(1, 5).all()
-    assert scores["rfm_segment_cn"].isin(CN_SEGMENTS.values()).all()
-    assert scores["rfm_segment_en"].isin(EN_SEGMENTS).all()
+        assert scores.loc[buying, col].between(1, 5).all()
+        assert scores.loc[~buying, col].isna().all()
+    assert scores.loc[buying, "rfm_segment_cn"].isin(CN_SEGMENTS.values()).all()
+    assert scores.loc[buying, "rfm_segment_en"].isin(EN_SEGMENTS).all()
+    assert (scores.loc[~buying, "rfm_segment_cn"] == NO_PURCHASE["zh"]).all()
+    assert (scores.loc[~buying, "rfm_segment_en"] == NO_PURCHASE["en"]).all()
 
 
 def test_preferred_room_is_the_most_frequent_first_in_sort_order():

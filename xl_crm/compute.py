@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 
 from xl_crm.errors import WorkbookError
-from xl_crm.metrics import as_of_date, customer_metrics, rfm, segment_labels, stay_metrics
+from xl_crm.keys import check_customer_keys
+from xl_crm.metrics import (
+    as_of_date,
+    customer_metrics,
+    exact_duplicates,
+    rfm,
+    segment_labels,
+    stay_metrics,
+)
 from xl_crm.reader import Table, check_readable, normalise_header, read_workbook
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.metrics import METRICS
@@ -41,6 +49,7 @@ EXTRA_HEADERS = {
 }
 KINDS = {
     "first_purchase": "datetime", "last_purchase": "datetime", "last_stay": "datetime",
+    "total_spend": "money", "avg_spend": "money",
     "rfm_score": "text", "rfm_segment_cn": "text", "rfm_segment_en": "text",
     "preferred_room_type": "text",
 }  # fmt: skip
@@ -64,6 +73,9 @@ class ComputeResult:
     #: things to check in what was derived, (zh, en): e.g. dates whose day/month order no
     #: value decided
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: order (or stay) rows that repeat an earlier row in every column: (cell, zh, en),
+    #: e.g. ("订单!A9", "与第 4 行完全相同", "is an exact copy of row 4"); counted all the same
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def compute(
@@ -137,6 +149,7 @@ def compute(
         (s for s in spec.sheets if s.key and any(f.computed for f in s.fields)), None
     ) or next(s for s in spec.sheets if s.key)
     customers = tables[customers_sheet.id]
+    check_customer_keys(customers, path)  # refuses before anything is written
     source = _source_sheet(spec, customers_sheet, tables)
     lang = _language(customers)
     values = _metric_values(spec, customers, source, tables, when, window_days)
@@ -219,6 +232,7 @@ def compute(
         segments,
         time.perf_counter() - started,
         unused,
+        duplicates=duplicate_orders(tables[source.id]),
     )
 
 
@@ -319,6 +333,8 @@ def _kind(f) -> str:
     storage = f.ftype.storage
     if storage in ("date", "datetime"):
         return storage
+    if f.type == "money":
+        return "money"
     return "number" if storage in ("integer", "number") else "text"
 
 
@@ -472,6 +488,25 @@ def unused_rows(table: Table, needed: list[str]) -> list[tuple[str, str, str]]:
             en = f"'{header}' value '{issue.raw}' cannot be read"
         out.append((table.where(fid, int(row)), zh, en))
     return out
+
+
+def duplicate_orders(orders: Table) -> list[tuple[str, str, str]]:
+    """Order (or stay) rows that repeat an earlier row in every column the template reads
+    (same customer, date, amount and the rest): (first cell of the row, zh, en).  They are
+    counted in the metrics all the same; the warning lets the user check for a row
+    entered twice."""
+    copies = exact_duplicates(orders.frame)
+    if copies.empty:
+        return []
+    first = min(orders.letters.values(), key=lambda c: (len(c), c))
+    return [
+        (
+            f"{orders.sheet}!{first}{row}",
+            f"与第 {other} 行完全相同（重复录入？）",
+            f"is an exact copy of row {other} (entered twice?)",
+        )
+        for row, other in copies.items()
+    ]
 
 
 def _stay_fields(sheet: SheetSpec) -> tuple[str, str, str | None] | None:

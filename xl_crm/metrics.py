@@ -1,22 +1,26 @@
 """Customer metrics on DataFrames, whatever the medium: purchase frequency, recency, spend,
 RFM scores and segments, and hotel stay metrics.
 
-Definitions (also in ``docs/metrics.md``):
+Definitions (also in ``docs/metrics.md``, zh and en, with a worked example):
 
 - orders on or before the as-of date count; later ones are ignored;
 - ``purchase_frequency``: orders in the trailing window (default 365 days) ending at the
-  as-of date, both ends included;
+  as-of date, both ends included; ``orders``: all orders;
 - ``orders_per_month``: orders ÷ max(tenure in days, 30) × 30;
 - ``recency_days``: days from the last order to the as-of date; ``tenure_days``: from the
   first order;
-- RFM scores 1–5 by quintile of rank: customers with orders are ranked by the value
-  (recency ascending is best, so R is reversed), ties broken by the customer key order
-  (``rank(method="first")`` on values sorted by key), and the ranks cut into five
-  equal-frequency bins as ``pd.qcut(ranks, 5)`` does: score = max(1, ⌈(rank − 1) × 5 ÷
-  (n − 1)⌉); a single customer with orders scores 3; customers with no order score 1;
-- Chinese 8-class model: R, F and M are 高 (high) when the score is above the mean score
-  of the customers with orders, else 低;
-- English 10-segment grid: a partition of the 25 (R, F) pairs (see ``RF_GRID``).
+- RFM reads three columns the sheet shows: R = ``recency_days``, F = ``purchase_frequency``
+  (the same window as the 购买频率 column), M = ``total_spend``;
+- R, F, M scores 1–5 by quintile of the *percentile rank* among the customers with orders:
+  PR = (customers with a worse value + ½ × customers with the same value) ÷ n (the
+  textbook percentile rank, ``scipy.stats.percentileofscore(kind="mean")``), score =
+  ⌊5 × PR⌋ + 1; equal values get equal scores, whatever their customer keys;
+- Chinese 8-class model: R 高 when recency is below the median recency, M 高 when spend is
+  above the median spend (of the customers with orders), F 高 for a repeat customer (two or
+  more orders in the window); adding one customer moves a median by one place at most, so
+  it relabels at most the customers sharing one value (see ``docs/metrics.md``);
+- English 10-segment grid: a partition of the 25 (R, F) pairs (see ``RF_GRID``);
+- a customer with no order is labelled 未购买 / "No purchase yet"; their scores are empty.
 """
 
 from __future__ import annotations
@@ -117,49 +121,132 @@ def customer_metrics(
     return out
 
 
+def percentile_ranks(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
+    """Each value's percentile rank among the values present, in (0, 1): (values worse +
+    ½ × values equal) ÷ n, the textbook definition (mid-rank; also
+    ``scipy.stats.percentileofscore(kind="mean")``).  Equal values get equal ranks; NaN
+    stays NaN.  ``higher_is_better=False`` ranks small values best (recency in days)."""
+    present = values.dropna()
+    out = pd.Series(np.nan, index=values.index)
+    if present.empty:
+        return out
+    ranks = present.rank(method="average", ascending=higher_is_better)  # 1 .. n, ties: mean
+    out.loc[present.index] = (ranks - 0.5) / len(present)
+    return out
+
+
 def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
-    """Scores 1-5 by quintile of rank; ties broken by index order; NaN where value is NaN."""
+    """Scores 1–5: the quintile of each value's percentile rank PR (see
+    :func:`percentile_ranks`), score = ⌊5 × PR⌋ + 1.  Returns floats 1.0–5.0, NaN where the
+    value is NaN.
+
+    Equal values always get equal scores (no tie broken by position or key).  With n
+    distinct values the bins hold n/5 each (as ``pandas.qcut`` would cut them); a lone value
+    scores 3; a group of equal values takes the score of its middle, so one-order customers
+    who are half of all customers score 2 (their PR is ¼).  Computed in integers, exactly:
+    score = ⌊(2 × rank − 1) × 5 ÷ 2n⌋ + 1 with rank the mean rank."""
     present = values.dropna()
     scores = pd.Series(np.nan, index=values.index)
     if present.empty:
         return scores
-    ordered = present.sort_index(kind="stable")
-    ranks = ordered.rank(method="first", ascending=higher_is_better)
-    n = len(ranks)
-    if n == 1:
-        scores.loc[ranks.index] = 3  # nobody to compare with: the middle score
-        return scores
-    # the bins of pd.qcut(ranks, 5): equal-frequency quintiles of the ranks
-    scores.loc[ranks.index] = np.maximum(1, np.ceil((ranks - 1) * 5 / (n - 1)))
+    ranks = present.rank(method="average", ascending=higher_is_better)
+    twice = np.rint(ranks.to_numpy() * 2).astype(np.int64)  # mean ranks are halves
+    n = len(present)
+    scores.loc[present.index] = ((twice - 1) * 5) // (2 * n) + 1
     return scores
 
 
+#: orders in the window that make F 高 in the 8-class model: a repeat customer
+REPEAT_ORDERS = 2
+#: the label of a customer with no order (a prospect, not a churned buyer)
+NO_PURCHASE = {"zh": "未购买", "en": "No purchase yet"}
+
+
+def rfm_levels(metrics: pd.DataFrame) -> pd.DataFrame:
+    """高/低 (True/False) of R, F and M for each customer with orders, as the Chinese
+    8-class model reads them (NaN-free booleans; customers without orders are absent).
+
+    - R 高: ``recency_days`` below the median recency of the customers with orders;
+    - F 高: ``purchase_frequency`` at least :data:`REPEAT_ORDERS` (a repeat customer);
+    - M 高: ``total_spend`` above the median spend of the customers with orders.
+
+    Why the median: adding one customer moves a median by at most one place among the
+    sorted values, so only customers holding exactly one value per measure can change
+    side; a mean moves with the size of the new value (one big spender turns many others
+    低).  Why a fixed cut for F: order counts are small whole numbers held by large groups
+    (half of all customers often have one order), so any cut taken from the data would
+    move whole groups at once.  The model itself: 客户价值 RFM 八类 (R, F, M each 高/低)."""
+    buying = metrics.index[metrics["orders"].to_numpy() > 0]
+    r = metrics.loc[buying, "recency_days"].astype(float)
+    m = metrics.loc[buying, "total_spend"].astype(float)
+    f = metrics.loc[buying, "purchase_frequency"].astype(float)
+    return pd.DataFrame(
+        {
+            "r_high": r < r.median(),
+            "f_high": f >= REPEAT_ORDERS,
+            "m_high": m > m.median(),
+        },
+        index=buying,
+    )
+
+
 def rfm(metrics: pd.DataFrame) -> pd.DataFrame:
-    """R, F, M scores, the RFM code and both segment labels for each customer."""
+    """R, F, M scores, the RFM code and both segment labels for each customer.
+
+    ``metrics`` (one row per customer, as :func:`customer_metrics` returns) needs
+    ``orders``, ``recency_days``, ``purchase_frequency`` and ``total_spend``.  Returns
+    ``r_score``, ``f_score``, ``m_score`` (floats 1–5; NaN for a customer without orders),
+    ``rfm_score`` (text such as ``"545"``; None without orders), ``rfm_segment_cn`` (the
+    8-class model, :func:`rfm_levels`) and ``rfm_segment_en`` (the R–F grid, ``RF_GRID``);
+    a customer without orders is labelled ``NO_PURCHASE`` in both."""
     buying = metrics["orders"] > 0
     r = quintile_scores(metrics["recency_days"].where(buying), higher_is_better=False)
-    f = quintile_scores(metrics["orders"].where(buying).astype(float))
-    m = quintile_scores(metrics["total_spend"].where(buying))
-    out = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m}).fillna(1).astype(int)
-    means = (
-        out[buying].mean()
-        if buying.any()
-        else pd.Series({"r_score": 3, "f_score": 3, "m_score": 3})
-    )
-    high = out.gt(means)
-    out["rfm_score"] = (out["r_score"] * 100 + out["f_score"] * 10 + out["m_score"]).astype(str)
-    # labels looked up column-wise: code (R high, F high, M high) -> 8 labels; (R, F) -> 25
-    cn = np.empty(8, dtype=object)
+    f = quintile_scores(metrics["purchase_frequency"].where(buying).astype(float))
+    m = quintile_scores(metrics["total_spend"].where(buying).astype(float))
+    out = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m}, index=metrics.index)
+    code = out["r_score"] * 100 + out["f_score"] * 10 + out["m_score"]
+    texts = np.full(len(out), None, dtype=object)
+    scored = code.notna().to_numpy()
+    texts[scored] = code[scored].astype(np.int64).astype(str).to_numpy(dtype=object)
+    out["rfm_score"] = pd.Series(texts, index=out.index, dtype=object)
+    # labels looked up column-wise: (R 高, F 高, M 高) -> 8 labels; (R, F) -> 25 cells
+    cn_table = np.empty(8, dtype=object)
     for (a, b, c), label in CN_SEGMENTS.items():
-        cn[4 * a + 2 * b + c] = label
-    code = 4 * high["r_score"].to_numpy(int) + 2 * high["f_score"].to_numpy(int)
-    out["rfm_segment_cn"] = cn[code + high["m_score"].to_numpy(int)]
+        cn_table[4 * a + 2 * b + c] = label
     grid = np.empty(25, dtype=object)
     for (a, b), label in RF_GRID.items():
         grid[5 * (a - 1) + (b - 1)] = label
-    cell = 5 * (out["r_score"].to_numpy() - 1) + (out["f_score"].to_numpy() - 1)
-    out["rfm_segment_en"] = grid[cell]
+    cn = pd.Series(NO_PURCHASE["zh"], index=metrics.index, dtype=object)
+    en = pd.Series(NO_PURCHASE["en"], index=metrics.index, dtype=object)
+    levels = rfm_levels(metrics)
+    if len(levels):
+        high = levels.to_numpy(dtype=int)
+        cn[levels.index] = cn_table[4 * high[:, 0] + 2 * high[:, 1] + high[:, 2]]
+        rf = out.loc[levels.index, ["r_score", "f_score"]].to_numpy(int)
+        cell = 5 * (rf[:, 0] - 1) + (rf[:, 1] - 1)
+        en[levels.index] = grid[cell]
+    out["rfm_segment_cn"] = cn
+    out["rfm_segment_en"] = en
     return out
+
+
+def exact_duplicates(frame: pd.DataFrame) -> pd.Series:
+    """Rows that repeat an earlier row in every column (missing equals missing): the index
+    label of each such row -> the label of the first row it copies.  Wholly empty rows are
+    not counted.  Vectorised (``DataFrame.duplicated``), so a million rows take a second."""
+    filled = frame.notna().any(axis=1)
+    rows = frame[filled]
+    if rows.empty:
+        return pd.Series(dtype=object)
+    copies = rows.duplicated(keep="first")
+    if not copies.any():
+        return pd.Series(index=rows.index[:0], dtype=rows.index.dtype)
+    involved = rows[rows.duplicated(keep=False)]
+    group = involved.groupby(list(involved.columns), dropna=False, sort=False).ngroup()
+    labels = pd.Series(involved.index, index=involved.index)
+    first = labels.groupby(group.to_numpy()).transform("first")
+    later = copies[copies].index
+    return first.loc[later]
 
 
 def _preferred(frame: pd.DataFrame, key: str, value: str) -> pd.Series:

@@ -481,6 +481,22 @@ def compute_command(
         for label, n in counts.items():
             table.add_row(label, f"{n:,}")
         out.print(table)
+    _print_duplicate_orders(result.duplicates)
+
+
+def _print_duplicate_orders(duplicates: list[tuple[str, str, str]], limit: int = 10) -> None:
+    """Order rows that repeat an earlier row exactly: counted, but worth a look."""
+    if not duplicates:
+        return
+    err.print(
+        f"[yellow]warning:[/] {len(duplicates):,} order rows repeat an earlier row in every "
+        "column (counted all the same; check they were not entered twice):",
+        highlight=False,
+    )
+    for where, _zh, en in duplicates[:limit]:
+        err.print(f"  {where}: {en}", highlight=False, markup=False)
+    if len(duplicates) > limit:
+        err.print(f"  ... and {len(duplicates) - limit:,} more", highlight=False)
 
 
 def _print_unused(unused: list[tuple[str, str, str]], limit: int = 10) -> None:

@@ -27,6 +27,7 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.errors import WorkbookError
+from xl_crm.fieldtypes import FIELD_TYPES
 from xl_crm.reader import EXCEL_MAX_COLS, normalise_header
 from xl_crm.workbook import sheetpatch
 from xl_crm.workbook.package import rewrite_member, sheet_parts
@@ -46,7 +47,7 @@ class ColumnWrite:
     #: Excel row -> value (None leaves the cell empty): a mapping, or a pandas Series indexed
     #: by Excel row (numbers, datetimes and texts are then formatted column-wise: much faster)
     values: Mapping[int, Any] | pd.Series
-    kind: str = "text"  # text | number | date | datetime | boolean
+    kind: str = "text"  # text | number | money | date | datetime | boolean
     match: set[str] = field(default_factory=set)  # other headers that mean this column
 
 
@@ -134,6 +135,7 @@ def write_columns(
             if cloner is not None:
                 cloner.changed = new_styles_xml is not None
             plan.clone_date_style = cloner.clone if cloner else None
+            plan.number_xfs = _number_xfs(styles_xml) if "money" in date_styles else set()
             styles_info = None
             with AtomicReplace(path, backups) as (out, replaced):
                 rewriter = PackageRewriter(src, out)
@@ -275,6 +277,9 @@ def _place_columns(
 
 
 _DATE_CODES = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+#: kinds written with a number format of their own: dates, and money in the format a built
+#: workbook's money columns have (cells already showing a number keep their format)
+_FORMAT_CODES = {**_DATE_CODES, "money": FIELD_TYPES["money"].number_format}
 
 
 #: built-in number formats that show dates or times (ECMA-376 18.8.30, and the CJK ones)
@@ -292,7 +297,7 @@ def _date_styles(
 ) -> tuple[dict[str, int], str | None, set[str]]:
     """A cellXfs index with a date format for each date kind needed (added if missing),
     the new styles.xml if one was added, and the indexes of all styles showing dates."""
-    needed = {c.kind for c in columns if c.kind in _DATE_CODES}
+    needed = {c.kind for c in columns if c.kind in _FORMAT_CODES}
     if not needed or styles_xml is None:
         return {}, None, set()
     numfmts = number_formats(styles_xml)  # formatCode="0&quot; days&quot;" is 0" days"
@@ -307,7 +312,7 @@ def _date_styles(
         code = numfmts.get(fid.group(1), "") if fid else ""
         if fid and (int(fid.group(1)) in _BUILTIN_DATE_FORMATS or _is_date_format(code)):
             date_xfs.add(str(i))
-        for kind, wanted in _DATE_CODES.items():
+        for kind, wanted in _FORMAT_CODES.items():
             if kind in needed and kind not in out and code == wanted and plain_xf(xf):
                 out[kind] = i
     missing = [k for k in needed if k not in out]
@@ -315,10 +320,41 @@ def _date_styles(
         return out, None, date_xfs
     new_xml = styles_xml
     for kind in missing:
-        new_xml, index = format_style(new_xml, _DATE_CODES[kind])
+        new_xml, index = format_style(new_xml, _FORMAT_CODES[kind])
         out[kind] = index
-        date_xfs.add(str(index))
+        if kind in _DATE_CODES:
+            date_xfs.add(str(index))
     return out, new_xml, date_xfs
+
+
+def _number_xfs(styles_xml: str | None) -> set[str]:
+    """The cellXfs indexes whose number format shows a number its own way (not General,
+    not text, not a date): a money value written into such a cell keeps that format."""
+    if styles_xml is None:
+        return set()
+    import html
+
+    numfmts = {
+        fid: html.unescape(code)
+        for fid, code in re.findall(
+            r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles_xml
+        )
+    }
+    block = re.search(r"<(\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", styles_xml, re.S)
+    if block is None:
+        return set()
+    xfs = re.findall(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", block.group(2), re.S)
+    out = set()
+    for i, xf in enumerate(xfs):
+        fid = re.search(r'numFmtId="(\d+)"', xf)
+        number = int(fid.group(1)) if fid else 0
+        code = numfmts.get(str(number), "")
+        if number in (0, 49) or number in _BUILTIN_DATE_FORMATS or code in ("General", "@"):
+            continue
+        if number >= 164 and (not code or _is_date_format(code)):
+            continue
+        out.add(str(i))
+    return out
 
 
 class _DateCloner:

@@ -418,6 +418,8 @@ class RowPlan:
         self.progress: Callable[[int, int], None] | None = None
         # (style index, kind) -> a copy of that style with a date format (set by the writer)
         self.clone_date_style: Callable[[str, str], str] | None = None
+        # the style indexes whose number format shows numbers its own way (set by the writer)
+        self.number_xfs: set[str] = set()
         self.max_col = max(self.targets)
         self._fast: dict[str, re.Pattern[bytes]] = {}
 
@@ -435,13 +437,15 @@ class RowPlan:
     def style(self, col: int, row: int, old: str | None, had_cell: bool) -> str | None:
         """The style of a cell written: the old cell's (or, for a new cell, the column's
         default style); a date goes into a style showing dates (the workbook's date style
-        when the cell's own does not)."""
+        when the cell's own does not), an amount of money into one showing numbers (the
+        money format when the cell's own shows none)."""
         if row == self.header_row:
             return old
         base = old if had_cell else self.col_styles.get(col)
         kind = self.targets[col][1].kind
-        if kind in _DATE_KINDS:
-            if base is not None and base in self.date_xfs:
+        if kind in _DATE_KINDS or kind == "money":
+            shown = self.date_xfs if kind in _DATE_KINDS else self.number_xfs
+            if base is not None and base in shown:
                 return base
             if base not in (None, "0") and self.clone_date_style and kind in self.date_styles:
                 return self.clone_date_style(base, kind)  # its own look, a date format
