@@ -207,3 +207,28 @@ def test_real_input_baseline_figures(tmp_path):
         "重要挽留客户",
         "一般挽留客户",
     ]
+
+
+def test_validate_warns_of_exact_duplicate_rows(tmp_path):
+    from xl_crm.validation import validate
+
+    when = dt.datetime(2026, 5, 1, 10)
+    path = shop(
+        tmp_path / "shop.xlsx",
+        [customer(7), customer(8, "李雷", "13912340002")],
+        [
+            ["A1", 7, when, 199.0, "天猫"],
+            ["A2", 7, "2026年5月1日", 89.5, "天猫"],
+            ["A2", 7, "2026年5月2日", 89.5, "天猫"],  # another day, as text: not a copy
+            ["A1", 7, when, 199.0, "天猫"],
+            ["A1", 7, when, 199.0, "天猫"],
+        ],
+    )
+    report = validate(path, template="ecommerce")
+    copies = [
+        (f.cell, f.severity, f.message("en")) for f in report.findings if f.rule == "duplicate-row"
+    ]
+    assert copies == [
+        ("A5", "warning", "This row is an exact copy of row 2 (every column the same)"),
+        ("A6", "warning", "This row is an exact copy of row 2 (every column the same)"),
+    ]

@@ -344,3 +344,71 @@ def test_preferred_room_is_the_most_frequent_first_in_sort_order():
             continue
         best = min(r for r, n in counts.items() if n == counts.max())
         assert got[customer] == best, customer
+
+
+def _doc_table(text: str, marker: str) -> list[dict[str, str]]:
+    """The markdown table right after ``<!-- worked-example: marker -->``."""
+    lines = text.split(f"<!-- worked-example: {marker} -->\n", 1)[1].splitlines()
+    rows = []
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    header, body = rows[0], rows[2:]
+    return [dict(zip(header, r, strict=True)) for r in body]
+
+
+def test_the_worked_example_in_the_docs_is_what_the_code_gives():
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
+    given_orders = _doc_table(text, "orders")
+    expected = _doc_table(text, "result")
+    assert len(given_orders) == 10 and len(expected) == 7
+    data = orders([(o["customer"], o["date"], float(o["amount"])) for o in given_orders])
+    keys = pd.Index([e["customer"] for e in expected])
+    m = customer_metrics(
+        data, customer="customer", date="when", amount="amount", as_of=AS_OF, customers=keys
+    )
+    got = m.join(rfm(m))
+
+    def shown(value) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return ""
+        return str(int(value)) if isinstance(value, float | int | np.number) else str(value)
+
+    columns = {
+        "orders": "orders",
+        "购买频率": "purchase_frequency",
+        "累计消费金额": "total_spend",
+        "距最近一次购买天数": "recency_days",
+        "R": "r_score",
+        "F": "f_score",
+        "M": "m_score",
+        "RFM 评分": "rfm_score",
+        "RFM 客户分类": "rfm_segment_cn",
+        "RFM Segment": "rfm_segment_en",
+    }
+    for row in expected:
+        for header, metric in columns.items():
+            assert shown(got.at[row["customer"], metric]) == row[header], (row["customer"], header)
+
+
+def test_a_million_customers_are_scored_in_a_few_seconds():
+    import time
+
+    rng = np.random.default_rng(3)
+    n = 1_000_000
+    counts = rng.geometric(0.5, n) * (rng.random(n) > 0.05)
+    m = pd.DataFrame(
+        {
+            "orders": counts,
+            "purchase_frequency": np.minimum(counts, rng.integers(0, 5, n)),
+            "recency_days": np.where(counts > 0, rng.integers(0, 700, n), np.nan),
+            "total_spend": np.where(counts > 0, np.round(rng.lognormal(5, 1, n), 2), 0.0),
+        }
+    )
+    started = time.process_time()
+    out = rfm(m)
+    assert time.process_time() - started < 5  # ~0.7 s of CPU here
+    assert (out["rfm_segment_cn"] == NO_PURCHASE["zh"]).sum() == (counts == 0).sum()

@@ -24,7 +24,6 @@ from xl_crm.keys import check_customer_keys
 from xl_crm.metrics import (
     as_of_date,
     customer_metrics,
-    exact_duplicates,
     rfm,
     segment_labels,
     stay_metrics,
@@ -495,7 +494,9 @@ def duplicate_orders(orders: Table) -> list[tuple[str, str, str]]:
     (same customer, date, amount and the rest): (first cell of the row, zh, en).  They are
     counted in the metrics all the same; the warning lets the user check for a row
     entered twice."""
-    copies = exact_duplicates(orders.frame)
+    from xl_crm.validation.rowcopies import copied_rows
+
+    copies = copied_rows(orders)
     if copies.empty:
         return []
     first = min(orders.letters.values(), key=lambda c: (len(c), c))

@@ -4,14 +4,13 @@ identify one row each.
 Two cells hold the same key when they are equal after normalising: in a number column,
 ``007``, ``7``, ``７`` (full-width), `` 7 `` and ``7.0`` are all 7; in a text column, keys
 compare after NFKC (full-width to half-width), trimming, invisible characters removed and
-case folding, the form validation's uniqueness check uses.  A key cell that is empty (in a
+lower-casing, the form validation's uniqueness check uses.  A key cell that is empty (in a
 row that holds anything) or that cannot be read as its column's type is invalid.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,40 +23,18 @@ from xl_crm.reader import Table
 from xl_crm.specs.model import FieldSpec
 
 #: characters that show nothing (zero-width, BOM, word joiner) and are dropped from keys
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-_WHOLE = re.compile(r"[+]?(\d+)(?:\.0*)?")
+_INVISIBLE = "[\u200b-\u200d\u2060\ufeff\u00ad]"
 
 
-def normalised_key(value: object, storage: str) -> object | None:
-    """The form of one key cell's value keys compare in; None when it is not a valid key.
+def normalised_key(value: object, storage: str) -> float | str | None:
+    """The form one key cell's value compares in; None when it is not a valid key.
 
-    ``storage`` is the key field's FieldType.storage: for ``integer`` a whole number (as
-    int), for ``number`` a float, otherwise the normalised text."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if storage in ("integer", "number"):
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, int | float | np.integer | np.floating):
-            number = float(value)
-        else:
-            text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(value)))
-            text = re.sub(r"[\s,]", "", text)
-            whole = _WHOLE.fullmatch(text)
-            if whole:
-                return int(whole.group(1))
-            try:
-                number = float(text)
-            except ValueError:
-                return None
-        if not np.isfinite(number):
-            return None
-        if storage == "integer":
-            return int(number) if number.is_integer() else None
-        return number
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(value)))
-    text = re.sub(r"\s+", " ", text).strip().casefold()
-    return text or None
+    ``storage`` is the key field's FieldType.storage.  For ``integer`` a whole number as a
+    float (7.0 for 7, ``"007"``, ``"７"``, ``" 7 "``, ``"7.0"``; None for 7.5); for
+    ``number`` any number; otherwise the text after NFKC, with invisible characters dropped,
+    trimmed and lower-cased (``"ｃ００１ "`` is ``"c001"``)."""
+    value = _normalised(pd.Series([value], dtype=object), storage).iloc[0]
+    return None if pd.isna(value) else value
 
 
 def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
@@ -72,11 +49,11 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
         return
     f = table.spec.field(key)
     storage = f.ftype.storage
-    raw = table.frame[key].astype(object)
-    unread = {i.row: i.raw for i in table.issues if i.field == key}
+    raw = table.frame[key]
+    unread = {i.row: i.raw for i in table.issues if i.field == key and i.row in raw.index}
     if unread:  # cells the reader could not type: their text is the value
-        rows = [r for r in unread if r in raw.index]
-        raw.loc[rows] = [unread[r] for r in rows]
+        raw = raw.astype(object)
+        raw.loc[list(unread)] = list(unread.values())
     filled = table.frame.notna().any(axis=1) | raw.notna()
     raw = raw[filled]
     keys = _normalised(raw, storage)
@@ -86,7 +63,7 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
     for row in raw.index[bad.to_numpy()]:
         where = table.where(key, int(row))
         value = raw.at[row]
-        if value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)) or _blank(value):
             problems.append((f"{where} 为空", f"{where} is empty"))
         else:
             text = show(value)
@@ -94,10 +71,10 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
                 (f"{where} 的“{text}”不是有效的编号", f"{where} '{text}' is not a valid ID")
             )
     good = keys[~bad]
-    repeated = good[good.duplicated(keep=False)]
+    repeated = good[_repeated(good)]
     for value, rows in repeated.groupby(repeated, sort=False).groups.items():
         cells = [table.where(key, int(r)) for r in sorted(rows)]
-        text = show(value)
+        text = show(_number_text(value) if isinstance(value, float) else value)
         problems.append(
             (
                 f"{'、'.join(cells)} 都是 {text}",
@@ -113,26 +90,115 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
 
 
 def _normalised(raw: pd.Series, storage: str) -> pd.Series:
-    """:func:`normalised_key` of every value: numbers column-wise, texts once per distinct
-    text (a million typed keys take a few milliseconds)."""
-    out = pd.Series(None, index=raw.index, dtype=object)
-    numeric = raw.map(type).isin((float, int, np.float64, np.int64)).to_numpy()
-    if storage in ("integer", "number") and numeric.any():
-        nums = raw[numeric].to_numpy(dtype=float)
-        ok = np.isfinite(nums) & ((nums == np.round(nums)) | (storage == "number"))
-        values = nums.astype(object)
-        if storage == "integer":
-            values[ok] = nums[ok].astype(np.int64).tolist()
-        values[~ok] = None
-        out[numeric] = values
-        rest = ~numeric
+    """:func:`normalised_key` of every value, column-wise: float64 keys for number columns,
+    Arrow strings for the others (NA: not a key), so a million keys take well under a
+    second.  Whole numbers beyond 2**53 do not survive as floats; Excel keeps 15 digits."""
+    numeric = storage in ("integer", "number")
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        nums = raw.to_numpy(dtype=float, na_value=np.nan, copy=True)
+        texts = None
     else:
-        rest = np.ones(len(raw), dtype=bool)
-    if rest.any():
-        codes, uniques = pd.factorize(raw[rest], use_na_sentinel=True)
-        table = np.array([normalised_key(u, storage) for u in uniques] + [None], dtype=object)
-        out[rest] = table[codes]
+        values = raw.to_numpy(dtype=object)
+        kind = pd.api.types.infer_dtype(values, skipna=True)  # one pass in C
+        present = raw.notna().to_numpy()
+        if kind == "string":
+            is_num, is_text = np.zeros(len(values), dtype=bool), present
+        elif kind in ("floating", "integer", "mixed-integer-float", "decimal"):
+            is_num, is_text = present, np.zeros(len(values), dtype=bool)
+        else:
+            is_num = np.fromiter(
+                (
+                    isinstance(v, int | float | np.number) and not isinstance(v, bool)
+                    for v in values
+                ),
+                bool,
+                len(values),
+            )
+            is_text = np.fromiter((isinstance(v, str) for v in values), bool, len(values))
+        nums = np.full(len(values), np.nan)
+        nums[is_num] = values[is_num].astype(float)
+        texts = (is_text, values[is_text])
+    if numeric:
+        if texts is not None and texts[0].any():
+            nums[texts[0]] = _text_numbers(texts[1])
+        bad = ~np.isfinite(nums)
+        if storage == "integer":
+            bad |= nums != np.round(nums)
+        nums[bad] = np.nan
+        return pd.Series(nums, index=raw.index)
+    out = np.full(len(raw), None, dtype=object)
+    present = ~np.isnan(nums)
+    out[present] = [_number_text(x) for x in nums[present].tolist()]  # a number in a text key
+    if texts is not None:
+        out[texts[0]] = texts[1]
+    return pd.Series(_text_keys(out).array, index=raw.index)
+
+
+def _repeated(keys: pd.Series) -> np.ndarray:
+    """Whether each key is held by another row too: sorted once, each compared with its
+    neighbours (faster than hashing a million keys)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(keys.dtype, pd.ArrowDtype):
+        arr = pa.array(keys.array)
+        order = pc.array_sort_indices(arr).to_numpy()
+        ranked = arr.take(pa.array(order))
+        same = pc.equal(ranked[1:], ranked[:-1]).to_numpy(zero_copy_only=False)
+    else:
+        values = keys.to_numpy(dtype=float)
+        order = np.argsort(values, kind="stable")
+        ranked = values[order]
+        same = ranked[1:] == ranked[:-1]
+    twice = np.zeros(len(keys), dtype=bool)
+    twice[1:] |= same
+    twice[:-1] |= same
+    out = np.empty(len(keys), dtype=bool)
+    out[order] = twice
     return out
+
+
+def _number_text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _clean(values: np.ndarray):
+    """Arrow strings after NFKC with invisible characters dropped."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        return arr  # NFKC leaves ASCII as it is, and it holds no invisible characters
+    return pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKC"), _INVISIBLE, "")
+
+
+def _text_keys(values: np.ndarray) -> pd.Series:
+    """Text keys: cleaned, trimmed, lower case (the form validation's uniqueness check
+    compares); empty -> NA."""
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_lower(pc.utf8_trim_whitespace(_clean(values)))
+    arr = pc.if_else(pc.equal(arr, ""), None, arr)
+    return arr.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _text_numbers(values: np.ndarray) -> np.ndarray:
+    """Numbers typed as text (``"007"``, ``"1,000"``, ``" ７ "``) as floats; NaN for text
+    that is not a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.replace_substring_regex(_clean(values), r"[\s,]", "")
+    number = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+    ok = pc.fill_null(pc.match_substring_regex(arr, number), False)
+    parsed = pc.cast(pc.if_else(ok, arr, pa.scalar("nan", pa.large_string())), pa.float64())
+    return parsed.to_numpy(zero_copy_only=False).astype(float)
+
+
+def _blank(value: object) -> bool:
+    """Whether a cell shows nothing: empty, spaces, or invisible characters only."""
+    return not re.sub(_INVISIBLE + r"|\s", "", str(value))
 
 
 def _shown(f: FieldSpec) -> Callable[[object], str]:

@@ -121,18 +121,27 @@ def customer_metrics(
     return out
 
 
+def _worse_and_equal(values: np.ndarray, higher_is_better: bool) -> tuple[np.ndarray, ...]:
+    """For each value (no NaN): how many values are worse, how many equal (itself
+    included); one sort of the distinct values, so a million take a fraction of a second."""
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    below = np.cumsum(counts) - counts  # values smaller than each distinct value
+    worse = below if higher_is_better else len(values) - below - counts
+    return worse[inverse], counts[inverse]
+
+
 def percentile_ranks(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
     """Each value's percentile rank among the values present, in (0, 1): (values worse +
     ½ × values equal) ÷ n, the textbook definition (mid-rank; also
     ``scipy.stats.percentileofscore(kind="mean")``).  Equal values get equal ranks; NaN
     stays NaN.  ``higher_is_better=False`` ranks small values best (recency in days)."""
-    present = values.dropna()
-    out = pd.Series(np.nan, index=values.index)
-    if present.empty:
-        return out
-    ranks = present.rank(method="average", ascending=higher_is_better)  # 1 .. n, ties: mean
-    out.loc[present.index] = (ranks - 0.5) / len(present)
-    return out
+    array = values.to_numpy(dtype=float)
+    present = ~np.isnan(array)
+    out = np.full(len(array), np.nan)
+    if present.any():
+        worse, equal = _worse_and_equal(array[present], higher_is_better)
+        out[present] = (worse + equal / 2) / present.sum()
+    return pd.Series(out, index=values.index)
 
 
 def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
@@ -144,16 +153,15 @@ def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.S
     distinct values the bins hold n/5 each (as ``pandas.qcut`` would cut them); a lone value
     scores 3; a group of equal values takes the score of its middle, so one-order customers
     who are half of all customers score 2 (their PR is ¼).  Computed in integers, exactly:
-    score = ⌊(2 × rank − 1) × 5 ÷ 2n⌋ + 1 with rank the mean rank."""
-    present = values.dropna()
-    scores = pd.Series(np.nan, index=values.index)
-    if present.empty:
-        return scores
-    ranks = present.rank(method="average", ascending=higher_is_better)
-    twice = np.rint(ranks.to_numpy() * 2).astype(np.int64)  # mean ranks are halves
-    n = len(present)
-    scores.loc[present.index] = ((twice - 1) * 5) // (2 * n) + 1
-    return scores
+    score = ⌊5 × (2 × worse + equal) ÷ 2n⌋ + 1."""
+    array = values.to_numpy(dtype=float)
+    present = ~np.isnan(array)
+    out = np.full(len(array), np.nan)
+    n = int(present.sum())
+    if n:
+        worse, equal = _worse_and_equal(array[present], higher_is_better)
+        out[present] = (5 * (2 * worse + equal)) // (2 * n) + 1
+    return pd.Series(out, index=values.index)
 
 
 #: orders in the window that make F 高 in the 8-class model: a repeat customer
@@ -162,9 +170,27 @@ REPEAT_ORDERS = 2
 NO_PURCHASE = {"zh": "未购买", "en": "No purchase yet"}
 
 
+def _lookup_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Texts by code: RFM scores 0-999 (1000: none), the 8 classes by 4R + 2F + M (8: no
+    purchase), the R-F grid by 5(R - 1) + (F - 1) (25: no purchase)."""
+    scores = np.array([str(i) for i in range(1000)] + [None], dtype=object)
+    cn = np.empty(9, dtype=object)
+    for (a, b, c), label in CN_SEGMENTS.items():
+        cn[4 * a + 2 * b + c] = label
+    cn[8] = NO_PURCHASE["zh"]
+    en = np.empty(26, dtype=object)
+    for (a, b), label in RF_GRID.items():
+        en[5 * (a - 1) + (b - 1)] = label
+    en[25] = NO_PURCHASE["en"]
+    return scores, cn, en
+
+
+_SCORE_TEXTS, _CN_TABLE, _EN_TABLE = _lookup_tables()
+
+
 def rfm_levels(metrics: pd.DataFrame) -> pd.DataFrame:
     """高/低 (True/False) of R, F and M for each customer with orders, as the Chinese
-    8-class model reads them (NaN-free booleans; customers without orders are absent).
+    8-class model reads them (customers without orders are absent).
 
     - R 高: ``recency_days`` below the median recency of the customers with orders;
     - F 高: ``purchase_frequency`` at least :data:`REPEAT_ORDERS` (a repeat customer);
@@ -176,18 +202,14 @@ def rfm_levels(metrics: pd.DataFrame) -> pd.DataFrame:
     低).  Why a fixed cut for F: order counts are small whole numbers held by large groups
     (half of all customers often have one order), so any cut taken from the data would
     move whole groups at once.  The model itself: 客户价值 RFM 八类 (R, F, M each 高/低)."""
-    buying = metrics.index[metrics["orders"].to_numpy() > 0]
-    r = metrics.loc[buying, "recency_days"].astype(float)
-    m = metrics.loc[buying, "total_spend"].astype(float)
-    f = metrics.loc[buying, "purchase_frequency"].astype(float)
-    return pd.DataFrame(
-        {
-            "r_high": r < r.median(),
-            "f_high": f >= REPEAT_ORDERS,
-            "m_high": m > m.median(),
-        },
-        index=buying,
-    )
+    buying = metrics["orders"].to_numpy() > 0
+    r = metrics["recency_days"].to_numpy(dtype=float)[buying]
+    f = metrics["purchase_frequency"].to_numpy(dtype=float)[buying]
+    m = metrics["total_spend"].to_numpy(dtype=float)[buying]
+    if not len(r):
+        return pd.DataFrame({c: [] for c in ("r_high", "f_high", "m_high")}, dtype=bool)
+    high = {"r_high": r < np.median(r), "f_high": f >= REPEAT_ORDERS, "m_high": m > np.median(m)}
+    return pd.DataFrame(high, index=metrics.index[buying])
 
 
 def rfm(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -199,54 +221,49 @@ def rfm(metrics: pd.DataFrame) -> pd.DataFrame:
     ``rfm_score`` (text such as ``"545"``; None without orders), ``rfm_segment_cn`` (the
     8-class model, :func:`rfm_levels`) and ``rfm_segment_en`` (the R–F grid, ``RF_GRID``);
     a customer without orders is labelled ``NO_PURCHASE`` in both."""
-    buying = metrics["orders"] > 0
-    r = quintile_scores(metrics["recency_days"].where(buying), higher_is_better=False)
-    f = quintile_scores(metrics["purchase_frequency"].where(buying).astype(float))
-    m = quintile_scores(metrics["total_spend"].where(buying).astype(float))
-    out = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m}, index=metrics.index)
-    code = out["r_score"] * 100 + out["f_score"] * 10 + out["m_score"]
-    texts = np.full(len(out), None, dtype=object)
-    scored = code.notna().to_numpy()
-    texts[scored] = code[scored].astype(np.int64).astype(str).to_numpy(dtype=object)
-    out["rfm_score"] = pd.Series(texts, index=out.index, dtype=object)
-    # labels looked up column-wise: (R 高, F 高, M 高) -> 8 labels; (R, F) -> 25 cells
-    cn_table = np.empty(8, dtype=object)
-    for (a, b, c), label in CN_SEGMENTS.items():
-        cn_table[4 * a + 2 * b + c] = label
-    grid = np.empty(25, dtype=object)
-    for (a, b), label in RF_GRID.items():
-        grid[5 * (a - 1) + (b - 1)] = label
-    cn = pd.Series(NO_PURCHASE["zh"], index=metrics.index, dtype=object)
-    en = pd.Series(NO_PURCHASE["en"], index=metrics.index, dtype=object)
-    levels = rfm_levels(metrics)
-    if len(levels):
-        high = levels.to_numpy(dtype=int)
-        cn[levels.index] = cn_table[4 * high[:, 0] + 2 * high[:, 1] + high[:, 2]]
-        rf = out.loc[levels.index, ["r_score", "f_score"]].to_numpy(int)
-        cell = 5 * (rf[:, 0] - 1) + (rf[:, 1] - 1)
-        en[levels.index] = grid[cell]
-    out["rfm_segment_cn"] = cn
-    out["rfm_segment_en"] = en
+    buying = metrics["orders"].to_numpy() > 0
+    scores = {
+        name: quintile_scores(metrics[column].where(buying).astype(float), higher_is_better=up)
+        for name, column, up in (
+            ("r_score", "recency_days", False),
+            ("f_score", "purchase_frequency", True),
+            ("m_score", "total_spend", True),
+        )
+    }
+    out = pd.DataFrame(scores, index=metrics.index)
+    r, f, m = (out[c].to_numpy()[buying].astype(np.int64) for c in scores)
+    # every text column looked up from a small table by an integer code (object arrays
+    # of a million strings cost more than the scoring itself): None/label last
+    code = np.full(len(out), 1000)
+    code[buying] = r * 100 + f * 10 + m
+    out["rfm_score"] = pd.Series(_SCORE_TEXTS[code], index=out.index, dtype=object)
+    cn_code = np.full(len(out), 8)
+    cn_code[buying] = rfm_levels(metrics).to_numpy(dtype=np.int64) @ np.array([4, 2, 1])
+    cn = _CN_TABLE[cn_code]
+    en_code = np.full(len(out), 25)
+    en_code[buying] = 5 * (r - 1) + (f - 1)
+    en = _EN_TABLE[en_code]
+    out["rfm_segment_cn"] = pd.Series(cn, index=out.index, dtype=object)
+    out["rfm_segment_en"] = pd.Series(en, index=out.index, dtype=object)
     return out
 
 
 def exact_duplicates(frame: pd.DataFrame) -> pd.Series:
     """Rows that repeat an earlier row in every column (missing equals missing): the index
     label of each such row -> the label of the first row it copies.  Wholly empty rows are
-    not counted.  Vectorised (``DataFrame.duplicated``), so a million rows take a second."""
-    filled = frame.notna().any(axis=1)
-    rows = frame[filled]
-    if rows.empty:
-        return pd.Series(dtype=object)
-    copies = rows.duplicated(keep="first")
-    if not copies.any():
-        return pd.Series(index=rows.index[:0], dtype=rows.index.dtype)
-    involved = rows[rows.duplicated(keep=False)]
-    group = involved.groupby(list(involved.columns), dropna=False, sort=False).ngroup()
-    labels = pd.Series(involved.index, index=involved.index)
-    first = labels.groupby(group.to_numpy()).transform("first")
-    later = copies[copies].index
-    return first.loc[later]
+    not counted.  Vectorised (``DataFrame.duplicated``, then one group-by over the rows
+    involved only), so a million rows take about a second."""
+    filled = frame.notna().any(axis=1).to_numpy()
+    rows = frame.iloc[filled]
+    involved = rows.duplicated(keep=False).to_numpy()
+    if not involved.any():
+        return pd.Series([], index=frame.index[:0], dtype=frame.index.dtype)
+    part = rows.iloc[involved]
+    group = part.groupby(list(part.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first_position = pd.Series(np.arange(len(part))).groupby(group).transform("first")
+    later = part.duplicated(keep="first").to_numpy()
+    labels = part.index.to_numpy()
+    return pd.Series(labels[first_position.to_numpy()[later]], index=part.index[later])
 
 
 def _preferred(frame: pd.DataFrame, key: str, value: str) -> pd.Series:

@@ -53,6 +53,7 @@ def validate(
     """
     from xl_crm.validation.engine import SheetContext, check_table  # pandera loads here
     from xl_crm.validation.mapping import missing_sheet_findings
+    from xl_crm.validation.rowcopies import duplicate_row_findings
 
     started = time.perf_counter()
     path = Path(book)
@@ -68,6 +69,7 @@ def validate(
     for table in tables.values():
         table.path = path
         findings += check_table(table, ctx)
+        findings += duplicate_row_findings(table, ctx)
         rows[table.sheet] = len(table.frame)
         cells += table.frame.size
         if table.blank_rows:

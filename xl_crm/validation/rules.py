@@ -194,6 +194,20 @@ RULES: dict[str, Rule] = {
             "客户台账!B7: 客户名称 + 公司名称 also in row 4",
         ),
         Rule(
+            "duplicate-row",
+            "warning",
+            ("重复行", "Duplicate row"),
+            (
+                "这一行与第 {other} 行完全相同（每一列都一样）",
+                "This row is an exact copy of row {other} (every column the same)",
+            ),
+            (
+                "确认是否重复录入；如是，删除其中一行",
+                "Check whether it was entered twice; if so, delete one of them",
+            ),
+            "订单!A9: same customer, time, amount and channel as row 4",
+        ),
+        Rule(
             "email",
             "error",
             ("邮箱格式错误", "Invalid e-mail"),
