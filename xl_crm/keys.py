@@ -5,7 +5,9 @@ Two cells hold the same key when they are equal after normalising: in a number c
 ``007``, ``7``, ``７`` (full-width), `` 7 `` and ``7.0`` are all 7; in a text column, keys
 compare after NFKC (full-width to half-width), trimming, invisible characters removed and
 lower-casing, the form validation's uniqueness check uses.  A key cell that is empty (in a
-row that holds anything) or that cannot be read as its column's type is invalid.
+row that holds anything) or that holds text that is not a key is invalid.  A formula whose
+result is an Excel error (``#REF!``) holds no key: that row is one ``compute`` names as
+unused (``ComputeResult.unused``), as it does for order rows it cannot read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from xl_crm.reader import Table
 from xl_crm.specs.model import FieldSpec
 
 #: characters that show nothing (zero-width, BOM, word joiner) and are dropped from keys
+#: CellIssue kinds of a formula cell with no usable result (Excel error, never calculated)
+_NOT_COMPUTED = ("formula-error", "formula-no-value")
 _INVISIBLE = "[\u200b-\u200d\u2060\ufeff\u00ad]"
 
 
@@ -50,11 +54,15 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
     f = table.spec.field(key)
     storage = f.ftype.storage
     raw = table.frame[key]
-    unread = {i.row: i.raw for i in table.issues if i.field == key and i.row in raw.index}
-    if unread:  # cells the reader could not type: their text is the value
+    mine = [i for i in table.issues if i.field == key and i.row in raw.index]
+    unread = {i.row: i.raw for i in mine if i.kind not in _NOT_COMPUTED}
+    if unread:  # text the reader could not type is an invalid key: it shows as typed
         raw = raw.astype(object)
         raw.loc[list(unread)] = list(unread.values())
     filled = table.frame.notna().any(axis=1) | raw.notna()
+    # a formula without a usable result holds no key at all: compute names that row as one
+    # it could not use (like an order row), and validate reports the formula
+    filled.loc[[i.row for i in mine if i.kind in _NOT_COMPUTED]] = False
     raw = raw[filled]
     keys = _normalised(raw, storage)
     problems: list[tuple[str, str]] = []
