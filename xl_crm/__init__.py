@@ -5,7 +5,7 @@ kept in Excel or Google Sheets.  The command line (``xl-crm``) is a thin shell o
 the functions re-exported here.
 """
 
-from xl_crm.errors import SpecError, WorkbookError, XlCrmError
+from xl_crm.errors import CustomerKeyError, SpecError, WorkbookError, XlCrmError
 from xl_crm.infer import infer_spec
 from xl_crm.specs import Spec, list_templates, load_spec
 from xl_crm.workbook.builder import BuildResult, build_workbook
@@ -29,6 +29,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "BuildResult",
+    "CustomerKeyError",
     "Finding",
     "Report",
     "Spec",
