@@ -481,37 +481,33 @@ def compute_command(
         for label, n in counts.items():
             table.add_row(label, f"{n:,}")
         out.print(table)
-    _print_duplicate_orders(result.duplicates)
-
-
-def _print_duplicate_orders(duplicates: list[tuple[str, str, str]], limit: int = 10) -> None:
-    """Order rows that repeat an earlier row exactly: counted, but worth a look."""
-    if not duplicates:
-        return
-    err.print(
-        f"[yellow]warning:[/] {len(duplicates):,} order rows repeat an earlier row in every "
-        "column (counted all the same; check they were not entered twice):",
-        highlight=False,
+    _print_row_warnings(
+        result.duplicates,
+        "order rows repeat an earlier row in every column "
+        "(counted all the same; check they were not entered twice)",
     )
-    for where, _zh, en in duplicates[:limit]:
-        err.print(f"  {where}: {en}", highlight=False, markup=False)
-    if len(duplicates) > limit:
-        err.print(f"  ... and {len(duplicates) - limit:,} more", highlight=False)
 
 
-def _print_unused(unused: list[tuple[str, str, str]], limit: int = 10) -> None:
+def _print_unused(unused: list[tuple[str, str, str]]) -> None:
     """The order rows the metrics could not use (never dropped silently)."""
-    if not unused:
-        return
-    err.print(
-        f"[yellow]warning:[/] {len(unused):,} rows could not be used "
-        "(their customers' figures leave them out):",
-        highlight=False,
+    _print_row_warnings(
+        unused,
+        "rows could not be used (their customers' figures leave them out)",
+        more=" (run validate for the full list)",
     )
-    for where, _zh, en in unused[:limit]:
+
+
+def _print_row_warnings(
+    rows: list[tuple[str, str, str]], headline: str, *, more: str = "", limit: int = 10
+) -> None:
+    """A warning headed ``N <headline>:`` with the first ``limit`` rows (cell, zh, en)."""
+    if not rows:
+        return
+    err.print(f"[yellow]warning:[/] {len(rows):,} {headline}:", highlight=False)
+    for where, _zh, en in rows[:limit]:
         err.print(f"  {where}: {en}", highlight=False, markup=False)
-    if len(unused) > limit:
-        err.print(f"  ... and {len(unused) - limit:,} more (run validate for the full list)")
+    if len(rows) > limit:
+        err.print(f"  ... and {len(rows) - limit:,} more{more}", highlight=False)
 
 
 @app.command("demo")
