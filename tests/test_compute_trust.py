@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -232,3 +233,31 @@ def test_validate_warns_of_exact_duplicate_rows(tmp_path):
         ("A5", "warning", "This row is an exact copy of row 2 (every column the same)"),
         ("A6", "warning", "This row is an exact copy of row 2 (every column the same)"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("own_format", "kept"),
+    [("General", False), ("0.00%", False), ("@", False), ("#,##0.00", True), ("yyyy-mm-dd", False)],
+)
+def test_money_cells_keep_their_look_and_a_number_format_of_their_own(tmp_path, own_format, kept):
+    from openpyxl.styles import Font, PatternFill
+
+    from xl_crm.workbook.inplace import ColumnWrite, write_columns
+
+    path = tmp_path / "styled.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["客户", "金额"])
+    for r in (2, 3):
+        ws.cell(r, 1, f"C{r}")
+        cell = ws.cell(r, 2)
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="FFFF00")
+        cell.number_format = own_format
+    wb.save(path)
+    values = pd.Series([1234.5, 7.0], index=[2, 3])
+    write_columns(
+        path, "Sheet", [ColumnWrite("金额", values, kind="money")], header_row=1, backups=0
+    )
+    cell = openpyxl.load_workbook(path)["Sheet"]["B2"]
+    assert cell.value == 1234.5 and cell.font.bold and cell.fill.fgColor.rgb == "00FFFF00"
+    assert cell.number_format == (own_format if kept else "¥#,##0.00")

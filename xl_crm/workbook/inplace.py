@@ -327,9 +327,15 @@ def _date_styles(
     return out, new_xml, date_xfs
 
 
+def _unquoted(code: str) -> str:
+    """A number format code without its quoted and escaped literals."""
+    return re.sub(r'"[^"]*"|\\.', "", code)
+
+
 def _number_xfs(styles_xml: str | None) -> set[str]:
     """The cellXfs indexes whose number format shows a number its own way (not General,
-    not text, not a date): a money value written into such a cell keeps that format."""
+    text, a date or a percentage): a money value written into such a cell keeps that
+    format."""
     if styles_xml is None:
         return set()
     import html
@@ -349,11 +355,14 @@ def _number_xfs(styles_xml: str | None) -> set[str]:
         fid = re.search(r'numFmtId="(\d+)"', xf)
         number = int(fid.group(1)) if fid else 0
         code = numfmts.get(str(number), "")
-        if number in (0, 49) or number in _BUILTIN_DATE_FORMATS or code in ("General", "@"):
-            continue
-        if number >= 164 and (not code or _is_date_format(code)):
-            continue
-        out.add(str(i))
+        if code:  # the workbook's own format (any id)
+            shows_number = not (
+                code in ("General", "@") or _is_date_format(code) or "%" in _unquoted(code)
+            )
+        else:  # built in: not General, percent, text or a date
+            shows_number = number not in (0, 9, 10, 49, *_BUILTIN_DATE_FORMATS) and number < 164
+        if shows_number:
+            out.add(str(i))
     return out
 
 
