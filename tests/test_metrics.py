@@ -412,3 +412,28 @@ def test_a_million_customers_are_scored_in_a_few_seconds():
     out = rfm(m)
     assert time.process_time() - started < 5  # ~0.7 s of CPU here
     assert (out["rfm_segment_cn"] == NO_PURCHASE["zh"]).sum() == (counts == 0).sum()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([1, 2, None]),
+            st.sampled_from(["天猫", "京东", None]),
+            st.sampled_from([9.5, 10.0, None]),
+        ),
+        max_size=25,
+    )
+)
+def test_exact_duplicates_point_each_copy_at_its_first_row(rows):
+    from xl_crm.metrics import exact_duplicates
+
+    frame = pd.DataFrame(rows, columns=["customer", "channel", "amount"], dtype=object)
+    frame.index = pd.RangeIndex(2, len(rows) + 2)  # Excel rows
+    expected = {}
+    for i, row in enumerate(rows):
+        if all(v is None for v in row):
+            continue  # a wholly blank row is no order
+        first = next(j for j in range(i + 1) if rows[j] == row)
+        if first < i:
+            expected[i + 2] = first + 2
+    assert exact_duplicates(frame).to_dict() == expected

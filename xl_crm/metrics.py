@@ -251,13 +251,16 @@ def rfm(metrics: pd.DataFrame) -> pd.DataFrame:
 def exact_duplicates(frame: pd.DataFrame) -> pd.Series:
     """Rows that repeat an earlier row in every column (missing equals missing): the index
     label of each such row -> the label of the first row it copies.  Wholly empty rows are
-    not counted.  Vectorised (``DataFrame.duplicated``, then one group-by over the rows
-    involved only), so a million rows take about a second."""
-    filled = frame.notna().any(axis=1).to_numpy()
-    rows = frame.iloc[filled]
+    not counted.  Vectorised (rows hashed, then compared exactly where hashes meet), so a
+    million rows take well under a second."""
+    none = pd.Series([], index=frame.index[:0], dtype=frame.index.dtype)
+    rows = frame.iloc[frame.notna().any(axis=1).to_numpy()]
+    # rows hashed first (one 64-bit number each); only rows sharing a hash are compared
+    hashes = pd.Series(pd.util.hash_pandas_object(rows, index=False).to_numpy())
+    rows = rows.iloc[hashes.duplicated(keep=False).to_numpy()]
     involved = rows.duplicated(keep=False).to_numpy()
     if not involved.any():
-        return pd.Series([], index=frame.index[:0], dtype=frame.index.dtype)
+        return none
     part = rows.iloc[involved]
     group = part.groupby(list(part.columns), dropna=False, sort=False).ngroup().to_numpy()
     first_position = pd.Series(np.arange(len(part))).groupby(group).transform("first")
