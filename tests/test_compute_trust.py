@@ -75,7 +75,7 @@ def test_compute_refuses_a_repeated_customer_key_and_writes_nothing(tmp_path, se
     assert isinstance(exc, WorkbookError) and exc.sheet == "客户"
     assert exc.problems == [("客户!A2、客户!A5 都是 7", "客户!A2 and 客户!A5 both hold 7")]
     assert "客户!A2 and 客户!A5 both hold 7" in exc.text("en")
-    assert "未写入任何内容" in exc.text("zh") and "修正" in exc.text("zh")
+    assert "未写入任何内容" in exc.text("zh") and "修改" in exc.text("zh")
     assert path.read_bytes() == before
     assert not (tmp_path / ".xlcrm-backups").exists()
 
@@ -93,15 +93,15 @@ def test_compute_refuses_empty_and_unreadable_keys_naming_each_cell(tmp_path):
         ORDERS,
     )
     before = path.read_bytes()
-    result = CliRunner().invoke(
-        app, ["compute", str(path), "--template", "ecommerce", "--as-of", AS_OF]
-    )
+    args = ["compute", str(path), "--template", "ecommerce", "--as-of", AS_OF]
+    result = CliRunner().invoke(app, [*args, "--lang", "en"])
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     for cell in ("客户!A3 is empty", "客户!A5 'abc' is not a valid ID", "客户!A6 '7.5'"):
         assert cell in text
     assert "客户!A4" not in text
-    assert "客户!A3 为空" in text  # and in Chinese
+    zh = CliRunner().invoke(app, args)  # Chinese by default
+    assert zh.exit_code == 2 and "客户!A3 为空" in zh.output and "is empty" not in zh.output
     assert path.read_bytes() == before
 
 
@@ -143,12 +143,13 @@ def test_exact_duplicate_orders_are_a_warning_and_still_counted(tmp_path):
     ]
     ws = openpyxl.load_workbook(path)["客户"]
     assert ws["E2"].value == 3  # counted all the same: the warning asks the user to look
-    shutil.copy(path, tmp_path / "again.xlsx")
-    cli = CliRunner().invoke(
-        app, ["compute", str(tmp_path / "again.xlsx"), "--template", "ecommerce", "--as-of", AS_OF]
-    )
+    args = ["compute", str(path), "--template", "ecommerce", "--as-of", AS_OF]
+    cli = CliRunner().invoke(app, [*args, "--lang", "en"])
     assert cli.exit_code == 0, cli.output
+    assert "warning: 1 order rows repeat" in cli.output
     assert "订单!A4: is an exact copy of row 2" in cli.output
+    zh = CliRunner().invoke(app, args)
+    assert "警告: 1 行订单" in zh.output and "订单!A4: 与第 2 行完全相同" in zh.output
 
 
 def test_spend_gets_a_money_format_unless_the_column_has_one(tmp_path):

@@ -183,7 +183,7 @@ def _sheet_cell(sheet: str | None, cell: str | None) -> str | None:
 class CustomerKeyError(WorkbookError):
     """Customer keys that ``compute`` cannot join orders on: the same key in two rows (after
     normalising: ``007`` and ``7`` in a number column, full-width digits, spaces, case), or
-    a key cell that is empty or unreadable.  Names every cell; says it in zh and en."""
+    a key cell that is empty or holds no key.  Names every cell; says it in zh and en."""
 
     slug = "customer-key"
 
@@ -195,32 +195,24 @@ class CustomerKeyError(WorkbookError):
         sheet: str | None = None,
         header: str = "",
     ) -> None:
-        """``problems``: (zh, en) descriptions naming cells, e.g. ("客户!A3 和 客户!A7 都是
-        7", "客户!A3 and 客户!A7 both hold 7")."""
+        """``problems``: (zh, en) descriptions naming cells, e.g. ("客户!A3、客户!A7 都是 7",
+        "客户!A3 and 客户!A7 both hold 7"); the first ten are shown."""
         self.problems = problems
         shown = problems[:10]
         more = len(problems) - len(shown)
         zh = "；".join(p[0] for p in shown) + (f"；另有 {more} 处" if more else "")
         en = "; ".join(p[1] for p in shown) + (f"; and {more} more" if more else "")
-        self.message_zh = f"“{header}”必须每行唯一且不为空，才能计算：{zh}；未写入任何内容"
-        self.hint_zh = "每位客户一个唯一的编号：改正或合并重复的行、填好空的编号，再运行 compute"
         super().__init__(
-            f"'{header}' must be filled in and unique on every row to compute: {en}; "
-            "nothing was written",
+            (
+                f"“{header}”必须每行唯一且不为空，才能计算：{zh}；未写入任何内容",
+                f"'{header}' must be filled in and unique on every row to compute: {en}; "
+                "nothing was written",
+            ),
             file=file,
             sheet=sheet,
-            hint="give each customer one unique ID: correct or merge the repeated rows and "
-            "fill in the empty IDs, then run compute again",
+            hint=(
+                "每位客户一个唯一的编号：改正或合并重复的行、填好空的编号，再运行 compute",
+                "give each customer one unique ID: correct or merge the repeated rows and "
+                "fill in the empty IDs, then run compute again",
+            ),
         )
-
-    def text(self, lang: str = "zh") -> str:
-        """The message and fix in one language (``zh`` or ``en``)."""
-        if lang == "en":
-            return XlCrmError.__str__(self)
-        where = [p for p in (self.file, self.sheet) if p]
-        prefix = ": ".join(where)
-        body = f"{prefix}: {self.message_zh}" if prefix else self.message_zh
-        return f"{body}\n  修正：{self.hint_zh}"
-
-    def __str__(self) -> str:
-        return self.text("zh") + "\n" + self.text("en")

@@ -475,7 +475,7 @@ def compute_command(
     for _zh, en in result.notes:
         err.print(f"[yellow]note:[/] {en}", highlight=False)
     out.print("columns: " + ", ".join(result.columns), highlight=False)
-    _print_unused(result.unused)
+    _print_unused(result.unused, lang)
     for name, counts in result.segments.items():
         table = Table("segment", "customers", title=name, title_justify="left")
         for label, n in counts.items():
@@ -483,31 +483,49 @@ def compute_command(
         out.print(table)
     _print_row_warnings(
         result.duplicates,
-        "order rows repeat an earlier row in every column "
-        "(counted all the same; check they were not entered twice)",
+        (
+            "行订单与前面某行每一列都相同（仍已计入；请确认没有重复录入）",
+            "order rows repeat an earlier row in every column "
+            "(counted all the same; check they were not entered twice)",
+        ),
+        lang,
     )
 
 
-def _print_unused(unused: list[tuple[str, str, str]]) -> None:
+def _print_unused(unused: list[tuple[str, str, str]], lang: str = "en") -> None:
     """The order rows the metrics could not use (never dropped silently)."""
     _print_row_warnings(
         unused,
-        "rows could not be used (their customers' figures leave them out)",
-        more=" (run validate for the full list)",
+        (
+            "行无法使用（相应客户的指标不含这些行）",
+            "rows could not be used (their customers' figures leave them out)",
+        ),
+        lang,
+        more=("（完整列表请运行 validate）", " (run validate for the full list)"),
     )
 
 
 def _print_row_warnings(
-    rows: list[tuple[str, str, str]], headline: str, *, more: str = "", limit: int = 10
+    rows: list[tuple[str, str, str]],
+    headline: tuple[str, str],
+    lang: str,
+    *,
+    more: tuple[str, str] = ("", ""),
+    limit: int = 10,
 ) -> None:
-    """A warning headed ``N <headline>:`` with the first ``limit`` rows (cell, zh, en)."""
+    """A warning headed ``N <headline>:`` with the first ``limit`` rows (cell, zh, en), in
+    ``lang``."""
     if not rows:
         return
-    err.print(f"[yellow]warning:[/] {len(rows):,} {headline}:", highlight=False)
-    for where, _zh, en in rows[:limit]:
-        err.print(f"  {where}: {en}", highlight=False, markup=False)
+    zh = lang == "zh"
+    label, pick = ("警告", 0) if zh else ("warning", 1)
+    err.print(f"[yellow]{label}:[/] {len(rows):,} {headline[pick]}:", highlight=False)
+    for row in rows[:limit]:
+        err.print(f"  {row[0]}: {row[1 + pick]}", highlight=False, markup=False)
     if len(rows) > limit:
-        err.print(f"  ... and {len(rows) - limit:,} more{more}", highlight=False)
+        rest = len(rows) - limit
+        tail = f"  …… 另有 {rest:,} 行" if zh else f"  ... and {rest:,} more"
+        err.print(tail + more[pick], highlight=False, markup=False)
 
 
 @app.command("demo")
