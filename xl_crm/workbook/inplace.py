@@ -336,20 +336,10 @@ def _number_xfs(styles_xml: str | None) -> set[str]:
     """The cellXfs indexes whose number format shows a number its own way (not General,
     text, a date or a percentage): a money value written into such a cell keeps that
     format."""
-    if styles_xml is None:
+    found = cell_xfs(styles_xml) if styles_xml is not None else None
+    if found is None:
         return set()
-    import html
-
-    numfmts = {
-        fid: html.unescape(code)
-        for fid, code in re.findall(
-            r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles_xml
-        )
-    }
-    block = re.search(r"<(\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", styles_xml, re.S)
-    if block is None:
-        return set()
-    xfs = re.findall(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", block.group(2), re.S)
+    numfmts, xfs = number_formats(styles_xml), found[1]
     out = set()
     for i, xf in enumerate(xfs):
         fid = re.search(r'numFmtId="(\d+)"', xf)
