@@ -97,6 +97,7 @@ def check_figures(rows: list[list], header: list[str]) -> None:
     hand = pd.DataFrame(
         {
             "orders": [EXPECTED[k][2] for k in sorted(EXPECTED)],
+            "purchase_frequency": [EXPECTED[k][3] for k in sorted(EXPECTED)],  # F's count
             "recency_days": [EXPECTED[k][5] for k in sorted(EXPECTED)],
             "total_spend": [EXPECTED[k][4] for k in sorted(EXPECTED)],
         },
@@ -296,6 +297,7 @@ def test_xlsxwriter_xlsm_with_vba_keeps_every_part(tmp_path):
             pd.DataFrame(
                 {
                     "orders": [3, 1, 2],
+                    "purchase_frequency": [3, 1, 1],  # in the window: F's count
                     "recency_days": [60, 166, 211],
                     "total_spend": [298.5, 2999, 420],
                 }
