@@ -427,3 +427,59 @@ def test_saved_by_libreoffice_the_same_cells_are_found(name, target, tmp_path):
 
     assert seen(saved) == seen(original)
     assert saved.blank_rows == original.blank_rows
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_sheets_date_columns_are_read_in_one_order(tmp_path, suffix):
+    """Month-first text dates: only the check-out column has a day above 12 (04/13/2026),
+    yet check-in must be read month-first too, or a stay ends before it starts."""
+    rows = [
+        ["Booking ID", "Guest ID", "Booking Date", "Check-in", "Check-out", "Room Type"],
+        ["B1", "1", "04/01/2026", "04/12/2026", "04/13/2026", ""],
+        ["B2", "2", "04/02/2026", "04/05/2026", "04/07/2026", ""],
+    ]
+    path = tmp_path / f"stays{suffix}"
+    if suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows)
+    else:
+        wb = openpyxl.Workbook()
+        for row in rows:
+            wb.active.append(row)
+        wb.save(path)
+    report = validate(path, template="hotel", mask=False)
+    assert [f.where for f in report.findings if f.rule in ("row-rule", "type")] == []
+    assert [f.rule for f in report.findings if f.rule == "ambiguous-date"] == []
+    from xl_crm.reader import read_workbook
+    from xl_crm.specs import load_spec
+
+    tables = read_workbook(path, path, load_spec("hotel"))
+    stays = tables["stays"].frame
+    assert stays["check_in"].dt.strftime("%m-%d").tolist() == ["04-12", "04-05"]
+    assert stays["booked_at"].dt.strftime("%m-%d").tolist() == ["04-01", "04-02"]
+
+
+def test_an_order_whose_amount_cannot_be_read_counts_for_nothing(tmp_path):
+    """The row compute names as unused leaves every figure: not its date, not its count."""
+    book = _book(
+        tmp_path / "half.xlsx",
+        [[100001, "王芳", "wang@example.com", "13812345678"]],
+        [
+            ["A1", 100001, dt.datetime(2026, 5, 1), 100.0],
+            ["A2", 100001, dt.datetime(2026, 6, 1), "=1+1"],  # no saved value: unreadable
+        ],
+    )
+    result = compute(book, template="ecommerce", as_of="2026-06-30", backups=0)
+    assert [w for w, _, _ in result.unused] == ["订单!D3"]
+    assert _customers_figures(book) == {100001: (1, 100.0, dt.date(2026, 5, 1))}
+
+
+def test_every_missing_column_is_reported(tmp_path):
+    """Missing columns all sit at the header's first cell; none may hide another."""
+    path = tmp_path / "bookings.csv"
+    path.write_text("Guest ID,Room\n1,Suite\n", encoding="utf-8")
+    report = validate(path, template="hotel")
+    missing = sorted(
+        f.header.split(" / ")[1] for f in report.findings if f.rule == "missing-column"
+    )
+    assert missing == ["Booking ID", "Booking Time", "Check-in Time", "Check-out Time"]

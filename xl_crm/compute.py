@@ -396,7 +396,9 @@ def _metric_values(
     if orders is None:
         raise _missing_sheet(source, customers.path)
     ref = next(r for r in source.references if r.to == f"{customers.spec.id}.{key_field.id}")
-    frame = orders.frame.copy()
+    # the rows unused_rows names (a needed cell empty or unreadable) count for nothing
+    needed = [f for f in order_fields(spec, customers, source) if f in orders.frame.columns]
+    frame = orders.frame.dropna(subset=needed).copy()
     frame["_key"] = comparable(frame[ref.field], source.field(ref.field), region)
     dates = [
         f.id

@@ -418,6 +418,8 @@ def _type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) -
     cells of text columns; for typed columns, the cells calamine could not convert),
     blank rows dropped, what was coerced and what could not be read recorded."""
     frame = table.frame
+    texts = {fid: pd.Series(list(cells.values()), dtype=object) for fid, cells in failed.items()}
+    dates = _date_options(spec, table.spec, texts)
     for fid in [c for c in frame.columns if not str(c).startswith("_col")]:
         f = table.spec.field(fid)
         storage = f.ftype.storage
@@ -432,7 +434,7 @@ def _type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) -
             _record(table, spec, fid, result, column)
         elif bad:
             cells = pd.Series(list(bad.values()), index=list(bad), dtype=object)
-            result = coerce(cells, storage, **_date_options(spec))
+            result = coerce(cells, storage, **dates)
             column = frame[fid].astype(object) if storage == "boolean" else frame[fid].copy()
             good = result.values[~result.failed & result.errors.isna() & cells.notna()]
             good = good[good.notna()]
@@ -444,8 +446,24 @@ def _type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) -
     _drop_blank_rows(table)
 
 
-def _date_options(spec: Spec) -> dict[str, str | None]:
-    return {"date_order": spec.date_order, "default_order": spec.default_date_order}
+def _date_options(spec: Spec, sheet: SheetSpec, texts: dict[str, pd.Series]) -> dict:
+    """How the sheet's ``12/04/2026`` dates are read: the template's ``date_order``, else
+    the order the text dates of all the sheet's date columns decide together (so a
+    check-in and a check-out of one stay are read alike), else each column decides
+    alone (:func:`xl_crm.coercion.date_order_of`) with the template's default."""
+    from xl_crm.coercion import date_order_of
+
+    order = spec.date_order
+    if order is None:
+        columns = [
+            texts[f.id]
+            for f in sheet.fields
+            if f.ftype.storage in ("date", "datetime") and f.id in texts
+        ]
+        if columns:
+            decided, _, conflicting = date_order_of(pd.concat(columns, ignore_index=True))
+            order = None if conflicting else decided
+    return {"date_order": order, "default_order": spec.default_date_order}
 
 
 def _record(table: Table, spec: Spec, fid: str, result, raw: pd.Series) -> None:
@@ -620,10 +638,11 @@ def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec, name: str | None = 
     order = [fid for fid, _ in sorted(found.items(), key=lambda x: x[1])]
     frame = frame[order + [c for c in frame.columns if c not in found]]
     table = _table(path, name, sheet, header_row, frame, found, headers, unknown, [])
+    dates = _date_options(spec, sheet, {fid: frame[fid] for fid in order})
     for fid in order:
         f = sheet.field(fid)
         raw = frame[fid]
-        result = coerce(raw, f.ftype.storage, identifier=f.ftype.identifier, **_date_options(spec))
+        result = coerce(raw, f.ftype.storage, identifier=f.ftype.identifier, **dates)
         table.frame[fid] = result.values
         _record(table, spec, fid, result, raw)
     _drop_blank_rows(table)

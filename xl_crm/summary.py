@@ -175,12 +175,14 @@ def derive_customers(
         ),
         None,
     )
-    frame = orders.frame.copy()
-    frame["_key"] = comparable(frame[ref.field], key_field, spec.phone_region)
-    no_key = frame["_key"].isna()
     needed = [ref.field, date, *([money.id] if money is not None else [])]
-    unused = unused_rows(orders, needed)  # named, never dropped silently
-    keys = pd.Index(frame.loc[~no_key, "_key"].unique())
+    unused = unused_rows(orders, needed)  # named, never dropped silently, and not counted
+    every_key = comparable(orders.frame[ref.field], key_field, spec.phone_region)
+    usable = orders.frame[[n for n in needed if n in orders.frame.columns]].notna().all(axis=1)
+    frame = orders.frame[usable].copy()  # a customer whose orders are all unusable still shows
+    frame["_key"] = every_key[usable]
+    no_key = every_key.isna()
+    keys = pd.Index(every_key[~no_key].unique())
     metrics = customer_metrics(
         frame,
         customer="_key",
@@ -193,7 +195,8 @@ def derive_customers(
     lang = _language(orders)
     headers = summary_headers(spec, lang, window_days, rfm_columns)
     out = pd.DataFrame(index=metrics.index)
-    out["key"] = _shown_keys(frame.loc[~no_key], ref.field).reindex(metrics.index).to_numpy()
+    keyed = orders.frame.loc[~no_key, [ref.field]].assign(_key=every_key[~no_key])
+    out["key"] = _shown_keys(keyed, ref.field).reindex(metrics.index).to_numpy()
     for name in HEADERS:
         if name in metrics.columns:
             out[name] = metrics[name]

@@ -464,10 +464,10 @@ def check_table(table: Table, ctx: SheetContext) -> list[Finding]:
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple] = set()
     out = []
     for f in sorted(findings, key=lambda f: (f.row or 0, f.column or "", f.rule)):
-        key = (f.sheet, f.cell, f.rule)
+        key = (f.sheet, f.cell, f.rule, f.field, f.header)
         if key not in seen:
             seen.add(key)
             out.append(f)
