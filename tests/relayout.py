@@ -47,11 +47,13 @@ MATCHING = "match-by-headers"
 USER_SHEET_NAMES = ["Sheet1", "Sheet2", "Sheet3", "客户资料", "导出结果", "数据(2)", "2026年5月"]
 #: file names of CSV downloads (none names a template sheet)
 USER_CSV_NAMES = ["export_1", "新建 Microsoft Excel 工作表", "下载 (2)", "data_20260501", "导出"]
-#: unrelated columns users add: header -> values drawn for each row ("" leaves it empty)
+#: unrelated columns users add: header -> values drawn for each row ("" leaves it empty);
+#: a header some template field names (an alias added later) is never drawn for that spec
 EXTRA_COLUMNS = {
     "备注2": ["老客户介绍", "", "节日活动", "电话回访过", ""],
     "微信号": ["wx_ab12", "wxid_9k3", "", "li_88", "tangtang"],
-    "来源": ["门店", "线上", "", "朋友推荐"],
+    "QQ号": ["123456789", "", "88886666"],
+    "介绍人": ["张姐", "", "老王", ""],
 }
 TITLES = ["门店客户资料表（2026年5月）", "Customer list export", "会员名单 — 请勿外传"]
 
@@ -173,6 +175,18 @@ def read_sample(path: Path, spec: Spec, lang: str = "zh") -> dict[str, SampleShe
 # -- spelling headers and values as users do ----------------------------------------------
 
 
+def unrelated_headers(sheet: SheetSpec) -> list[str]:
+    """The headers of :data:`EXTRA_COLUMNS` that name no field of ``sheet`` (compared
+    after NFKC and case folding, with spaces and punctuation dropped)."""
+
+    def norm(text: str) -> str:
+        value = unicodedata.normalize("NFKC", text).casefold()
+        return "".join(ch for ch in value if unicodedata.category(ch)[0] in "LMN")
+
+    taken = {norm(n) for f in sheet.fields for n in (f.label.zh, f.label.en, f.id, *f.aliases)}
+    return [h for h in sorted(EXTRA_COLUMNS) if norm(h) not in taken]
+
+
 def _fullwidth(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
@@ -272,7 +286,8 @@ def _grid(
     fids = [
         fid for fid in sample.fields if not (layout.drop_computed and sheet.field(fid).computed)
     ]
-    extras = rng.sample(sorted(EXTRA_COLUMNS), layout.extra_columns)
+    pool = unrelated_headers(sheet)
+    extras = rng.sample(pool, min(layout.extra_columns, len(pool)))
     columns: list[str] = [*fids, *(f"+{e}" for e in extras)]
     if layout.shuffle_columns:
         rng.shuffle(columns)
