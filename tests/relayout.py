@@ -428,3 +428,34 @@ def normalise_key(value: object) -> str | None:
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value)).strip()
     return text or None
+
+
+def computed_values(path: Path, result, key_header: str) -> dict[str, tuple]:
+    """customer key -> the values compute wrote in ``result.columns`` (order kept), read
+    back from the workbook: numbers as floats (6 decimals), dates as datetimes, texts as
+    written, empty cells as None."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = [list(r) for r in wb[result.sheet].iter_rows(values_only=True)]
+    wb.close()
+    h = next(i for i, r in enumerate(rows[:12]) if set(result.columns) <= set(r))
+    header = rows[h]
+    key_col = header.index(key_header)
+    cols = [header.index(c) for c in result.columns]
+
+    def norm(v):
+        if v is None or v == "":
+            return None
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, int | float):
+            return round(float(v), 6)
+        return v
+
+    out = {}
+    for r in rows[h + 1 :]:
+        key = normalise_key(r[key_col] if key_col < len(r) else None)
+        if key is None:
+            continue
+        assert key not in out, f"customer {key} twice in {path.name}"
+        out[key] = tuple(norm(r[c] if c < len(r) else None) for c in cols)
+    return out

@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,8 +29,8 @@ from tests.relayout import (
     RelaidBook,
     RelaidSheet,
     SampleSheet,
+    computed_values,
     csv_set_to_xlsx,
-    normalise_key,
     plant_dangling_references,
     read_sample,
     relayout,
@@ -198,37 +197,6 @@ def customer_key_header(spec, sheet_name: str, lang: str) -> str:
     sheet = next(s for s in spec.sheets if sheet_name in (s.label.zh, s.label.en))
     f = sheet.field(sheet.key)
     return f.label.zh if lang == "zh" else f.label.en
-
-
-def computed_values(path: Path, result, key_header: str) -> dict[str, tuple]:
-    """customer key -> the values compute wrote in ``result.columns`` (order kept), read
-    back from the workbook: numbers as floats (6 decimals), dates as datetimes, texts as
-    written, empty cells as None."""
-    wb = openpyxl.load_workbook(path, read_only=True)
-    rows = [list(r) for r in wb[result.sheet].iter_rows(values_only=True)]
-    wb.close()
-    h = next(i for i, r in enumerate(rows[:12]) if set(result.columns) <= set(r))
-    header = rows[h]
-    key_col = header.index(key_header)
-    cols = [header.index(c) for c in result.columns]
-
-    def norm(v):
-        if v is None or v == "":
-            return None
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, int | float):
-            return round(float(v), 6)
-        return v
-
-    out = {}
-    for r in rows[h + 1 :]:
-        key = normalise_key(r[key_col] if key_col < len(r) else None)
-        if key is None:
-            continue
-        assert key not in out, f"customer {key} twice in {path.name}"
-        out[key] = tuple(norm(r[c] if c < len(r) else None) for c in cols)
-    return out
 
 
 def _written_language(result) -> str:

@@ -98,7 +98,7 @@ EXPORT_ORDERS = [
 ]
 #: (field id, data-row ordinal, bad value) typed into the shop workbook's 客户 sheet
 SHOP_ERRORS = [("mobile", 3, "1381234567"), ("email", 5, "wang.fang#example.com")]
-BLANK_EVERY = 40  # a wholly blank row after every 40th data row
+BLANK_EVERY = 25  # a wholly blank row after every 25th data row
 
 
 def run_user_books(out_dir: Path, *, as_of: str = "2026-06-30") -> Iterator[str]:
