@@ -539,6 +539,10 @@ def demo(
 ) -> None:
     """Build every built-in template with sample data into a folder.
 
+    Each is computed and a copy with planted errors validated; then a workbook laid out like
+    a shop's own (Sheet1, a title row, alias headers, dates and amounts as text, blank rows)
+    and an orders-only CSV are written, validated and computed.
+
     Example: xl-crm demo --out demo --rows 500
     """
     from xl_crm.demo import run_demo
