@@ -8,8 +8,8 @@ the values only: sheets renamed and reordered, columns reordered and respelt, ex
 columns, title rows, blank rows, values as text, one CSV per sheet), then validates and
 computes the original and the re-laid-out copy and compares them.
 
-Layout options that need reader features not on main yet are listed in
-:data:`NOT_YET_LANDED` and are not drawn; empty it when they land and every option is.
+Layout options needing a reader feature listed in :data:`NOT_YET_LANDED` are not drawn;
+the set is empty (matching by headers is on main), so every option is drawn.
 """
 
 from __future__ import annotations
