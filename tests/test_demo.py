@@ -1,5 +1,5 @@
 """``make demo`` on files laid out like a user's own: a shop's 客户资料 workbook kept by hand
-and an orders-only CSV export (xl_crm.demo.run_user_books)."""
+and an orders-only CSV export whose customers are derived (xl_crm.demo.run_user_books)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import csv
 import shutil
 
 import openpyxl
+import pytest
 
-from tests.relayout import computed_values
+from tests.relayout import computed_values, normalise_key
 from xl_crm import build_workbook, load_spec
-from xl_crm.compute import compute
+from xl_crm.compute import EXTRA_HEADERS, compute
 from xl_crm.demo import BLANK_EVERY, SHOP_CUSTOMERS, SHOP_ERRORS, run_user_books
+from xl_crm.summary import HEADERS, SUMMARY_SHEET
 from xl_crm.validation import detect_template, validate
 
 ROWS = 60
@@ -72,3 +74,38 @@ def test_shop_workbook_and_orders_csv_are_validated_and_computed(tmp_path):
     report = validate(export, template=spec)
     assert report.errors == 0 and report.rows == {"shop_orders": 2 * ROWS}
     assert [f.rule for f in report.findings if f.rule == "missing-sheet"] == ["missing-sheet"]
+
+    # the customers derived from the CSV: per customer with orders, the same last purchase,
+    # orders in the window, spend and recency as compute wrote on the built workbook
+    lang = "en"  # the CSV's headers are English (snake case)
+    derived = records(tmp_path / "shop_orders_summary.xlsx", SUMMARY_SHEET[lang])
+    built = records(reference, spec.sheet("customers").label.zh)
+    zh_headers = {
+        "last_purchase": "最近一次购买日期",
+        "purchase_frequency": "购买频率",
+        "total_spend": EXTRA_HEADERS["total_spend"][0],
+        "recency_days": EXTRA_HEADERS["recency_days"][0],
+    }
+    buyers = {k: v for k, v in built.items() if v[zh_headers["total_spend"]]}
+    assert derived.keys() == buyers.keys() and 0 < len(derived) < ROWS
+    for metric, zh in zh_headers.items():
+        header = HEADERS[metric][1].format(w=365)
+        got = {k: v[header] for k, v in derived.items()}
+        want = {k: buyers[k][zh] for k in derived}
+        if metric == "total_spend":  # sums of the same amounts, maybe in another order
+            want = pytest.approx(want)
+        assert got == want, metric
+
+
+def records(path, sheet: str) -> dict[str, dict[str, object]]:
+    """key (first column, as text) -> {header: value} for each data row of ``sheet``, whose
+    header is the first row naming a key column."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+    wb.close()
+    h = next(i for i, r in enumerate(rows) if r and r[0] in ("客户ID", "Customer ID"))
+    out = {}
+    for r in rows[h + 1 :]:
+        if r[0] is not None:
+            out[normalise_key(r[0])] = dict(zip(rows[h], r, strict=False))
+    return out

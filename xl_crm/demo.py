@@ -4,7 +4,7 @@ Built-in templates built with sample data, computed, and validated with errors p
 then the same job on files laid out the way users keep them, not built by xl-crm: a shop's
 客户资料 workbook kept by hand (``Sheet1`` and ``Sheet2``, a title row, alias and English
 headers, IDs, dates and amounts typed as text, blank rows, columns of its own) and an
-orders-only CSV export.
+orders-only CSV export, whose customers are derived into a summary workbook.
 """
 
 from __future__ import annotations
@@ -104,8 +104,9 @@ BLANK_EVERY = 25  # a wholly blank row after every 25th data row
 def run_user_books(out_dir: Path, *, as_of: str = "2026-06-30") -> Iterator[str]:
     """Validate and compute files laid out like a user's own (see the module docstring),
     written from the values of ``out_dir/ecommerce_zh.xlsx`` (built earlier by
-    :func:`run_demo`); yield what was done.  Raises :class:`xl_crm.XlCrmError` when a step
-    fails."""
+    :func:`run_demo`): ``shop_customers.xlsx`` (computed in place), ``shop_orders.csv`` and
+    the customer summary derived from it, ``shop_orders_summary.xlsx``; yield what was
+    done.  Raises :class:`xl_crm.XlCrmError` when a step fails."""
     from xl_crm.compute import compute
     from xl_crm.reader import read_workbook
     from xl_crm.validation import validate
@@ -144,10 +145,14 @@ def run_user_books(out_dir: Path, *, as_of: str = "2026-06-30") -> Iterator[str]
         f"  {export}: {_mapped(report)}; found {report.errors} errors and "
         f"{report.warnings} warnings (no customers sheet: one warning)"
     )
-    # compute on orders only (issue 8, branch i8-orders) derives the customers from the
-    # orders; until it is on main, the CSV is validated only.  When it lands:
-    #   result = compute(export, template=spec, as_of=as_of, output=out_dir / "shop_summary.xlsx")
-    yield "    compute on orders only: not available yet (validated only)"
+    summary = out_dir / "shop_orders_summary.xlsx"
+    result = compute(export, template=spec, as_of=as_of, output=summary, backups=0)
+    yield (
+        f"    customers derived from the orders: {result.rows} customers, "
+        f"{len(result.columns)} columns -> {summary} ({result.sheet})"
+    )
+    for segment, counts in result.segments.items():
+        yield f"      {segment}: " + ", ".join(f"{label} {n}" for label, n in counts.items())
 
 
 def _mapped(report) -> str:

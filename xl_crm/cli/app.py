@@ -541,7 +541,8 @@ def demo(
 
     Each is computed and a copy with planted errors validated; then a workbook laid out like
     a shop's own (Sheet1, a title row, alias headers, dates and amounts as text, blank rows)
-    and an orders-only CSV are written, validated and computed.
+    and an orders-only CSV are written, validated and computed (the CSV's customers derived
+    into a summary workbook).
 
     Example: xl-crm demo --out demo --rows 500
     """
