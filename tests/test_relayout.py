@@ -46,6 +46,10 @@ from xl_crm.specs import builtin_names
 #: so the set is empty and every option is drawn; put a feature back to switch it off.
 NOT_YET_LANDED: set[str] = set()
 
+#: rules of findings about a whole row, placed at the sheet's first column: their field
+#: and value are those of whichever column comes first, so they move with the columns
+WHOLE_ROW = ("duplicate-row",)
+
 ROWS = 24  # sample rows per sheet (break_cells needs a dozen)
 AS_OF = "2026-06-30"
 
@@ -151,17 +155,19 @@ def finding_keys(findings, locate: Callable) -> Counter:
     """Findings as (template sheet, field, data-row ordinal, rule, severity, row key, value,
     header); ``locate(f)`` gives (template sheet, ordinal) or None to leave ``f`` out.
 
-    The value is left out for row rules (their text quotes the headers as written) and the
-    header kept only for findings about a whole column with no field (unknown columns)."""
+    The value is left out for row rules (their text quotes the headers as written), field
+    and value for findings about a whole row (:data:`WHOLE_ROW`), and the header kept only
+    for findings about a whole column with no field (unknown columns)."""
     out: Counter = Counter()
     for f in findings:
         where = locate(f)
         if where is None:
             continue
         sheet, ordinal = where
-        value = None if f.rule == "row-rule" else f.value
+        value = None if f.rule in ("row-rule", *WHOLE_ROW) else f.value
+        fid = None if f.rule in WHOLE_ROW else f.field
         header = f.header if f.field is None else None
-        out[(sheet, f.field, ordinal, f.rule, f.severity, f.key, value, header)] += 1
+        out[(sheet, fid, ordinal, f.rule, f.severity, f.key, value, header)] += 1
     return out
 
 
@@ -222,6 +228,8 @@ def test_relaid_sample_gives_the_same_findings_and_values(originals, name, layou
     - with CSVs, ``reference`` findings on both sides: each CSV is validated on its own,
       so a reference to a sheet in another file cannot be checked;
     - the value of ``row-rule`` findings: its text quotes the headers as written;
+    - the field and value of ``duplicate-row`` findings (a row that copies another): they
+      are those of the sheet's first column, which moves when the columns are reordered;
     - the report's mapping and blank-row summary (not findings): the number of blank
       rows skipped is asserted to be the number put in, and the data rows checked equal.
 
