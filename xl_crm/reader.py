@@ -275,16 +275,23 @@ def map_headers(
     """field id -> 0-based column index; unknown (header, letter) pairs.
 
     Headers compare by :func:`normalise_header` with the fields' labels, ids and aliases;
-    a header cell holding only spaces or invisible characters is no header.  Raises
+    a header cell holding only spaces or invisible characters is no header.  The n-th
+    column with the same header goes to the field labelled "header (n)" when the spec has
+    one (what ``template infer`` writes for repeated headers).  Raises
     :class:`WorkbookError` when two headers name the same field.
     """
     lookup = field_lookup(sheet)
     found: dict[str, int] = {}
     unknown: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
     for i, text in enumerate(headers):
         if is_blank_header(text):
             continue
-        fid = lookup.get(normalise_header(text))
+        name = normalise_header(text)
+        seen[name] = seen.get(name, 0) + 1
+        fid = lookup.get(name)
+        if fid in found and seen[name] > 1:  # a repeated header: the field labelled "电话 (2)"
+            fid = lookup.get(normalise_header(f"{text} ({seen[name]})"), fid)
         if fid is None:
             unknown.append((text, get_column_letter(i + 1)))
             continue
