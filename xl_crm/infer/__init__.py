@@ -110,7 +110,9 @@ def _sheet(table: RawTable) -> Sheet:
             known=match.field if match else None,
         )
         base = match.field.id if match else cat.slug(header, _TYPE_IDS.get(column.type, ""))
-        fid = cat.unique_id(base or f"field_{i + 1}", used)
+        # an id is also a name the validator matches headers by: never another's header
+        fid = cat.unique_id(base or f"field_{i + 1}", used | (taken - {norm}))
+        used.add(fid)
         if seen[norm] > 1:  # a repeated header: the validator matches "电话 (2)" to it
             text = f"{header} ({seen[norm]})"
             label = {"zh": text, "en": text}

@@ -211,7 +211,7 @@ def _header_like(row: list[Any], width_below: int) -> bool:
     if len(cells) < 2 and width_below > 1:
         return False
     distinct = {str(v).strip().casefold() for v in cells}
-    return len(distinct) * 3 >= len(cells) * 2 and len(cells) * 2 >= width_below
+    return len(distinct) * 2 >= len(cells) and len(cells) * 2 >= width_below
 
 
 def find_header(rows: list[list[Any]]) -> tuple[int, int, int] | None:
