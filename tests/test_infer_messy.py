@@ -232,3 +232,8 @@ def test_cli_undecodable_csv_has_no_traceback(tmp_path):
     result = CliRunner().invoke(app, ["template", "infer", str(path)])
     assert result.exit_code == 2
     assert "cannot decode the CSV file" in result.output and "Traceback" not in result.output
+
+
+def test_notes_above_the_header_are_not_groups(tmp_path):
+    spec = infer_spec(mb.two_sheet_book(tmp_path / "book.xlsx"))
+    assert spec.sheets[1].groups == [] and {f.group for f in spec.sheets[1].fields} == {None}

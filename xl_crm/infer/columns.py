@@ -15,18 +15,18 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import time
 from typing import Any
 
 import pandas as pd
 
 from xl_crm.fieldtypes import FIELD_TYPES
+from xl_crm.infer.reading import is_time_value
 from xl_crm.infer.values import (
     CURRENCY,
     cell_text,
     coerce_column,
     is_blank,
-    looks_numeric_text,
     norm_key,
 )
 from xl_crm.infer.words import header_roles, is_place_value
@@ -49,6 +49,10 @@ MAX_CHOICE_CHARS = 20
 NAMED_SHARE = 0.5
 #: share of valid values for a column typed by its values alone
 SHAPE_SHARE = 0.9
+#: values of a column a first look at its shape takes (an even spread)
+PROBE_VALUES = 20_000
+#: column types that can hold another sheet's keys
+REFERABLE = ("integer", "text", "phone", "email", "cn_resident_id", "uscc")
 _SEPARATORS = re.compile(r"[、,，;；/]")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-./#]*$")
 _DATE_SHAPE = re.compile(r"^\d{2,4}[-/.年]\d{1,2}[-/.月]\d{1,4}")
@@ -85,10 +89,11 @@ def infer_column(
     built-in field the header names (its type for an empty column, its metric for an
     empty or locked one, so ``compute`` fills it)."""
     present = [v for v in values if not is_blank(v)]
+    texts = [cell_text(v) for v in present]
     roles = header_roles(header)
     dv = structure.validations.get(letter) if structure else None
     fmt = structure.number_formats.get(letter, "General") if structure else "General"
-    ftype, choices, severity = _type(present, roles, dv, fmt)
+    ftype, choices, severity = _type(present, texts, roles, dv, fmt)
     if not present and dv is None and ftype == "text":
         ftype = _empty_type(roles, known)
     stated = _stated_type(dv)
@@ -100,7 +105,6 @@ def infer_column(
     if choices:
         out["choices"] = choices
     storage = FIELD_TYPES[ftype].storage
-    texts = [cell_text(v) for v in present]
     if storage == "text" and not FIELD_TYPES[ftype].fixed_length and ftype != "choice":
         limit = _max_length(texts, dv, ftype, roles)
         if limit:
@@ -115,7 +119,7 @@ def infer_column(
         not (structure and structure.validations)
         and identifier
         and len(present) >= 2
-        and _distinct(present, ftype)
+        and _distinct(present, texts, ftype)
     ):
         out["unique"] = True
     if structure and letter in structure.today_rules:
@@ -126,21 +130,22 @@ def infer_column(
         out["computed"] = computed
     if severity == "warning":
         out["severity"] = "warning"
-    return Column(out, roles, identifier, {norm_key(v) for v in present})
+    keys = {norm_key(t) for t in set(texts)} if ftype in REFERABLE else set()
+    return Column(out, roles, identifier, keys)
 
 
 # -- the type ---------------------------------------------------------------------------
 
 
 def _type(
-    present: list[Any], roles: set[str], dv: Validation | None, fmt: str
+    present: list[Any], texts: list[str], roles: set[str], dv: Validation | None, fmt: str
 ) -> tuple[str, list[str] | None, str]:
-    """(type, choices, severity) of a column from its values, header roles and format."""
+    """(type, choices, severity) of a column from its values (and their ``texts``), header
+    roles and format."""
     if dv is not None and dv.type == "list" and dv.choices:
         return "choice", dv.choices, "error"
     if not present:
         return _type_from_format(fmt, dv), None, "error"
-    texts = [cell_text(v) for v in present]
     if all(isinstance(v, bool) for v in present) or (
         all(isinstance(v, str) for v in present)
         and all(t.casefold() in _BOOL_WORDS for t in texts)
@@ -221,10 +226,13 @@ def _checked(kind: str, texts: list[str], roles: set[str], numbers=None) -> str 
     """``"error"`` when every value is a valid ``kind``; ``"warning"`` when most are (or
     half are and the header names it); None when the column is not of that kind."""
     values = numbers if numbers is not None else texts
-    shaped = sum(1 for t, v in zip(texts, values, strict=True) if _shaped(kind, t, v))
     named = kind in roles
-    if shaped < len(texts) * (NAMED_SHARE if named else SHAPE_SHARE):
-        return None
+    step = max(1, len(texts) // PROBE_VALUES)  # an even spread first: most columns stop here
+    for every in dict.fromkeys((step, 1)):
+        pairs = list(zip(texts[::every], values[::every], strict=True))
+        shaped = sum(1 for t, v in pairs if _shaped(kind, t, v))
+        if shaped < len(pairs) * (NAMED_SHARE if named else SHAPE_SHARE):
+            return None
     distinct = pd.Series(sorted(set(texts)), dtype="object")
     ok = _valid(kind, distinct)
     valid = dict(zip(distinct, ok, strict=True))
@@ -236,24 +244,40 @@ def _checked(kind: str, texts: list[str], roles: set[str], numbers=None) -> str 
     return None
 
 
+_DATE_LIKE = re.compile(
+    r"^\s*(?:\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4})"
+)
+
+
+def _coerced(values: list[Any], storage: str) -> tuple[int, list[Any]]:
+    """(cells that fail, typed values) coercing each distinct value once."""
+    distinct = list(dict.fromkeys((type(v).__name__, v) for v in values))
+    coerced = coerce_column([v for _, v in distinct], storage)
+    typed = dict(zip(distinct, coerced.values, strict=True))
+    failed = dict(zip(distinct, coerced.failed, strict=True))
+    keys = [(type(v).__name__, v) for v in values]
+    return sum(1 for k in keys if failed[k]), [typed[k] for k in keys if not failed[k]]
+
+
 def _dates(present, texts, roles, fmt) -> tuple[str, None, str] | None:
     """date or datetime when the values read as dates (cells or text), not as numbers."""
-    if any(
-        (isinstance(v, int | float) and not isinstance(v, bool)) or looks_numeric_text(t)
+    shaped = sum(
+        1
         for v, t in zip(present, texts, strict=True)
-    ):
+        if is_time_value(v) or (isinstance(v, str) and _DATE_LIKE.match(t))
+    )
+    allowed = len(present) * (1 - SHAPE_SHARE) if "date" in roles else 0
+    if len(present) - shaped > allowed:
         return None
-    coerced = coerce_column(present, "datetime")
-    failed = int(coerced.failed.sum())
-    if failed and not ("date" in roles and failed <= len(present) * (1 - SHAPE_SHARE)):
+    failed, values = _coerced(present, "datetime")
+    if failed > allowed:
         return None
-    stamps = [pd.Timestamp(v) for v in coerced.values if v is not None and not pd.isna(v)]
+    stamps = [pd.Timestamp(v) for v in values if v is not None and not pd.isna(v)]
     if not stamps:
         return None
     timed = (
         "h" in fmt.lower()
         or any(ts.time() != time(0) for ts in stamps)
-        or any(isinstance(v, datetime) and v.time() != time(0) for v in present)
         or any(isinstance(v, str) and (":" in v or "时" in v) for v in present)
     )
     return ("datetime" if timed else "date"), None, ("warning" if failed else "error")
@@ -261,15 +285,15 @@ def _dates(present, texts, roles, fmt) -> tuple[str, None, str] | None:
 
 def _numbers(present, texts, roles, fmt) -> tuple[str, None, str] | None:
     """integer, money or decimal when every value reads as a number (text too: ¥89.50)."""
-    if any(isinstance(v, bool) for v in present):
+    if any(isinstance(v, bool) or is_time_value(v) for v in present):
         return None
     if any(_identifier_text(t) for v, t in zip(present, texts, strict=True) if isinstance(v, str)):
         return None  # 007, 18-digit numbers: identifiers kept as text
-    coerced = coerce_column(present, "number")
-    failed = int(coerced.failed.sum())
-    if failed and not ("money" in roles and failed <= len(present) * (1 - SHAPE_SHARE)):
+    allowed = len(present) * (1 - SHAPE_SHARE) if "money" in roles else 0
+    failed, values = _coerced(present, "number")
+    if failed > allowed:
         return None
-    numbers = [float(v) for v in coerced.values if v is not None and not pd.isna(v)]
+    numbers = [float(v) for v in values if v is not None and not pd.isna(v)]
     if not numbers:
         return None
     severity = "warning" if failed else "error"
@@ -388,13 +412,13 @@ def _identifier_like(ftype: str, roles: set[str], texts: list[str]) -> bool:
     )
 
 
-def _distinct(present: list[Any], ftype: str) -> bool:
+def _distinct(present: list[Any], texts: list[str], ftype: str) -> bool:
     """Whether no two values are equal in the form the validator compares them."""
     from xl_crm.validation.engine import comparable
 
     spec = FieldSpec(id="probe", label="probe", type=ftype)
     if spec.ftype.storage == "text":
-        series = pd.Series([cell_text(v) for v in present], dtype="object")
+        series = pd.Series(texts, dtype="object")
     else:
         series = pd.Series(coerce_column(present, spec.ftype.storage).values, dtype="object")
     keys = comparable(series, spec, "CN")

@@ -14,11 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xl_crm.fieldtypes import FIELD_TYPES
-from xl_crm.infer.columns import Column
+from xl_crm.infer.columns import REFERABLE, Column
 from xl_crm.reader import normalise_header
-
-#: column types that can hold another sheet's keys
-REFERABLE = ("integer", "text", "phone", "email", "cn_resident_id", "uscc")
 
 
 @dataclass

@@ -291,12 +291,13 @@ def _band_is_lone(band: list[str], k: int) -> bool:
 
 
 def _band_is_grouping(band: list[str]) -> bool:
-    """A real band: at least two labelled cells, each label one run of neighbours (a title
-    row over the whole table is not a band)."""
-    if sum(1 for b in band if b) < 2:
-        return False
+    """A real band: each label one run of neighbours, one of them over two columns or more
+    (merged); not a title over the whole table, nor notes such as "单位：元"."""
+    if sum(1 for b in band if b) < 2 or any(":" in b or "：" in b for b in band):
+        return False  # "制表人：张三" over a column is a note, not a group
     runs = [b for i, b in enumerate(band) if b and (i == 0 or band[i - 1] != b)]
-    return len(runs) == len(set(runs)) and not (len(runs) == 1 and all(band))
+    widest = max(sum(1 for b in band if b == run) for run in runs)
+    return widest >= 2 and len(runs) == len(set(runs)) and not (len(runs) == 1 and all(band))
 
 
 def is_time_value(value: Any) -> bool:
