@@ -3,6 +3,7 @@ validates the very file it came from without an error finding."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import openpyxl
@@ -148,6 +149,7 @@ def test_header_under_a_band_of_groups(tmp_path):
         ("日期", "交易"),
         ("金额", "交易"),
     ]
+    assert error_findings(path, spec) == []
 
 
 def test_districts_and_one_value_columns_are_not_choices(tmp_path):
@@ -237,3 +239,32 @@ def test_cli_undecodable_csv_has_no_traceback(tmp_path):
 def test_notes_above_the_header_are_not_groups(tmp_path):
     spec = infer_spec(mb.two_sheet_book(tmp_path / "book.xlsx"))
     assert spec.sheets[1].groups == [] and {f.group for f in spec.sheets[1].fields} == {None}
+
+
+def test_repeated_headers_map_in_order_when_validating(tmp_path):
+    """The second 电话 column is checked as the field 电话 (2): its bad value is found there."""
+    path = tmp_path / "两个电话.csv"
+    rows = ["姓名,电话,电话"] + [f"客户{i},1391234{i:04d},010-6666{i:04d}" for i in range(12)]
+    path.write_text("\n".join(rows), encoding="utf-8")
+    spec = infer_spec(path)
+    second = fields(spec)["电话 (2)"]
+    rows[5] = "客户4,13912340004,12345"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    report = validate(path, template=spec)
+    assert [(f.rule, f.cell, f.field) for f in report.findings] == [("phone", "C6", second.id)]
+
+
+def test_invisible_only_cells_are_empty_in_typed_columns(tmp_path):
+    path = tmp_path / "zw.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "日期", "金额"])
+    for i in range(6):
+        ws.append([f"A{i}", dt.date(2026, 1, i + 1), 10.5 * i])
+    ws.append(["A6", "\u200b", "\u3000"])  # look empty, hold only invisible characters
+    wb.save(path)
+    spec = infer_spec(path)
+    f = fields(spec)
+    assert (f["日期"].type, f["日期"].required) == ("date", False)
+    assert (f["金额"].type, f["金额"].required) == ("money", False)
+    assert validate(path, template=spec).findings == []

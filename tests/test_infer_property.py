@@ -3,7 +3,8 @@
 Sheets are generated the way people keep them: title rows over the header, IDs as
 numbers or text, phones stored as numbers or typed with dashes and +86, dates as cells
 or text in several forms, amounts with ¥ and thousands separators, districts, free-text
-notes with blanks, repeated headers; saved as .xlsx or as a UTF-8 or GBK CSV.
+notes with blanks and invisible characters, blank rows, repeated headers; saved as .xlsx
+or as a UTF-8 or GBK CSV.
 """
 
 from __future__ import annotations
@@ -102,8 +103,10 @@ def messy_sheets(draw):
         for j, kind in enumerate(kinds):
             if kind in ("notes", "free", "level", "phone") and draw(st.integers(0, 5)) == 0:
                 r[j] = None
-        if all(v in (None, "") for v in r):
-            r[0] = "x"  # wholly blank rows are the reader's to skip, tested on their own
+            elif kind in ("notes", "free") and draw(st.integers(0, 9)) == 0:
+                r[j] = draw(st.sampled_from(["\u200b", " ", "\u3000"]))  # looks empty
+    for _ in range(draw(st.integers(0, 2))):  # wholly blank rows between the data
+        rows.insert(draw(st.integers(0, len(rows))), [None] * len(kinds))
     titles = draw(st.sampled_from([[], ["客户资料表"], ["客户资料表", "制表日期：2026年5月"]]))
     return titles, headers, rows
 
@@ -133,7 +136,8 @@ def _write(path, titles, headers, rows, encoding) -> None:
     lines += [",".join(text(v) for v in row) for row in [headers, *rows]]
     text = "\r\n".join(lines)
     if encoding == "gbk":
-        text = text.replace("¥", "￥")  # what a Chinese keyboard types; GBK has no U+00A5
+        # what a Chinese keyboard types; GBK has neither U+00A5 nor U+200B
+        text = text.replace("¥", "￥").replace("\u200b", "\u3000")
     path.write_bytes(text.encode(encoding))
 
 

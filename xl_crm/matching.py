@@ -108,10 +108,20 @@ def _stack(band: list[str], lower: list[str]) -> list[str]:
     return [lo if not is_blank_header(lo) else up for up, lo in zip(band, lower, strict=True)]
 
 
+def repeated_field(text: str, n: int, lookup: dict[str, str], fid: str | None) -> str | None:
+    """The field of the ``n``-th column headed ``text`` (n >= 2): the one labelled
+    ``"text (n)"`` when the spec has it (``template infer`` writes repeated headers so),
+    else ``fid``, the field the header names."""
+    return lookup.get(normalise_header(f"{text} ({n})"), fid) if n > 1 else fid
+
+
 def _named(texts: list[str], lookup: dict[str, str]) -> dict[str, int]:
     found: dict[str, int] = {}
+    seen: dict[str, int] = {}
     for i, text in enumerate(texts):
-        fid = lookup.get(normalise_header(text))
+        name = normalise_header(text)
+        seen[name] = seen.get(name, 0) + 1
+        fid = repeated_field(text, seen[name], lookup, lookup.get(name))
         if fid is not None:
             found.setdefault(fid, i)
     return found

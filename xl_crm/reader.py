@@ -33,6 +33,7 @@ from xl_crm.matching import (
     is_blank_header,
     match_sheets,
     normalise_header,
+    repeated_field,
 )
 from xl_crm.specs.model import SheetSpec, Spec
 
@@ -289,9 +290,7 @@ def map_headers(
             continue
         name = normalise_header(text)
         seen[name] = seen.get(name, 0) + 1
-        fid = lookup.get(name)
-        if fid in found and seen[name] > 1:  # a repeated header: the field labelled "电话 (2)"
-            fid = lookup.get(normalise_header(f"{text} ({seen[name]})"), fid)
+        fid = repeated_field(text, seen[name], lookup, lookup.get(name))
         if fid is None:
             unknown.append((text, get_column_letter(i + 1)))
             continue
@@ -560,11 +559,23 @@ _DETAIL = re.compile(r"""(?:String|DateTimeIso|DurationIso)\("((?:[^"\\]|\\.)*)"
 _FLOAT = re.compile(r"(?:Float|Int)\(([-0-9.eE+]+)\)")
 
 
+#: Rust's Debug escapes in fastexcel's messages: \u{200b}, \n, \t, \", \\ ...
+_RUST_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|.)")
+_RUST_CHARS = {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}
+
+
+def _unescape(m: re.Match) -> str:
+    code = m.group(1)
+    if code.startswith("u{"):
+        return chr(int(code[2:-1], 16))
+    return _RUST_CHARS.get(code, code)
+
+
 def _raw_from_detail(detail: str) -> str:
     """The cell's text from fastexcel's conversion error (``... got 'String("abc")'``)."""
     m = _DETAIL.search(detail)
     if m:
-        return re.sub(r"\\(.)", r"\1", m.group(1))
+        return _RUST_ESCAPE.sub(_unescape, m.group(1))
     m = _FLOAT.search(detail)
     if m:
         return m.group(1)

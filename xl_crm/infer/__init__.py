@@ -93,9 +93,9 @@ def _sheet(table: RawTable) -> Sheet:
     columns: list[Column] = []
     groups: list[dict[str, Any]] = []
     group_ids: dict[int, str] = {}  # first column of a band run -> group id
-    used: set[str] = set()
     taken = {normalise_header(h) for h in table.headers if h}
     seen: dict[str, int] = {}
+    found = []  # (column index, built-in match, inferred column, label)
     for i, header in enumerate(table.headers):
         if not header:
             continue
@@ -109,16 +109,27 @@ def _sheet(table: RawTable) -> Sheet:
             letter=get_column_letter(i + 1),
             known=match.field if match else None,
         )
-        base = match.field.id if match else cat.slug(header, _TYPE_IDS.get(column.type, ""))
-        # an id is also a name the validator matches headers by: never another's header
-        fid = cat.unique_id(base or f"field_{i + 1}", used | (taken - {norm}))
-        used.add(fid)
         if seen[norm] > 1:  # a repeated header: the validator matches "电话 (2)" to it
             text = f"{header} ({seen[norm]})"
             label = {"zh": text, "en": text}
         else:
             label = cat.label(header, match.field.label if match else None, taken - {norm})
         taken |= {normalise_header(label["zh"]), normalise_header(label["en"])}
+        found.append((i, match, column, label))
+    used: set[str] = set()
+    for i, match, column, label in found:
+        header = table.headers[i]
+        base = match.field.id if match else cat.slug(header, _TYPE_IDS.get(column.type, ""))
+        # an id is also a name the validator matches headers by: never another column's
+        others = {
+            normalise_header(n)
+            for j, _, _, other in found
+            if j != i
+            for n in (table.headers[j], other["zh"], other["en"])
+        }
+        fid = cat.unique_id(
+            base or f"field_{i + 1}", used, lambda c, others=others: normalise_header(c) in others
+        )
         field = {"id": fid, "label": label, **column.data}
         group_label = table.band[i]
         if group_label:

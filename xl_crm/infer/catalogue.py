@@ -111,10 +111,11 @@ def slug(text: str, fallback: str) -> str:
     return value[:40]
 
 
-def unique_id(base: str, used: set[str]) -> str:
-    """``base``, or ``base_2``, ``base_3`` … when taken; the id returned is added to ``used``."""
+def unique_id(base: str, used: set[str], clash=lambda candidate: False) -> str:
+    """``base``, or ``base_2``, ``base_3`` … when in ``used`` or ``clash(candidate)`` holds;
+    the id returned is added to ``used``."""
     candidate, n = base, 2
-    while candidate in used:
+    while candidate in used or clash(candidate):
         candidate, n = f"{base}_{n}", n + 1
     used.add(candidate)
     return candidate

@@ -245,7 +245,8 @@ def _checked(kind: str, texts: list[str], roles: set[str], numbers=None) -> str 
 
 
 _DATE_LIKE = re.compile(
-    r"^\s*(?:\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4})"
+    r"^\s*(?:\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}"
+    r"|\d{1,2}[\s-]+[A-Za-z]{3,}|[A-Za-z]{3,}\.?\s+\d{1,2}\b)"
 )
 
 

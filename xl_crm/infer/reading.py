@@ -4,14 +4,12 @@ A sheet people keep may start with title rows (客户资料表, 制表日期 …
 group names over the field names, or hold an all-text data row that looks like a header.
 The header is the first row of short distinct texts that spans (at least half of) the
 columns the rows below it fill; a band above it becomes field groups only when it really
-groups neighbouring columns.  CSV files are decoded from UTF-8, UTF-16 (with a BOM) or
-GB18030/GBK, with the delimiter sniffed (Excel's "Unicode text" export is tab-separated).
+groups neighbouring columns.  CSV files are read by :func:`xl_crm.reader.csv_rows`, as
+``validate`` reads them: UTF-8, UTF-16 with a BOM or GB18030/GBK, delimiter sniffed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -22,7 +20,7 @@ from openpyxl.utils import range_boundaries
 
 from xl_crm.errors import WorkbookError
 from xl_crm.infer.values import cell_text, is_blank, looks_numeric_text
-from xl_crm.reader import damaged_workbook
+from xl_crm.reader import csv_rows, damaged_workbook
 from xl_crm.workbook.layout import INSTRUCTIONS_TITLE, LISTS_SHEET
 from xl_crm.workbook.structure import SheetStructure, read_structure
 
@@ -55,56 +53,12 @@ def read_tables(path: Path, only: list[str] | None = None) -> list[RawTable]:
     Raises :class:`WorkbookError` when the file cannot be read or decoded, or a sheet named
     in ``only`` does not exist."""
     if path.suffix.lower() == ".csv":
-        rows = csv_rows(path)
+        rows: list[list[Any]] = list(csv_rows(path))  # read exactly as validate reads it
         found = find_header(rows)
         if found is None:
             return []
         return [_table(path.stem, rows, found, None)]
     return _workbook_tables(path, only)
-
-
-# -- CSV -------------------------------------------------------------------------------
-
-
-def decode_csv(path: Path) -> str:
-    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with a BOM, else
-    GB18030 (a superset of GBK and GB2312, what Chinese Excel saves as "CSV").
-
-    Raises :class:`WorkbookError` (naming the encodings tried) when none decodes it."""
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)
-    elif raw.startswith(b"\xef\xbb\xbf"):
-        encodings = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "gb18030")
-    for encoding in encodings:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise WorkbookError(
-        "cannot decode the CSV file (tried " + ", ".join(encodings) + ") / 无法识别 CSV 文件的编码",
-        file=path,
-        hint="save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) / "
-        "请在 Excel 中另存为“CSV UTF-8”",
-    )
-
-
-def csv_rows(path: Path) -> list[list[Any]]:
-    """The rows of a CSV file as lists of text (delimiter sniffed: , ; tab or |)."""
-    text = decode_csv(path)
-    sample = [line for line in text.splitlines()[:50] if line.strip()]
-    counts = {d: sum(line.count(d) for line in sample) for d in (",", "\t", ";", "|")}
-    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise WorkbookError(
-            f"cannot read the CSV file ({exc})",
-            file=path,
-            hint="check the quotes in the file, or save it again from Excel",
-        ) from None
 
 
 # -- workbooks -------------------------------------------------------------------------

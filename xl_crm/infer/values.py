@@ -4,7 +4,7 @@ Inference must read a column the way ``validate`` will, or the spec it writes fl
 file.  So blanks are what the reader calls blank (empty, or only invisible characters), the
 text of a cell is the text the reader sees for a text column (whole numbers without ".0"),
 and typed values come from :func:`xl_crm.coercion.coerce`, the one place values are
-coerced (a temporary stand-in with the same contract is used until it is available).
+coerced.
 """
 
 from __future__ import annotations
@@ -16,34 +16,36 @@ from typing import Any
 
 import pandas as pd
 
-#: characters a cell may hold and still be empty (zero-width, BOM, NBSP, ideographic space)
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000\t\r\n "
+from xl_crm.coercion import Coerced, clean_text, coerce
+
 _NUMBER_TEXT = re.compile(r"^[+-]?[\d,，]*\.?\d+$")
 CURRENCY = re.compile(r"[¥￥$€£]|元$|\[\$")
 
 
 def is_blank(value: Any) -> bool:
-    """Whether a cell is empty for ``required``: None, NaN, "" or only invisible characters."""
+    """Whether a cell is empty for ``required``: None, NaN, "" or only invisible characters
+    (U+200B, U+FEFF, NBSP, U+3000, line breaks), as :func:`xl_crm.coercion.is_blank`."""
     if value is None:
         return True
     if isinstance(value, float) and value != value:
         return True
-    return isinstance(value, str) and value.strip(INVISIBLE) == ""
+    return isinstance(value, str) and clean_text(value) == ""
 
 
 def cell_text(value: Any) -> str:
-    """The text a text column holds for this cell (a whole float without ".0")."""
+    """The text a text column holds for this cell, as the reader shows it: trimmed of
+    invisible characters, a whole number without ".0", a date at midnight without a time."""
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return f"{value.isoformat()} 00:00:00"
-    if isinstance(value, time):
+        return value.strftime("%Y-%m-%d") if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
         return value.isoformat()
-    return unicodedata.normalize("NFC", str(value)).strip(INVISIBLE)
+    return str(value)
 
 
 def norm_key(value: Any) -> str:
@@ -56,51 +58,8 @@ def looks_numeric_text(text: str) -> bool:
     return bool(_NUMBER_TEXT.match(unicodedata.normalize("NFKC", text).strip()))
 
 
-def coerce_column(values: list[Any], storage: str, *, identifier: bool = False) -> Any:
-    """``coerce(values, storage)`` from :mod:`xl_crm.coercion` (see the contract there):
-    an object with ``values`` (typed) and ``failed`` (present but unreadable) Series."""
-    series = pd.Series(values, dtype="object")
-    try:
-        from xl_crm.coercion import coerce
-    except ImportError:  # pragma: no cover - until the coercion module lands on main
-        return _Shim.coerce(series, storage)
-    return coerce(series, storage, identifier=identifier)
-
-
-class _Shim:
-    """Stand-in for ``xl_crm.coercion.coerce`` reading cells as the validator does today."""
-
-    def __init__(self, values: pd.Series, failed: pd.Series) -> None:
-        self.values = values
-        self.failed = failed
-
-    @classmethod
-    def coerce(cls, series: pd.Series, storage: str) -> _Shim:
-        from xl_crm.specs.model import FieldSpec
-        from xl_crm.validation.engine import _convert
-
-        kind = {"integer": "integer", "number": "decimal", "boolean": "boolean"}.get(
-            storage, "datetime"
-        )
-        probe = FieldSpec(id="probe", label="probe", type=kind)
-        out, failed = [], []
-        for v in series:
-            if is_blank(v):
-                out.append(None)
-                failed.append(False)
-                continue
-            got: Any = None
-            if storage == "boolean":
-                got = v if isinstance(v, bool) else None
-            elif storage in ("integer", "number"):
-                if isinstance(v, int | float) and not isinstance(v, bool):
-                    got = float(v)
-            elif isinstance(v, datetime | date) and not isinstance(v, bool):
-                got = pd.Timestamp(v)
-            if got is None and isinstance(v, str):
-                got = _convert(v, probe)
-                if got is not None and storage in ("date", "datetime"):
-                    got = pd.Timestamp(got)
-            out.append(got)
-            failed.append(got is None)
-        return cls(pd.Series(out, dtype="object"), pd.Series(failed, dtype=bool))
+def coerce_column(values: list[Any], storage: str, *, identifier: bool = False) -> Coerced:
+    """:func:`xl_crm.coercion.coerce` of a list of cells: ``values`` typed, ``failed``
+    where a present cell cannot be read as ``storage`` (the column decides its date order
+    and reads ambiguous ones day-first, as the reader does for a spec of region CN)."""
+    return coerce(pd.Series(values, dtype="object"), storage, identifier=identifier)
