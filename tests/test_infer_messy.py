@@ -233,6 +233,9 @@ def test_cli_undecodable_csv_has_no_traceback(tmp_path):
     path.write_bytes(b"\xff\xff\x80,\xfe\n")
     result = CliRunner().invoke(app, ["template", "infer", str(path)])
     assert result.exit_code == 2
+    assert "无法解码 CSV 文件" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(app, ["template", "infer", str(path), "--lang", "en"])
+    assert result.exit_code == 2
     assert "cannot decode the CSV file" in result.output and "Traceback" not in result.output
 
 
