@@ -15,19 +15,18 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from xl_crm.fieldtypes import FIELD_TYPES
-from xl_crm.infer.reading import is_time_value
 from xl_crm.infer.values import (
     CURRENCY,
-    cell_text,
     coerce_column,
-    is_blank,
     norm_key,
+    present_texts,
 )
 from xl_crm.infer.words import header_roles, is_place_value
 from xl_crm.specs.metrics import METRICS
@@ -57,6 +56,8 @@ _SEPARATORS = re.compile(r"[、,，;；/]")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-./#]*$")
 _DATE_SHAPE = re.compile(r"^\d{2,4}[-/.年]\d{1,2}[-/.月]\d{1,4}")
 _PHONE_SHAPE = re.compile(r"^\+?[\d\s\-()（）]{7,24}$")
+_TIME_TYPES = (datetime, date, time)
+_NOT_NUMBERS = (bool, datetime, date, time)
 _BOOL_WORDS = {"true", "false", "是", "否", "yes", "no", "y", "n", "对", "不", "✓", "√", "×", "✗"}
 
 
@@ -88,8 +89,7 @@ def infer_column(
     ``structure`` the sheet's validations and formats when it is an .xlsx; ``known`` the
     built-in field the header names (its type for an empty column, its metric for an
     empty or locked one, so ``compute`` fills it)."""
-    present = [v for v in values if not is_blank(v)]
-    texts = [cell_text(v) for v in present]
+    present, texts = present_texts(values)
     roles = header_roles(header)
     dv = structure.validations.get(letter) if structure else None
     fmt = structure.number_formats.get(letter, "General") if structure else "General"
@@ -250,14 +250,32 @@ _DATE_LIKE = re.compile(
 )
 
 
-def _coerced(values: list[Any], storage: str) -> tuple[int, list[Any]]:
-    """(cells that fail, typed values) coercing each distinct value once."""
-    distinct = list(dict.fromkeys((type(v).__name__, v) for v in values))
-    coerced = coerce_column([v for _, v in distinct], storage)
-    typed = dict(zip(distinct, coerced.values, strict=True))
-    failed = dict(zip(distinct, coerced.failed, strict=True))
-    keys = [(type(v).__name__, v) for v in values]
-    return sum(1 for k in keys if failed[k]), [typed[k] for k in keys if not failed[k]]
+def _coerced(values: list[Any], storage: str) -> tuple[int, pd.Series]:
+    """(cells that fail, typed values of the others): each distinct text coerced once;
+    cells already of the type (numbers, dates) taken as they are."""
+    native = _NATIVE[storage]
+    texts = Counter(v for v in values if v.__class__ is str)
+    kept = [v for v in values if isinstance(v, native) and not isinstance(v, bool)]
+    others = [
+        v
+        for v in values
+        if v.__class__ is not str
+        and not (isinstance(v, native) and v is not True and v is not False)
+    ]
+    distinct = list(texts)
+    coerced = coerce_column(distinct + others, storage)
+    bad = coerced.failed.to_numpy()
+    failed = sum(texts[t] for t, b in zip(distinct, bad, strict=False) if b)
+    failed += int(bad[len(distinct) :].sum())
+    counts = [texts[t] for t in distinct] + [1] * len(others)
+    typed = coerced.values.repeat(counts)[~np.repeat(bad, counts)].dropna()
+    if kept:
+        as_type = pd.to_datetime(pd.Series(kept)) if storage == "datetime" else pd.Series(kept)
+        typed = pd.concat([typed.reset_index(drop=True), as_type], ignore_index=True)
+    return failed, typed
+
+
+_NATIVE = {"number": (int, float), "datetime": (datetime, date)}
 
 
 def _dates(present, texts, roles, fmt) -> tuple[str, None, str] | None:
@@ -265,43 +283,39 @@ def _dates(present, texts, roles, fmt) -> tuple[str, None, str] | None:
     shaped = sum(
         1
         for v, t in zip(present, texts, strict=True)
-        if is_time_value(v) or (isinstance(v, str) and _DATE_LIKE.match(t))
+        if isinstance(v, _TIME_TYPES) or (v.__class__ is str and _DATE_LIKE.match(t))
     )
     allowed = len(present) * (1 - SHAPE_SHARE) if "date" in roles else 0
     if len(present) - shaped > allowed:
         return None
     failed, values = _coerced(present, "datetime")
-    if failed > allowed:
+    if failed > allowed or not len(values):
         return None
-    stamps = [pd.Timestamp(v) for v in values if v is not None and not pd.isna(v)]
-    if not stamps:
-        return None
+    stamps = pd.to_datetime(values)
     timed = (
         "h" in fmt.lower()
-        or any(ts.time() != time(0) for ts in stamps)
-        or any(isinstance(v, str) and (":" in v or "时" in v) for v in present)
+        or bool((stamps != stamps.dt.normalize()).any())
+        or any(v.__class__ is str and (":" in v or "时" in v) for v in present)
     )
     return ("datetime" if timed else "date"), None, ("warning" if failed else "error")
 
 
 def _numbers(present, texts, roles, fmt) -> tuple[str, None, str] | None:
     """integer, money or decimal when every value reads as a number (text too: ¥89.50)."""
-    if any(isinstance(v, bool) or is_time_value(v) for v in present):
+    if any(isinstance(v, _NOT_NUMBERS) for v in present):
         return None
-    if any(_identifier_text(t) for v, t in zip(present, texts, strict=True) if isinstance(v, str)):
+    if any(_identifier_text(t) for v, t in zip(present, texts, strict=True) if v.__class__ is str):
         return None  # 007, 18-digit numbers: identifiers kept as text
     allowed = len(present) * (1 - SHAPE_SHARE) if "money" in roles else 0
     failed, values = _coerced(present, "number")
-    if failed > allowed:
-        return None
-    numbers = [float(v) for v in values if v is not None and not pd.isna(v)]
-    if not numbers:
+    if failed > allowed or not len(values):
         return None
     severity = "warning" if failed else "error"
     currency = bool(CURRENCY.search(fmt)) or any(
-        isinstance(v, str) and CURRENCY.search(v) for v in present
+        v.__class__ is str and CURRENCY.search(v) for v in present
     )
-    whole = all(math.isclose(n, round(n)) for n in numbers) and "0.0" not in fmt
+    numbers = values.to_numpy(dtype=float)
+    whole = bool(np.isclose(numbers, np.round(numbers)).all()) and "0.0" not in fmt
     if currency or ("money" in roles and not {"identifier", "date"} & roles):
         return "money", None, severity
     return ("integer" if whole else "decimal"), None, severity

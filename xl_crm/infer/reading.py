@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +251,3 @@ def _band_is_grouping(band: list[str]) -> bool:
     runs = [b for i, b in enumerate(band) if b and (i == 0 or band[i - 1] != b)]
     widest = max(sum(1 for b in band if b == run) for run in runs)
     return widest >= 2 and len(runs) == len(set(runs)) and not (len(runs) == 1 and all(band))
-
-
-def is_time_value(value: Any) -> bool:
-    return isinstance(value, datetime | date | time) and not isinstance(value, bool)

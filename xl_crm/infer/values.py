@@ -16,10 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from xl_crm.coercion import Coerced, clean_text, coerce
+from xl_crm.coercion import INVISIBLE, Coerced, clean_text, coerce
 
 _NUMBER_TEXT = re.compile(r"^[+-]?[\d,，]*\.?\d+$")
 CURRENCY = re.compile(r"[¥￥$€£]|元$|\[\$")
+
+
+_STRIP = " " + INVISIBLE
 
 
 def is_blank(value: Any) -> bool:
@@ -27,16 +30,17 @@ def is_blank(value: Any) -> bool:
     (U+200B, U+FEFF, NBSP, U+3000, line breaks), as :func:`xl_crm.coercion.is_blank`."""
     if value is None:
         return True
-    if isinstance(value, float) and value != value:
-        return True
-    return isinstance(value, str) and clean_text(value) == ""
+    if value.__class__ is str:
+        return not value.strip(_STRIP)
+    return isinstance(value, float) and value != value
 
 
 def cell_text(value: Any) -> str:
     """The text a text column holds for this cell, as the reader shows it: trimmed of
     invisible characters, a whole number without ".0", a date at midnight without a time."""
-    if isinstance(value, str):
-        return clean_text(value)
+    if value.__class__ is str:
+        text = value.strip(_STRIP)
+        return clean_text(text) if "\u200b" in text or "\ufeff" in text else text
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -48,9 +52,25 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def norm_key(value: Any) -> str:
-    """The form keys are compared in across sheets: text, NFKC, trimmed, case folded."""
-    return unicodedata.normalize("NFKC", cell_text(value)).strip().casefold()
+def present_texts(values: list[Any]) -> tuple[list[Any], list[str]]:
+    """The cells that are not blank, and the text of each (one pass over the column)."""
+    present, texts = [], []
+    for v in values:
+        if v is None or (v.__class__ is float and v != v):
+            continue
+        text = cell_text(v)
+        if text:
+            present.append(v)
+            texts.append(text)
+    return present, texts
+
+
+def norm_key(text: str) -> str:
+    """The form keys are compared in across sheets (from a cell's text): NFKC, trimmed,
+    case folded."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.strip().casefold()
 
 
 def looks_numeric_text(text: str) -> bool:
