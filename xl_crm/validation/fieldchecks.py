@@ -68,12 +68,15 @@ def identifier_text(s: pd.Series) -> pd.Series:
     if not len(s):
         return pd.Series([], index=s.index, dtype="str")
     text = s.astype("str")
-    arr = pa_arrow.array(text.to_numpy(dtype=object, na_value=None), type=pa_arrow.large_string())
-    arr = pc.utf8_normalize(arr, "NFKC")
-    arr = pc.replace_substring_regex(arr, _INVISIBLE, "")
+    arr = pa_arrow.array(text, type=pa_arrow.large_string(), from_pandas=True)
+    if not pc.all(pc.string_is_ascii(arr)).as_py():  # ASCII is already NFKC, and visible
+        arr = pc.utf8_normalize(arr, "NFKC")
+        arr = pc.replace_substring_regex(arr, _INVISIBLE, "")
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), None, arr)
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="str")
+    out = pd.Series(pd.arrays.ArrowStringArray(pa_arrow.chunked_array([arr])), dtype="str")
+    out.index = s.index
+    return out
 
 
 def _flag(text: pd.Series, pattern: str) -> np.ndarray:
