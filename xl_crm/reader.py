@@ -331,17 +331,23 @@ def _peek(path: Path, sheet_name: str) -> list[list[object]]:
     return [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
 
 
-def read_table(path: Path, spec: Spec, sheet: SheetSpec, sheet_name: str) -> Table:
+def read_table(
+    path: Path,
+    spec: Spec,
+    sheet: SheetSpec,
+    sheet_name: str,
+    first_rows: list[list[object]] | None = None,
+) -> Table:
     """Read one sheet of an Excel or ODS workbook into a :class:`Table` (typed view).
 
     Columns are read typed by calamine (fastexcel, straight into Arrow); the cells it
     cannot convert (text dates, amounts as text, Excel errors) go through
     :func:`xl_crm.coercion.coerce`, so ``Table.frame`` holds one typed value per cell.
     Raises :class:`WorkbookError` when the sheet has no header row or is over Excel's
-    limits."""
+    limits.  ``first_rows``: the sheet's first rows when the caller has peeked already."""
     import fastexcel
 
-    rows = _peek(path, sheet_name)
+    rows = first_rows if first_rows is not None else _peek(path, sheet_name)
     h, headers = find_header(rows, sheet, path, sheet_name)
     header_row = h + 1
     if len(headers) > EXCEL_MAX_COLS:
@@ -730,7 +736,9 @@ def read_workbook(
             if is_csv:
                 tables[sheet.id] = read_csv_table(readable, spec, sheet)
             else:
-                tables[sheet.id] = read_table(readable, spec, sheet, match.sheet)
+                tables[sheet.id] = read_table(
+                    readable, spec, sheet, match.sheet, heads[match.sheet]
+                )
     except WorkbookError:
         raise
     except Exception as exc:  # calamine's and the XML parser's errors on damaged files
