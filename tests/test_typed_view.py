@@ -483,3 +483,18 @@ def test_every_missing_column_is_reported(tmp_path):
         f.header.split(" / ")[1] for f in report.findings if f.rule == "missing-column"
     )
     assert missing == ["Booking ID", "Booking Time", "Check-in Time", "Check-out Time"]
+
+
+def test_a_broken_csv_is_described_alike_by_validate_and_compute(tmp_path):
+    """An empty CSV (or one with no matching header) gets validate's message from compute
+    too, not "can only write into .xlsx"."""
+    from xl_crm.errors import WorkbookError
+
+    path = tmp_path / "export.csv"
+    path.write_text("说明\n这是一个空导出\n", encoding="utf-8")
+    with pytest.raises(WorkbookError) as validated:
+        validate(path, template="ecommerce")
+    with pytest.raises(WorkbookError) as computed:
+        compute(path, template="ecommerce", as_of="2026-06-30")
+    assert computed.value.text("en") == validated.value.text("en")
+    assert computed.value.text("zh") == validated.value.text("zh")

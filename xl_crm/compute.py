@@ -106,7 +106,9 @@ def compute(
     started = time.perf_counter()
     path = Path(book)
     if path.suffix.lower() not in (".xlsx", ".xlsm") and output is None:
-        check_readable(path)  # a broken file is described as every command describes it
+        # a broken file is described as every command describes it, before this refusal
+        readable = check_readable(path)
+        read_workbook(path, readable, _spec_for(path, readable, template), sheets)
         raise WorkbookError(
             (
                 f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {path.suffix or '这种文件'}",
