@@ -526,14 +526,7 @@ def _mark_ods_errors(table: Table, path: Path) -> None:
     become ``formula-error`` issues, as they are in .xlsx."""
     from xl_crm.peek import ods_errors
 
-    letters = {letter: fid for fid, letter in table.letters.items()}
-    for ref, error in ods_errors(path, table.sheet).items():
-        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-        if not m or m.group(1) not in letters:
-            continue
-        fid, row = letters[m.group(1)], int(m.group(2))
-        if row in table.frame.index and pd.isna(table.frame.at[row, fid]):
-            table.issues.append(CellIssue(row, fid, error, "formula-error"))
+    _issues_at_empty_cells(table, ods_errors(path, table.sheet), "formula-error")
 
 
 def _mark_uncached_formulas(table: Table, path: Path) -> None:
@@ -548,17 +541,21 @@ def _mark_uncached_formulas(table: Table, path: Path) -> None:
     needed = [fid for fid in needed if fid in table.frame.columns]
     if not needed or not table.frame[needed].isna().any().any():
         return
-    cells = uncached_formulas(path, table.sheet)
-    if not cells:
-        return
+    cells = dict.fromkeys(sorted(uncached_formulas(path, table.sheet)), "")
+    _issues_at_empty_cells(table, cells, "formula-no-value")
+
+
+def _issues_at_empty_cells(table: Table, cells: dict[str, str], kind: str) -> None:
+    """An issue of ``kind`` for each A1 reference in ``cells`` (-> the text to show) that
+    falls on a field column and reads as empty in the typed frame."""
     letters = {letter: fid for fid, letter in table.letters.items()}
-    for ref in sorted(cells):
+    for ref, raw in cells.items():
         m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
         if not m or m.group(1) not in letters:
             continue
         fid, row = letters[m.group(1)], int(m.group(2))
         if row in table.frame.index and pd.isna(table.frame.at[row, fid]):
-            table.issues.append(CellIssue(row, fid, "", "formula-no-value"))
+            table.issues.append(CellIssue(row, fid, raw, kind))
 
 
 _DETAIL = re.compile(r"""(?:String|DateTimeIso|DurationIso)\("((?:[^"\\]|\\.)*)"\)""")
