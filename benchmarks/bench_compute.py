@@ -32,7 +32,7 @@ LEVEL = int(os.environ.get("XLCRM_BENCH_LEVEL", "6"))  # zlib level of floor and
 
 
 def phase_floor(book: Path) -> dict:
-    from xl_crm.workbook.package import sheet_parts
+    from xl_crm.xlsx.package import sheet_parts
 
     part = sheet_parts(book)["客户"]
     out = book.with_suffix(".floor.zip")
@@ -74,10 +74,10 @@ def phase_writer(book: Path) -> dict:
     import numpy as np
     import pandas as pd
 
-    from xl_crm.peek import peek_xlsx
-    from xl_crm.reader import find_header
     from xl_crm.specs import load_spec
-    from xl_crm.workbook.inplace import ColumnWrite, write_columns
+    from xl_crm.view.headers import find_header
+    from xl_crm.xlsx.inplace import ColumnWrite, write_columns
+    from xl_crm.xlsx.peek import peek_xlsx
 
     n = int(book.with_suffix(".rows").read_text())
     sheet = load_spec("ecommerce").sheet("customers")

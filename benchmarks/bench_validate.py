@@ -49,10 +49,11 @@ def phase_ours(book: Path) -> dict:
 def phase_openpyxl(book: Path) -> dict:
     import pandas as pd
 
-    from xl_crm.peek import peek_xlsx
-    from xl_crm.reader import Table, find_header, map_headers
     from xl_crm.specs import load_spec
+    from xl_crm.table import Table
     from xl_crm.validation.engine import SheetContext, check_table
+    from xl_crm.view.headers import find_header, map_headers
+    from xl_crm.xlsx.peek import peek_xlsx
 
     spec = load_spec("ecommerce")
     tables = {}

@@ -70,7 +70,7 @@ def convert_to_csv(book: Path, out_dir: Path, sheet: int = 1) -> list[list[str]]
 @pytest.fixture(scope="session")
 def built_books(tmp_path_factory) -> dict[tuple[str, str], Path]:
     """Every built-in template built with 60 sample rows, in zh and en."""
-    from xl_crm.workbook.builder import build_workbook
+    from xl_crm.xlsx.builder import build_workbook
 
     root = tmp_path_factory.mktemp("built")
     books = {}

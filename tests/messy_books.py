@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 
-from xl_crm.identifiers import resident_id_check_char
+from xl_crm.fields.identifiers import resident_id_check_char
 
 DISTRICTS = ["朝阳区", "海淀区", "东城区", "西城区", "丰台区", "昌平区", "通州区"]
 LEVELS = ["普通会员", "银卡会员", "金卡会员"]

@@ -12,8 +12,8 @@ from tests.test_inplace import raw_parts
 from tests.test_validate import inject_ecommerce
 from xl_crm.cli.app import app
 from xl_crm.validation import annotate, validate
-from xl_crm.workbook.builder import build_workbook
-from xl_crm.workbook.marks import AUTHOR, MARK_COLOUR
+from xl_crm.xlsx.builder import build_workbook
+from xl_crm.xlsx.marks import AUTHOR, MARK_COLOUR
 
 
 def load(path):
@@ -93,8 +93,8 @@ def test_marks_stream_through_small_blocks(tmp_path, monkeypatch):
     the sheet is streamed in: the whole sheet is never held in memory."""
     import zipfile
 
-    from xl_crm.workbook import sheetpatch
-    from xl_crm.workbook.marks import mark_cells
+    from xl_crm.xlsx import sheetpatch
+    from xl_crm.xlsx.marks import mark_cells
 
     source = tmp_path / "shop.xlsx"
     build_workbook("ecommerce", source, sample=60, seed=3)

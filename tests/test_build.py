@@ -12,10 +12,10 @@ from python_calamine import CalamineWorkbook
 
 from tests.conftest import BUILTINS, convert_to_csv
 from xl_crm.errors import XlCrmError
-from xl_crm.identifiers import resident_id_check_char, uscc_check_char, vin_check_digit
+from xl_crm.fields.identifiers import resident_id_check_char, uscc_check_char, vin_check_digit
 from xl_crm.specs import load_spec
-from xl_crm.workbook.builder import PROP_TEMPLATE, build_workbook
-from xl_crm.workbook.layout import LISTS_SHEET
+from xl_crm.xlsx.builder import PROP_TEMPLATE, build_workbook
+from xl_crm.xlsx.layout import LISTS_SHEET
 
 CASES = [(name, lang) for name in BUILTINS for lang in ("zh", "en")]
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from xl_crm.cli.app import app
 from xl_crm.compute import compute
 from xl_crm.validation import validate
-from xl_crm.workbook.builder import build_workbook
+from xl_crm.xlsx.builder import build_workbook
 
 AS_OF = "2026-06-30"
 

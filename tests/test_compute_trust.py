@@ -243,7 +243,7 @@ def test_validate_warns_of_exact_duplicate_rows(tmp_path):
 def test_money_cells_keep_their_look_and_a_number_format_of_their_own(tmp_path, own_format, kept):
     from openpyxl.styles import Font, PatternFill
 
-    from xl_crm.workbook.inplace import ColumnWrite, write_columns
+    from xl_crm.xlsx.inplace import ColumnWrite, write_columns
 
     path = tmp_path / "styled.xlsx"
     wb = openpyxl.Workbook()

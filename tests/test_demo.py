@@ -13,7 +13,7 @@ from tests.relayout import computed_values, normalise_key
 from xl_crm import build_workbook, load_spec
 from xl_crm.compute import EXTRA_HEADERS, compute
 from xl_crm.demo import BLANK_EVERY, SHOP_CUSTOMERS, SHOP_ERRORS, run_user_books
-from xl_crm.summary import HEADERS, SUMMARY_SHEET
+from xl_crm.metrics.summary import HEADERS, SUMMARY_SHEET
 from xl_crm.validation import detect_template, validate
 
 ROWS = 60

@@ -26,10 +26,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pandera.errors import SchemaErrors
 
-from xl_crm.fieldtypes import TYPE_NAMES
-from xl_crm.identifiers import resident_id_check_char
-from xl_crm.reader import Table
+from xl_crm.fields.identifiers import resident_id_check_char
+from xl_crm.fields.types import TYPE_NAMES
 from xl_crm.specs import spec_from_data
+from xl_crm.table import Table
 from xl_crm.validation import engine, validate
 from xl_crm.validation import fieldchecks as fc
 

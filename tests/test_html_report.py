@@ -8,7 +8,7 @@ from tests.conftest import run_chromium
 from tests.test_validate import inject_ecommerce
 from xl_crm.validation import validate
 from xl_crm.validation.render import write_html
-from xl_crm.workbook.builder import build_workbook
+from xl_crm.xlsx.builder import build_workbook
 
 
 def _report(tmp_path):

@@ -19,8 +19,8 @@ from tests.conftest import convert_to_csv
 from tests.rich_fixture import make
 from xl_crm.audit import verify_log
 from xl_crm.errors import WorkbookError
-from xl_crm.workbook.inplace import ColumnWrite, write_columns
-from xl_crm.workbook.zipcopy import raw_member
+from xl_crm.xlsx.inplace import ColumnWrite, write_columns
+from xl_crm.xlsx.zipcopy import raw_member
 
 ROWS = 40
 
@@ -126,7 +126,7 @@ def test_exception_mid_write_leaves_the_original(tmp_path, monkeypatch):
     path = tmp_path / "book.xlsx"
     make(str(path), 3000)
     original = path.read_bytes()
-    import xl_crm.workbook.sheetpatch as sheetpatch
+    import xl_crm.xlsx.sheetpatch as sheetpatch
 
     real = sheetpatch.patch_block
     calls = {"n": 0}
@@ -156,8 +156,8 @@ def test_killed_process_leaves_the_original(tmp_path):
     original = path.read_bytes()
     script = textwrap.dedent(f"""
         import os, signal
-        import xl_crm.workbook.sheetpatch as sheetpatch
-        from xl_crm.workbook.inplace import ColumnWrite, write_columns
+        import xl_crm.xlsx.sheetpatch as sheetpatch
+        from xl_crm.xlsx.inplace import ColumnWrite, write_columns
         real = sheetpatch.patch_block
         n = [0]
         def slow(*a, **k):
@@ -491,7 +491,7 @@ def test_shared_formula_master_is_not_broken(tmp_path, kind):
 
 
 def test_part_of_an_array_formula_is_not_overwritten(tmp_path, monkeypatch):
-    from xl_crm.workbook import sheetpatch
+    from xl_crm.xlsx import sheetpatch
 
     monkeypatch.setattr(sheetpatch, "BLOCK", 200)  # the range spans blocks
     path = tmp_path / "array.xlsx"

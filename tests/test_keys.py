@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xl_crm.keys import _normalised, _repeated, normalised_key
+from xl_crm.metrics.keys import _normalised, _repeated, normalised_key
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 

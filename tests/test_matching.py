@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from xl_crm.cli.app import app
 from xl_crm.errors import SpecError, WorkbookError
-from xl_crm.matching import normalise_header
 from xl_crm.specs import load_spec
 from xl_crm.validation import validate
 from xl_crm.validation.html import render_html
+from xl_crm.view.matching import normalise_header
 
 REAL_INPUTS = Path("../shared/cases/real-inputs")
 runner = CliRunner()
@@ -393,7 +393,7 @@ def test_two_row_header_in_a_csv(tmp_path):
 
 
 def test_own_group_band_is_not_taken_for_a_second_header_row(tmp_path):
-    from xl_crm.workbook.builder import build_workbook
+    from xl_crm.xlsx.builder import build_workbook
 
     path = tmp_path / "built.xlsx"
     build_workbook("ledger", path, sample=5, seed=1)
@@ -553,8 +553,8 @@ def test_worked_example_in_the_docs_is_what_the_cli_prints(tmp_path, monkeypatch
 
 def _sample_tables(name: str, tmp_path: Path) -> dict[str, tuple[list[str], list[list]]]:
     """template sheet id -> (field ids, data rows) from a sample workbook of ``name``."""
-    from xl_crm.matching import header_row
-    from xl_crm.workbook.builder import build_workbook
+    from xl_crm.view.matching import header_row
+    from xl_crm.xlsx.builder import build_workbook
 
     spec = load_spec(name)
     built = tmp_path / f"{name}.xlsx"

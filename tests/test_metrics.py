@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xl_crm.metrics import (
+from xl_crm.metrics.scores import (
     CN_SEGMENTS,
     EN_SEGMENTS,
     NO_PURCHASE,
@@ -330,7 +330,7 @@ def test_properties(rows, n_customers):
 def test_preferred_room_is_the_most_frequent_first_in_sort_order():
     import random
 
-    from xl_crm.metrics import _preferred
+    from xl_crm.metrics.scores import _preferred
 
     rng = random.Random(5)
     rooms = ["大床房", "双床房", "套房", "Deluxe", None]
@@ -425,7 +425,7 @@ def test_a_million_customers_are_scored_in_a_few_seconds():
     )
 )
 def test_exact_duplicates_point_each_copy_at_its_first_row(rows):
-    from xl_crm.metrics import exact_duplicates
+    from xl_crm.metrics.scores import exact_duplicates
 
     frame = pd.DataFrame(rows, columns=["customer", "channel", "amount"], dtype=object)
     frame.index = pd.RangeIndex(2, len(rows) + 2)  # Excel rows

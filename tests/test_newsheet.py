@@ -1,4 +1,4 @@
-"""Adding a worksheet to a workbook in place (xl_crm.workbook.newsheet)."""
+"""Adding a worksheet to a workbook in place (xl_crm.xlsx.newsheet)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from python_calamine import CalamineWorkbook
 from tests import rich_fixture
 from tests.conftest import convert_to_csv
 from xl_crm.errors import WorkbookError
-from xl_crm.workbook.newsheet import SheetColumn, check_sheet_name, write_sheet
-from xl_crm.workbook.zipcopy import raw_member
+from xl_crm.xlsx.newsheet import SheetColumn, check_sheet_name, write_sheet
+from xl_crm.xlsx.zipcopy import raw_member
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

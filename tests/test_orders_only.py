@@ -20,8 +20,8 @@ from tests.conftest import convert_to_csv
 from xl_crm.cli.app import app
 from xl_crm.compute import compute
 from xl_crm.errors import WorkbookError
-from xl_crm.metrics import rfm
-from xl_crm.workbook.zipcopy import raw_member
+from xl_crm.metrics.scores import rfm
+from xl_crm.xlsx.zipcopy import raw_member
 
 AS_OF = "2026-06-30"
 ZH_HEADER = [
@@ -224,7 +224,7 @@ def test_default_summary_name_taken_by_other_data_is_refused(tmp_path):
 
 
 def test_a_workbook_with_customers_refuses_summary_options(tmp_path):
-    from xl_crm.workbook.builder import build_workbook
+    from xl_crm.xlsx.builder import build_workbook
 
     path = tmp_path / "shop.xlsx"
     build_workbook("ecommerce", path, sample=5, seed=3)
@@ -390,8 +390,8 @@ def test_cli_orders_only(tmp_path):
 
 
 def test_what_counts_as_a_summary_header():
+    from xl_crm.metrics.summary import is_summary_header, summary_headers
     from xl_crm.specs import load_spec
-    from xl_crm.summary import is_summary_header, summary_headers
 
     spec = load_spec("ecommerce")
     for lang, window in (("zh", 365), ("en", 90)):

@@ -15,7 +15,7 @@ from tests.conftest import BUILTINS
 from xl_crm.infer import infer_spec
 from xl_crm.specs import load_spec, spec_from_data
 from xl_crm.specs.dump import dump_spec
-from xl_crm.workbook.builder import build_workbook
+from xl_crm.xlsx.builder import build_workbook
 
 GOLDEN = Path(__file__).parent / "golden"
 

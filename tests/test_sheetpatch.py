@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from xl_crm.workbook import sheetpatch
-from xl_crm.workbook.inplace import ColumnWrite, write_columns
+from xl_crm.xlsx import sheetpatch
+from xl_crm.xlsx.inplace import ColumnWrite, write_columns
 
 TEXTS = ["重要价值客户", "A & B <c>", "  leading", "trailing ", "545", "x" * 40, "=1+1"]
 BOOK_TEXTS = TEXTS[:-1]  # openpyxl and XlsxWriter would store "=1+1" as a formula
@@ -232,13 +232,13 @@ def test_series_and_dicts_write_the_same_sheet(tmp_path):
 
 
 def test_a_million_values_take_megabytes_not_a_gigabyte():
-    from xl_crm.workbook.sheetpatch import _EPOCH_1900, ColumnValues
+    from xl_crm.xlsx.sheetpatch import EPOCH_1900, ColumnValues
 
     rows = pd.RangeIndex(2, 1_048_577)
-    text = ColumnValues(pd.Series("重要价值客户", rows), "text", _EPOCH_1900)
+    text = ColumnValues(pd.Series("重要价值客户", rows), "text", EPOCH_1900)
     assert text.codes is not None and text.codes.nbytes == len(rows)  # one byte a value
     assert text.uniques == ["重要价值客户"]
-    numbers = ColumnValues(pd.Series(np.arange(len(rows)) * 1.5, rows), "number", _EPOCH_1900)
+    numbers = ColumnValues(pd.Series(np.arange(len(rows)) * 1.5, rows), "number", EPOCH_1900)
     assert numbers.array.dtype == np.float64
     assert numbers.get(5) == (True, 4.5) and numbers.get(1) == (False, None)
 
@@ -246,7 +246,7 @@ def test_a_million_values_take_megabytes_not_a_gigabyte():
 def test_parallel_deflate_is_one_valid_deflate_stream(tmp_path):
     import zlib
 
-    from xl_crm.workbook.package import ParallelDeflate, parallel_deflate
+    from xl_crm.xlsx.package import ParallelDeflate, parallel_deflate
 
     rng = random.Random(3)
     words = [f"<c r='A{i}'><v>{i * 7}</v></c>".encode() for i in range(5000)]
@@ -276,7 +276,7 @@ def test_heap_threshold_is_fixed_on_glibc_and_left_alone_elsewhere():
     import os
     import platform
 
-    from xl_crm.workbook.heap import fix_mmap_threshold
+    from xl_crm.xlsx.heap import fix_mmap_threshold
 
     glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
     wanted = glibc and "MALLOC_MMAP_THRESHOLD_" not in os.environ  # the user's setting wins
@@ -315,7 +315,7 @@ def test_new_cells_take_the_column_style_and_dates_a_date_style(tmp_path):
 def test_texts_that_look_like_markup_are_left_alone(tmp_path):
     """A cell's text may hold quotes and words like spans="1:2" or row r="1" (only "<" and
     "&" are escaped in XML text): writing columns and marking cells must not touch them."""
-    from xl_crm.workbook.marks import mark_cells
+    from xl_crm.xlsx.marks import mark_cells
 
     path = tmp_path / "tricky.xlsx"
     wb = openpyxl.Workbook()

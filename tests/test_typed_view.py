@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from xl_crm import validate
-from xl_crm.coercion import coerce, from_serial, is_blank, parse_date, parse_number
 from xl_crm.compute import compute
+from xl_crm.fields.coercion import coerce, from_serial, is_blank, parse_date, parse_number
 
 CASES = Path(__file__).resolve().parents[1] / ".." / "shared" / "cases" / "real-inputs"
 RIGHT = {  # ../shared/cases/real-inputs/README.md, compute --as-of 2026-06-30
@@ -299,8 +299,8 @@ def test_csv_with_serial_dates_text_amounts_and_day_first_dates(tmp_path):
         csv.writer(fh).writerows(rows)
     report = validate(path, template="ecommerce")
     assert [f.rule for f in report.findings if f.severity == "error"] == []
-    from xl_crm.reader import read_csv_table
     from xl_crm.specs import load_spec
+    from xl_crm.xlsx.csvfile import read_csv_table
 
     spec = load_spec("ecommerce")
     table = read_csv_table(path, spec, spec.sheet("orders"))
@@ -341,8 +341,8 @@ def test_an_ambiguous_date_column_is_flagged_and_the_finding_lists_forms(tmp_pat
 
 
 def test_booleans_typed_by_hand_in_a_workbook(tmp_path):
-    from xl_crm.reader import read_table
     from xl_crm.specs import spec_from_data
+    from xl_crm.xlsx.reader import read_table
 
     spec = spec_from_data(
         {
@@ -389,8 +389,8 @@ def test_the_worked_example_of_docs_reading(tmp_path):
     report = validate(path, template="ecommerce", mask=False)
     errors = [(f.where, f.rule, f.value) for f in report.findings if f.severity == "error"]
     assert errors == [("订单!D4", "formula-error", "#N/A")]
-    from xl_crm.reader import read_csv_table
     from xl_crm.specs import load_spec
+    from xl_crm.xlsx.csvfile import read_csv_table
 
     spec = load_spec("ecommerce")
     frame = read_csv_table(path, spec, spec.sheet("orders")).frame
@@ -450,8 +450,8 @@ def test_a_sheets_date_columns_are_read_in_one_order(tmp_path, suffix):
     report = validate(path, template="hotel", mask=False)
     assert [f.where for f in report.findings if f.rule in ("row-rule", "type")] == []
     assert [f.rule for f in report.findings if f.rule == "ambiguous-date"] == []
-    from xl_crm.reader import read_workbook
     from xl_crm.specs import load_spec
+    from xl_crm.xlsx.reader import read_workbook
 
     tables = read_workbook(path, path, load_spec("hotel"))
     stays = tables["stays"].frame

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from xl_crm.cli.app import app
 from xl_crm.errors import WorkbookError
-from xl_crm.identifiers import resident_id_check_char, uscc_check_char
+from xl_crm.fields.identifiers import resident_id_check_char, uscc_check_char
 from xl_crm.validation import validate
-from xl_crm.workbook.builder import build_workbook
+from xl_crm.xlsx.builder import build_workbook
 
 runner = CliRunner()
 

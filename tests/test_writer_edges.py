@@ -19,9 +19,9 @@ from python_calamine import CalamineWorkbook
 
 from tests.sheetxml import book, cell, sheet
 from xl_crm.errors import WorkbookError
-from xl_crm.workbook import sheetpatch
-from xl_crm.workbook.inplace import ColumnWrite, write_columns
-from xl_crm.workbook.marks import mark_cells
+from xl_crm.xlsx import sheetpatch
+from xl_crm.xlsx.inplace import ColumnWrite, write_columns
+from xl_crm.xlsx.marks import mark_cells
 
 HEADER = '<row r="1">' + cell("A1", "id") + cell("B1", "X") + "</row>"
 
@@ -362,7 +362,7 @@ def test_marks_on_an_empty_sheet_and_rows_with_extensions(tmp_path):
 def test_notes_keep_the_vml_valid_and_the_users_note_single(tmp_path):
     import xml.etree.ElementTree as ET
 
-    from xl_crm.workbook.builder import build_workbook
+    from xl_crm.xlsx.builder import build_workbook
 
     path = tmp_path / "b.xlsx"
     build_workbook("ecommerce", path, sample=10, seed=1)  # openpyxl-written VML (ns0: ...)
@@ -444,7 +444,7 @@ def test_data_under_no_header_far_down_is_not_overwritten(tmp_path):
 
 def test_compute_restores_computed_columns_cleared_by_hand(tmp_path):
     from xl_crm.compute import compute
-    from xl_crm.workbook.builder import build_workbook
+    from xl_crm.xlsx.builder import build_workbook
 
     path = tmp_path / "l.xlsx"
     build_workbook("ledger", path, sample=40, seed=1)

@@ -8,7 +8,7 @@ the functions re-exported here.
 from xl_crm.errors import CustomerKeyError, SpecError, WorkbookError, XlCrmError
 from xl_crm.infer import infer_spec
 from xl_crm.specs import Spec, list_templates, load_spec
-from xl_crm.workbook.builder import BuildResult, build_workbook
+from xl_crm.xlsx.builder import BuildResult, build_workbook
 
 __version__ = "0.1.0"
 

@@ -20,18 +20,20 @@ import numpy as np
 import pandas as pd
 
 from xl_crm.errors import WorkbookError
-from xl_crm.keys import check_customer_keys
-from xl_crm.metrics import (
+from xl_crm.metrics.keys import check_customer_keys
+from xl_crm.metrics.scores import (
     as_of_date,
     customer_metrics,
     rfm,
     segment_labels,
     stay_metrics,
 )
-from xl_crm.reader import Table, check_readable, normalise_header, read_workbook
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import SheetSpec, Spec
+from xl_crm.table import Table
+from xl_crm.view.matching import normalise_header
+from xl_crm.xlsx.reader import check_readable, read_workbook
 
 #: headers of the extra RFM columns (zh, en)
 EXTRA_HEADERS = {
@@ -67,7 +69,7 @@ class ComputeResult:
     #: order (or stay) rows the metrics could not use: (cell, reason zh, reason en), e.g.
     #: ("订单!C2", "下单时间是错误值 #REF!", "Order Time holds the error #REF!")
     unused: list[tuple[str, str, str]] = field(default_factory=list)
-    #: a book of orders only: the sheet the customers were derived from (xl_crm.summary)
+    #: a book of orders only: the sheet the customers were derived from (xl_crm.metrics.summary)
     derived_from: str | None = None
     #: things to check in what was derived, (zh, en): e.g. dates whose day/month order no
     #: value decided
@@ -98,10 +100,10 @@ def compute(
     ``progress(label, done, total)`` is called as the work goes: reading, computing, and
     the rows written.  A book of orders only (no customers sheet; also a CSV) gets a
     customer summary sheet instead, named ``summary_sheet`` or written to ``output``
-    (.xlsx or .csv; the book is then not modified): see :mod:`xl_crm.summary`."""
-    from xl_crm import summary
+    (.xlsx or .csv; the book is then not modified): see :mod:`xl_crm.metrics.summary`."""
+    from xl_crm.metrics import summary
     from xl_crm.validation import _spec_for
-    from xl_crm.workbook.inplace import ColumnWrite, write_columns
+    from xl_crm.xlsx.inplace import ColumnWrite, write_columns
 
     started = time.perf_counter()
     path = Path(book)
@@ -243,7 +245,7 @@ def _extras_unchanged(path, customers: Table, columns, values, rfm_columns) -> b
         return False
     import fastexcel
 
-    from xl_crm.peek import peek_xlsx
+    from xl_crm.xlsx.peek import peek_xlsx
 
     # the columns as the sheet names them (an alias or the other language is kept as it is)
     rows = peek_xlsx(path, customers.sheet, customers.header_row)
@@ -363,7 +365,7 @@ def _source_sheet(spec: Spec, customers: SheetSpec, tables: dict[str, Table]) ->
 
 
 def _missing_sheet(sheet: SheetSpec, path: Path) -> WorkbookError:
-    from xl_crm.matching import expected_headers
+    from xl_crm.view.matching import expected_headers
 
     return WorkbookError(
         (

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xl_crm.specs import builtin_names, load_spec
-from xl_crm.workbook.builder import build_workbook
-from xl_crm.workbook.layout import SheetLayout
+from xl_crm.xlsx.builder import build_workbook
+from xl_crm.xlsx.layout import SheetLayout
 
 #: (field type, a bad value) written into the demo workbooks for validate to find
 BAD_VALUES = {
@@ -108,9 +108,9 @@ def run_user_books(out_dir: Path, *, as_of: str = "2026-06-30") -> Iterator[str]
     the customer summary derived from it, ``shop_orders_summary.xlsx``; yield what was
     done.  Raises :class:`xl_crm.XlCrmError` when a step fails."""
     from xl_crm.compute import compute
-    from xl_crm.reader import read_workbook
     from xl_crm.validation import validate
     from xl_crm.validation.render import write_html
+    from xl_crm.xlsx.reader import read_workbook
 
     spec = load_spec("ecommerce")
     source = out_dir / "ecommerce_zh.xlsx"
@@ -270,7 +270,7 @@ def break_cells(path: Path, template: str, rows: int) -> int:
     """Write bad values into a built workbook (demo and docs only); returns how many."""
     import openpyxl
 
-    from xl_crm.sample import SampleGenerator
+    from xl_crm.sample.rows import SampleGenerator
 
     spec = load_spec(template)
     counts = SampleGenerator(spec, rows)

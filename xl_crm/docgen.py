@@ -13,7 +13,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from xl_crm.specs import builtin_names, load_spec
-from xl_crm.workbook.texts import TYPE_LABELS
+from xl_crm.xlsx.texts import TYPE_LABELS
 
 
 def cli_reference() -> str:

@@ -166,7 +166,7 @@ def template_show(
     """
     from xl_crm.specs import load_spec
     from xl_crm.specs.dump import dump_spec
-    from xl_crm.workbook.texts import TYPE_LABELS
+    from xl_crm.xlsx.texts import TYPE_LABELS
 
     _check_lang(lang)
     spec = load_spec(name)
@@ -232,7 +232,7 @@ def template_build(
 
     Example: xl-crm template build ecommerce -o customers.xlsx --sample 1000 --seed 7
     """
-    from xl_crm.workbook.builder import build_workbook
+    from xl_crm.xlsx.builder import build_workbook
 
     _check_lang(lang)
     with _progress(enabled=sample >= 20_000) as progress_cb:

@@ -29,9 +29,10 @@ from xl_crm.infer import catalogue as cat
 from xl_crm.infer.columns import Column, infer_column
 from xl_crm.infer.links import Sheet, choose_key, link, name_roles
 from xl_crm.infer.reading import READABLE, RawTable, read_tables
-from xl_crm.reader import check_readable, normalise_header
 from xl_crm.specs import spec_from_data
 from xl_crm.specs.model import Spec
+from xl_crm.view.matching import normalise_header
+from xl_crm.xlsx.reader import check_readable
 
 __all__ = ["READABLE", "infer_spec"]
 

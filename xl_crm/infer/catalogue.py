@@ -11,9 +11,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from xl_crm.reader import normalise_header
 from xl_crm.specs import builtin_names, load_spec
 from xl_crm.specs.model import FieldSpec, Group, Label, SheetSpec
+from xl_crm.view.matching import normalise_header
 
 _CJK = re.compile(r"[\u2e80-\u9fff]")
 

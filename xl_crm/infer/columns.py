@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xl_crm.fieldtypes import FIELD_TYPES
+from xl_crm.fields.types import FIELD_TYPES
+from xl_crm.fields.words import FALSE_WORDS, NUMERAL_WORDS, TRUE_WORDS
 from xl_crm.infer.values import (
     CURRENCY,
     coerce_column,
@@ -32,8 +33,8 @@ from xl_crm.infer.words import header_roles, is_place_value
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import FieldSpec
 from xl_crm.validation import fieldchecks as fc
-from xl_crm.workbook.structure import SheetStructure, Validation
-from xl_crm.workbook.texts import TYPE_LABELS
+from xl_crm.xlsx.structure import SheetStructure, Validation
+from xl_crm.xlsx.texts import TYPE_LABELS
 
 #: max lengths a spec gets: the first of these at least 1.5 times the longest value
 NICE_LENGTHS = (10, 20, 30, 50, 100, 200, 255, 500, 1000, 2000, 5000, 32767)
@@ -58,7 +59,7 @@ _DATE_SHAPE = re.compile(r"^\d{2,4}[-/.年]\d{1,2}[-/.月]\d{1,4}")
 _PHONE_SHAPE = re.compile(r"^\+?[\d\s\-()（）]{7,24}$")
 _TIME_TYPES = (datetime, date, time)
 _NOT_NUMBERS = (bool, datetime, date, time)
-_BOOL_WORDS = {"true", "false", "是", "否", "yes", "no", "y", "n", "对", "不", "✓", "√", "×", "✗"}
+_BOOL_WORDS = (TRUE_WORDS | FALSE_WORDS) - NUMERAL_WORDS
 
 
 @dataclass

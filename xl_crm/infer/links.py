@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xl_crm.fieldtypes import FIELD_TYPES
+from xl_crm.fields.types import FIELD_TYPES
 from xl_crm.infer.columns import REFERABLE, Column
-from xl_crm.reader import normalise_header
+from xl_crm.view.matching import normalise_header
 
 
 @dataclass

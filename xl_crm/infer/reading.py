@@ -4,7 +4,7 @@ A sheet people keep may start with title rows (客户资料表, 制表日期 …
 group names over the field names, or hold an all-text data row that looks like a header.
 The header is the first row of short distinct texts that spans (at least half of) the
 columns the rows below it fill; a band above it becomes field groups only when it really
-groups neighbouring columns.  CSV files are read by :func:`xl_crm.reader.csv_rows`, as
+groups neighbouring columns.  CSV files are read by :func:`xl_crm.xlsx.csvfile.csv_rows`, as
 ``validate`` reads them: UTF-8, UTF-16 with a BOM or GB18030/GBK, delimiter sniffed.
 """
 
@@ -19,9 +19,10 @@ from openpyxl.utils import range_boundaries
 
 from xl_crm.errors import WorkbookError
 from xl_crm.infer.values import cell_text, is_blank, looks_numeric_text
-from xl_crm.reader import csv_rows, damaged_workbook
-from xl_crm.workbook.layout import INSTRUCTIONS_TITLE, LISTS_SHEET
-from xl_crm.workbook.structure import SheetStructure, read_structure
+from xl_crm.xlsx.csvfile import csv_rows
+from xl_crm.xlsx.layout import INSTRUCTIONS_TITLE, LISTS_SHEET
+from xl_crm.xlsx.reader import damaged_workbook
+from xl_crm.xlsx.structure import SheetStructure, read_structure
 
 READABLE = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 #: rows searched for the header (title rows and notes above it)

@@ -3,7 +3,7 @@
 Inference must read a column the way ``validate`` will, or the spec it writes flags its own
 file.  So blanks are what the reader calls blank (empty, or only invisible characters), the
 text of a cell is the text the reader sees for a text column (whole numbers without ".0"),
-and typed values come from :func:`xl_crm.coercion.coerce`, the one place values are
+and typed values come from :func:`xl_crm.fields.coercion.coerce`, the one place values are
 coerced.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from xl_crm.coercion import INVISIBLE, Coerced, clean_text, coerce
+from xl_crm.fields.coercion import INVISIBLE, Coerced, clean_text, coerce
 
 _NUMBER_TEXT = re.compile(r"^[+-]?[\d,，]*\.?\d+$")
 CURRENCY = re.compile(r"[¥￥$€£]|元$|\[\$")
@@ -27,7 +27,7 @@ _STRIP = " " + INVISIBLE
 
 def is_blank(value: Any) -> bool:
     """Whether a cell is empty for ``required``: None, NaN, "" or only invisible characters
-    (U+200B, U+FEFF, NBSP, U+3000, line breaks), as :func:`xl_crm.coercion.is_blank`."""
+    (U+200B, U+FEFF, NBSP, U+3000, line breaks), as :func:`xl_crm.fields.coercion.is_blank`."""
     if value is None:
         return True
     if value.__class__ is str:
@@ -79,7 +79,7 @@ def looks_numeric_text(text: str) -> bool:
 
 
 def coerce_column(values: list[Any], storage: str, *, identifier: bool = False) -> Coerced:
-    """:func:`xl_crm.coercion.coerce` of a list of cells: ``values`` typed, ``failed``
+    """:func:`xl_crm.fields.coercion.coerce` of a list of cells: ``values`` typed, ``failed``
     where a present cell cannot be read as ``storage`` (the column decides its date order
     and reads ambiguous ones day-first, as the reader does for a spec of region CN)."""
     return coerce(pd.Series(values, dtype="object"), storage, identifier=identifier)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xl_crm.fieldtypes import FIELD_TYPES
-from xl_crm.matching import normalise_header
+from xl_crm.fields.types import FIELD_TYPES
 from xl_crm.specs.expressions import ExpressionError, parse_expression
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import SheetSpec, Spec
+from xl_crm.view.matching import normalise_header
 
 Path = tuple[str | int, ...]
 Problem = tuple[Path, tuple[str, str]]

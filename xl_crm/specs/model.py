@@ -13,14 +13,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from xl_crm.fieldtypes import FIELD_TYPES, TYPE_NAMES, FieldType
-from xl_crm.sample_kinds import SAMPLE_KINDS
+from xl_crm.fields.grid import EXCEL_MAX_CELL_CHARS
+from xl_crm.fields.types import FIELD_TYPES, TYPE_NAMES, FieldType
+from xl_crm.sample.kinds import SAMPLE_KINDS
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 Severity = Literal["error", "warning"]
 IDENT = r"^[a-z][a-z0-9_]*$"
-MAX_CELL_CHARS = 32_767
+MAX_CELL_CHARS = EXCEL_MAX_CELL_CHARS
 
 
 def spec_value_error(zh: str, en: str) -> PydanticCustomError:

@@ -13,10 +13,10 @@ import zipfile
 from pathlib import Path
 
 from xl_crm.errors import WorkbookError
-from xl_crm.reader import check_readable, read_workbook
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import Spec
 from xl_crm.validation.report import Finding, Report
+from xl_crm.xlsx.reader import check_readable, read_workbook
 
 __all__ = ["Finding", "Report", "annotate", "detect_template", "validate"]
 
@@ -120,7 +120,7 @@ def annotate(book: str | Path, report: Report, *, lang: str = "zh", backups: int
     Marks from an earlier run are cleared first, on every sheet the report covers, so fixed
     cells lose their mark.  Returns the number of cells marked.
     """
-    from xl_crm.workbook.marks import mark_cells
+    from xl_crm.xlsx.marks import mark_cells
 
     path = Path(book)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):

@@ -22,13 +22,13 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from xl_crm.privacy import PERSONAL_TYPES, mask
-from xl_crm.reader import Table
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.model import FieldSpec, Spec
+from xl_crm.table import Table
 from xl_crm.validation import fieldchecks as fc
 from xl_crm.validation.report import Finding
 from xl_crm.validation.rules import RULES
-from xl_crm.workbook.texts import TYPE_LABELS
+from xl_crm.xlsx.texts import TYPE_LABELS
 
 _SEPARATORS = re.compile(r"[、,，;；/|]")
 
@@ -109,7 +109,7 @@ def comparable(
     return text
 
 
-#: the forms a date cell may take, shown in every date finding (see xl_crm.coercion)
+#: the forms a date cell may take, shown in every date finding (see xl_crm.fields.coercion)
 DATE_FORMS = (
     "2026-05-01、2026/5/1、2026.5.1、2026年5月1日、20260501，可带时间 9:30 或 8时30分",
     "2026-05-01, 2026/5/1, 2026.5.1, 2026年5月1日, 20260501, 1 May 2026, optionally with a "
@@ -118,7 +118,7 @@ DATE_FORMS = (
 
 
 def prepare(table: Table, ctx: SheetContext) -> tuple[pd.DataFrame, list[Finding]]:
-    """The table's typed frame (built once by the reader, see :mod:`xl_crm.coercion`) and
+    """The table's typed frame (built once by the reader, see :mod:`xl_crm.fields.coercion`) and
     the findings for the cells it could not read: wrong type, Excel error values, formulas
     without a saved result; plus a warning per column whose day/month order is unclear."""
     findings: list[Finding] = []

@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from xl_crm.identifiers import (
+from xl_crm.fields.identifiers import (
     RESIDENT_ID_CHECK,
     RESIDENT_ID_WEIGHTS,
     USCC_CHARSET,

@@ -7,9 +7,9 @@ import html
 import json
 from collections import Counter
 
-from xl_crm.matching import BookMapping
 from xl_crm.validation.render import WORDS, column_text, sheet_line
 from xl_crm.validation.report import Report
+from xl_crm.view.matching import BookMapping
 
 MAX_ROWS = 5000
 BANDS = 10

@@ -7,10 +7,10 @@ checked; references to it are not checked.
 
 from __future__ import annotations
 
-from xl_crm.matching import BookMapping, expected_headers
 from xl_crm.specs.model import Spec
 from xl_crm.validation.report import Finding
 from xl_crm.validation.rules import RULES
+from xl_crm.view.matching import BookMapping, expected_headers
 
 
 def missing_sheet_findings(spec: Spec, mapping: BookMapping) -> list[Finding]:

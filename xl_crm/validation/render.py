@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from xl_crm.matching import BookMapping, SheetMapping
 from xl_crm.validation.report import Report
 from xl_crm.validation.rules import RULES
+from xl_crm.view.matching import BookMapping, SheetMapping
 
 WORDS = {
     "zh": {

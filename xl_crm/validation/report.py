@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from xl_crm.matching import BookMapping
+    from xl_crm.view.matching import BookMapping
 
 REPORT_SCHEMA_VERSION = 1
 

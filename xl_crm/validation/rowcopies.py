@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xl_crm.metrics import exact_duplicates
-from xl_crm.reader import Table
+from xl_crm.metrics.scores import exact_duplicates
+from xl_crm.table import Table
 from xl_crm.validation.report import Finding
 
 

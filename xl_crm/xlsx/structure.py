@@ -18,7 +18,7 @@ from pathlib import Path
 from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
-from xl_crm.workbook.package import sheet_parts
+from xl_crm.xlsx.package import sheet_parts
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",

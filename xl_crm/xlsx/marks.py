@@ -20,9 +20,9 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.utils import column_index_from_string
 
 from xl_crm.errors import WorkbookError
-from xl_crm.workbook.inplace import AtomicReplace, _refuse_unsupported
-from xl_crm.workbook.package import rewrite_member, sheet_parts
-from xl_crm.workbook.sheetpatch import (
+from xl_crm.xlsx.inplace import AtomicReplace, _refuse_unsupported
+from xl_crm.xlsx.package import rewrite_member, sheet_parts
+from xl_crm.xlsx.sheetpatch import (
     _ATTR_S,
     _CELL,
     _ROW,
@@ -31,7 +31,7 @@ from xl_crm.workbook.sheetpatch import (
     SHEET_XML_CUT,
     column_styles,
 )
-from xl_crm.workbook.zipcopy import PackageRewriter
+from xl_crm.xlsx.zipcopy import PackageRewriter
 
 AUTHOR = "xl-crm validate"  # the builder's header help notes are by "xl-crm"
 MARK_COLOUR = (
@@ -341,7 +341,7 @@ def _last_row_end(buffer: bytes) -> int:
 
 def _row_blocks(fh) -> Iterator[str]:
     """The sheet XML as text in blocks that end after a complete row (or the whole tail)."""
-    from xl_crm.workbook.sheetpatch import inflated_blocks
+    from xl_crm.xlsx.sheetpatch import inflated_blocks
 
     buffer = b""
     for block in inflated_blocks(fh):

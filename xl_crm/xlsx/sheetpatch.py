@@ -34,8 +34,10 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.errors import WorkbookError
-from xl_crm.reader import EXCEL_MAX_ROWS as MAX_ROWS
-from xl_crm.specs.model import MAX_CELL_CHARS
+from xl_crm.fields.grid import EXCEL_EPOCH_1900, EXCEL_EPOCH_1904
+from xl_crm.fields.grid import EXCEL_MAX_CELL_CHARS as MAX_CELL_CHARS
+from xl_crm.fields.grid import EXCEL_MAX_ROWS as MAX_ROWS
+from xl_crm.fields.words import truth_of
 
 BLOCK = 1 << 22
 
@@ -53,12 +55,12 @@ _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 _DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*\bref=")([^"]*)(")')
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_EPOCH_1900 = dt.datetime(1899, 12, 30)
+EPOCH_1900 = EXCEL_EPOCH_1900
 SHEET_XML_CUT = (
     "工作表 XML 在 </sheetData> 之前就结束了：文件已损坏",
     "the worksheet XML ended before </sheetData>: the file is damaged",
 )
-_EPOCH_1904 = dt.datetime(1904, 1, 1)
+EPOCH_1904 = EXCEL_EPOCH_1904
 _DATE_KINDS = ("date", "datetime")
 _ABSENT = object()
 _col_index = functools.lru_cache(maxsize=None)(column_index_from_string)
@@ -245,9 +247,9 @@ def serials(
     offset = us - np.int64(pd.Timestamp(epoch).value // 1000)
     days = np.floor_divide(offset, _DAY_US)
     fraction = (offset - days * _DAY_US) / 86_400e6
-    if epoch == _EPOCH_1900:
+    if epoch == EPOCH_1900:
         days = np.where(days < 61, days - 1, days)
-    bad = ~missing & (days < (1 if epoch == _EPOCH_1900 else 0))
+    bad = ~missing & (days < (1 if epoch == EPOCH_1900 else 0))
     if bad.any():
         first = int(np.argmax(bad))
         where = f"{letter}{rows[first]}" if rows is not None else None
@@ -260,15 +262,15 @@ def serials(
 def _serial(moment: dt.datetime, epoch: dt.datetime, ref: str | None = None) -> float:
     delta = moment - epoch
     days = delta.days
-    if epoch == _EPOCH_1900 and days < 61:
+    if epoch == EPOCH_1900 and days < 61:
         days -= 1
-    if days < (1 if epoch == _EPOCH_1900 else 0):
+    if days < (1 if epoch == EPOCH_1900 else 0):
         raise _too_early(moment, epoch, ref)
     return days + (delta.seconds * 1_000_000 + delta.microseconds) / 86_400e6
 
 
 def _too_early(value: Any, epoch: dt.datetime, ref: str | None) -> WorkbookError:
-    first = "1900-01-01" if epoch == _EPOCH_1900 else "1904-01-01"
+    first = "1900-01-01" if epoch == EPOCH_1900 else "1904-01-01"
     return WorkbookError(
         (
             f"{str(value)[:10]} 早于 {first}，Excel 工作表能存放的最早日期",
@@ -325,16 +327,12 @@ def _number(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-_TRUE = {"true", "yes", "y", "1", "是", "对", "√"}
-_FALSE = {"false", "no", "n", "0", "否", "不", "×", ""}
-
-
 def _truth(value: Any, ref: str) -> int:
     """1 or 0 for a value written as a boolean; text must say yes or no."""
     if isinstance(value, str):
-        word = value.strip().casefold()
-        if word in _TRUE or word in _FALSE:
-            return int(word in _TRUE)
+        truth = truth_of(value) if value.strip() else False
+        if truth is not None:
+            return int(truth)
         raise WorkbookError(
             (f"{value!r} 不是“是/否”值", f"{value!r} is not a yes/no value"),
             cell=ref,
@@ -401,7 +399,7 @@ class RowPlan:
         self.date_styles = date_styles
         self.date_xfs = date_xfs  # the style indexes whose number format shows a date
         self.col_styles: dict[int, str] = {}  # <col style> of the target columns
-        self.epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+        self.epoch = EPOCH_1904 if date1904 else EPOCH_1900
         union: np.ndarray = np.empty(0, dtype=np.int64)
         for i, (_, values) in enumerate(self.targets.values()):
             if i == 0:

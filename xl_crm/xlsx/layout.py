@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from xl_crm.fields.grid import EXCEL_MAX_ROWS
 from xl_crm.specs.model import FieldSpec, Lang, SheetSpec
 
 #: data validation and conditional formats reach at least this many rows
 DEFAULT_INPUT_ROWS = 1000
 #: rows in an Excel worksheet
-EXCEL_ROWS = 1_048_576
+EXCEL_ROWS = EXCEL_MAX_ROWS
 LISTS_SHEET = "_lists"
 INSTRUCTIONS_TITLE = {"zh": "填写说明", "en": "Instructions"}
 TEXT_WIDTH_MAX = 48

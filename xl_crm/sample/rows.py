@@ -19,21 +19,22 @@ from typing import Literal
 
 import numpy as np
 
-from xl_crm import sample_vocab as V
-from xl_crm.identifiers import (
+from xl_crm.fields.grid import EXCEL_EPOCH_1900
+from xl_crm.fields.identifiers import (
     VIN_CHARSET,
     org_code_check_char,
     resident_id_check_char,
     uscc_check_char,
     vin_check_digit,
 )
+from xl_crm.sample import vocab as V
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.model import FieldSpec, Lang, SheetSpec, Spec
 
 CellKind = Literal["n", "s", "b"]
 EXCEL_MAX_DATA_ROWS = 1_048_575
 CHUNK_ROWS = 65_536
-EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_EPOCH = EXCEL_EPOCH_1900.date()
 #: sample dates run up to this day, so a seed gives the same workbook on any day
 ANCHOR_SERIAL = (date(2026, 6, 30) - EXCEL_EPOCH).days
 SPAN_DAYS = 3 * 365

@@ -1,7 +1,7 @@
 """Where a customer summary goes: a sheet of the workbook (in place), or a new .xlsx/.csv.
 
-The summary (:class:`xl_crm.summary.CustomerSummary`) is written by
-:func:`xl_crm.workbook.newsheet.write_sheet` into the workbook itself or into the .xlsx the
+The summary (:class:`xl_crm.metrics.summary.CustomerSummary`) is written by
+:func:`xl_crm.xlsx.newsheet.write_sheet` into the workbook itself or into the .xlsx the
 user names with ``-o`` (created when missing), or as a UTF-8 CSV; a sheet that already holds
 exactly these values, or a CSV with exactly these bytes, is not written again (no backup,
 no audit record).  A CSV input is never modified.
@@ -18,14 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from xl_crm.errors import WorkbookError
-from xl_crm.specs.model import Spec
-from xl_crm.summary import (
+from xl_crm.metrics.summary import (
     DATE_COLUMNS,
     MONEY_COLUMNS,
     SUMMARY_SHEET,
     CustomerSummary,
     is_summary_header,
 )
+from xl_crm.specs.model import Spec
 
 
 @dataclass
@@ -64,7 +64,7 @@ def write_summary(
     name = sheet or SUMMARY_SHEET[summary.lang]
     if not target.exists():
         return _new_workbook(summary, target, name, audit_log)
-    from xl_crm.workbook.newsheet import write_sheet
+    from xl_crm.xlsx.newsheet import write_sheet
 
     if _unchanged(summary, target, name):
         return SummaryWrite(target, name, False)
@@ -114,7 +114,7 @@ def _new_workbook(
     """A new workbook holding the summary sheet only (built beside ``target``, renamed)."""
     import openpyxl
 
-    from xl_crm.workbook.newsheet import check_sheet_name, write_sheet
+    from xl_crm.xlsx.newsheet import check_sheet_name, write_sheet
 
     check_sheet_name(name, target)
     if not target.parent.is_dir():
@@ -157,7 +157,7 @@ def _audit(audit_log: Path | None, target: Path, sheet: str | None, summary: Cus
 def _unchanged(summary: CustomerSummary, target: Path, name: str) -> bool:
     """Whether sheet ``name`` of ``target`` already holds exactly this summary."""
     from xl_crm.compute import _same
-    from xl_crm.workbook.package import sheet_parts
+    from xl_crm.xlsx.package import sheet_parts
 
     sheets = {n.casefold(): n for n in sheet_parts(target)}
     if name.casefold() not in sheets:
@@ -251,8 +251,8 @@ def summary_sheets(path: Path, spec: Spec) -> list[str]:
     """The sheets of the workbook at ``path`` whose first row is a summary's header."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return []
-    from xl_crm.peek import peek_xlsx
-    from xl_crm.workbook.package import sheet_parts
+    from xl_crm.xlsx.package import sheet_parts
+    from xl_crm.xlsx.peek import peek_xlsx
 
     out = []
     for name in sheet_parts(path):

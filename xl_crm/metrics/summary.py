@@ -3,17 +3,17 @@
 Many businesses keep no customer list, only their orders: an export with a customer ID, a
 date and an amount per row.  ``compute`` on such a book derives the customers from the
 orders (one row per distinct customer key, compared the way keys are validated: full-width
-digits, spaces and case normalised) with the metrics of :mod:`xl_crm.metrics` (orders,
+digits, spaces and case normalised) with the metrics of :mod:`xl_crm.metrics.scores` (orders,
 purchase frequency, first and last purchase, spend, recency, RFM score and segment), and
 writes them as a customer summary sheet: a new sheet added to the workbook in place
-(:func:`xl_crm.workbook.newsheet.write_sheet`; everything else kept byte for byte), a sheet
+(:func:`xl_crm.xlsx.newsheet.write_sheet`; everything else kept byte for byte), a sheet
 the user names, or, for a CSV (never modified), a new .xlsx or .csv file.
 
 A summary sheet is recognised by its header row (the customer key's header, then only
 summary headers, in either language, the order count among them), which survives the
 workbook being saved by Excel: such a sheet is rewritten, any other is never overwritten.
 Re-running with the same orders and as-of date writes nothing.  Where the summary goes is
-:mod:`xl_crm.summary_files`.
+:mod:`xl_crm.metrics.summary_files`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from pathlib import Path
 import pandas as pd
 
 from xl_crm.errors import WorkbookError
-from xl_crm.metrics import customer_metrics, rfm
-from xl_crm.reader import Table, normalise_header
+from xl_crm.metrics.scores import customer_metrics, rfm
 from xl_crm.specs.model import SheetSpec, Spec
+from xl_crm.table import Table
+from xl_crm.view.matching import normalise_header
 
 #: default name of the summary sheet
 SUMMARY_SHEET = {"zh": "客户汇总", "en": "Customer Summary"}
@@ -67,8 +68,8 @@ class CustomerSummary:
     unused: list[tuple[str, str, str]] = field(default_factory=list)
 
     def columns(self):
-        """The columns as :class:`xl_crm.workbook.newsheet.SheetColumn` objects."""
-        from xl_crm.workbook.newsheet import SheetColumn
+        """The columns as :class:`xl_crm.xlsx.newsheet.SheetColumn` objects."""
+        from xl_crm.xlsx.newsheet import SheetColumn
 
         out = []
         for name, header in self.headers.items():
@@ -267,7 +268,7 @@ def summary_table(path: Path, spec: Spec, tables: dict[str, Table]) -> Table | N
     table = tables.get(_customers_sheet(spec).id)
     if table is None or path.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
-    from xl_crm.peek import peek_xlsx
+    from xl_crm.xlsx.peek import peek_xlsx
 
     rows = peek_xlsx(path, table.sheet, table.header_row)
     header = rows[table.header_row - 1] if len(rows) >= table.header_row else []
@@ -339,7 +340,7 @@ def compute_orders_only(
     (see the module docstring).  Returns a :class:`xl_crm.compute.ComputeResult` whose
     ``sheet`` is the summary sheet (None for a CSV) and ``derived_from`` the orders sheet."""
     from xl_crm.compute import ComputeResult
-    from xl_crm.summary_files import summary_sheets, summary_target, write_summary
+    from xl_crm.metrics.summary_files import summary_sheets, summary_target, write_summary
 
     orders_sheet = next(s for s in _order_sheets(spec) if s.id in tables)
     summary_target(path, output)  # a wrong output refused before any work

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_crm.errors import WorkbookError
-from xl_crm.sample import SampleColumn
+from xl_crm.sample.rows import SampleColumn
 
 ProgressCallback = Callable[[str, int, int], None]
 _CELL = re.compile(r'<c r="([A-Z]+)\d+"([^>]*)>')
@@ -318,7 +318,7 @@ def rewrite_member(
 ) -> None:
     """Stream member ``info`` of ``src`` into ``out`` through ``transform`` (given the
     member's open file, yielding the new bytes), deflating on parallel threads."""
-    from xl_crm.workbook.heap import fix_mmap_threshold
+    from xl_crm.xlsx.heap import fix_mmap_threshold
 
     fix_mmap_threshold()
     target = zipfile.ZipInfo(info.filename, date_time=info.date_time)

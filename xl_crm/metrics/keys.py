@@ -21,8 +21,8 @@ import pandas as pd
 
 from xl_crm.errors import CustomerKeyError
 from xl_crm.privacy import PERSONAL_TYPES, mask
-from xl_crm.reader import Table
 from xl_crm.specs.model import FieldSpec
+from xl_crm.table import Table
 
 #: characters that show nothing (zero-width, BOM, word joiner) and are dropped from keys
 #: CellIssue kinds of a formula cell with no usable result (Excel error, never calculated)

@@ -3,7 +3,7 @@
 openpyxl writes the workbook's structure (headers, styles, dropdowns, tables, conditional
 formats, protection, the instructions and lists sheets) with one prototype data row per
 sheet; the sample rows are then streamed into each sheet's XML by
-:mod:`xl_crm.workbook.package`, so a full 1,048,575-row sheet takes seconds and little
+:mod:`xl_crm.xlsx.package`, so a full 1,048,575-row sheet takes seconds and little
 memory instead of the gigabytes an in-memory workbook needs.
 """
 
@@ -27,18 +27,18 @@ from openpyxl.worksheet.filters import AutoFilter, SortCondition, SortState
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from xl_crm.errors import XlCrmError
-from xl_crm.sample import EXCEL_MAX_DATA_ROWS, SampleGenerator
+from xl_crm.sample.rows import EXCEL_MAX_DATA_ROWS, SampleGenerator
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import FieldSpec, Lang, SheetSpec, Spec
-from xl_crm.workbook import styles as S
-from xl_crm.workbook.layout import (
+from xl_crm.xlsx import styles as S
+from xl_crm.xlsx.layout import (
     INSTRUCTIONS_TITLE,
     LISTS_SHEET,
     SheetLayout,
     column_width,
 )
-from xl_crm.workbook.package import SheetRows, sheet_parts, write_package
-from xl_crm.workbook.texts import TYPE_LABELS, describe_field, t
+from xl_crm.xlsx.package import SheetRows, sheet_parts, write_package
+from xl_crm.xlsx.texts import TYPE_LABELS, describe_field, t
 
 #: custom document properties that mark a workbook as built by xl-crm
 PROP_TEMPLATE = "xlcrm.template"

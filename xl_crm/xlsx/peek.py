@@ -15,7 +15,7 @@ from xml.etree.ElementTree import XMLPullParser
 
 from openpyxl.utils import column_index_from_string
 
-from xl_crm.workbook.package import sheet_parts
+from xl_crm.xlsx.package import sheet_parts
 
 _LOCAL = re.compile(r"^\{[^}]*\}")
 

@@ -5,7 +5,7 @@ A new sheet is a new worksheet part (``xl/worksheets/sheetN.xml``) with its entr
 in ``xl/_rels/workbook.xml.rels`` and its content type in ``[Content_Types].xml``; those three
 small parts are edited as text, ``styles.xml`` gains a header, date or money style only when
 the workbook has none, and every other part (charts, images, other sheets, VBA ...) is copied
-with its exact compressed bytes (:class:`~xl_crm.workbook.zipcopy.PackageRewriter`).
+with its exact compressed bytes (:class:`~xl_crm.xlsx.zipcopy.PackageRewriter`).
 
 ``docProps/app.xml`` is left as it is: its sheet titles (``TitlesOfParts``/``HeadingPairs``)
 are a cache that Excel rewrites on its next save and that neither Excel nor LibreOffice
@@ -17,7 +17,7 @@ An existing sheet is rewritten only when the caller says its header row is one i
 the sheet is empty): its rows are replaced and everything around them in the sheet XML
 (column widths, frozen panes, drawings, print settings) is kept.  The package is written to
 a temporary file, fsynced and renamed over the original, with a backup, as by
-:func:`xl_crm.workbook.inplace.write_columns`.
+:func:`xl_crm.xlsx.inplace.write_columns`.
 """
 
 from __future__ import annotations
@@ -36,17 +36,17 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from xl_crm.errors import WorkbookError
-from xl_crm.reader import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
-from xl_crm.workbook.inplace import (
+from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
+from xl_crm.xlsx.inplace import (
     _DATE_CODES,
     COMPRESS_LEVEL,
     AtomicReplace,
     _refuse_unsupported,
 )
-from xl_crm.workbook.package import parallel_deflate, sheet_parts
-from xl_crm.workbook.sheetpatch import _EPOCH_1900, _EPOCH_1904, ColumnValues, fragment
-from xl_crm.workbook.stylesheet import bold_style, format_style
-from xl_crm.workbook.zipcopy import PackageRewriter
+from xl_crm.xlsx.package import parallel_deflate, sheet_parts
+from xl_crm.xlsx.sheetpatch import EPOCH_1900, EPOCH_1904, ColumnValues, fragment
+from xl_crm.xlsx.stylesheet import bold_style, format_style
+from xl_crm.xlsx.zipcopy import PackageRewriter
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -160,7 +160,7 @@ def write_sheet(
     with zipfile.ZipFile(path) as src:
         names = set(src.namelist())
         workbook_xml = src.read("xl/workbook.xml").decode("utf-8")
-        epoch = _EPOCH_1904 if re.search(r'date1904="(1|true)"', workbook_xml) else _EPOCH_1900
+        epoch = EPOCH_1904 if re.search(r'date1904="(1|true)"', workbook_xml) else EPOCH_1900
         if "xl/styles.xml" not in names:
             raise WorkbookError(
                 (
@@ -245,7 +245,7 @@ def _refuse_foreign(
             hint=("请换一个工作表名", "name another sheet"),
         )
     if _has_values(xml):
-        from xl_crm.peek import peek_xlsx
+        from xl_crm.xlsx.peek import peek_xlsx
 
         rows = peek_xlsx(path, sheet, 1)
         header = rows[0] if rows else []

@@ -1,6 +1,6 @@
 """Names of the sample-data generators a field may ask for with ``sample:``.
 
-The generators themselves live in :mod:`xl_crm.sample`; this list is kept apart so the
+The generators themselves live in :mod:`xl_crm.sample.rows`; this list is kept apart so the
 spec models can check names without importing numpy.
 """
 

@@ -35,6 +35,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from xl_crm.fields.grid import EXCEL_EPOCH_1900
+from xl_crm.fields.words import FALSE_WORDS, TRUE_WORDS
+
 #: Excel's error values as Excel shows them, by the names calamine/fastexcel give them
 EXCEL_ERRORS: dict[str, str] = {
     "NA": "#N/A",
@@ -64,11 +67,9 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000\u202f\u2007\r\n\t\v\f"
 
 #: Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 the leap day 1900 never
 #: had, so from serial 61 on, day 0 is 1899-12-30 (ECMA-376 Part 1, §18.17.4.1)
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = pd.Timestamp(EXCEL_EPOCH_1900)
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
 
-TRUE_WORDS = frozenset({"true", "是", "yes", "y", "1", "对", "✓", "√", "✔", "有", "t"})
-FALSE_WORDS = frozenset({"false", "否", "no", "n", "0", "错", "✗", "×", "✘", "无", "f", "不"})
 
 _CURRENCY = re.compile(r"(?i)^(?:rmb|cny|usd|hk\$|us\$|[¥￥$€£])|(?:元|块|rmb|cny|usd)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")

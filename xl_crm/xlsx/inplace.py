@@ -27,13 +27,14 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.errors import WorkbookError
-from xl_crm.fieldtypes import FIELD_TYPES
-from xl_crm.reader import EXCEL_MAX_COLS, normalise_header
-from xl_crm.workbook import sheetpatch
-from xl_crm.workbook.package import rewrite_member, sheet_parts
-from xl_crm.workbook.sheetpatch import _EPOCH_1900, _EPOCH_1904, ColumnValues, RowPlan
-from xl_crm.workbook.stylesheet import cell_xfs, format_style, number_formats, plain_xf
-from xl_crm.workbook.zipcopy import PackageRewriter
+from xl_crm.fields.grid import EXCEL_MAX_COLS
+from xl_crm.fields.types import FIELD_TYPES
+from xl_crm.view.matching import normalise_header
+from xl_crm.xlsx import sheetpatch
+from xl_crm.xlsx.package import rewrite_member, sheet_parts
+from xl_crm.xlsx.sheetpatch import EPOCH_1900, EPOCH_1904, ColumnValues, RowPlan
+from xl_crm.xlsx.stylesheet import cell_xfs, format_style, number_formats, plain_xf
+from xl_crm.xlsx.zipcopy import PackageRewriter
 
 #: zlib level of the rewritten sheet (see docs/performance.md for the choice)
 COMPRESS_LEVEL = 6
@@ -101,7 +102,7 @@ def write_columns(
             part = parts[sheet]
             workbook_xml = src.read("xl/workbook.xml").decode("utf-8", errors="replace")
             date1904 = bool(re.search(r'date1904="(1|true)"', workbook_xml))
-            from xl_crm.peek import peek_xlsx
+            from xl_crm.xlsx.peek import peek_xlsx
 
             peeked = peek_xlsx(path, sheet, header_row + 50)
             header = (peeked + [[]] * header_row)[header_row - 1]
@@ -118,7 +119,7 @@ def write_columns(
             table_part, new_table_xml = _extend_table(
                 src, part, header_row, placement, columns, new_letters
             )
-            epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+            epoch = EPOCH_1904 if date1904 else EPOCH_1900
             targets = {
                 # the header cell is written for new columns only: a column found under another
                 # name (an alias, another language) keeps its header, and its Table column name
@@ -205,7 +206,7 @@ def _refuse_unsupported(path: Path) -> None:
             file=path,
             hint=("先另存为 .xlsx", "save it as .xlsx first"),
         )
-    from xl_crm.reader import check_readable
+    from xl_crm.xlsx.reader import check_readable
 
     check_readable(path)  # encrypted, damaged and non-zip files are refused here
     with zipfile.ZipFile(path) as z:

@@ -1,0 +1,119 @@
+"""The Table: one sheet's typed data and where each value lives, whatever the medium.
+
+A medium (an .xlsx file, a Google Sheet, an Excel range through xlwings) reads its sheets
+into :class:`Table` objects; every check and computation works on them, and what goes back
+to a medium is one of the result types here: :class:`ColumnUpdate` (a computed column),
+:class:`CellMark` (a finding's fill and note), :class:`NewSheet` (a sheet added in place).
+The pipeline is read -> Table -> check / compute -> write (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from xl_crm.specs.model import SheetSpec
+from xl_crm.view.matching import BookMapping
+
+__all__ = ["CellIssue", "CellMark", "ColumnUpdate", "DateOrder", "NewSheet", "Table", "Tables"]
+
+
+@dataclass(frozen=True)
+class CellIssue:
+    """A cell whose content could not be read as its column's type.
+
+    ``kind``: ``type`` (the text is not a value of the type), ``formula-error`` (a formula
+    whose saved result is an Excel error; ``raw`` is the error as Excel shows it, ``#N/A``)
+    or ``formula-no-value`` (a formula with no saved result: the file was written by a
+    program that does not calculate, and never opened and saved in Excel)."""
+
+    row: int  # Excel row number
+    field: str
+    raw: str
+    kind: str = "type"
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """How a column's ``12/04/2026`` dates were read: ``order`` is ``dmy`` or ``mdy``;
+    ``ambiguous`` when no value decided it, ``conflicting`` when values needed both."""
+
+    order: str
+    ambiguous: bool
+    conflicting: bool
+
+
+@dataclass
+class Table:
+    """One sheet's data and where each value lives in the workbook."""
+
+    path: Path
+    sheet: str  # the sheet's name in the workbook
+    spec: SheetSpec
+    header_row: int  # 1-based Excel row of the header
+    frame: pd.DataFrame  # columns: field ids; index: Excel row numbers
+    letters: dict[str, str]  # field id -> column letter
+    headers: dict[str, str]  # field id -> header text as written in the sheet
+    unknown: list[tuple[str, str]] = field(default_factory=list)  # (header, letter)
+    missing: list[str] = field(default_factory=list)  # field ids with no column
+    issues: list[CellIssue] = field(default_factory=list)
+    #: field id -> {how: cells}: what the typed view coerced (text dates, text numbers ...)
+    coercions: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Excel rows inside the data that were wholly blank (skipped, not in ``frame``)
+    blank_rows: list[int] = field(default_factory=list)
+    #: field id -> how its day/month text dates were read (only columns that have them)
+    date_orders: dict[str, DateOrder] = field(default_factory=dict)
+
+    def cell(self, field_id: str, row: int) -> str:
+        return f"{self.letters[field_id]}{row}"
+
+    def where(self, field_id: str, row: int) -> str:
+        return f"{self.sheet}!{self.cell(field_id, row)}"
+
+
+class Tables(dict[str, Table]):
+    """The template sheets found in a workbook, by template sheet id, with ``mapping``: how
+    the workbook's sheets and columns were matched (a template sheet the workbook lacks is
+    absent here and listed in ``mapping.missing_sheets``)."""
+
+    def __init__(self, *args, mapping: BookMapping | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.mapping = mapping if mapping is not None else BookMapping()
+
+
+@dataclass
+class ColumnUpdate:
+    """One computed column to write back: ``values`` indexed by the sheet's row numbers
+    (1-based, as in A1 references); ``header`` is the text the column carries (zh or en,
+    as the sheet's other headers are); ``kind`` is the storage (``integer``, ``number``,
+    ``date``, ``text``); ``number_format`` the Excel format of a new column (None keeps
+    the column's own).  The medium finds the column by its header or adds it."""
+
+    header: str
+    values: pd.Series
+    kind: str = "text"
+    number_format: str | None = None
+
+
+@dataclass
+class CellMark:
+    """A finding's mark on one cell: ``cell`` an A1 reference on ``sheet``, ``note`` the
+    text of the note (the findings' messages, one per line)."""
+
+    sheet: str
+    cell: str
+    note: str
+
+
+@dataclass
+class NewSheet:
+    """A sheet to add: ``name`` (31 characters at most, Excel's limit), ``frame`` its rows
+    (columns are the header texts), ``kinds`` header -> storage, ``number_formats``
+    header -> Excel format."""
+
+    name: str
+    frame: pd.DataFrame
+    kinds: dict[str, str] = field(default_factory=dict)
+    number_formats: dict[str, str] = field(default_factory=dict)

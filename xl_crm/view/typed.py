@@ -1,0 +1,165 @@
+"""The typed view: a sheet's raw columns made into one typed value per cell.
+
+Medium-independent: a reader gives the raw columns (calamine's typed Arrow columns plus
+the cells it could not convert, or all-text columns from a CSV or the Sheets API) and this
+module builds ``Table.frame`` through :func:`xl_crm.fields.coercion.coerce`, recording
+what was coerced, what could not be read (:class:`xl_crm.table.CellIssue`) and which rows
+were blank.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from xl_crm.fields.coercion import coerce, is_blank
+from xl_crm.specs.model import SheetSpec, Spec
+from xl_crm.table import CellIssue, DateOrder, Table
+
+__all__ = [
+    "date_options",
+    "drop_blank_rows",
+    "issues_at_empty_cells",
+    "make_table",
+    "record_coercion",
+    "type_columns",
+]
+
+
+def type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) -> None:
+    """Build the typed view in place: every field column through :func:`coerce` (all
+    cells of text columns; for typed columns, the cells calamine could not convert),
+    blank rows dropped, what was coerced and what could not be read recorded."""
+    frame = table.frame
+    texts = {fid: pd.Series(list(cells.values()), dtype=object) for fid, cells in failed.items()}
+    dates = date_options(spec, table.spec, texts)
+    for fid in [c for c in frame.columns if not str(c).startswith("_col")]:
+        f = table.spec.field(fid)
+        storage = f.ftype.storage
+        bad = failed.get(fid, {})
+        if storage == "text":
+            column = frame[fid]
+            if bad:
+                column = column.astype(object)
+                column[list(bad)] = list(bad.values())
+            result = coerce(column, "text", identifier=f.ftype.identifier)
+            frame[fid] = result.values
+            record_coercion(table, spec, fid, result, column)
+        elif bad:
+            cells = pd.Series(list(bad.values()), index=list(bad), dtype=object)
+            result = coerce(cells, storage, **dates)
+            column = frame[fid].astype(object) if storage == "boolean" else frame[fid].copy()
+            good = result.values[~result.failed & result.errors.isna() & cells.notna()]
+            good = good[good.notna()]
+            if storage in ("date", "datetime"):
+                column = pd.to_datetime(column).astype("datetime64[ns]")
+            column.loc[good.index] = good.to_numpy()
+            frame[fid] = column
+            record_coercion(table, spec, fid, result, cells)
+    drop_blank_rows(table)
+
+
+def date_options(spec: Spec, sheet: SheetSpec, texts: dict[str, pd.Series]) -> dict:
+    """How the sheet's ``12/04/2026`` dates are read: the template's ``date_order``, else
+    the order the text dates of all the sheet's date columns decide together (so a
+    check-in and a check-out of one stay are read alike), else each column decides
+    alone (:func:`xl_crm.fields.coercion.date_order_of`) with the template's default."""
+    from xl_crm.fields.coercion import date_order_of
+
+    order = spec.date_order
+    if order is None:
+        columns = [
+            texts[f.id]
+            for f in sheet.fields
+            if f.ftype.storage in ("date", "datetime") and f.id in texts
+        ]
+        if columns:
+            decided, _, conflicting = date_order_of(pd.concat(columns, ignore_index=True))
+            order = None if conflicting else decided
+    return {"date_order": order, "default_order": spec.default_date_order}
+
+
+def record_coercion(table: Table, spec: Spec, fid: str, result, raw: pd.Series) -> None:
+    """Keep what coercion did to column ``fid``: counts, date order, and an issue for
+    each cell that holds an Excel error or could not be read (``raw``: its text)."""
+    counts = result.coerced_counts()
+    if counts:
+        table.coercions[fid] = counts
+    if result.date_order is not None or result.ambiguous:
+        table.date_orders[fid] = DateOrder(
+            result.date_order or spec.default_date_order,
+            result.ambiguous,
+            result.conflicting,
+        )
+    for row, error in result.errors.dropna().items():
+        table.issues.append(CellIssue(int(row), fid, str(error), "formula-error"))
+    for row in result.failed.index[result.failed.to_numpy()]:
+        table.issues.append(CellIssue(int(row), fid, str(raw.get(row, "")).strip()))
+
+
+def drop_blank_rows(table: Table) -> None:
+    """Rows with nothing in any column (field or unknown) are not data: dropped from the
+    frame and listed in ``blank_rows``; the trailing ones (formatted but empty) are not
+    listed.  Helper ``_col`` columns (unknown headers) are dropped afterwards."""
+    frame = table.frame
+    if frame.empty:
+        table.frame = frame[[c for c in frame.columns if not str(c).startswith("_col")]]
+        return
+    erred = {(i.row, i.field) for i in table.issues}
+    filled = np.zeros(len(frame), dtype=bool)
+    for c in frame.columns:  # field columns are typed already: blank there is missing
+        column = frame[c]
+        filled |= ~(is_blank(column) if str(c).startswith("_col") else column.isna()).to_numpy()
+    if erred:
+        rows = {r for r, _ in erred}
+        filled |= frame.index.isin(list(rows))
+    last = np.flatnonzero(filled)
+    end = (last[-1] + 1) if len(last) else 0
+    inside = ~filled[:end]
+    table.blank_rows = [int(r) for r in frame.index[:end][inside]]
+    keep = np.zeros(len(frame), dtype=bool)
+    keep[:end] = filled[:end]
+    table.frame = frame.loc[keep, [c for c in frame.columns if not str(c).startswith("_col")]]
+
+
+def issues_at_empty_cells(table: Table, cells: dict[str, str], kind: str) -> None:
+    """An issue of ``kind`` for each A1 reference in ``cells`` (-> the text to show) that
+    falls on a field column and reads as empty in the typed frame."""
+    letters = {letter: fid for fid, letter in table.letters.items()}
+    for ref, raw in cells.items():
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        if not m or m.group(1) not in letters:
+            continue
+        fid, row = letters[m.group(1)], int(m.group(2))
+        if row in table.frame.index and pd.isna(table.frame.at[row, fid]):
+            table.issues.append(CellIssue(row, fid, raw, kind))
+
+
+def make_table(
+    path: Path,
+    name: str,
+    sheet: SheetSpec,
+    header_row: int,
+    frame: pd.DataFrame,
+    found: dict[str, int],
+    headers: list[str],
+    unknown: list[tuple[str, str]],
+    issues: list[CellIssue],
+) -> Table:
+    """A Table from what the readers found: columns by 0-based index in the sheet."""
+    return Table(
+        path=path,
+        sheet=name,
+        spec=sheet,
+        header_row=header_row,
+        frame=frame,
+        letters={fid: get_column_letter(i + 1) for fid, i in found.items()},
+        headers={fid: headers[i] for fid, i in found.items()},
+        unknown=unknown,
+        missing=[f.id for f in sheet.fields if f.id not in found],
+        issues=issues,
+    )

@@ -1,1 +1,0 @@
-"""Excel workbooks: building them from template specs."""
