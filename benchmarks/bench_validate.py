@@ -38,7 +38,7 @@ def phase_floor(book: Path) -> dict:
 
 
 def phase_ours(book: Path) -> dict:
-    from xl_crm.validation import validate
+    from xl_crm import validate
 
     report = validate(book)
     out = book.with_suffix(".json")

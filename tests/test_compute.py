@@ -10,9 +10,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
+from xl_crm import compute, validate
 from xl_crm.cli.app import app
-from xl_crm.compute import compute
-from xl_crm.validation import validate
 from xl_crm.xlsx.builder import build_workbook
 
 AS_OF = "2026-06-30"

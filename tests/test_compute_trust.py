@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from xl_crm import compute
 from xl_crm.cli.app import app
-from xl_crm.compute import compute
 from xl_crm.errors import CustomerKeyError, WorkbookError
 
 AS_OF = "2026-06-30"
@@ -212,7 +212,7 @@ def test_real_input_baseline_figures(tmp_path):
 
 
 def test_validate_warns_of_exact_duplicate_rows(tmp_path):
-    from xl_crm.validation import validate
+    from xl_crm import validate
 
     when = dt.datetime(2026, 5, 1, 10)
     path = shop(

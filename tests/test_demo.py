@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 
 from tests.relayout import computed_values, normalise_key
-from xl_crm import build_workbook, load_spec
-from xl_crm.compute import EXTRA_HEADERS, compute
+from xl_crm import build_workbook, compute, load_spec, validate
 from xl_crm.demo import BLANK_EVERY, SHOP_CUSTOMERS, SHOP_ERRORS, run_user_books
+from xl_crm.metrics.plan import EXTRA_HEADERS
 from xl_crm.metrics.summary import HEADERS, SUMMARY_SHEET
-from xl_crm.validation import detect_template, validate
+from xl_crm.xlsx.book import template_of as detect_template
 
 ROWS = 60
 AS_OF = "2026-06-30"

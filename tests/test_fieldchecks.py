@@ -26,12 +26,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pandera.errors import SchemaErrors
 
+from xl_crm import validate
+from xl_crm.fields import formats as fc
 from xl_crm.fields.identifiers import resident_id_check_char
 from xl_crm.fields.types import TYPE_NAMES
 from xl_crm.specs import spec_from_data
 from xl_crm.table import Table
-from xl_crm.validation import engine, validate
-from xl_crm.validation import fieldchecks as fc
+from xl_crm.validation import engine
 
 FULL = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 GOOD_ID = "11010519491231002X"

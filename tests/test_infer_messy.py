@@ -11,9 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests import messy_books as mb
-from xl_crm import validate
+from xl_crm import compute, validate
 from xl_crm.cli.app import app
-from xl_crm.compute import compute
 from xl_crm.errors import WorkbookError
 from xl_crm.infer import infer_spec
 from xl_crm.specs.dump import dump_spec

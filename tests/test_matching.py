@@ -13,10 +13,10 @@ import pytest
 import xlsxwriter
 from typer.testing import CliRunner
 
+from xl_crm import validate
 from xl_crm.cli.app import app
 from xl_crm.errors import SpecError, WorkbookError
 from xl_crm.specs import load_spec
-from xl_crm.validation import validate
 from xl_crm.validation.html import render_html
 from xl_crm.view.matching import normalise_header
 
@@ -679,7 +679,7 @@ def _column(path: Path, sheet: str, header: str) -> list:
 
 
 def test_compute_on_renamed_sheets_gives_the_documented_figures(tmp_path):
-    from xl_crm.compute import compute
+    from xl_crm import compute
 
     path = _moved_baseline(tmp_path)
     compute(path, template="ecommerce", as_of="2026-06-30", backups=0)
@@ -703,7 +703,7 @@ def test_compute_takes_the_sheet_option(tmp_path):
 
 
 def test_compute_without_the_orders_says_which_sheet_it_needs(tmp_path):
-    from xl_crm.compute import compute
+    from xl_crm import compute
 
     path = xlsx(
         tmp_path / "c.xlsx",

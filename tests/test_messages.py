@@ -18,10 +18,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from xl_crm import validate
 from xl_crm.cli.app import app
 from xl_crm.errors import SpecError, WorkbookError
 from xl_crm.specs import load_spec
-from xl_crm.validation import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")

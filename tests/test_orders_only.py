@@ -17,8 +17,8 @@ from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
 from tests.conftest import convert_to_csv
+from xl_crm import compute
 from xl_crm.cli.app import app
-from xl_crm.compute import compute
 from xl_crm.errors import WorkbookError
 from xl_crm.metrics.scores import rfm
 from xl_crm.xlsx.zipcopy import raw_member

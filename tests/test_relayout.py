@@ -35,9 +35,9 @@ from tests.relayout import (
     read_sample,
     relayout,
 )
-from xl_crm import build_workbook, load_spec, validate
-from xl_crm.compute import EXTRA_HEADERS, compute
+from xl_crm import build_workbook, compute, load_spec, validate
 from xl_crm.demo import break_cells
+from xl_crm.metrics.plan import EXTRA_HEADERS
 from xl_crm.specs import builtin_names
 
 #: Layout options whose reader features have not landed on main: while a feature is listed

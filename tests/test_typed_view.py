@@ -18,8 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from xl_crm import validate
-from xl_crm.compute import compute
+from xl_crm import compute, validate
 from xl_crm.fields.coercion import coerce, from_serial, is_blank, parse_date, parse_number
 
 CASES = Path(__file__).resolve().parents[1] / ".." / "shared" / "cases" / "real-inputs"

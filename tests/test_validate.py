@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from xl_crm import validate
 from xl_crm.cli.app import app
 from xl_crm.errors import WorkbookError
 from xl_crm.fields.identifiers import resident_id_check_char, uscc_check_char
-from xl_crm.validation import validate
 from xl_crm.xlsx.builder import build_workbook
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from xl_crm.validation import validate
+from xl_crm import validate
 
 BOOKS = Path(__file__).parent / "fixtures" / "books"
 GOLDEN = Path(__file__).parent / "golden" / "validate"

@@ -443,7 +443,7 @@ def test_data_under_no_header_far_down_is_not_overwritten(tmp_path):
 
 
 def test_compute_restores_computed_columns_cleared_by_hand(tmp_path):
-    from xl_crm.compute import compute
+    from xl_crm import compute
     from xl_crm.xlsx.builder import build_workbook
 
     path = tmp_path / "l.xlsx"

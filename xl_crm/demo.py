@@ -31,7 +31,7 @@ BAD_VALUES = {
 def run_demo(out_dir: Path, *, rows: int = 200, seed: int = 42) -> Iterator[str]:
     """Build each built-in template with sample data, break a few cells on purpose in the
     ``*_errors`` copies, validate those and write their HTML reports; yield what was made."""
-    from xl_crm.validation import validate
+    from xl_crm import validate
     from xl_crm.validation.render import write_html
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -46,7 +46,7 @@ def run_demo(out_dir: Path, *, rows: int = 200, seed: int = 42) -> Iterator[str]
     build_workbook("ledger", blank, lang="zh")
     yield f"  built {blank} (empty template for data entry)"
     yield "computing frequency, recency, spend, RFM and segments in place (as of 2026-06-30):"
-    from xl_crm.compute import compute
+    from xl_crm import compute
 
     for name, lang in jobs:
         path = out_dir / f"{name}_{lang}.xlsx"
@@ -107,8 +107,7 @@ def run_user_books(out_dir: Path, *, as_of: str = "2026-06-30") -> Iterator[str]
     :func:`run_demo`): ``shop_customers.xlsx`` (computed in place), ``shop_orders.csv`` and
     the customer summary derived from it, ``shop_orders_summary.xlsx``; yield what was
     done.  Raises :class:`xl_crm.XlCrmError` when a step fails."""
-    from xl_crm.compute import compute
-    from xl_crm.validation import validate
+    from xl_crm import compute, validate
     from xl_crm.validation.render import write_html
     from xl_crm.xlsx.reader import read_workbook
 

@@ -17,7 +17,7 @@ import pandas as pd
 from xl_crm.specs.model import SheetSpec
 from xl_crm.view.matching import BookMapping
 
-__all__ = ["CellIssue", "CellMark", "ColumnUpdate", "DateOrder", "NewSheet", "Table", "Tables"]
+__all__ = ["CellIssue", "CellMark", "ColumnUpdate", "DateOrder", "Table", "Tables"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,9 @@ class Table:
     blank_rows: list[int] = field(default_factory=list)
     #: field id -> how its day/month text dates were read (only columns that have them)
     date_orders: dict[str, DateOrder] = field(default_factory=dict)
+    #: the columns no template field claims, as text, by their header (the data rows of
+    #: ``frame``): what a computed column that is not a template field holds today
+    extras: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def cell(self, field_id: str, row: int) -> str:
         return f"{self.letters[field_id]}{row}"
@@ -85,16 +88,19 @@ class Tables(dict[str, Table]):
 
 @dataclass
 class ColumnUpdate:
-    """One computed column to write back: ``values`` indexed by the sheet's row numbers
-    (1-based, as in A1 references); ``header`` is the text the column carries (zh or en,
-    as the sheet's other headers are); ``kind`` is the storage (``integer``, ``number``,
-    ``date``, ``text``); ``number_format`` the Excel format of a new column (None keeps
-    the column's own).  The medium finds the column by its header or adds it."""
+    """One computed column to write back to a medium.
+
+    ``header``: the column's header text (zh or en, as the sheet's other headers are);
+    ``values``: the values indexed by the sheet's row numbers (1-based, as in A1
+    references; NA leaves a cell empty); ``kind``: ``text``, ``number``, ``money``,
+    ``date``, ``datetime`` or ``boolean`` (how a cell is written and formatted);
+    ``aliases``: other headers that mean this column (the other language, the template's
+    aliases).  The medium finds the column by its header or an alias, or adds it."""
 
     header: str
     values: pd.Series
     kind: str = "text"
-    number_format: str | None = None
+    aliases: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -105,15 +111,3 @@ class CellMark:
     sheet: str
     cell: str
     note: str
-
-
-@dataclass
-class NewSheet:
-    """A sheet to add: ``name`` (31 characters at most, Excel's limit), ``frame`` its rows
-    (columns are the header texts), ``kinds`` header -> storage, ``number_formats``
-    header -> Excel format."""
-
-    name: str
-    frame: pd.DataFrame
-    kinds: dict[str, str] = field(default_factory=dict)
-    number_formats: dict[str, str] = field(default_factory=dict)

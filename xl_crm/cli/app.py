@@ -357,7 +357,7 @@ def validate_command(
 
     Example: xl-crm validate export.xlsx -t ecommerce --sheet orders=Sheet2
     """
-    from xl_crm.validation import validate
+    from xl_crm import validate
     from xl_crm.validation.render import print_report, write_html
 
     _check_lang(lang)
@@ -374,7 +374,7 @@ def validate_command(
     if html_file is not None:
         write_html(report, html_file, lang=lang)  # type: ignore[arg-type]
     if annotate_book:
-        from xl_crm.validation import annotate
+        from xl_crm import annotate
 
         marked = annotate(book, report, lang=lang)
         err.print(f"marked {marked} cells in {book}", highlight=False)
@@ -443,7 +443,7 @@ def compute_command(
 
     Example (orders only): xl-crm compute orders.csv -t ecommerce -o customers.xlsx
     """
-    from xl_crm.compute import compute
+    from xl_crm import compute
 
     _check_lang(lang)
     big = book.exists() and book.stat().st_size >= 2_000_000  # a bar only when it helps

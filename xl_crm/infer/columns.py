@@ -3,7 +3,7 @@
 Every decision is made the way ``validate`` will read the column, so the spec does not
 flag the file it came from: types from :func:`~xl_crm.infer.values.coerce_column`,
 identifiers and contact details checked with the validator's own functions
-(:mod:`xl_crm.validation.fieldchecks`), uniqueness compared in the validator's form
+(:mod:`xl_crm.fields.formats`), uniqueness compared in the validator's form
 (:func:`xl_crm.validation.engine.comparable`).  Where a header names a phone, e-mail or
 ID column but a few of its values are not valid, the field keeps its type with severity
 ``warning``: the bad cells are shown without failing the file.
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xl_crm.fields import formats as fc
 from xl_crm.fields.types import FIELD_TYPES
 from xl_crm.fields.words import FALSE_WORDS, NUMERAL_WORDS, TRUE_WORDS
 from xl_crm.infer.values import (
@@ -32,7 +33,6 @@ from xl_crm.infer.values import (
 from xl_crm.infer.words import header_roles, is_place_value
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import FieldSpec
-from xl_crm.validation import fieldchecks as fc
 from xl_crm.xlsx.structure import SheetStructure, Validation
 from xl_crm.xlsx.texts import TYPE_LABELS
 
@@ -430,7 +430,7 @@ def _identifier_like(ftype: str, roles: set[str], texts: list[str]) -> bool:
 
 def _distinct(present: list[Any], texts: list[str], ftype: str) -> bool:
     """Whether no two values are equal in the form the validator compares them."""
-    from xl_crm.validation.engine import comparable
+    from xl_crm.fields.normalise import comparable
 
     spec = FieldSpec(id="probe", label="probe", type=ftype)
     if spec.ftype.storage == "text":

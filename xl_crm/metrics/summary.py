@@ -57,7 +57,7 @@ class CustomerSummary:
 
     ``frame``: one row per customer, sorted by key; columns ``key`` and the metrics of
     :data:`HEADERS` (money as floats, dates as datetimes).  ``unused``: the order rows the
-    metrics could not use, as :func:`xl_crm.compute.unused_rows` names them (cell, zh, en)."""
+    metrics could not use, as :func:`xl_crm.metrics.plan.unused_rows` names them (cell, zh, en)."""
 
     frame: pd.DataFrame
     headers: dict[str, str]  # column -> header as written
@@ -131,8 +131,8 @@ def derive_customers(
     distinct normalised key, with their metrics as of ``as_of`` (see docs/metrics.md).
 
     Raises WorkbookError when the sheet has no customer-key or date column."""
-    from xl_crm.compute import unused_rows
-    from xl_crm.validation.engine import comparable
+    from xl_crm.fields.normalise import comparable
+    from xl_crm.metrics.plan import unused_rows
 
     source = orders.spec
     customers = _customers_sheet(spec)
@@ -337,9 +337,9 @@ def compute_orders_only(
     audit_log: Path | None,
 ):
     """``compute`` for a book of orders only: derive the customers and write the summary
-    (see the module docstring).  Returns a :class:`xl_crm.compute.ComputeResult` whose
+    (see the module docstring).  Returns a :class:`xl_crm.metrics.plan.ComputeResult` whose
     ``sheet`` is the summary sheet (None for a CSV) and ``derived_from`` the orders sheet."""
-    from xl_crm.compute import ComputeResult
+    from xl_crm.metrics.plan import ComputeResult
     from xl_crm.metrics.summary_files import summary_sheets, summary_target, write_summary
 
     orders_sheet = next(s for s in _order_sheets(spec) if s.id in tables)

@@ -156,7 +156,7 @@ def _audit(audit_log: Path | None, target: Path, sheet: str | None, summary: Cus
 
 def _unchanged(summary: CustomerSummary, target: Path, name: str) -> bool:
     """Whether sheet ``name`` of ``target`` already holds exactly this summary."""
-    from xl_crm.compute import _same
+    from xl_crm.metrics.plan import same_values
     from xl_crm.xlsx.package import sheet_parts
 
     sheets = {n.casefold(): n for n in sheet_parts(target)}
@@ -176,7 +176,7 @@ def _unchanged(summary: CustomerSummary, target: Path, name: str) -> bool:
         new = summary.frame[name_]
         old = frame.iloc[:, i]
         text = name_ in ("rfm_score", "rfm_segment") or (summary.key_kind == "text" and i == 0)
-        if not _same(old, new, as_text=text):
+        if not same_values(old, new, as_text=text):
             return False
     return True
 

@@ -21,11 +21,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from xl_crm.fields import formats as fc
+from xl_crm.fields.normalise import comparable, normalise_text, per_distinct
 from xl_crm.privacy import PERSONAL_TYPES, mask
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.model import FieldSpec, Spec
 from xl_crm.table import Table
-from xl_crm.validation import fieldchecks as fc
 from xl_crm.validation.report import Finding
 from xl_crm.validation.rules import RULES
 from xl_crm.xlsx.texts import TYPE_LABELS
@@ -40,33 +41,6 @@ class SheetContext:
     spec: Spec
     tables: dict[str, Table]
     mask: bool = False
-
-
-def normalise_text(s: pd.Series) -> pd.Series:
-    """Full-width to half-width, trimmed, lower case: the form uniqueness compares.
-    (Arrow string kernels throughout, so a million values take well under a second.)"""
-    import pyarrow as pa_arrow
-    import pyarrow.compute as pc
-
-    arr = pa_arrow.array(
-        s.astype("str").to_numpy(dtype=object, na_value=None), type=pa_arrow.large_string()
-    )
-    out = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC")))
-    result = out.to_pandas(types_mapper=pd.ArrowDtype).astype("str")
-    result.index = s.index
-    return result
-
-
-def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """``fn`` evaluated once per distinct value and spread back (choices repeat a lot)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    if len(uniques) * 4 > len(s):
-        return fn(s)
-    results = np.asarray(fn(pd.Series(uniques)), dtype=bool)
-    out = np.ones(len(s), dtype=bool)
-    present = codes >= 0
-    out[present] = results[codes[present]]
-    return pd.Series(out, index=s.index)
 
 
 class Derived:
@@ -90,23 +64,6 @@ class Derived:
         if fid not in self._phones:
             self._phones[fid] = fc.phone_numbers(self.frame[fid], self.region)
         return self._phones[fid]
-
-
-def comparable(
-    s: pd.Series, f: FieldSpec, region: str, derived: Derived | None = None
-) -> pd.Series:
-    """Values of field ``f`` in the form keys are compared in (phones as E.164 ...)."""
-    storage = f.ftype.storage
-    if storage in ("integer", "number", "date", "datetime", "boolean"):
-        return s
-    text = normalise_text(s).where(s.notna(), None)
-    if f.type == "phone":
-        if derived is not None and f.id in derived.frame.columns:
-            e164 = derived.phones(f.id)[0].reindex(s.index)
-        else:
-            e164, _ = fc.phone_numbers(s, region)
-        return e164.where(e164.notna(), text)
-    return text
 
 
 #: the forms a date cell may take, shown in every date finding (see xl_crm.fields.coercion)
@@ -401,7 +358,14 @@ def build_schema(table: Table, ctx: SheetContext, derived: Derived) -> pa.DataFr
 
 def _unique_check(f: FieldSpec, region: str, derived: Derived):
     def check(s: pd.Series) -> pd.Series:
-        keys = comparable(s, f, region, derived)
+        keys = comparable(
+            s,
+            f,
+            region,
+            derived.phones(f.id)[0]
+            if f.type == "phone" and f.id in derived.frame.columns
+            else None,
+        )
         dup = keys.duplicated(keep=False) & keys.notna()
         return ~dup
 

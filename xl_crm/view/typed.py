@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.fields.coercion import coerce, is_blank
 from xl_crm.specs.model import SheetSpec, Spec
@@ -124,6 +124,11 @@ def drop_blank_rows(table: Table) -> None:
     keep = np.zeros(len(frame), dtype=bool)
     keep[:end] = filled[:end]
     table.frame = frame.loc[keep, [c for c in frame.columns if not str(c).startswith("_col")]]
+    extra = {
+        f"_col{column_index_from_string(letter) - 1}": header for header, letter in table.unknown
+    }
+    extra = {c: h for c, h in extra.items() if c in frame.columns}
+    table.extras = frame.loc[keep, list(extra)].rename(columns=extra)
 
 
 def issues_at_empty_cells(table: Table, cells: dict[str, str], kind: str) -> None:

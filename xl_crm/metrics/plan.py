@@ -1,18 +1,18 @@
-"""``compute``: derived customer columns written into the workbook in place.
+"""The plan of ``compute``: derived customer columns as column updates, without I/O.
 
-Reads the workbook, computes the template's computed fields (last purchase, purchase
-frequency, segments ...) and, unless turned off, total spend, recency and the RFM score and
-segment, from the orders (or stays) sheet, then writes them with the in-place writer.  The
-as-of date is explicit so results are reproducible; running twice with the same inputs
-changes nothing the second time (no write, no backup, no audit record).
+From a read book's Tables it computes the template's computed fields (last purchase,
+purchase frequency, segments ...) and, unless turned off, total spend, recency and the RFM
+score and segment, from the orders (or stays) sheet, and returns them as
+:class:`xl_crm.table.ColumnUpdate` objects for the medium to write (:func:`xl_crm.compute`
+is open a book + this plan + ``book.write``).  The as-of date is explicit so results are
+reproducible; running twice with the same inputs changes nothing the second time (no
+write, no backup, no audit record).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,6 @@ import pandas as pd
 from xl_crm.errors import WorkbookError
 from xl_crm.metrics.keys import check_customer_keys
 from xl_crm.metrics.scores import (
-    as_of_date,
     customer_metrics,
     rfm,
     segment_labels,
@@ -31,9 +30,8 @@ from xl_crm.metrics.scores import (
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import SheetSpec, Spec
-from xl_crm.table import Table
+from xl_crm.table import ColumnUpdate, Table
 from xl_crm.view.matching import normalise_header
-from xl_crm.xlsx.reader import check_readable, read_workbook
 
 #: headers of the extra RFM columns (zh, en)
 EXTRA_HEADERS = {
@@ -79,209 +77,125 @@ class ComputeResult:
     duplicates: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def compute(
-    book: str | Path,
-    *,
-    template: str | Path | Spec | None = None,
-    as_of: str | dt.date | None = None,
-    rfm_columns: bool = True,
-    window_days: int = 365,
-    backups: int = 5,
-    audit_log: Path | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
-    sheets: dict[str, str] | None = None,
-    summary_sheet: str | None = None,
-    output: str | Path | None = None,
-) -> ComputeResult:
-    """Compute and write the derived customer columns of ``book`` (see module docstring).
+@dataclass
+class ColumnPlan:
+    """What ``compute`` will write: the customers ``table``, its column ``updates``, and
+    whether any differs from what the sheet holds (``changed``; False: nothing to write)."""
 
-    Sheets are matched to the template by their headers; ``sheets`` (template sheet id or
-    zh/en label -> workbook sheet name) overrides that, as in :func:`xl_crm.validate`.
-    ``progress(label, done, total)`` is called as the work goes: reading, computing, and
-    the rows written.  A book of orders only (no customers sheet; also a CSV) gets a
-    customer summary sheet instead, named ``summary_sheet`` or written to ``output``
-    (.xlsx or .csv; the book is then not modified): see :mod:`xl_crm.metrics.summary`."""
-    from xl_crm.metrics import summary
-    from xl_crm.validation import _spec_for
-    from xl_crm.xlsx.inplace import ColumnWrite, write_columns
+    table: Table
+    updates: list[ColumnUpdate]
+    changed: bool
+    segments: dict[str, dict[str, int]]
+    unused: list[tuple[str, str, str]]
+    duplicates: list[tuple[str, str, str]]
 
-    started = time.perf_counter()
-    path = Path(book)
-    if path.suffix.lower() not in (".xlsx", ".xlsm") and output is None:
-        # a broken file is described as every command describes it, before this refusal
-        readable = check_readable(path)
-        read_workbook(path, readable, _spec_for(path, readable, template), sheets)
-        raise WorkbookError(
-            (
-                f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {path.suffix or '这种文件'}",
-                f"can only write into .xlsx and .xlsm workbooks, not {path.suffix or 'this file'}",
-            ),
-            file=path,
-            hint=(
-                "先另存为 .xlsx；若是订单文件，用 -o 指定客户汇总文件",
-                "save it as .xlsx first; for a file of orders, name the summary file with -o",
-            ),
-        )
-    readable = check_readable(path)
-    spec = _spec_for(path, readable, template)
-    when = as_of_date(as_of)
-    step = progress or (lambda label, done, total: None)
-    step("reading the workbook", 0, 1)
-    tables = read_workbook(path, readable, spec, sheets)
-    step("reading the workbook", 1, 1)
-    if summary.holds_only_orders(path, spec, tables):
-        result = summary.compute_orders_only(
-            path, spec, tables, as_of=when, window_days=window_days, rfm_columns=rfm_columns,
-            summary_sheet=summary_sheet, output=Path(output) if output else None,
-            backups=backups, audit_log=audit_log,
-        )  # fmt: skip
-        result.seconds = time.perf_counter() - started
-        return result
-    if (summary_sheet is not None or output is not None) and summary.has_orders(spec, tables):
-        raise WorkbookError(
-            (
-                "工作簿有客户表：compute 会写入客户表；客户汇总表和输出文件只用于仅有订单的文件",
-                "the workbook has a customers sheet: compute writes into it; a summary sheet "
-                "or output file is for books of orders only",
-            ),
-            file=path,
-            hint=("去掉 --summary-sheet 和 -o", "leave out --summary-sheet and -o"),
-        )
-    step("computing metrics", 0, 1)
-    customers_sheet = next(
+
+def customers_sheet(spec: Spec) -> SheetSpec:
+    """The template's customers sheet: the keyed sheet with computed fields (else the first
+    keyed sheet)."""
+    return next(
         (s for s in spec.sheets if s.key and any(f.computed for f in s.fields)), None
     ) or next(s for s in spec.sheets if s.key)
-    customers = tables[customers_sheet.id]
-    check_customer_keys(customers, path)  # refuses before anything is written
-    source = _source_sheet(spec, customers_sheet, tables)
+
+
+def plan_columns(
+    spec: Spec,
+    tables: dict[str, Table],
+    *,
+    as_of: pd.Timestamp,
+    window_days: int = 365,
+    rfm_columns: bool = True,
+    file: str | Path | None = None,
+) -> ColumnPlan:
+    """The derived customer columns of a read book, as column updates (no I/O).
+
+    ``tables``: the book's Tables (the customers sheet and its orders or stays sheet);
+    ``as_of``: the day recency is counted to; ``window_days``: the window of 购买频率 and
+    F, in days.  Raises :class:`xl_crm.CustomerKeyError` when customer keys repeat after
+    normalising or are empty, and :class:`xl_crm.WorkbookError` when the orders sheet is
+    missing (``file`` names the book in that message)."""
+    sheet = customers_sheet(spec)
+    customers = tables[sheet.id]
+    check_customer_keys(customers, file)  # refuses before anything is written
+    source = _source_sheet(spec, sheet, tables)
     lang = _language(customers)
-    values = _metric_values(spec, customers, source, tables, when, window_days)
+    values = _metric_values(spec, customers, source, tables, as_of, window_days)
     unused = unused_rows(customers, [customers.spec.key]) + unused_rows(
         tables[source.id], order_fields(spec, customers, source)
     )
-    columns: dict[str, tuple[str, str, set[str]]] = {}  # metric -> (header, kind, aliases)
-    for f in customers_sheet.fields:
-        if f.computed and (f.computed in values or f.computed in {s.id for s in spec.segments}):
-            header = customers.headers.get(f.id, f.header(lang))
-            kind = KINDS.get(f.computed, _kind(f))
-            columns[f.computed] = (header, kind, {f.label.zh, f.label.en, *f.aliases})
-    for segment in spec.segments:
-        if segment.sheet == customers_sheet.id:
-            values[segment.id] = _segment_values(segment, customers, values, lang)
-    if rfm_columns:
-        segment = "rfm_segment_cn" if lang == "zh" else "rfm_segment_en"
-        extras = (
-            (
-                "stays",
-                "nights",
-                "last_stay",
-                "avg_stay_nights",
-                "preferred_room_type",
-                "recency_days",
-                "rfm_score",
-                segment,
-            )
-            if "stays" in values
-            else ("total_spend", "recency_days", "rfm_score", segment)
-        )
-        for metric in extras:
-            if metric not in columns:
-                zh, en = EXTRA_HEADERS[metric]
-                columns[metric] = (
-                    zh if lang == "zh" else en,
-                    KINDS.get(metric, "number"),
-                    {zh, en},
-                )
-    writes = []
-    fields_changed = False  # a template field (read with the sheet) differs
-    extras = False  # columns that are not template fields: compared by _extras_unchanged
+    columns = _columns(spec, sheet, customers, values, lang, rfm_columns)
+    updates = []
+    changed = False
     for metric, (header, kind, aliases) in columns.items():
         series = _cells(values[metric])
-        fid = next((f.id for f in customers_sheet.fields if f.computed == metric), None)
-        if fid is None:
-            extras = True
-        elif fid not in customers.frame.columns or not _same(customers.frame[fid], series):
-            fields_changed = True
-        writes.append(ColumnWrite(header, series, kind=kind, match=aliases))
+        fid = next((f.id for f in sheet.fields if f.computed == metric), None)
+        if fid is not None:
+            current = customers.frame[fid] if fid in customers.frame.columns else None
+            changed |= current is None or not same_values(current, series)
+        else:
+            current = _extra_column(customers, header, aliases)
+            changed |= current is None or not same_values(current, series, as_text=True)
+        updates.append(ColumnUpdate(header, series, kind=kind, aliases=aliases))
     segments = {
         metric: {str(k): int(v) for k, v in values[metric].value_counts().items()}
         for metric in columns
         if metric.startswith("rfm_segment") or metric in {s.id for s in spec.segments}
     }
-    step("computing metrics", 1, 1)
-    if fields_changed or (
-        extras and not _extras_unchanged(path, customers, columns, values, rfm_columns)
-    ):
-        label = f"writing {customers.sheet}"
-        write_columns(
-            path,
-            customers.sheet,
-            writes,
-            header_row=customers.header_row,
-            backups=backups,
-            audit_log=audit_log,
-            progress=lambda done, total: step(label, done, total),
-        )
-        written = True
-    else:
-        written = False
-    return ComputeResult(
-        path,
-        customers.sheet,
-        when.date(),
-        [c[0] for c in columns.values()],
-        len(customers.frame),
-        written,
+    return ColumnPlan(
+        customers,
+        updates,
+        changed,
         segments,
-        time.perf_counter() - started,
         unused,
-        duplicates=duplicate_orders(tables[source.id]),
+        duplicate_orders(tables[source.id]),
     )
 
 
-def _extras_unchanged(path, customers: Table, columns, values, rfm_columns) -> bool:
-    """Whether the columns that are not template fields already hold these values."""
-    if not rfm_columns:
-        return False
-    import fastexcel
-
-    from xl_crm.xlsx.peek import peek_xlsx
-
-    # the columns as the sheet names them (an alias or the other language is kept as it is)
-    rows = peek_xlsx(path, customers.sheet, customers.header_row)
-    row = rows[customers.header_row - 1] if len(rows) >= customers.header_row else []
-    present = {normalise_header(str(h)): str(h) for h in row if h not in (None, "")}
-    actual = {}
-    for metric, (header, _, aliases) in columns.items():
-        if metric in EXTRA_HEADERS:
-            names = [normalise_header(n) for n in (header, *sorted(aliases))]
-            actual[metric] = next((present[n] for n in names if n in present), None)
-    if None in actual.values():
-        return False  # a column is missing: not written yet
-    headers = list(actual.values())
-    reader = fastexcel.read_excel(str(path))
-    try:
-        sheet = reader.load_sheet(
-            customers.sheet,
-            header_row=customers.header_row - 1,
-            use_columns=headers,
-            dtypes=dict.fromkeys(headers, "string"),
-        )
-    except Exception:  # a column is missing: not written yet
-        return False
-    frame = sheet.to_pandas()
-    frame.index = pd.RangeIndex(customers.header_row + 1, customers.header_row + 1 + len(frame))
-    if not customers.frame.index.isin(frame.index).all():
-        return False
-    frame = frame.loc[customers.frame.index]
-    for metric, header in actual.items():
-        got = frame[header] if header in frame.columns else None
-        if got is None or not _same(got, _cells(values[metric]), as_text=True):
-            return False
-    return True
+def _columns(
+    spec: Spec,
+    sheet: SheetSpec,
+    customers: Table,
+    values: dict[str, pd.Series],
+    lang: str,
+    rfm_columns: bool,
+) -> dict[str, tuple[str, str, set[str]]]:
+    """metric -> (header, kind, aliases) of every column to write; segment values are
+    added to ``values``."""
+    columns: dict[str, tuple[str, str, set[str]]] = {}
+    for f in sheet.fields:
+        if f.computed and (f.computed in values or f.computed in {s.id for s in spec.segments}):
+            header = customers.headers.get(f.id, f.header(lang))
+            kind = KINDS.get(f.computed, _kind(f))
+            columns[f.computed] = (header, kind, {f.label.zh, f.label.en, *f.aliases})
+    for segment in spec.segments:
+        if segment.sheet == sheet.id:
+            values[segment.id] = _segment_values(segment, customers, values, lang)
+    if rfm_columns:
+        segment = "rfm_segment_cn" if lang == "zh" else "rfm_segment_en"
+        stays = ("stays", "nights", "last_stay", "avg_stay_nights", "preferred_room_type")
+        extras = (*stays, "recency_days", "rfm_score", segment) if "stays" in values else (
+            "total_spend", "recency_days", "rfm_score", segment
+        )  # fmt: skip
+        for metric in extras:
+            if metric not in columns:
+                zh, en = EXTRA_HEADERS[metric]
+                header = zh if lang == "zh" else en
+                columns[metric] = (header, KINDS.get(metric, "number"), {zh, en})
+    return columns
 
 
-def _same(current: pd.Series, new: pd.Series, as_text: bool = False) -> bool:
+def _extra_column(customers: Table, header: str, aliases: set[str]) -> pd.Series | None:
+    """What the sheet holds today in the column that is not a template field named
+    ``header`` (or an alias, or the other language), as text; None when it has none."""
+    present = {normalise_header(str(h)): i for i, h in enumerate(customers.extras.columns)}
+    for name in (header, *sorted(aliases)):
+        i = present.get(normalise_header(name))
+        if i is not None:
+            return customers.extras.iloc[:, i]
+    return None
+
+
+def same_values(current: pd.Series, new: pd.Series, as_text: bool = False) -> bool:
     """Whether the column read from the workbook already holds the new values (numbers
     within 1e-9, dates equal, texts equal as text; empty cells where values are missing)."""
     old = current.reindex(new.index)
@@ -364,7 +278,8 @@ def _source_sheet(spec: Spec, customers: SheetSpec, tables: dict[str, Table]) ->
     )
 
 
-def _missing_sheet(sheet: SheetSpec, path: Path) -> WorkbookError:
+def missing_sheet_error(sheet: SheetSpec, path: str | Path | None) -> WorkbookError:
+    """The error for a template sheet the computation needs and the book lacks."""
     from xl_crm.view.matching import expected_headers
 
     return WorkbookError(
@@ -391,14 +306,14 @@ def _metric_values(
     when: pd.Timestamp,
     window: int,
 ) -> dict[str, pd.Series]:
-    from xl_crm.validation.engine import comparable
+    from xl_crm.fields.normalise import comparable
 
     region = spec.phone_region
     key_field = customers.spec.field(customers.spec.key)
     keys = comparable(customers.frame[key_field.id], key_field, region)
     orders = tables.get(source.id)
     if orders is None:
-        raise _missing_sheet(source, customers.path)
+        raise missing_sheet_error(source, customers.path)
     ref = next(r for r in source.references if r.to == f"{customers.spec.id}.{key_field.id}")
     # the rows unused_rows names (a needed cell empty or unreadable) count for nothing
     needed = [f for f in order_fields(spec, customers, source) if f in orders.frame.columns]

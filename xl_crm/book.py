@@ -1,0 +1,126 @@
+"""The seam between the pipeline and a medium: a :class:`Book`.
+
+Every command is ``open_book()`` plus a step that knows nothing of the medium::
+
+    read -> Table -> check / compute -> write
+
+A medium (an .xlsx file, a Google Sheet, an Excel workbook through xlwings) implements
+:class:`Book`: it lists and reads its sheets into typed :class:`xl_crm.table.Table` objects
+(with the mapping of sheets and columns to the template), says which template built it,
+writes column updates, marks and clears cells.  :func:`xl_crm.validate`, :func:`xl_crm.compute`,
+:func:`xl_crm.annotate` and :func:`xl_crm.infer_spec` run unchanged on any of them; a new
+medium plugs in here (docs/architecture.md).  The model is frictionless-py's parser base
+class with one implementation per format (``frictionless/system/parser.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from xl_crm.errors import WorkbookError
+from xl_crm.specs.model import Spec
+from xl_crm.table import CellMark, ColumnUpdate, Table, Tables
+
+__all__ = ["Book", "open_book"]
+
+Progress = Callable[[int, int], None]
+
+
+@runtime_checkable
+class Book(Protocol):
+    """What a medium must do for the pipeline (see the module docstring).
+
+    ``name``: how messages name the book (a file path, a spreadsheet title).
+    ``writable``: whether :meth:`write` and :meth:`mark` can change it (a CSV, an .xls or
+    an .ods file is read-only).
+    """
+
+    name: str
+    writable: bool
+
+    def template(self) -> str | None:
+        """The template the book was built from (xl-crm records it), or None."""
+        ...
+
+    def sheet_names(self) -> list[str]:
+        """The book's sheets, in order."""
+        ...
+
+    def rows(self, sheet: str, limit: int | None = None) -> list[list[Any]]:
+        """The first ``limit`` rows (all when None) of ``sheet`` as cell values: str,
+        float, int, bool, datetime, or None for an empty cell."""
+        ...
+
+    def read(
+        self,
+        spec: Spec,
+        sheets: dict[str, str] | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> Tables:
+        """The template's sheets found in the book, typed, with ``Tables.mapping``.
+
+        ``sheets``: template sheet (id or zh/en label) -> book sheet name, overriding the
+        matching by headers.  ``fields``: template sheet id -> the field ids to read
+        (None reads every column; a medium may read more).  Raises
+        :class:`xl_crm.WorkbookError` when the book cannot be read or no sheet matches."""
+        ...
+
+    def write(
+        self,
+        table: Table,
+        updates: list[ColumnUpdate],
+        *,
+        progress: Progress | None = None,
+    ) -> bool:
+        """Write ``updates`` into ``table``'s sheet (columns found by header, else added
+        after the data).  Returns True when the book was changed."""
+        ...
+
+    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
+        """Mark each cell of ``marks`` (a fill and a note) after clearing the marks of an
+        earlier run on every sheet in ``sheets`` and every sheet marked.  Returns the
+        number of cells marked."""
+        ...
+
+    def close(self) -> None:
+        """Release what the book holds (temporary copies, connections)."""
+        ...
+
+
+def open_book(
+    target: str | Path | Any,
+    *,
+    password: str | None = None,
+    backups: int = 5,
+    audit_log: Path | None = None,
+) -> Book:
+    """The :class:`Book` for ``target``.
+
+    ``target``: a path to an .xlsx/.xlsm workbook (read and written in place), or a
+    read-only .xls, .ods or .csv file; an object that already is a :class:`Book` is
+    returned as it is.  ``password`` opens an encrypted workbook (read only).
+    ``backups``: copies of the file kept before each write (``.bak`` files, newest
+    first); ``audit_log``: the hash-chained log that records each write.
+    Google Sheets and Excel (xlwings) books come from their extras (``xl-crm[sheets]``,
+    ``xl-crm[excel]``) and are passed in as :class:`Book` objects.
+    Raises :class:`xl_crm.WorkbookError` when the file is missing or not a spreadsheet
+    xl-crm reads.
+    """
+    if isinstance(target, Book):
+        return target
+    if isinstance(target, str | Path):
+        from xl_crm.xlsx.book import XlsxBook
+
+        return XlsxBook(Path(target), password=password, backups=backups, audit_log=audit_log)
+    raise WorkbookError(
+        (
+            f"不是工作簿、文件路径或 Book 对象：{type(target).__name__}",
+            f"not a workbook, a file path or a Book: {type(target).__name__}",
+        ),
+        hint=(
+            "传入文件路径，或实现 xl_crm.book.Book 的对象",
+            "pass a file path, or an object implementing xl_crm.book.Book",
+        ),
+    )

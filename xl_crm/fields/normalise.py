@@ -1,0 +1,66 @@
+"""Values in the form they are compared in: keys, uniqueness and references.
+
+Full-width to half-width (Unicode NFKC), trimmed, lower case; phones as E.164 (ITU-T E.164
+through ``phonenumbers``).  ``007`` and ``００７`` are one key; ``7`` is another, refused by
+the key checks of :mod:`xl_crm.metrics.keys` when both occur.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from xl_crm.fields.formats import phone_numbers
+from xl_crm.specs.model import FieldSpec
+
+__all__ = ["comparable", "normalise_text", "per_distinct"]
+
+
+def normalise_text(s: pd.Series) -> pd.Series:
+    """Full-width to half-width, trimmed, lower case: the form uniqueness compares.
+    (Arrow string kernels throughout, so a million values take well under a second.)"""
+    import pyarrow as pa_arrow
+    import pyarrow.compute as pc
+
+    arr = pa_arrow.array(
+        s.astype("str").to_numpy(dtype=object, na_value=None), type=pa_arrow.large_string()
+    )
+    out = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC")))
+    result = out.to_pandas(types_mapper=pd.ArrowDtype).astype("str")
+    result.index = s.index
+    return result
+
+
+def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``fn`` evaluated once per distinct value and spread back (choices repeat a lot)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) * 4 > len(s):
+        return fn(s)
+    results = np.asarray(fn(pd.Series(uniques)), dtype=bool)
+    out = np.ones(len(s), dtype=bool)
+    present = codes >= 0
+    out[present] = results[codes[present]]
+    return pd.Series(out, index=s.index)
+
+
+def comparable(
+    s: pd.Series, f: FieldSpec, region: str, phones: pd.Series | None = None
+) -> pd.Series:
+    """Values of field ``f`` in the form keys are compared in: numbers and dates as they
+    are, text through :func:`normalise_text`, phones as E.164 (``phones``: the column's
+    E.164 numbers when the caller has them already, else computed here with
+    ``phonenumbers`` for ``region``, an ISO 3166 code such as ``CN``).  Used by uniqueness,
+    references and the customer keys of ``compute``; returns a Series on ``s.index``."""
+    storage = f.ftype.storage
+    if storage in ("integer", "number", "date", "datetime", "boolean"):
+        return s
+    text = normalise_text(s).where(s.notna(), None)
+    if f.type == "phone":
+        if phones is not None:
+            e164 = phones.reindex(s.index)
+        else:
+            e164, _ = phone_numbers(s, region)
+        return e164.where(e164.notna(), text)
+    return text

@@ -1,0 +1,247 @@
+"""The three steps every medium shares: ``validate``, ``compute`` and ``annotate``.
+
+Each is :func:`xl_crm.book.open_book` plus a step that knows nothing of the medium::
+
+    validate = book.read -> check(spec, tables)                -> Report
+    compute  = book.read -> plan_columns(spec, tables, as_of)  -> book.write(updates)
+    annotate = Report    -> marks                              -> book.mark(marks)
+
+``book`` may be a file path or any :class:`xl_crm.book.Book` (a Google Sheet, an Excel
+workbook through xlwings, an in-memory book in the tests).  Computing imports no pandera;
+validation loads it when it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from xl_crm.book import Book, open_book
+from xl_crm.errors import WorkbookError
+from xl_crm.metrics.plan import (
+    ComputeResult,
+    customers_sheet,
+    missing_sheet_error,
+    plan_columns,
+)
+from xl_crm.metrics.scores import as_of_date
+from xl_crm.specs import load_spec
+from xl_crm.specs.model import Spec
+from xl_crm.table import CellMark
+from xl_crm.validation.report import Report
+
+__all__ = ["annotate", "compute", "spec_for", "validate"]
+
+BookLike = str | Path | Book
+
+
+def spec_for(book: Book, template: str | Path | Spec | None) -> Spec:
+    """The template to check ``book`` against: ``template`` when given (a built-in name, a
+    YAML path or a :class:`Spec`), else the one the book says built it.  Raises
+    :class:`xl_crm.WorkbookError` when neither names one."""
+    if isinstance(template, Spec):
+        return template
+    if template is not None:
+        return load_spec(template)
+    detected = book.template()
+    if detected is None:
+        from xl_crm.specs import builtin_names
+
+        raise WorkbookError(
+            ("无法判断这个工作簿使用哪个模板", "cannot tell which template this workbook follows"),
+            file=book.name,
+            hint=(
+                "用 --template 指定（内置模板：" + "、".join(builtin_names()) + "）",
+                "name it with --template (built-in: " + ", ".join(builtin_names()) + ")",
+            ),
+        )
+    return load_spec(detected)
+
+
+def validate(
+    book: BookLike,
+    *,
+    template: str | Path | Spec | None = None,
+    password: str | None = None,
+    mask: bool = False,
+    sheets: dict[str, str] | None = None,
+) -> Report:
+    """Check ``book`` against ``template`` (detected when xl-crm built the workbook).
+
+    ``book``: a file path (.xlsx, .xlsm, .xls, .ods, .csv) or a :class:`xl_crm.book.Book`.
+    The book's sheets are matched to the template's by their headers; ``sheets``
+    (template sheet id or zh/en label -> book sheet name) overrides that matching.
+    ``mask`` shows personal values masked (138****5678) in the report.
+    Returns a :class:`Report` that starts with the mapping (``report.mapping``); bad rows
+    are findings, never exceptions, and a template sheet the book lacks is one
+    ``missing-sheet`` warning.  Raises :class:`xl_crm.WorkbookError` only when the book
+    cannot be read at all, a ``sheets`` name is unknown, or no sheet matches the template.
+    """
+    from xl_crm.validation.check import check  # pandera loads here
+
+    started = time.perf_counter()
+    opened = open_book(book, password=password)
+    try:
+        spec = spec_for(opened, template)
+        tables = opened.read(spec, sheets)
+    finally:
+        if opened is not book:
+            opened.close()
+    report = check(spec, tables, mask=mask)
+    report.file = opened.name
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def compute(
+    book: BookLike,
+    *,
+    template: str | Path | Spec | None = None,
+    as_of: str | dt.date | None = None,
+    rfm_columns: bool = True,
+    window_days: int = 365,
+    backups: int = 5,
+    audit_log: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    sheets: dict[str, str] | None = None,
+    summary_sheet: str | None = None,
+    output: str | Path | None = None,
+) -> ComputeResult:
+    """Compute the derived customer columns of ``book`` and write them in place.
+
+    ``book``: an .xlsx/.xlsm path or a :class:`xl_crm.book.Book`.  The template's
+    computed fields (last purchase, 购买频率, segments ...) and, unless ``rfm_columns`` is
+    False, total spend (yuan), recency (days), the RFM score and segment are computed from
+    the orders (or stays) sheet as of ``as_of`` (a date or ``YYYY-MM-DD``; default today)
+    with a frequency window of ``window_days`` days.  Sheets are matched by their headers;
+    ``sheets`` overrides that, as in :func:`validate`.  ``progress(label, done, total)`` is
+    called as the work goes.  A second run with the same inputs writes nothing (no
+    backup, no audit record).  ``backups``: copies kept before a write; ``audit_log``:
+    the hash-chained log that records the write.
+
+    A book of orders only (no customers sheet; also a CSV) gets a customer summary sheet
+    instead, named ``summary_sheet``, or written to ``output`` (.xlsx or .csv; the book is
+    then not changed): see :mod:`xl_crm.metrics.summary`.
+    Returns a :class:`ComputeResult`.  Raises :class:`xl_crm.WorkbookError` (unreadable
+    book, read-only book without ``output``, no orders sheet) and
+    :class:`xl_crm.CustomerKeyError` (keys that repeat after normalising, or are empty),
+    and nothing is written then.
+    """
+    from xl_crm.metrics import summary
+
+    started = time.perf_counter()
+    when = as_of_date(as_of)
+    step = progress or (lambda label, done, total: None)
+    opened = open_book(book, backups=backups, audit_log=audit_log)
+    try:
+        spec = spec_for(opened, template)
+        step("reading the workbook", 0, 1)
+        tables = opened.read(spec, sheets)
+        step("reading the workbook", 1, 1)
+        path = Path(opened.name)
+        if not opened.writable and output is None:
+            _refuse_read_only(opened)
+        if summary.holds_only_orders(path, spec, tables):
+            result = summary.compute_orders_only(
+                path, spec, tables, as_of=when, window_days=window_days,
+                rfm_columns=rfm_columns, summary_sheet=summary_sheet,
+                output=Path(output) if output else None, backups=backups, audit_log=audit_log,
+            )  # fmt: skip
+            result.seconds = time.perf_counter() - started
+            return result
+        if (summary_sheet is not None or output is not None) and summary.has_orders(spec, tables):
+            raise WorkbookError(
+                (
+                    "工作簿有客户表：compute 会写入客户表；"
+                    "客户汇总表和输出文件只用于仅有订单的文件",
+                    "the workbook has a customers sheet: compute writes into it; a summary sheet "
+                    "or output file is for books of orders only",
+                ),
+                file=opened.name,
+                hint=("去掉 --summary-sheet 和 -o", "leave out --summary-sheet and -o"),
+            )
+        if customers_sheet(spec).id not in tables:
+            raise missing_sheet_error(customers_sheet(spec), opened.name)
+        step("computing metrics", 0, 1)
+        plan = plan_columns(
+            spec, tables, as_of=when, window_days=window_days, rfm_columns=rfm_columns,
+            file=opened.name,
+        )  # fmt: skip
+        step("computing metrics", 1, 1)
+        if plan.changed:
+            label = f"writing {plan.table.sheet}"
+            opened.write(
+                plan.table, plan.updates, progress=lambda done, total: step(label, done, total)
+            )
+    finally:
+        if opened is not book:
+            opened.close()
+    return ComputeResult(
+        path,
+        plan.table.sheet,
+        when.date(),
+        [u.header for u in plan.updates],
+        len(plan.table.frame),
+        plan.changed,
+        plan.segments,
+        time.perf_counter() - started,
+        plan.unused,
+        duplicates=plan.duplicates,
+    )
+
+
+def _refuse_read_only(book: Book) -> None:
+    suffix = Path(book.name).suffix
+    raise WorkbookError(
+        (
+            f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix or '这种文件'}",
+            f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
+        ),
+        file=book.name,
+        hint=(
+            "先另存为 .xlsx；若是订单文件，用 -o 指定客户汇总文件",
+            "save it as .xlsx first; for a file of orders, name the summary file with -o",
+        ),
+    )
+
+
+def annotate(book: BookLike, report: Report, *, lang: str = "zh", backups: int = 5) -> int:
+    """Mark every cell with a finding in ``book``: a fill and a note with the message(s)
+    in ``lang`` (``zh`` or ``en``), one per line.
+
+    ``book``: an .xlsx/.xlsm path or a :class:`xl_crm.book.Book`; ``report``: what
+    :func:`validate` returned for it.  Marks from an earlier run are cleared first, on every
+    sheet the report covers, so fixed cells lose their mark.  Returns the number of cells
+    marked.  Raises :class:`xl_crm.WorkbookError` for a read-only book (.csv, .xls, .ods).
+    """
+    opened = open_book(book, backups=backups)
+    try:
+        if not opened.writable:
+            raise WorkbookError(
+                (
+                    "只能标注 .xlsx 和 .xlsm 工作簿",
+                    "only .xlsx and .xlsm workbooks can be annotated",
+                ),
+                file=opened.name,
+                hint=(
+                    "另存为 .xlsx，或用 --html / --json 生成报告",
+                    "save it as .xlsx, or use --html / --json for a report",
+                ),
+            )
+        return opened.mark(report_marks(report, lang), sheets=list(report.rows))
+    finally:
+        if opened is not book:
+            opened.close()
+
+
+def report_marks(report: Report, lang: str = "zh") -> list[CellMark]:
+    """One :class:`CellMark` per cell with findings: the messages in ``lang``, one per line
+    (findings of a whole sheet or column, with no row, mark nothing)."""
+    notes: dict[tuple[str, str], list[str]] = {}
+    for f in report.findings:
+        if f.row is None:
+            continue
+        notes.setdefault((f.sheet, f.cell), []).append(f.message(lang))
+    return [CellMark(sheet, cell, "\n".join(m)) for (sheet, cell), m in notes.items()]

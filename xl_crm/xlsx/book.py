@@ -1,0 +1,176 @@
+"""The file medium: an .xlsx/.xlsm workbook read and written in place, or a read-only
+.xls, .ods or .csv file, as a :class:`xl_crm.book.Book`.
+
+Reading goes through calamine (fastexcel, straight into Arrow: :mod:`xl_crm.xlsx.reader`);
+writing through the in-place writer, which patches only the parts it must and copies
+every other part of the package byte for byte (:mod:`xl_crm.xlsx.inplace`,
+:mod:`xl_crm.xlsx.marks`; docs/in-place-writer.md).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from xl_crm.errors import WorkbookError
+from xl_crm.specs.model import Spec
+from xl_crm.table import CellMark, ColumnUpdate, Table, Tables
+from xl_crm.xlsx.reader import check_readable, damaged_workbook, read_workbook
+
+__all__ = ["WRITABLE", "XlsxBook", "template_of"]
+
+#: the file types the in-place writer changes; the others are read only
+WRITABLE = (".xlsx", ".xlsm")
+
+
+def template_of(path: Path) -> str | None:
+    """The template a workbook was built from: its ``xlcrm.template`` custom document
+    property (docProps/custom.xml, ECMA-376 Part 1 §22.3), or None."""
+    if path.suffix.lower() not in WRITABLE:
+        return None
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("docProps/custom.xml").decode("utf-8", errors="replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return None
+    m = re.search(r'name="xlcrm\.template"[^>]*>\s*<vt:lpwstr>([^<]+)</vt:lpwstr>', xml)
+    return m.group(1) if m else None
+
+
+class XlsxBook:
+    """A spreadsheet file as a :class:`xl_crm.book.Book`.
+
+    ``path``: the file; ``password`` decrypts an encrypted workbook into a temporary copy
+    (deleted by :meth:`close`; such a book is read only).  ``backups``: copies kept before
+    each write; ``audit_log``: the audit log each write is recorded in.  Raises
+    :class:`xl_crm.WorkbookError` when the file is missing, damaged, encrypted without a
+    password, or not a spreadsheet.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        password: str | None = None,
+        backups: int = 5,
+        audit_log: Path | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.name = str(self.path)
+        self.readable = check_readable(self.path, password)
+        self.writable = self.path.suffix.lower() in WRITABLE and self.readable == self.path
+        self.backups = backups
+        self.audit_log = audit_log
+        self._backed_up = False
+
+    def __enter__(self) -> XlsxBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the decrypted temporary copy, if any."""
+        if self.readable != self.path:
+            self.readable.unlink(missing_ok=True)
+
+    def template(self) -> str | None:
+        return template_of(self.readable)
+
+    def sheet_names(self) -> list[str]:
+        if self.readable.suffix.lower() == ".csv":
+            return [self.path.stem]
+        import fastexcel
+
+        try:
+            return list(fastexcel.read_excel(str(self.readable)).sheet_names)
+        except Exception as exc:  # calamine's errors on damaged files
+            raise damaged_workbook(self.path, exc) from None
+
+    def rows(self, sheet: str, limit: int | None = None) -> list[list[Any]]:
+        if self.readable.suffix.lower() == ".csv":
+            from xl_crm.xlsx.csvfile import csv_rows
+
+            rows: list[list[Any]] = list(csv_rows(self.readable))
+            return rows if limit is None else rows[:limit]
+        from python_calamine import CalamineWorkbook
+
+        try:
+            book = CalamineWorkbook.from_path(str(self.readable))
+            values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=limit)
+        except Exception as exc:
+            raise damaged_workbook(self.path, exc) from None
+        return [[None if v == "" else v for v in row] for row in values]
+
+    def read(
+        self,
+        spec: Spec,
+        sheets: dict[str, str] | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> Tables:
+        tables = read_workbook(self.path, self.readable, spec, sheets)
+        for table in tables.values():
+            table.path = self.path  # the name users know, not a decrypted copy
+        return tables
+
+    def write(
+        self,
+        table: Table,
+        updates: list[ColumnUpdate],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> bool:
+        from xl_crm.xlsx.inplace import ColumnWrite, write_columns
+
+        self._refuse_read_only()
+        writes = [
+            ColumnWrite(u.header, u.values, kind=u.kind, match=set(u.aliases)) for u in updates
+        ]
+        write_columns(
+            self.path,
+            table.sheet,
+            writes,
+            header_row=table.header_row,
+            backups=self._backups(),
+            audit_log=self.audit_log,
+            progress=progress,
+        )
+        return True
+
+    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
+        from xl_crm.xlsx.marks import mark_cells
+
+        self._refuse_read_only()
+        by_sheet: dict[str, dict[str, str]] = {sheet: {} for sheet in sheets}
+        for m in marks:
+            by_sheet.setdefault(m.sheet, {})[m.cell] = m.note
+        marked = 0
+        for sheet, cells in by_sheet.items():
+            mark_cells(self.path, sheet, cells, backups=self._backups())
+            marked += len(cells)
+        return marked
+
+    def _backups(self) -> int:
+        """Backups to keep for this write: one backup per run (the first write only)."""
+        first = not self._backed_up
+        self._backed_up = True
+        return self.backups if first else 0
+
+    def _refuse_read_only(self) -> None:
+        if self.writable:
+            return
+        suffix = self.path.suffix or "?"
+        raise WorkbookError(
+            (
+                f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix}",
+                f"can only write into .xlsx and .xlsm workbooks, not {suffix}",
+            ),
+            file=self.path,
+            hint=(
+                "先另存为 .xlsx，或用 --html / --json 生成报告",
+                "save it as .xlsx first, or use --html / --json for a report",
+            ),
+        )
