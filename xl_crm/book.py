@@ -7,10 +7,11 @@ Every command is ``open_book()`` plus a step that knows nothing of the medium::
 A medium (an .xlsx file, a Google Sheet, an Excel workbook through xlwings) implements
 :class:`Book`: it lists and reads its sheets into typed :class:`xl_crm.table.Table` objects
 (with the mapping of sheets and columns to the template), says which template built it,
-writes column updates, marks and clears cells.  :func:`xl_crm.validate`, :func:`xl_crm.compute`,
-:func:`xl_crm.annotate` and :func:`xl_crm.infer_spec` run unchanged on any of them; a new
-medium plugs in here (docs/architecture.md).  The model is frictionless-py's parser base
-class with one implementation per format (``frictionless/system/parser.py``).
+writes column updates, adds a sheet, marks and clears cells.  :func:`xl_crm.validate`,
+:func:`xl_crm.compute`, :func:`xl_crm.annotate` and :func:`xl_crm.infer_spec` run
+unchanged on any of them; a new medium plugs in here (docs/architecture.md).  The model
+is frictionless-py's parser base class with one implementation per format
+(``frictionless/system/parser.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from xl_crm.errors import WorkbookError
 from xl_crm.specs.model import Spec
-from xl_crm.table import CellMark, ColumnUpdate, Table, Tables
+from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
 
 __all__ = ["Book", "open_book"]
 
@@ -76,6 +77,19 @@ class Book(Protocol):
     ) -> bool:
         """Write ``updates`` into ``table``'s sheet (columns found by header, else added
         after the data).  Returns True when the book was changed."""
+        ...
+
+    def add_sheet(
+        self,
+        name: str,
+        columns: list[NewColumn],
+        *,
+        replace_if: Callable[[list[Any]], bool] | None = None,
+    ) -> str:
+        """Add sheet ``name`` holding ``columns`` (headers in row 1), or rewrite the sheet
+        of that name (compared case-insensitively) when ``replace_if(its first row)`` says
+        it may be; otherwise raise :class:`xl_crm.WorkbookError`.  Returns the sheet's
+        name as the book spells it."""
         ...
 
     def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:

@@ -143,9 +143,9 @@ def compute(
         path = Path(opened.name)
         if not opened.writable and output is None:
             _refuse_read_only(opened)
-        if summary.holds_only_orders(path, spec, tables):
+        if summary.holds_only_orders(spec, tables):
             result = summary.compute_orders_only(
-                path, spec, tables, as_of=when, window_days=window_days,
+                opened, spec, tables, as_of=when, window_days=window_days,
                 rfm_columns=rfm_columns, summary_sheet=summary_sheet,
                 output=Path(output) if output else None, backups=backups, audit_log=audit_log,
             )  # fmt: skip

@@ -17,7 +17,7 @@ import pandas as pd
 from xl_crm.specs.model import SheetSpec
 from xl_crm.view.matching import BookMapping
 
-__all__ = ["CellIssue", "CellMark", "ColumnUpdate", "DateOrder", "Table", "Tables"]
+__all__ = ["CellIssue", "CellMark", "ColumnUpdate", "DateOrder", "NewColumn", "Table", "Tables"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,18 @@ class Table:
     def where(self, field_id: str, row: int) -> str:
         return f"{self.sheet}!{self.cell(field_id, row)}"
 
+    def header_texts(self) -> list[str]:
+        """The header row as written, left to right: the template's columns and the
+        others (``unknown``); a gap between them is an empty string."""
+        from openpyxl.utils import column_index_from_string
+
+        cells = {letter: self.headers.get(fid, fid) for fid, letter in self.letters.items()}
+        cells.update({letter: header for header, letter in self.unknown})
+        if not cells:
+            return []
+        index = {column_index_from_string(letter): text for letter, text in cells.items()}
+        return [index.get(i, "") for i in range(1, max(index) + 1)]
+
 
 class Tables(dict[str, Table]):
     """The template sheets found in a workbook, by template sheet id, with ``mapping``: how
@@ -101,6 +113,20 @@ class ColumnUpdate:
     values: pd.Series
     kind: str = "text"
     aliases: set[str] = field(default_factory=set)
+
+
+@dataclass
+class NewColumn:
+    """One column of a sheet to add: ``header`` (row 1) and ``values`` top to bottom
+    (NA leaves a cell empty); ``kind``: ``text``, ``number``, ``date`` or ``datetime``;
+    ``number_format``: an Excel format code such as ``¥#,##0.00`` (None: the medium's
+    default for the kind); ``width``: the column width in characters (None: default)."""
+
+    header: str
+    values: pd.Series
+    kind: str = "text"
+    number_format: str | None = None
+    width: float | None = None
 
 
 @dataclass

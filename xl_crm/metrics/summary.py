@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from xl_crm.book import Book
 from xl_crm.errors import WorkbookError
 from xl_crm.metrics.scores import customer_metrics, rfm
 from xl_crm.specs.model import SheetSpec, Spec
-from xl_crm.table import Table
+from xl_crm.table import NewColumn, Table
 from xl_crm.view.matching import normalise_header
 
 #: default name of the summary sheet
@@ -67,10 +68,8 @@ class CustomerSummary:
     key_kind: str  # "number" for numeric keys, else "text"
     unused: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def columns(self):
-        """The columns as :class:`xl_crm.xlsx.newsheet.SheetColumn` objects."""
-        from xl_crm.xlsx.newsheet import SheetColumn
-
+    def columns(self) -> list[NewColumn]:
+        """The summary's columns, left to right, as a medium adds them."""
         out = []
         for name, header in self.headers.items():
             values = self.frame[name]
@@ -87,7 +86,7 @@ class CustomerSummary:
             else:
                 kind, fmt = "number", None
             width = max(_WIDTHS.get(name, 10), _display_width(header) + 2)
-            out.append(SheetColumn(header, values, kind, fmt, width))
+            out.append(NewColumn(header, values, kind, fmt, width))
         return out
 
 
@@ -262,25 +261,21 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def summary_table(path: Path, spec: Spec, tables: dict[str, Table]) -> Table | None:
+def summary_table(spec: Spec, tables: dict[str, Table]) -> Table | None:
     """The table read as the customers sheet when it is in fact a summary xl-crm wrote
     (its header row says so), else None."""
     table = tables.get(_customers_sheet(spec).id)
-    if table is None or path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if table is None:
         return None
-    from xl_crm.xlsx.peek import peek_xlsx
-
-    rows = peek_xlsx(path, table.sheet, table.header_row)
-    header = rows[table.header_row - 1] if len(rows) >= table.header_row else []
-    return table if is_summary_header(spec, header) else None
+    return table if is_summary_header(spec, table.header_texts()) else None
 
 
-def holds_only_orders(path: Path, spec: Spec, tables: dict[str, Table]) -> bool:
+def holds_only_orders(spec: Spec, tables: dict[str, Table]) -> bool:
     """Whether the book read into ``tables`` has orders but no customers sheet of its own
     (absent, or only a summary xl-crm wrote)."""
     customers = _customers_sheet(spec)
     return has_orders(spec, tables) and (
-        customers.id not in tables or summary_table(path, spec, tables) is not None
+        customers.id not in tables or summary_table(spec, tables) is not None
     )
 
 
@@ -324,7 +319,7 @@ def date_order_notes(spec: Spec, orders: Table) -> list[tuple[str, str]]:
 
 
 def compute_orders_only(
-    path: Path,
+    book: Book,
     spec: Spec,
     tables: dict[str, Table],
     *,
@@ -343,15 +338,22 @@ def compute_orders_only(
     from xl_crm.metrics.summary_files import summary_sheets, summary_target, write_summary
 
     orders_sheet = next(s for s in _order_sheets(spec) if s.id in tables)
-    summary_target(path, output)  # a wrong output refused before any work
+    summary_target(Path(book.name), output)  # a wrong output refused before any work
     sheet = summary_sheet
     if sheet is None and output is None:  # the summary written before, whatever its name
-        sheet = next(iter(summary_sheets(path, spec)), None)
+        sheet = next(iter(summary_sheets(book, spec)), None)
     summary = derive_customers(
         spec, tables[orders_sheet.id], as_of=as_of, window_days=window_days, rfm_columns=rfm_columns
     )
     written = write_summary(
-        summary, path, spec, sheet=sheet, output=output, backups=backups, audit_log=audit_log
+        summary,
+        book,
+        spec,
+        sheet=sheet,
+        output=output,
+        backups=backups,
+        audit_log=audit_log,
+        current=summary_table(spec, tables),
     )
     segments = {}
     if rfm_columns:

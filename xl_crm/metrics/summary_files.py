@@ -1,8 +1,8 @@
-"""Where a customer summary goes: a sheet of the workbook (in place), or a new .xlsx/.csv.
+"""Where a customer summary goes: a sheet of the book (in place), or a new .xlsx/.csv.
 
-The summary (:class:`xl_crm.metrics.summary.CustomerSummary`) is written by
-:func:`xl_crm.xlsx.newsheet.write_sheet` into the workbook itself or into the .xlsx the
-user names with ``-o`` (created when missing), or as a UTF-8 CSV; a sheet that already holds
+The summary (:class:`xl_crm.metrics.summary.CustomerSummary`) is added by
+:meth:`xl_crm.book.Book.add_sheet` to the book itself or to the .xlsx the user names with
+``-o`` (created when missing), or written as a UTF-8 CSV; a sheet that already holds
 exactly these values, or a CSV with exactly these bytes, is not written again (no backup,
 no audit record).  A CSV input is never modified.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from xl_crm.book import Book
 from xl_crm.errors import WorkbookError
 from xl_crm.metrics.summary import (
     DATE_COLUMNS,
@@ -26,6 +27,7 @@ from xl_crm.metrics.summary import (
     is_summary_header,
 )
 from xl_crm.specs.model import Spec
+from xl_crm.table import Table
 
 
 @dataclass
@@ -45,38 +47,68 @@ _OUTPUT_EXAMPLE = (
 
 def write_summary(
     summary: CustomerSummary,
-    book: Path,
+    book: Book,
     spec: Spec,
     *,
     sheet: str | None = None,
     output: Path | None = None,
     backups: int = 5,
     audit_log: Path | None = None,
+    current: Table | None = None,
 ) -> SummaryWrite:
-    """Write ``summary`` as a sheet of ``book`` (in place), or to ``output`` (.xlsx/.xlsm:
-    a sheet of that workbook, created when missing; .csv: the whole file).  The sheet is
-    ``sheet`` or the default :data:`SUMMARY_SHEET` name; an existing sheet is rewritten only
-    when it is an xl-crm summary (or empty), else WorkbookError.  Nothing is written when
-    the target already holds these values."""
-    target = summary_target(book, output)
+    """Write ``summary`` as a sheet of ``book`` (in place, :meth:`Book.add_sheet`), or to
+    ``output`` (.xlsx/.xlsm: a sheet of that workbook, created when missing; .csv: the
+    whole file).  The sheet is ``sheet`` or the default :data:`SUMMARY_SHEET` name; an
+    existing sheet is rewritten only when it is an xl-crm summary (or empty), else
+    WorkbookError.  ``current``: the summary sheet as the book was read (when it has one):
+    nothing is written when it already holds these values."""
+    from xl_crm.xlsx.book import XlsxBook
+
+    target = summary_target(Path(book.name), output)
     if target.suffix.lower() == ".csv":
         return _write_csv(summary, target, audit_log)
     name = sheet or SUMMARY_SHEET[summary.lang]
+    if output is None or _same_file(output, Path(book.name)):
+        same = current is not None and current.sheet.casefold() == name.casefold()
+        if same and table_holds(current, summary):
+            return SummaryWrite(target, current.sheet, False)
+        added = book.add_sheet(
+            name, summary.columns(), replace_if=lambda header: is_summary_header(spec, header)
+        )
+        return SummaryWrite(target, added, True)
     if not target.exists():
         return _new_workbook(summary, target, name, audit_log)
-    from xl_crm.xlsx.newsheet import write_sheet
-
     if _unchanged(summary, target, name):
         return SummaryWrite(target, name, False)
-    result = write_sheet(
-        target,
-        name,
-        summary.columns(),
-        replace_if=lambda header: is_summary_header(spec, header),
-        backups=backups,
-        audit_log=audit_log,
-    )
-    return SummaryWrite(target, result.sheet, True)
+    with XlsxBook(target, backups=backups, audit_log=audit_log) as other:
+        added = other.add_sheet(
+            name, summary.columns(), replace_if=lambda header: is_summary_header(spec, header)
+        )
+    return SummaryWrite(target, added, True)
+
+
+def table_holds(table: Table, summary: CustomerSummary) -> bool:
+    """Whether ``table`` (a summary sheet as the book was read) holds exactly ``summary``:
+    the same headers in the same order, the same rows and values."""
+    from xl_crm.metrics.plan import same_values
+
+    if table.header_texts() != list(summary.headers.values()) or table.blank_rows:
+        return False
+    if len(table.frame) != len(summary.frame):
+        return False
+    by_header = {h: fid for fid, h in table.headers.items()}
+    for i, (name, header) in enumerate(summary.headers.items()):
+        new = summary.frame[name].reset_index(drop=True)
+        if header in table.extras.columns:
+            old, text = table.extras[header], True
+        elif header in by_header:
+            old = table.frame[by_header[header]]
+            text = name in ("rfm_score", "rfm_segment") or (summary.key_kind == "text" and i == 0)
+        else:
+            return False
+        if not same_values(old.reset_index(drop=True), new, as_text=text):
+            return False
+    return True
 
 
 def summary_target(book: Path, output: Path | None) -> Path:
@@ -114,7 +146,8 @@ def _new_workbook(
     """A new workbook holding the summary sheet only (built beside ``target``, renamed)."""
     import openpyxl
 
-    from xl_crm.xlsx.newsheet import check_sheet_name, write_sheet
+    from xl_crm.xlsx.book import XlsxBook
+    from xl_crm.xlsx.newsheet import check_sheet_name
 
     check_sheet_name(name, target)
     if not target.parent.is_dir():
@@ -128,7 +161,8 @@ def _new_workbook(
         book = openpyxl.Workbook()
         book.active.title = name
         book.save(tmp)
-        write_sheet(tmp, name, summary.columns(), backups=0)
+        with XlsxBook(tmp, backups=0) as new:
+            new.add_sheet(name, summary.columns())
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -247,16 +281,12 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def summary_sheets(path: Path, spec: Spec) -> list[str]:
-    """The sheets of the workbook at ``path`` whose first row is a summary's header."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+def summary_sheets(book: Book, spec: Spec) -> list[str]:
+    """The sheets of ``book`` whose first row is a summary's header."""
+    if not book.writable:
         return []
-    from xl_crm.xlsx.package import sheet_parts
-    from xl_crm.xlsx.peek import peek_xlsx
-
-    out = []
-    for name in sheet_parts(path):
-        rows = peek_xlsx(path, name, 1)
-        if rows and is_summary_header(spec, rows[0]):
-            out.append(name)
-    return out
+    return [
+        name
+        for name in book.sheet_names()
+        if (rows := book.rows(name, 1)) and is_summary_header(spec, rows[0])
+    ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from xl_crm.errors import WorkbookError
 from xl_crm.specs.model import Spec
-from xl_crm.table import CellMark, ColumnUpdate, Table, Tables
+from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
 from xl_crm.xlsx.reader import check_readable, damaged_workbook, read_workbook
 
 __all__ = ["WRITABLE", "XlsxBook", "template_of"]
@@ -96,6 +96,13 @@ class XlsxBook:
 
             rows: list[list[Any]] = list(csv_rows(self.readable))
             return rows if limit is None else rows[:limit]
+        if limit is not None and self.readable.suffix.lower() in WRITABLE:
+            from xl_crm.xlsx.peek import peek_xlsx  # streams only the first rows
+
+            try:
+                return peek_xlsx(self.readable, sheet, limit)
+            except Exception as exc:
+                raise damaged_workbook(self.path, exc) from None
         from python_calamine import CalamineWorkbook
 
         try:
@@ -139,6 +146,26 @@ class XlsxBook:
             progress=progress,
         )
         return True
+
+    def add_sheet(
+        self,
+        name: str,
+        columns: list[NewColumn],
+        *,
+        replace_if: Callable[[list[Any]], bool] | None = None,
+    ) -> str:
+        from xl_crm.xlsx.newsheet import SheetColumn, write_sheet
+
+        self._refuse_read_only()
+        result = write_sheet(
+            self.path,
+            name,
+            [SheetColumn(c.header, c.values, c.kind, c.number_format, c.width) for c in columns],
+            replace_if=replace_if,
+            backups=self._backups(),
+            audit_log=self.audit_log,
+        )
+        return result.sheet
 
     def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
         from xl_crm.xlsx.marks import mark_cells
