@@ -16,15 +16,20 @@ is frictionless-py's parser base class with one implementation per format
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import MissingExtraError, WorkbookError
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
 
-__all__ = ["Book", "open_book"]
+__all__ = ["GOOGLE_SHEET", "Book", "open_book"]
+
+#: the address of a Google Sheet (Sheets API v4: the spreadsheet ID is the path's /d/ part)
+GOOGLE_SHEET = re.compile(r"^https://docs\.google\.com/spreadsheets/d/[\w-]+")
 
 Progress = Callable[[int, int], None]
 
@@ -117,13 +122,18 @@ def open_book(
     returned as it is.  ``password`` opens an encrypted workbook (read only).
     ``backups``: copies of the file kept before each write (``.bak`` files, newest
     first); ``audit_log``: the hash-chained log that records each write.
-    Google Sheets and Excel (xlwings) books come from their extras (``xl-crm[sheets]``,
-    ``xl-crm[excel]``) and are passed in as :class:`Book` objects.
+    A Google Sheet (its ``https://docs.google.com/spreadsheets/d/...`` address) and an
+    xlwings ``Book`` are opened by the media of the extras ``xl-crm[sheets]`` and
+    ``xl-crm[excel]``, loaded only then.
     Raises :class:`xl_crm.WorkbookError` when the file is missing or not a spreadsheet
     xl-crm reads.
     """
     if isinstance(target, Book):
         return target
+    if isinstance(target, str) and GOOGLE_SHEET.match(target):
+        return _medium("sheets_sync.book", "gspread", "sheets", target)
+    if type(target).__module__.split(".")[0] == "xlwings":
+        return _medium("xl_crm.excel.book", "xlwings", "excel", target)
     if isinstance(target, str | Path):
         from xl_crm.xlsx.book import XlsxBook
 
@@ -138,3 +148,26 @@ def open_book(
             "pass a file path, or an object implementing xl_crm.book.Book",
         ),
     )
+
+
+def _medium(module: str, package: str, extra: str, target: Any) -> Book:
+    """The Book of an extra's medium: ``module.open_book(target)``, imported only now."""
+    try:
+        importlib.import_module(package)
+    except ImportError:
+        raise MissingExtraError(package, extra) from None
+    try:
+        medium = importlib.import_module(module)
+    except ImportError:
+        raise WorkbookError(
+            (
+                f"这个版本的 xl-crm 还不能直接打开这种工作簿（{module} 尚未提供）",
+                f"this version of xl-crm cannot open such a book directly yet ({module} is "
+                "not there)",
+            ),
+            hint=(
+                "先导出为 .xlsx 或 .csv 再处理",
+                "export it as .xlsx or .csv first",
+            ),
+        ) from None
+    return medium.open_book(target)
