@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from xl_crm.errors import MissingExtraError, WorkbookError
+from xl_crm.errors import MissingExtraError, NotASpreadsheetError
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
 
@@ -138,7 +138,7 @@ def open_book(
         from xl_crm.xlsx.book import XlsxBook
 
         return XlsxBook(Path(target), password=password, backups=backups, audit_log=audit_log)
-    raise WorkbookError(
+    raise NotASpreadsheetError(
         (
             f"不是工作簿、文件路径或 Book 对象：{type(target).__name__}",
             f"not a workbook, a file path or a Book: {type(target).__name__}",
@@ -159,7 +159,7 @@ def _medium(module: str, package: str, extra: str, target: Any) -> Book:
     try:
         medium = importlib.import_module(module)
     except ImportError:
-        raise WorkbookError(
+        raise NotASpreadsheetError(
             (
                 f"这个版本的 xl-crm 还不能直接打开这种工作簿（{module} 尚未提供）",
                 f"this version of xl-crm cannot open such a book directly yet ({module} is "

@@ -19,7 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from xl_crm.book import Book, open_book
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import (
+    InvalidOptionError,
+    ReadOnlyBookError,
+    TemplateUndetectedError,
+)
 from xl_crm.metrics.plan import (
     ComputeResult,
     customers_sheet,
@@ -49,7 +53,7 @@ def spec_for(book: Book, template: str | Path | Spec | None) -> Spec:
     if detected is None:
         from xl_crm.specs import builtin_names
 
-        raise WorkbookError(
+        raise TemplateUndetectedError(
             ("无法判断这个工作簿使用哪个模板", "cannot tell which template this workbook follows"),
             file=book.name,
             hint=(
@@ -152,7 +156,7 @@ def compute(
             result.seconds = time.perf_counter() - started
             return result
         if (summary_sheet is not None or output is not None) and summary.has_orders(spec, tables):
-            raise WorkbookError(
+            raise InvalidOptionError(
                 (
                     "工作簿有客户表：compute 会写入客户表；"
                     "客户汇总表和输出文件只用于仅有订单的文件",
@@ -194,7 +198,7 @@ def compute(
 
 def _refuse_read_only(book: Book) -> None:
     suffix = Path(book.name).suffix
-    raise WorkbookError(
+    raise ReadOnlyBookError(
         (
             f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix or '这种文件'}",
             f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
@@ -219,7 +223,7 @@ def annotate(book: BookLike, report: Report, *, lang: str = "zh", backups: int =
     opened = open_book(book, backups=backups)
     try:
         if not opened.writable:
-            raise WorkbookError(
+            raise ReadOnlyBookError(
                 (
                     "只能标注 .xlsx 和 .xlsm 工作簿",
                     "only .xlsx and .xlsm workbooks can be annotated",

@@ -24,7 +24,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import NoHeaderError
 from xl_crm.infer import catalogue as cat
 from xl_crm.infer.columns import Column, infer_column
 from xl_crm.infer.links import Sheet, choose_key, link, name_roles
@@ -62,7 +62,7 @@ def infer_spec(
     check_readable(path)  # missing, damaged, encrypted: said as validate and compute say it
     tables = read_tables(path, sheets)
     if not tables:
-        raise WorkbookError(
+        raise NoHeaderError(
             ("没有找到带表头行和数据的工作表", "no sheet with a header row and data was found"),
             file=path,
             hint=(

@@ -17,7 +17,7 @@ from typing import Any
 
 from openpyxl.utils import range_boundaries
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import SheetNotFoundError
 from xl_crm.infer.values import cell_text, is_blank, looks_numeric_text
 from xl_crm.xlsx.csvfile import csv_rows
 from xl_crm.xlsx.layout import INSTRUCTIONS_TITLE, LISTS_SHEET
@@ -81,7 +81,7 @@ def _workbook_tables(path: Path, only: list[str] | None) -> list[RawTable]:
     if only:
         missing = [s for s in only if s not in wb.sheet_names]
         if missing:
-            raise WorkbookError(
+            raise SheetNotFoundError(
                 (f"没有名为 {missing[0]!r} 的工作表", f"no sheet called {missing[0]!r}"),
                 file=path,
                 hint=(

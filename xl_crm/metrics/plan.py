@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import NoMatchingSheetError, NotInTemplateError, WorkbookError
 from xl_crm.metrics.keys import check_customer_keys
 from xl_crm.metrics.scores import (
     customer_metrics,
@@ -266,7 +266,7 @@ def _source_sheet(spec: Spec, customers: SheetSpec, tables: dict[str, Table]) ->
         ref = next((r for r in sheet.references if r.to == f"{customers.id}.{customers.key}"), None)
         if ref is not None and any(f.ftype.storage in ("date", "datetime") for f in sheet.fields):
             return sheet
-    raise WorkbookError(
+    raise NotInTemplateError(
         (
             f"模板中没有引用 {customers.id} 的订单或入住记录表",
             f"the template has no sheet of orders or stays that refers to {customers.id}",
@@ -282,7 +282,7 @@ def missing_sheet_error(sheet: SheetSpec, path: str | Path | None) -> WorkbookEr
     """The error for a template sheet the computation needs and the book lacks."""
     from xl_crm.view.matching import expected_headers
 
-    return WorkbookError(
+    return NoMatchingSheetError(
         (
             f"工作簿中没有与模板的“{sheet.label.zh}”表匹配的工作表，计算列要从它得出",
             f"no sheet of the workbook matches the template's {sheet.label.zh} / "

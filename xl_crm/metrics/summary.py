@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from xl_crm.book import Book
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import MissingColumnError, NotInTemplateError
 from xl_crm.metrics.scores import customer_metrics, rfm
 from xl_crm.specs.model import SheetSpec, Spec
 from xl_crm.table import NewColumn, Table
@@ -137,7 +137,7 @@ def derive_customers(
     customers = _customers_sheet(spec)
     ref = next((r for r in source.references if r.to == f"{customers.id}.{customers.key}"), None)
     if ref is None:
-        raise WorkbookError(
+        raise NotInTemplateError(
             (
                 f"工作表 {orders.sheet!r} 没有引用客户的主键",
                 f"the sheet {orders.sheet!r} does not refer to the customers' key",
@@ -155,7 +155,7 @@ def derive_customers(
     missing = [f for f in needed if f.id not in orders.frame.columns]
     if missing or date is None:
         lacking = ", ".join(f"{f.label.zh} / {f.label.en}" for f in missing or needed[1:])
-        raise WorkbookError(
+        raise MissingColumnError(
             (
                 f"订单需要客户ID列和日期列；缺少：{lacking}",
                 f"the orders need a customer ID column and a date column; missing: {lacking}",

@@ -18,7 +18,12 @@ from pathlib import Path
 import pandas as pd
 
 from xl_crm.book import Book
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import (
+    FileMissingError,
+    InvalidOptionError,
+    ReadOnlyBookError,
+    WriteFailedError,
+)
 from xl_crm.metrics.summary import (
     DATE_COLUMNS,
     MONEY_COLUMNS,
@@ -117,7 +122,7 @@ def summary_target(book: Path, output: Path | None) -> Path:
     .xlsx/.xlsm without another file to write to."""
     in_place = output is None or _same_file(output, book)
     if in_place and book.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(
+        raise ReadOnlyBookError(
             (
                 "不会修改该文件：请用 -o 指定客户汇总的输出文件",
                 f"a {book.suffix or 'such'} file is not modified: name another file for the "
@@ -129,7 +134,7 @@ def summary_target(book: Path, output: Path | None) -> Path:
     target = book if in_place or output is None else output
     if target.suffix.lower() not in (".xlsx", ".xlsm", ".csv"):
         kind = target.suffix or "a file without an extension"
-        raise WorkbookError(
+        raise InvalidOptionError(
             (
                 f"客户汇总只能写成 .xlsx、.xlsm 或 .csv，不能是 {target.suffix or '无扩展名文件'}",
                 f"the summary is written to .xlsx, .xlsm or .csv, not {kind}",
@@ -151,7 +156,7 @@ def _new_workbook(
 
     check_sheet_name(name, target)
     if not target.parent.is_dir():
-        raise WorkbookError(
+        raise FileMissingError(
             ("文件夹不存在", "the folder does not exist"),
             file=target,
             hint=("先创建该文件夹", "create it first"),
@@ -242,7 +247,7 @@ def _write_csv(
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except OSError as exc:
-        raise WorkbookError(
+        raise WriteFailedError(
             (
                 f"无法写入文件：{exc.strerror or exc}",
                 f"cannot write the file: {exc.strerror or exc}",

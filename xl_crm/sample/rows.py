@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from xl_crm.errors import InvalidOptionError
 from xl_crm.fields.grid import EXCEL_EPOCH_1900
 from xl_crm.fields.identifiers import (
     VIN_CHARSET,
@@ -101,7 +102,10 @@ class SampleGenerator:
 
     def __init__(self, spec: Spec, rows: int, seed: int = 0, lang: Lang = "zh") -> None:
         if rows < 0:
-            raise ValueError("rows must be >= 0")
+            raise InvalidOptionError(
+                (f"样本行数 {rows} 不能为负", f"sample rows {rows} cannot be negative"),
+                expected=("0 或更大的整数", "a whole number, 0 or more"),
+            )
         self.spec = spec
         self.rows = rows
         self.seed = seed

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from xl_crm.errors import NotInTemplateError
 from xl_crm.fields.grid import EXCEL_MAX_CELL_CHARS
 from xl_crm.fields.types import FIELD_TYPES, TYPE_NAMES, FieldType
 from xl_crm.sample.kinds import SAMPLE_KINDS
@@ -228,7 +229,18 @@ class SheetSpec(_Model):
         for f in self.fields:
             if f.id == field_id:
                 return f
-        raise KeyError(field_id)
+        raise NotInTemplateError(
+            (
+                f"工作表 {self.id!r} 没有字段 {field_id!r}",
+                f"the sheet {self.id!r} has no field {field_id!r}",
+            ),
+            sheet=self.id,
+            field=field_id,
+            expected=(
+                "字段：" + "、".join(self.field_ids()),
+                "fields: " + ", ".join(self.field_ids()),
+            ),
+        )
 
     def field_ids(self) -> list[str]:
         return [f.id for f in self.fields]
@@ -259,7 +271,17 @@ class Spec(_Model):
         for s in self.sheets:
             if s.id == sheet_id:
                 return s
-        raise KeyError(sheet_id)
+        raise NotInTemplateError(
+            (
+                f"模板 {self.name!r} 没有工作表 {sheet_id!r}",
+                f"the template {self.name!r} has no sheet {sheet_id!r}",
+            ),
+            sheet=sheet_id,
+            expected=(
+                "工作表：" + "、".join(self.sheet_ids()),
+                "sheets: " + ", ".join(self.sheet_ids()),
+            ),
+        )
 
     @property
     def default_date_order(self) -> str:

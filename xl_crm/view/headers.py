@@ -11,7 +11,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import DuplicateHeaderError, NoHeaderError
 from xl_crm.specs.model import SheetSpec
 from xl_crm.view.matching import (
     expected_headers,
@@ -38,7 +38,7 @@ def find_header(
     enough fields.
     """
     if all(all(is_blank_header(str(v)) for v in row if v is not None) for row in rows):
-        raise WorkbookError(
+        raise NoHeaderError(
             ("工作表是空的", "the sheet is empty"),
             file=path,
             sheet=sheet_name,
@@ -47,7 +47,7 @@ def find_header(
     found = header_row(rows, sheet)
     needed = max(1, min(2, len(sheet.fields)))
     if found is None or len(found.fields) < needed:
-        raise WorkbookError(
+        raise NoHeaderError(
             (
                 f"前 {len(rows)} 行中没有找到表头行",
                 f"no header row found in the first {len(rows)} rows",
@@ -88,7 +88,7 @@ def map_headers(
             continue
         if fid in found:
             first = get_column_letter(found[fid] + 1)
-            raise WorkbookError(
+            raise DuplicateHeaderError(
                 (
                     f"表头重复：{headers[found[fid]]!r}（{first}{header_row}）和 "
                     f"{text!r}（{get_column_letter(i + 1)}{header_row}）都表示 "

@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import (
+    InvalidOptionError,
+    NoMatchingSheetError,
+    NotInTemplateError,
+    SheetNotFoundError,
+    WorkbookError,
+)
 
 if TYPE_CHECKING:  # the spec models import nothing from here; keep it that way at run time
     from xl_crm.specs.model import FieldSpec, SheetSpec, Spec
@@ -293,7 +299,7 @@ def template_sheet(spec: Spec, name: str) -> SheetSpec:
         if name == sheet.id or _names_sheet(name, sheet):
             return sheet
     choices = ", ".join(f"{s.id} ({s.label.zh} / {s.label.en})" for s in spec.sheets)
-    raise WorkbookError(
+    raise NotInTemplateError(
         (
             f"--sheet：模板 {spec.name!r} 中没有工作表 {name!r}",
             f"--sheet: the template {spec.name!r} has no sheet {name!r}",
@@ -311,7 +317,7 @@ def find_sheet(names: list[str], name: str, path: Path) -> str:
     close = [n for n in names if normalise_header(n) == normalise_header(name)]
     if len(close) == 1:
         return close[0]
-    raise WorkbookError(
+    raise SheetNotFoundError(
         (
             f"--sheet：工作簿中没有工作表 {name!r}",
             f"--sheet: the workbook has no sheet {name!r}",
@@ -349,7 +355,7 @@ def match_sheets(
         sheet = template_sheet(spec, wanted)
         name = find_sheet(names, given, path)
         if sheet.id in matches or name in taken:
-            raise WorkbookError(
+            raise InvalidOptionError(
                 (
                     f"--sheet 两次写到了 {sheet.id!r} 或 {name!r}",
                     f"--sheet names {sheet.id!r} or {name!r} twice",
@@ -402,7 +408,7 @@ def _nothing_matches(spec: Spec, heads: dict[str, list[list[object]]], path: Pat
         f"{s.label.zh} / {s.label.en}: " + expected_headers(s) for s in spec.sheets
     )
     shown = "; ".join(seen)
-    return WorkbookError(
+    return NoMatchingSheetError(
         (
             f"没有工作表与模板 {spec.name!r}（{spec.title.zh}）匹配；看到的工作表：{shown or '无'}",
             f"no sheet matches the template {spec.name!r} ({spec.title.zh} / {spec.title.en}); "

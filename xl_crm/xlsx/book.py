@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import ReadOnlyBookError
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
 from xl_crm.xlsx.reader import check_readable, damaged_workbook, read_workbook
@@ -190,7 +190,7 @@ class XlsxBook:
         if self.writable:
             return
         suffix = self.path.suffix or "?"
-        raise WorkbookError(
+        raise ReadOnlyBookError(
             (
                 f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix}",
                 f"can only write into .xlsx and .xlsm workbooks, not {suffix}",

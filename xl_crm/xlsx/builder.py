@@ -26,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter, SortCondition, SortState
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from xl_crm.errors import XlCrmError
+from xl_crm.errors import ExcelLimitError, InvalidOptionError
 from xl_crm.sample.rows import EXCEL_MAX_DATA_ROWS, SampleGenerator
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import FieldSpec, Lang, SheetSpec, Spec
@@ -80,12 +80,12 @@ def build_workbook(
     started = time.perf_counter()
     spec = template if isinstance(template, Spec) else load_spec(template)
     if lang not in ("zh", "en"):
-        raise XlCrmError(
+        raise InvalidOptionError(
             (f"未知语言 {lang!r}", f"unknown language {lang!r}"),
             hint=("使用 --lang zh 或 --lang en", "use --lang zh or --lang en"),
         )
     if not 0 <= sample <= EXCEL_MAX_DATA_ROWS:
-        raise XlCrmError(
+        raise ExcelLimitError(
             (
                 f"--sample {sample} 超出 0..{EXCEL_MAX_DATA_ROWS:,}",
                 f"--sample {sample} is outside 0..{EXCEL_MAX_DATA_ROWS:,}",
@@ -97,7 +97,7 @@ def build_workbook(
         )
     output = Path(output)
     if output.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise XlCrmError(
+        raise InvalidOptionError(
             (f"{output}：输出文件必须是 .xlsx", f"{output}: the output must be an .xlsx file"),
             hint=(f"改用 {output.with_suffix('.xlsx')}", f"use {output.with_suffix('.xlsx')}"),
         )

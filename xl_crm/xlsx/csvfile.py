@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import column_index_from_string
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import ExcelLimitError, NotASpreadsheetError
 from xl_crm.fields.coercion import coerce
 from xl_crm.fields.grid import EXCEL_MAX_ROWS, too_many_rows
 from xl_crm.specs.model import SheetSpec, Spec
@@ -34,7 +34,7 @@ def decode_csv(path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise WorkbookError(
+    raise NotASpreadsheetError(
         (
             "无法解码 CSV 文件（不是 UTF-8、UTF-16 或 GB18030 文本）",
             "cannot decode the CSV file (not UTF-8, UTF-16 or GB18030 text)",
@@ -74,7 +74,7 @@ def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec, name: str | None = 
     while data and all(str(v).strip() == "" for v in data[-1]):
         data.pop()
     if header_row + len(data) > EXCEL_MAX_ROWS:
-        raise WorkbookError(
+        raise ExcelLimitError(
             too_many_rows(len(data)),
             file=path,
             hint=("拆分文件，或分批校验", "split the file, or validate it in parts"),

@@ -26,7 +26,13 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import (
+    NoRoomForColumnError,
+    NotASpreadsheetError,
+    ReadOnlyBookError,
+    SheetNotFoundError,
+    WorkbookError,
+)
 from xl_crm.fields.grid import EXCEL_MAX_COLS
 from xl_crm.fields.types import FIELD_TYPES
 from xl_crm.view.matching import normalise_header
@@ -94,7 +100,7 @@ def write_columns(
         with zipfile.ZipFile(path) as src:
             parts = sheet_parts(path)
             if sheet not in parts:
-                raise WorkbookError(
+                raise SheetNotFoundError(
                     (f"没有名为 {sheet!r} 的工作表", f"no sheet called {sheet!r}"),
                     file=path,
                     hint=("工作表：" + "、".join(parts), "sheets: " + ", ".join(parts)),
@@ -198,7 +204,7 @@ def write_columns(
 def _refuse_unsupported(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm"):
-        raise WorkbookError(
+        raise ReadOnlyBookError(
             (
                 f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix or '这种文件'}",
                 f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
@@ -212,7 +218,7 @@ def _refuse_unsupported(path: Path) -> None:
     with zipfile.ZipFile(path) as z:
         book = z.read("xl/workbook.xml")[:4000].decode("utf-8", errors="replace")
     if "purl.oclc.org/ooxml/spreadsheetml" in book:
-        raise WorkbookError(
+        raise NotASpreadsheetError(
             ("不支持 Strict Open XML 工作簿", "Strict Open XML workbooks are not supported"),
             file=path,
             hint=(
@@ -247,7 +253,7 @@ def _place_columns(
         letter = next((existing[n] for n in names if n in existing), None)
         if letter is None:
             if next_index > EXCEL_MAX_COLS:
-                raise WorkbookError(
+                raise NoRoomForColumnError(
                     (
                         f"没有空间再加一列：Excel 最多 {EXCEL_MAX_COLS:,} 列",
                         f"no room for a new column: Excel has at most {EXCEL_MAX_COLS:,} columns",
@@ -262,7 +268,7 @@ def _place_columns(
     twice = sorted({p for p in placement if placement.count(p) > 1})
     if twice:
         names = [c.header for c, p in zip(columns, placement, strict=True) if p in twice]
-        raise WorkbookError(
+        raise NoRoomForColumnError(
             (
                 f"{'、'.join(map(repr, names))} 都会写入 {twice[0]} 列",
                 f"{', '.join(map(repr, names))} would all be written into column {twice[0]}",
@@ -446,7 +452,7 @@ def _extend_table(
         if not added or added != list(range(last + 1, last + 1 + len(added))):
             continue  # not this table: another on the header row may take them
         if re.search(r'totalsRowCount="[1-9]', xml):
-            raise WorkbookError(
+            raise NoRoomForColumnError(
                 ("不能给带汇总行的表格添加列", "cannot add a column to a table with a totals row"),
                 hint=(
                     "关闭汇总行（表设计 > 汇总行），再运行一次，然后重新打开",

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.utils import column_index_from_string
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import CellNotWritableError, DamagedWorkbookError, WorkbookError
 from xl_crm.xlsx.inplace import AtomicReplace, _refuse_unsupported
 from xl_crm.xlsx.package import rewrite_member, sheet_parts
 from xl_crm.xlsx.sheetpatch import (
@@ -71,7 +71,12 @@ def mark_cells(
     _refuse_unsupported(path)
     for ref in marks:
         if not _CELL_REF.match(ref):
-            raise ValueError(f"not a cell reference: {ref!r}")
+            raise CellNotWritableError(
+                (f"{ref!r} 不是单元格引用", f"not a cell reference: {ref!r}"),
+                file=path,
+                sheet=sheet,
+                expected=("A1 形式的引用，如 B7", "an A1 reference such as B7"),
+            )
     try:
         with zipfile.ZipFile(path) as src:
             part = sheet_parts(path)[sheet]
@@ -468,7 +473,7 @@ def _patch_sheet(
             carry += text
     tail = carry
     if state != "tail":
-        raise WorkbookError(SHEET_XML_CUT)
+        raise DamagedWorkbookError(SHEET_XML_CUT)
     if legacy_id and not re.search(r"<(?:\w+:)?legacyDrawing\b", tail):
         p = prefix
         element = f'<{p}legacyDrawing r:id="{legacy_id}"/>'

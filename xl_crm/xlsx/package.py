@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import RESAVE, DamagedWorkbookError, SheetNotFoundError, WriteFailedError
 from xl_crm.sample.rows import SampleColumn
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -46,8 +46,27 @@ class SheetRows:
     label: str
 
 
-def sheet_parts(package: bytes | Path) -> dict[str, str]:
-    """Sheet name -> worksheet part name (``xl/worksheets/sheet1.xml``) of a workbook."""
+class SheetParts(dict[str, str]):
+    """Sheet name -> worksheet part name; looking up a sheet the workbook does not have
+    raises :class:`xl_crm.errors.SheetNotFoundError` naming the file and its sheets."""
+
+    def __init__(self, parts: dict[str, str], file: str | None) -> None:
+        super().__init__(parts)
+        self.file = file
+
+    def __missing__(self, sheet: str) -> str:
+        raise SheetNotFoundError(
+            (f"没有名为 {sheet!r} 的工作表", f"no sheet called {sheet!r}"),
+            file=self.file,
+            sheet=sheet,
+            expected=("、".join(self), ", ".join(self)),
+        )
+
+
+def sheet_parts(package: bytes | Path) -> SheetParts:
+    """Sheet name -> worksheet part name (``xl/worksheets/sheet1.xml``) of a workbook.
+    Raises :class:`xl_crm.errors.DamagedWorkbookError` when the workbook part or its
+    relationships are missing, and (on lookup) SheetNotFoundError for an unknown sheet."""
     import posixpath
     import xml.etree.ElementTree as ET
 
@@ -56,17 +75,28 @@ def sheet_parts(package: bytes | Path) -> dict[str, str]:
         "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
         "p": "http://schemas.openxmlformats.org/package/2006/relationships",
     }
+    file = None if isinstance(package, bytes) else str(package)
     source = io.BytesIO(package) if isinstance(package, bytes) else package
-    with zipfile.ZipFile(source) as z:
-        book = ET.fromstring(z.read("xl/workbook.xml"))
-        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
-    out = {}
-    for sheet in book.iterfind("m:sheets/m:sheet", ns):
-        target = targets[sheet.get(f"{{{ns['r']}}}id")]
-        part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-        out[sheet.get("name")] = posixpath.normpath(part)
-    return out
+    try:
+        with zipfile.ZipFile(source) as z:
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+        out = {}
+        for sheet in book.iterfind("m:sheets/m:sheet", ns):
+            target = targets[sheet.get(f"{{{ns['r']}}}id")]
+            part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            out[sheet.get("name")] = posixpath.normpath(part)
+    except KeyError as exc:
+        raise DamagedWorkbookError(
+            (
+                f"工作簿的工作表列表不完整（缺少 {exc}）：文件已损坏",
+                f"the workbook's list of sheets is incomplete (no {exc}): it is damaged",
+            ),
+            file=file,
+            hint=RESAVE,
+        ) from None
+    return SheetParts(out, file)
 
 
 def write_package(
@@ -102,7 +132,7 @@ def write_package(
         os.replace(tmp, output)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise WorkbookError(
+        raise WriteFailedError(
             (
                 f"无法写入工作簿：{exc.strerror or exc}",
                 f"cannot write the workbook: {exc.strerror or exc}",

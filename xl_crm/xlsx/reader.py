@@ -18,7 +18,14 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import column_index_from_string
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import (
+    DamagedWorkbookError,
+    EncryptedWorkbookError,
+    ExcelLimitError,
+    FileMissingError,
+    NotASpreadsheetError,
+    WorkbookError,
+)
 from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS, too_many_rows
 from xl_crm.specs.model import SheetSpec, Spec
 from xl_crm.table import Table, Tables
@@ -49,7 +56,7 @@ RESAVE = (
 def damaged_workbook(path: Path, exc: Exception) -> WorkbookError:
     """The error for a workbook whose parts cannot be parsed (every command says it so)."""
     cause = f"{type(exc).__name__}: {exc}"
-    return WorkbookError(
+    return DamagedWorkbookError(
         (
             f"工作簿已损坏，无法读取（{cause}）",
             f"the workbook is damaged and cannot be read ({cause})",
@@ -65,14 +72,16 @@ def damaged_workbook(path: Path, exc: Exception) -> WorkbookError:
 def check_readable(path: Path, password: str | None = None) -> Path:
     """Refuse what cannot be read, with a message that says why and how to fix it."""
     if not path.exists():
-        raise WorkbookError(
+        raise FileMissingError(
             ("找不到文件", "file not found"), file=path, hint=("检查路径", "check the path")
         )
     if path.is_dir():
-        raise WorkbookError(("这是文件夹，不是工作簿", "is a folder, not a workbook"), file=path)
+        raise NotASpreadsheetError(
+            ("这是文件夹，不是工作簿", "is a folder, not a workbook"), file=path
+        )
     suffix = path.suffix.lower()
     if suffix == ".xlsb":
-        raise WorkbookError(
+        raise NotASpreadsheetError(
             ("不支持二进制工作簿（.xlsb）", "binary workbooks (.xlsb) are not supported"),
             file=path,
             hint=(
@@ -81,7 +90,7 @@ def check_readable(path: Path, password: str | None = None) -> Path:
             ),
         )
     if suffix not in READABLE:
-        raise WorkbookError(
+        raise NotASpreadsheetError(
             (
                 f"xl-crm 不能读取这种文件（{suffix or '无扩展名'}）",
                 f"not a spreadsheet xl-crm reads ({suffix or 'no extension'})",
@@ -96,7 +105,7 @@ def check_readable(path: Path, password: str | None = None) -> Path:
         head = fh.read(8)
     if suffix in (".xlsx", ".xlsm") and head == _OLE_MAGIC:
         if password is None:
-            raise WorkbookError(
+            raise EncryptedWorkbookError(
                 ("工作簿有密码保护（已加密）", "the workbook is password-protected (encrypted)"),
                 file=path,
                 hint=(
@@ -107,7 +116,7 @@ def check_readable(path: Path, password: str | None = None) -> Path:
         return _decrypt(path, password)
     if suffix in (".xlsx", ".xlsm", ".ods"):
         if not zipfile.is_zipfile(path):
-            raise WorkbookError(
+            raise NotASpreadsheetError(
                 (
                     "不是有效的工作簿（文件不是 zip 包：已损坏，或是改了扩展名的其他文件）",
                     "not a valid workbook (the file is not a zip package: damaged, or another "
@@ -120,13 +129,13 @@ def check_readable(path: Path, password: str | None = None) -> Path:
             with zipfile.ZipFile(path) as z:
                 z.getinfo("[Content_Types].xml" if suffix != ".ods" else "mimetype")
         except (zipfile.BadZipFile, OSError, KeyError) as exc:
-            raise WorkbookError(
+            raise DamagedWorkbookError(
                 (f"工作簿已损坏（{exc}）", f"the workbook is damaged ({exc})"),
                 file=path,
                 hint=RESAVE,
             ) from None
     if suffix == ".xls" and head != _OLE_MAGIC:
-        raise WorkbookError(
+        raise NotASpreadsheetError(
             ("不是有效的 .xls 工作簿", "not a valid .xls workbook"), file=path, hint=RESAVE
         )
     return path
@@ -149,7 +158,7 @@ def _decrypt(path: Path, password: str) -> Path:
             office.decrypt(dst)
     except Exception as exc:  # msoffcrypto raises its own types for a wrong password
         out.unlink(missing_ok=True)
-        raise WorkbookError(
+        raise EncryptedWorkbookError(
             (
                 f"无法解密工作簿（{type(exc).__name__}: {exc}）",
                 f"cannot decrypt the workbook ({type(exc).__name__}: {exc})",
@@ -194,7 +203,7 @@ def read_table(
     h, headers = find_header(rows, sheet, path, sheet_name)
     header_row = h + 1
     if len(headers) > EXCEL_MAX_COLS:
-        raise WorkbookError(
+        raise ExcelLimitError(
             (
                 f"{len(headers):,} 列，超过了 Excel 的上限 {EXCEL_MAX_COLS:,} 列",
                 f"{len(headers):,} columns is over Excel's limit of {EXCEL_MAX_COLS:,}",
@@ -225,7 +234,7 @@ def read_table(
                 err.detail
             )
     if header_row + len(frame) > EXCEL_MAX_ROWS:
-        raise WorkbookError(
+        raise ExcelLimitError(
             too_many_rows(len(frame)),
             file=path,
             sheet=sheet_name,

@@ -33,7 +33,14 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import (
+    CellNotWritableError,
+    DamagedWorkbookError,
+    ExcelLimitError,
+    NoRoomForColumnError,
+    ValueNotWritableError,
+    WorkbookError,
+)
 from xl_crm.fields.grid import EXCEL_EPOCH_1900, EXCEL_EPOCH_1904
 from xl_crm.fields.grid import EXCEL_MAX_CELL_CHARS as MAX_CELL_CHARS
 from xl_crm.fields.grid import EXCEL_MAX_ROWS as MAX_ROWS
@@ -86,7 +93,16 @@ class ColumnValues:
     def __init__(self, values: Mapping[int, Any] | pd.Series, kind: str, epoch: dt.datetime):
         if isinstance(values, pd.Series):
             if not pd.api.types.is_integer_dtype(values.index.dtype) and len(values):
-                raise TypeError("a Series of values must be indexed by Excel row numbers")
+                raise ValueNotWritableError(
+                    (
+                        "值的索引必须是 Excel 行号（整数）",
+                        "values must be indexed by Excel row numbers",
+                    ),
+                    expected=(
+                        "以行号为索引的 Series 或 {行号: 值}",
+                        "a Series or {row: value} by row",
+                    ),
+                )
             rows = values.index.to_numpy(dtype=np.int64)
             if isinstance(values.dtype, pd.DatetimeTZDtype):
                 values = values.dt.tz_localize(None)
@@ -100,9 +116,12 @@ class ColumnValues:
             rows = rows[order]
             array = array.iloc[order] if isinstance(array, pd.Series) else array[order]
             if (rows[1:] == rows[:-1]).any():
-                raise ValueError("the same row is given twice")
+                raise ValueNotWritableError(
+                    ("同一行给了两个值", "the same row is given two values"),
+                    expected=("每行一个值", "one value a row"),
+                )
         if len(rows) and (rows[0] < 1 or rows[-1] > MAX_ROWS):
-            raise WorkbookError(
+            raise ExcelLimitError(
                 (
                     f"行号必须在 1 到 {MAX_ROWS:,} 之间",
                     f"row numbers must be between 1 and {MAX_ROWS:,}",
@@ -271,7 +290,7 @@ def _serial(moment: dt.datetime, epoch: dt.datetime, ref: str | None = None) -> 
 
 def _too_early(value: Any, epoch: dt.datetime, ref: str | None) -> WorkbookError:
     first = "1900-01-01" if epoch == EPOCH_1900 else "1904-01-01"
-    return WorkbookError(
+    return ValueNotWritableError(
         (
             f"{str(value)[:10]} 早于 {first}，Excel 工作表能存放的最早日期",
             f"{str(value)[:10]} is before {first}, the first date an Excel sheet can hold",
@@ -333,7 +352,7 @@ def _truth(value: Any, ref: str) -> int:
         truth = truth_of(value) if value.strip() else False
         if truth is not None:
             return int(truth)
-        raise WorkbookError(
+        raise ValueNotWritableError(
             (f"{value!r} 不是“是/否”值", f"{value!r} is not a yes/no value"),
             cell=ref,
             hint=("使用 TRUE/FALSE、是/否 或 yes/no", "use TRUE/FALSE, yes/no or 是/否"),
@@ -364,7 +383,7 @@ def fragment(prefix: str, ref: str, value: Any, kind: str, epoch: dt.datetime) -
     # Excel counts UTF-16 units: a character outside the BMP (an emoji) counts twice
     units = len(text.encode("utf-16-le")) // 2 if len(text) > MAX_CELL_CHARS // 2 else len(text)
     if units > MAX_CELL_CHARS:
-        raise WorkbookError(
+        raise ExcelLimitError(
             (
                 f"{units:,} 个字符，超过了 Excel 每个单元格 {MAX_CELL_CHARS:,} 个字符的上限",
                 f"{units:,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
@@ -484,7 +503,7 @@ class RowPlan:
             _, hit = entry[1].positions(np.arange(first_row, last_row + 1, dtype=np.int64))
             covered = bool(hit.all())
         if not covered:
-            raise WorkbookError(
+            raise CellNotWritableError(
                 (
                     f"单元格 {letter}{row} 属于 {first_col}{first_row}:{last_col}{last_row} 的"
                     "共享公式或数组公式；只覆盖它会破坏其他单元格",
@@ -516,7 +535,7 @@ class RowPlan:
         Excel cannot change part of an array ("You can't change part of an array")."""
         for first, top, last, bottom, ref in self.array_ranges:
             if first <= col <= last and top <= row <= bottom and (col, row) != (first, top):
-                raise WorkbookError(
+                raise CellNotWritableError(
                     (
                         f"单元格 {self.letters[col]}{row} 属于 {ref} 的数组公式；"
                         "只覆盖数组的一部分会破坏它",
@@ -690,7 +709,7 @@ def patched(blocks: Iterator[bytes], plan: RowPlan) -> Iterator[bytes]:
             yield buffer
             buffer = b""
     if state != "tail":
-        raise WorkbookError(SHEET_XML_CUT)
+        raise DamagedWorkbookError(SHEET_XML_CUT)
 
 
 def _sheet_data_end(buffer: bytes) -> re.Match | None:
@@ -1003,7 +1022,7 @@ def patch_row(
             and number != plan.header_row
         ) and re.search(r"<(?:\w+:)?(v|is)\b", old):
             letter = plan.letters[target_col]
-            raise WorkbookError(
+            raise NoRoomForColumnError(
                 (
                     f"{letter} 列有数据（单元格 {letter}{number}）但没有表头：新列 "
                     f"{plan.targets[target_col][0]!r} 会覆盖它",

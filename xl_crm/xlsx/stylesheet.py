@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 import re
 
+from xl_crm.errors import RESAVE, DamagedWorkbookError
+
 _XF = re.compile(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
 _NUMFMT = re.compile(r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"')
 _FONT = re.compile(r"<(?:\w+:)?font\b[^>]*?(?:/>|>.*?</(?:\w+:)?font>)", re.S)
@@ -81,11 +83,22 @@ def add_number_format(styles_xml: str, code: str) -> tuple[str, int]:
     return xml, fid
 
 
+def damaged_styles(what: str) -> DamagedWorkbookError:
+    """The error for a styles part that lacks ``what`` (an element such as ``<cellXfs>``)."""
+    return DamagedWorkbookError(
+        (
+            f"样式部件 styles.xml 中没有 {what}：文件已损坏",
+            f"styles.xml has no {what}: it is damaged",
+        ),
+        hint=RESAVE,
+    )
+
+
 def add_xf(styles_xml: str, xf: str) -> tuple[str, int]:
     """``styles_xml`` with ``xf`` appended to ``<cellXfs>``, and its index."""
     found = cell_xfs(styles_xml)
     if found is None:
-        raise ValueError("styles.xml has no <cellXfs>")
+        raise damaged_styles("<cellXfs>")
     index = len(found[1])
     xml = re.sub(r"(</(?:\w+:)?cellXfs>)", lambda m: xf + m.group(1), styles_xml, count=1)
     return _bump(xml, "cellXfs"), index
@@ -97,7 +110,7 @@ def format_style(styles_xml: str, code: str, *, font_id: int = 0) -> tuple[str, 
     text is unchanged when the style existed."""
     found = cell_xfs(styles_xml)
     if found is None:
-        raise ValueError("styles.xml has no <cellXfs>")
+        raise damaged_styles("<cellXfs>")
     prefix, xfs = found
     formats = number_formats(styles_xml)
     for i, xf in enumerate(xfs):
@@ -119,11 +132,11 @@ def bold_style(styles_xml: str) -> tuple[str, int]:
     block = re.search(r"<(\w+:)?fonts\b[^>]*>(.*?)</(?:\w+:)?fonts>", styles_xml, re.S)
     found = cell_xfs(styles_xml)
     if block is None or found is None:
-        raise ValueError("styles.xml has no <fonts> or <cellXfs>")
+        raise damaged_styles("<fonts> or <cellXfs>")
     prefix = block.group(1) or ""
     fonts = _FONT.findall(block.group(2))
     if not fonts:
-        raise ValueError("styles.xml has no <font>")
+        raise damaged_styles("<font>")
     base = fonts[0]
     if base.endswith("/>"):
         bold = base[:-2] + f"><{prefix}b/></{prefix}font>"
