@@ -85,7 +85,7 @@ def test_fixed_cells_lose_their_marks(tmp_path):
     assert marked_cells(path) == again  # a rerun gives the same marks
     clean = tmp_path / "clean.xlsx"
     build_workbook("hotel", clean, sample=10, seed=1)
-    assert annotate(clean, validate(clean), backups=0) == 0 and marked_cells(clean) == {}
+    assert annotate(clean, validate(clean), backups=0).marked == 0 and marked_cells(clean) == {}
 
 
 def test_marks_stream_through_small_blocks(tmp_path, monkeypatch):

@@ -281,8 +281,10 @@ def test_template_check_reports_every_problem(tmp_path):
         lines = result.output.strip().splitlines()
         head = "template spec has 6 problems:" if lang == "en" else "模板规格有 6 处问题:"
         assert lines[0] == head
-        for (line, *texts), out in zip(EXPECTED, lines[1:], strict=True):
+        *found, fix = lines[1:]
+        for (line, *texts), out in zip(EXPECTED, found, strict=True):
             assert out.startswith(f"  {path}:{line} ") and texts[col - 1] in out
+        assert fix.startswith("  fix: " if lang == "en" else "  修改: ")
 
 
 def test_a_broken_spec_is_reported_in_the_users_language_by_validate(tmp_path):

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from tests.conftest import convert_to_csv
 from xl_crm import compute
 from xl_crm.cli.app import app
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import InvalidOptionError, WorkbookError
 from xl_crm.metrics.scores import rfm
 from xl_crm.xlsx.zipcopy import raw_member
 
@@ -228,7 +228,7 @@ def test_a_workbook_with_customers_refuses_summary_options(tmp_path):
 
     path = tmp_path / "shop.xlsx"
     build_workbook("ecommerce", path, sample=5, seed=3)
-    with pytest.raises(WorkbookError, match="has a customers sheet"):
+    with pytest.raises(InvalidOptionError, match="has a customers sheet"):
         compute(path, as_of=AS_OF, summary_sheet="汇总", backups=0)
 
 
@@ -365,7 +365,7 @@ def test_csv_without_output_or_onto_itself_is_refused(tmp_path):
         compute(source, template="ecommerce", as_of=AS_OF)
     with pytest.raises(WorkbookError, match="is not modified: name another file"):
         compute(source, template="ecommerce", as_of=AS_OF, output=source)
-    with pytest.raises(WorkbookError, match=r"\.xlsx, \.xlsm or \.csv"):
+    with pytest.raises(InvalidOptionError, match=r"\.xlsx, \.xlsm or \.csv"):
         compute(source, template="ecommerce", as_of=AS_OF, output=tmp_path / "x.ods")
     assert source.read_bytes() == CSV_EXPORT.encode("utf-8")
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xl_crm.specs import builtin_names, load_spec
 from xl_crm.xlsx.builder import build_workbook
@@ -26,6 +28,37 @@ BAD_VALUES = {
     "uscc": "91110000MA0000000X",
     "choice": "不存在的选项",
 }
+
+
+@dataclass
+class DemoResult:
+    """What :func:`demo` made: the ``folder`` and the ``lines`` it reported, in order."""
+
+    folder: str
+    lines: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (``xl-crm demo --json``)."""
+        return {"folder": self.folder, "lines": list(self.lines)}
+
+
+def demo(
+    out_dir: str | Path,
+    *,
+    rows: int = 200,
+    seed: int = 42,
+    on_line: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """Run :func:`run_demo` into ``out_dir`` (created when missing) with ``rows`` sample
+    rows per workbook and ``seed``; ``on_line(line)`` sees each line as it is made.
+    Returns a :class:`DemoResult`.  Raises the :class:`xl_crm.XlCrmError` of the step
+    that failed."""
+    result = DemoResult(str(out_dir))
+    for line in run_demo(Path(out_dir), rows=rows, seed=seed):
+        result.lines.append(line)
+        if on_line is not None:
+            on_line(line)
+    return result
 
 
 def run_demo(out_dir: Path, *, rows: int = 200, seed: int = 42) -> Iterator[str]:

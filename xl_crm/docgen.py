@@ -6,6 +6,7 @@ python -m xl_crm.docgen docs --check  # exit 1 when they are out of date
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -117,8 +118,59 @@ def rule_catalogue() -> str:
     return "\n".join(lines)
 
 
+def error_catalogue() -> str:
+    """docs/errors.md: every class of the error tree with its reason slug, its meaning
+    (the class docstring) and its usual fix."""
+    import inspect
+
+    from xl_crm.errors import FAMILIES, error_classes
+
+    lines = [
+        "# Errors",
+        "",
+        "Generated from `xl_crm/errors/` by `make docs`; do not edit.",
+        "",
+        "Every error xl-crm raises on purpose is an `xl_crm.XlCrmError`. Its `reason` is one of",
+        "the stable slugs below (match on it, not on the text); it says where the problem is",
+        "(`file`, `sheet`, `cell`, `field`), what was `expected` and how to fix it, in Chinese",
+        "and English: `error.text('zh')`, `error.text('en')` (`str(error)`), `error.to_dict()`.",
+        "The command line prints `错误: …` / `error: …` on stderr in `--lang` and exits with 2;",
+        'with `--json FILE|-` it also writes `{"error": error.to_dict()}` there:',
+        "",
+        "```json",
+        '{"error": {"reason": "file-not-found", "message": {"zh": "找不到文件", "en": "file not',
+        ' found"}, "expected": null, "fix": {"zh": "检查路径", "en": "check the path"},',
+        ' "file": "客户.xlsx", "sheet": null, "cell": null, "field": null, "exit_code": 2}}',
+        "```",
+        "",
+        "| reason | class | is a | meaning |",
+        "|---|---|---|---|",
+    ]
+    details = []
+    for cls in error_classes():
+        first = inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0]
+        doc = re.sub(r":\w+:`([^`]*)`", r"`\1`", " ".join(first.split()).replace("``", "`"))
+        parent = cls.__mro__[1].__name__
+        family = " (family: never raised itself)" if cls in FAMILIES else ""
+        lines.append(f"| `{cls.reason}` | `{cls.__name__}` | `{parent}` | {doc}{family} |")
+        details += [
+            f"## `{cls.reason}`",
+            "",
+            f"`xl_crm.errors.{cls.__name__}`{family}. {doc}",
+            "",
+            f"- fix (zh): {cls.fix[0]}",
+            f"- fix (en): {cls.fix[1]}",
+            "",
+        ]
+    return "\n".join([*lines, "", *details])
+
+
 def generated(docs: Path) -> dict[Path, str]:
-    files = {docs / "cli.md": cli_reference(), docs / "rules.md": rule_catalogue()}
+    files = {
+        docs / "cli.md": cli_reference(),
+        docs / "rules.md": rule_catalogue(),
+        docs / "errors.md": error_catalogue(),
+    }
     for name in builtin_names():
         files[docs / "templates" / f"{name}.md"] = data_dictionary(name)
     return files

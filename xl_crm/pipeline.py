@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xl_crm.book import Book, open_book
 from xl_crm.errors import (
@@ -31,12 +33,13 @@ from xl_crm.metrics.plan import (
     plan_columns,
 )
 from xl_crm.metrics.scores import as_of_date
+from xl_crm.results import csv_text
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark
 from xl_crm.validation.report import Report
 
-__all__ = ["annotate", "compute", "spec_for", "validate"]
+__all__ = ["AnnotateResult", "annotate", "compute", "spec_for", "validate"]
 
 BookLike = str | Path | Book
 
@@ -211,14 +214,44 @@ def _refuse_read_only(book: Book) -> None:
     )
 
 
-def annotate(book: BookLike, report: Report, *, lang: str = "zh", backups: int = 5) -> int:
+@dataclass
+class AnnotateResult:
+    """What :func:`annotate` did: the book (``file``), the number of cells ``marked`` (as
+    the book counts them), the ``marks`` asked for (sheet, cell, note) and the ``sheets``
+    whose earlier marks were cleared."""
+
+    file: str
+    marked: int
+    marks: list[CellMark] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (``xl-crm annotate --json``)."""
+        return {
+            "file": self.file,
+            "marked": self.marked,
+            "sheets": list(self.sheets),
+            "marks": [{"sheet": m.sheet, "cell": m.cell, "note": m.note} for m in self.marks],
+        }
+
+    def to_csv(self) -> str:
+        """The marks as CSV: ``sheet,cell,note``."""
+        return csv_text(["sheet", "cell", "note"], self.to_dict()["marks"])
+
+
+def annotate(
+    book: BookLike, report: Report, *, lang: str = "zh", backups: int = 5
+) -> AnnotateResult:
     """Mark every cell with a finding in ``book``: a fill and a note with the message(s)
     in ``lang`` (``zh`` or ``en``), one per line.
 
     ``book``: an .xlsx/.xlsm path or a :class:`xl_crm.book.Book`; ``report``: what
     :func:`validate` returned for it.  Marks from an earlier run are cleared first, on every
-    sheet the report covers, so fixed cells lose their mark.  Returns the number of cells
-    marked.  Raises :class:`xl_crm.WorkbookError` for a read-only book (.csv, .xls, .ods).
+    sheet the report covers, so fixed cells lose their mark.  ``backups``: copies of the
+    file kept before the write.  Returns an :class:`AnnotateResult` (``.marked``: the number
+    of cells marked).  Raises :class:`xl_crm.errors.ReadOnlyBookError` for a read-only book
+    (.csv, .xls, .ods) and the :class:`xl_crm.errors.WorkbookError` family when the book
+    cannot be written.
     """
     opened = open_book(book, backups=backups)
     try:
@@ -234,7 +267,10 @@ def annotate(book: BookLike, report: Report, *, lang: str = "zh", backups: int =
                     "save it as .xlsx, or use --html / --json for a report",
                 ),
             )
-        return opened.mark(report_marks(report, lang), sheets=list(report.rows))
+        marks = report_marks(report, lang)
+        sheets = list(report.rows)
+        marked = opened.mark(marks, sheets=sheets)
+        return AnnotateResult(opened.name, marked, marks, sheets)
     finally:
         if opened is not book:
             opened.close()

@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from xl_crm.metrics.scores import (
     segment_labels,
     stay_metrics,
 )
+from xl_crm.results import csv_text
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.metrics import METRICS
 from xl_crm.specs.model import SheetSpec, Spec
@@ -56,6 +58,12 @@ KINDS = {
 
 @dataclass
 class ComputeResult:
+    """What :func:`xl_crm.compute` did: the book (``path``) and ``sheet`` written (or the
+    summary sheet or file), the ``as_of`` date, the ``columns`` (headers) computed, the
+    customer ``rows``, whether anything was ``written`` (False: already up to date),
+    customers per ``segments`` label, ``seconds`` taken, and the order rows left out
+    (``unused``) or repeated (``duplicates``)."""
+
     path: Path
     sheet: str
     as_of: dt.date
@@ -75,6 +83,37 @@ class ComputeResult:
     #: order (or stay) rows that repeat an earlier row in every column: (cell, zh, en),
     #: e.g. ("订单!A9", "与第 4 行完全相同", "is an exact copy of row 4"); counted all the same
     duplicates: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (``xl-crm compute --json``): paths and the date as text, rows of
+        ``unused``/``duplicates`` as ``{"cell", "zh", "en"}``, ``notes`` as ``{"zh", "en"}``."""
+
+        def cells(rows: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+            return [{"cell": c, "zh": zh, "en": en} for c, zh, en in rows]
+
+        return {
+            "path": str(self.path),
+            "sheet": self.sheet,
+            "as_of": self.as_of.isoformat(),
+            "columns": list(self.columns),
+            "rows": self.rows,
+            "written": self.written,
+            "segments": self.segments,
+            "seconds": self.seconds,
+            "derived_from": self.derived_from,
+            "notes": [{"zh": zh, "en": en} for zh, en in self.notes],
+            "unused": cells(self.unused),
+            "duplicates": cells(self.duplicates),
+        }
+
+    def to_csv(self) -> str:
+        """Customers per segment as CSV: ``segment,label,customers``."""
+        rows = (
+            {"segment": name, "label": label, "customers": n}
+            for name, counts in self.segments.items()
+            for label, n in counts.items()
+        )
+        return csv_text(["segment", "label", "customers"], rows)
 
 
 @dataclass

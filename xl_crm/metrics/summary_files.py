@@ -142,6 +142,12 @@ def summary_target(book: Path, output: Path | None) -> Path:
             file=target,
             hint=_OUTPUT_EXAMPLE,
         )
+    if target.is_dir():
+        raise WriteFailedError(
+            ("这是文件夹，不能写成客户汇总文件", "is a folder, not a file the summary can be"),
+            file=target,
+            hint=_OUTPUT_EXAMPLE,
+        )
     return target
 
 
@@ -225,7 +231,7 @@ def _write_csv(
 ) -> SummaryWrite:
     """The summary as a UTF-8 CSV (with BOM, so Excel reads the Chinese headers); text a
     spreadsheet would run as a formula is escaped; written atomically, not when equal."""
-    from xl_crm.validation.report import _csv_safe
+    from xl_crm.results import csv_safe
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -234,7 +240,7 @@ def _write_csv(
     for row in frame.itertuples(index=False):
         cells = []
         for name, value in zip(summary.headers, row, strict=True):
-            cells.append(_csv_safe(_csv_text(name, value)))
+            cells.append(csv_safe(_csv_text(name, value)))
         writer.writerow(cells)
     data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if target.exists() and target.read_bytes() == data:

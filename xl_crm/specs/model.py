@@ -267,6 +267,13 @@ class Spec(_Model):
     #: severity of validation rules by slug, e.g. {unknown-column: error, email: warning}
     severity: dict[str, Severity] = {}
 
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as JSON-ready data, the keys a spec file would hold (defaults left out,
+        ``extends`` resolved): what ``xl-crm template show/infer --json`` prints."""
+        from xl_crm.specs.dump import spec_to_data
+
+        return spec_to_data(self)
+
     def sheet(self, sheet_id: str) -> SheetSpec:
         for s in self.sheets:
             if s.id == sheet_id:

@@ -8,12 +8,12 @@ JSON form is stable and documented in ``docs/report-schema.md``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from xl_crm.results import csv_text
 
 if TYPE_CHECKING:
     from xl_crm.view.matching import BookMapping
@@ -59,6 +59,26 @@ class Finding:
         data = asdict(self)
         data["where"] = self.where
         return data
+
+
+#: the columns of :meth:`Report.to_csv`, one line per finding
+FINDING_COLUMNS = [
+    "where",
+    "rule",
+    "severity",
+    "sheet",
+    "cell",
+    "row",
+    "column",
+    "field",
+    "header",
+    "key",
+    "value",
+    "message_zh",
+    "message_en",
+    "hint_zh",
+    "hint_en",
+]
 
 
 @dataclass
@@ -150,33 +170,4 @@ class Report:
 
     def to_csv(self) -> str:
         """Findings as CSV; text that a spreadsheet would run as a formula is escaped."""
-        buffer = io.StringIO()
-        columns = [
-            "where",
-            "rule",
-            "severity",
-            "sheet",
-            "cell",
-            "row",
-            "column",
-            "field",
-            "header",
-            "key",
-            "value",
-            "message_zh",
-            "message_en",
-            "hint_zh",
-            "hint_en",
-        ]
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for f in self.findings:
-            data = f.to_dict()
-            writer.writerow([_csv_safe(data[c]) for c in columns])
-        return buffer.getvalue()
-
-
-def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+        return csv_text(FINDING_COLUMNS, (f.to_dict() for f in self.findings))

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -50,13 +51,24 @@ ProgressCallback = Callable[[str, int, int], None]
 
 @dataclass
 class BuildResult:
-    """What ``build_workbook`` wrote."""
+    """What ``build_workbook`` wrote: the ``path``, the ``template`` name, the ``lang`` of
+    headers and help, data ``rows`` per sheet title, and ``seconds`` taken."""
 
     path: Path
     template: str
     lang: Lang
     rows: dict[str, int] = field(default_factory=dict)  # sheet title -> data rows
     seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data (``xl-crm template build --json``); the path as text."""
+        return {
+            "path": str(self.path),
+            "template": self.template,
+            "lang": self.lang,
+            "rows": dict(self.rows),
+            "seconds": self.seconds,
+        }
 
 
 def build_workbook(

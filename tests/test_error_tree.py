@@ -1,0 +1,266 @@
+"""The error tree (issue 9): one root, a stable reason slug per class, each raised by a
+public call on a real file in the table below, with its message in zh and en.
+
+A class added to :mod:`xl_crm.errors` without a row in ``CASES`` fails
+``test_every_reason_has_a_case``; a row whose call no longer raises that reason fails its
+case.  Families (``XlCrmError``, ``WorkbookError``) group others and are never raised
+themselves (checked on the source).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from xl_crm import (
+    CellMark,
+    ColumnUpdate,
+    annotate,
+    build_workbook,
+    compute,
+    infer_spec,
+    load_spec,
+    open_book,
+    validate,
+)
+from xl_crm.errors import FAMILIES, XlCrmError, error_classes
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = Path("../shared/cases/real-inputs")  # from the project root, as the guide says
+AS_OF = "2026-06-30"
+ORDERS = ["订单编号", "客户ID", "下单时间", "金额"]
+
+
+def _book(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook typed by hand (openpyxl): one sheet per item, rows as given."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def _shop(tmp: Path) -> Path:
+    path = tmp / "shop.xlsx"
+    build_workbook("ecommerce", path, sample=20, seed=1)
+    return path
+
+
+def _csv(tmp: Path, text: str, name: str = "orders.csv") -> Path:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _locked(tmp: Path) -> Path:
+    """An OLE compound file where a workbook is expected: how Excel stores an encrypted
+    .xlsx."""
+    path = tmp / "locked.xlsx"
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 512)
+    return path
+
+
+def _damaged(tmp: Path) -> Path:
+    """A zip without [Content_Types].xml: what a broken download or a bad tool leaves."""
+    path = tmp / "damaged.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    return path
+
+
+def _write(tmp: Path, update: ColumnUpdate) -> None:
+    book = open_book(_shop(tmp), backups=0)
+    tables = book.read(load_spec("ecommerce"))
+    book.write(tables["customers"], [update])
+
+
+def _extra_missing(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # msoffcrypto-tool not installed: Python's own way to make an import fail
+    monkeypatch.setitem(sys.modules, "msoffcrypto", None)
+    validate(_locked(tmp), template="ecommerce", password="secret")
+
+
+def _no_room(tmp: Path) -> None:
+    """A stray value in the last column (XFD) leaves no column for the computed ones."""
+    path = _book(
+        tmp / "far.xlsx",
+        {
+            "客户": [["客户ID", "姓名"], [100001, "王芳"]],
+            "订单": [ORDERS, ["O1", 100001, "2026-01-02", 10]],
+        },
+    )
+    wb = openpyxl.load_workbook(path)
+    wb["客户"]["XFD2"] = "far away"
+    wb.save(path)
+    compute(path, template="ecommerce", as_of=AS_OF, backups=0)
+
+
+def _spec_file(tmp: Path) -> None:
+    path = tmp / "mine.yaml"
+    path.write_text("name: mine\nsheets: []\n", encoding="utf-8")
+    load_spec(path)
+
+
+#: reason slug -> how a public call raises it (``tmp`` a fresh folder)
+CASES: dict[str, Callable[..., object]] = {
+    "file-not-found": lambda tmp: validate(tmp / "missing.xlsx", template="ecommerce"),
+    "not-a-spreadsheet": lambda tmp: infer_spec(_csv(tmp, "not a workbook", "notes.xlsx")),
+    "damaged-workbook": lambda tmp: validate(_damaged(tmp), template="ecommerce"),
+    "encrypted-workbook": lambda tmp: validate(_locked(tmp), template="ecommerce"),
+    "read-only": lambda tmp: annotate(
+        _csv(tmp, "客户ID,姓名\n100001,王芳\n"),
+        validate(tmp / "orders.csv", template="ecommerce"),
+    ),
+    "write-failed": lambda tmp: compute(
+        _csv(tmp, ",".join(ORDERS) + "\nO1,100001,2026-01-02,10\n"),
+        template="ecommerce",
+        as_of=AS_OF,
+        output=(tmp / "summary.csv").mkdir() or tmp / "summary.csv",
+    ),
+    "sheet-not-found": lambda tmp: validate(
+        REAL / "baseline.xlsx", template="ecommerce", sheets={"orders": "No Such Sheet"}
+    ),
+    "no-matching-sheet": lambda tmp: validate(
+        _book(tmp / "other.xlsx", {"Sheet1": [["产品", "库存"], ["笔", 3]]}), template="ecommerce"
+    ),
+    "no-header": lambda tmp: infer_spec(_book(tmp / "empty.xlsx", {"Sheet1": []})),
+    "duplicate-header": lambda tmp: validate(
+        _book(
+            tmp / "dup.xlsx", {"客户": [["客户ID", "手机", "手机号"], [100001, "13812345678", ""]]}
+        ),
+        template="ecommerce",
+    ),
+    "missing-column": lambda tmp: compute(
+        _book(tmp / "orders.xlsx", {"订单": [["订单编号", "客户ID", "金额"], ["O1", 100001, 10]]}),
+        template="ecommerce",
+        as_of=AS_OF,
+    ),
+    "over-excel-limits": lambda tmp: build_workbook("ecommerce", tmp / "big.xlsx", sample=2**21),
+    "no-room-for-column": _no_room,
+    "sheet-not-writable": lambda tmp: compute(
+        _book(
+            tmp / "orders.xlsx",
+            {"订单": [ORDERS, ["O1", 100001, "2026-01-02", 10]], "备注": [["请勿改动"]]},
+        ),
+        template="ecommerce",
+        as_of=AS_OF,
+        summary_sheet="备注",
+        backups=0,
+    ),
+    "cell-not-writable": lambda tmp: open_book(_shop(tmp), backups=0).mark(
+        [CellMark("客户", "not a cell", "note")]
+    ),
+    "value-not-writable": lambda tmp: _write(
+        tmp, ColumnUpdate("会员", pd.Series({3: "maybe"}), kind="boolean")
+    ),
+    "template-undetected": lambda tmp: validate(REAL / "baseline.xlsx"),
+    "customer-key": lambda tmp: compute(
+        _book(
+            tmp / "twice.xlsx",
+            {
+                "客户": [["客户ID", "姓名"], [100001, "王芳"], [100001, "李娜"]],
+                "订单": [ORDERS, ["O1", 100001, "2026-01-02", 10]],
+            },
+        ),
+        template="ecommerce",
+        as_of=AS_OF,
+        backups=0,
+    ),
+    "template-not-found": lambda tmp: load_spec("shop"),
+    "not-in-template": lambda tmp: load_spec("ecommerce").sheet("customers").field("fax"),
+    "spec-invalid": _spec_file,
+    "invalid-option": lambda tmp: build_workbook("ecommerce", tmp / "x.xlsx", lang="fr"),
+    "invalid-as-of-date": lambda tmp: compute(_shop(tmp), as_of="30/02/2026", backups=0),
+    "missing-extra": _extra_missing,
+}
+
+
+def _concrete() -> list[type[XlCrmError]]:
+    return [cls for cls in error_classes() if cls not in FAMILIES]
+
+
+def test_every_class_has_its_own_reason_and_fix():
+    reasons = [cls.reason for cls in error_classes()]
+    assert len(reasons) == len(set(reasons)), reasons
+    for cls in error_classes():
+        assert "reason" in vars(cls), f"{cls.__name__} inherits its reason slug"
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", cls.reason), cls.reason
+        zh, en = cls.fix
+        assert re.search(r"[\u4e00-\u9fff]", zh) and not re.search(r"[\u4e00-\u9fff]", en)
+
+
+def test_every_reason_has_a_case():
+    assert sorted(cls.reason for cls in _concrete()) == sorted(CASES)
+
+
+@pytest.mark.parametrize("reason", sorted(CASES))
+def test_each_reason_is_raised_by_a_public_call(reason, tmp_path, monkeypatch):
+    case = CASES[reason]
+    with pytest.raises(XlCrmError) as info:
+        if case.__code__.co_argcount == 2:
+            case(tmp_path, monkeypatch)
+        else:
+            case(tmp_path)
+    exc = info.value
+    assert exc.reason == reason, exc.text("en")
+    zh, en = exc.text("zh"), exc.text("en")
+    assert zh != en and str(exc) == en
+    data = exc.to_dict()
+    assert data["reason"] == reason and data["message"]["en"] == exc.message
+    assert data["fix"] is not None  # every error says how to fix it
+
+
+def test_families_are_never_raised_themselves():
+    """``raise WorkbookError(...)`` would give callers no reason to match on."""
+    names = {cls.__name__ for cls in FAMILIES}
+    found = []
+    for path in sorted((ROOT / "xl_crm").rglob("*.py")):
+        if "errors" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if name in names:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert found == []
+
+
+def test_public_calls_raise_no_bare_builtin_errors():
+    """No ``raise ValueError/KeyError/TypeError`` in the package: a caller can catch
+    XlCrmError and know it has everything.  The one exception: the validation engine's
+    check of a custom check's answer, which the engine itself catches and reports as a
+    finding (xl_crm/validation/engine.py)."""
+    found = []
+    for path in sorted((ROOT / "xl_crm").rglob("*.py")):
+        if path.relative_to(ROOT).as_posix() == "xl_crm/validation/engine.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                if isinstance(func, ast.Name) and func.id in (
+                    "ValueError",
+                    "KeyError",
+                    "TypeError",
+                ):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
+
+
+def test_an_error_located_later_keeps_its_class_and_reason(tmp_path):
+    with pytest.raises(XlCrmError) as info:
+        CASES["value-not-writable"](tmp_path)
+    exc = info.value
+    assert exc.file is not None and exc.sheet == "客户"  # the writer named file and sheet
+    assert exc.text("en").startswith(f"{exc.file}: 客户")

@@ -1,0 +1,109 @@
+"""The exceptions xl-crm raises: one tree under :class:`XlCrmError`.
+
+Every error a user can see derives from :class:`XlCrmError`, so callers (the CLI, the
+scheduled service, a notebook) can catch "anything of ours" in one place.  Each class has a
+stable ``reason`` slug (``file-not-found``, ``sheet-not-found`` ...; listed with what they
+mean and how to fix them in docs/errors.md, generated from this module), and each error says
+where the problem is (``file``, ``sheet``, ``cell``, ``field``), what was ``expected`` and
+how to fix it (``hint``), in Chinese and English: ``error.text("zh")``, ``error.to_dict()``.
+
+The tree (families in capitals are never raised themselves, only their subclasses)::
+
+    XlCrmError
+      WORKBOOK: WorkbookError              a file, sheet or cell that cannot be read or written
+        FileMissingError, NotASpreadsheetError, DamagedWorkbookError, EncryptedWorkbookError,
+        ReadOnlyBookError, WriteFailedError, SheetNotFoundError, NoMatchingSheetError,
+        NoHeaderError, DuplicateHeaderError, MissingColumnError, ExcelLimitError,
+        NoRoomForColumnError, SheetNotWritableError, CellNotWritableError,
+        ValueNotWritableError, TemplateUndetectedError, CustomerKeyError
+      TemplateNotFoundError, NotInTemplateError, SpecError
+      InvalidOptionError
+        AsOfDateError
+      MissingExtraError
+"""
+
+from __future__ import annotations
+
+from xl_crm.errors.base import LANGS, RESAVE, Text, XlCrmError, both_langs, in_lang
+from xl_crm.errors.templates import (
+    NotInTemplateError,
+    SpecError,
+    SpecProblem,
+    TemplateNotFoundError,
+)
+from xl_crm.errors.usage import AsOfDateError, InvalidOptionError, MissingExtraError
+from xl_crm.errors.workbook import (
+    CellNotWritableError,
+    CustomerKeyError,
+    DamagedWorkbookError,
+    DuplicateHeaderError,
+    EncryptedWorkbookError,
+    ExcelLimitError,
+    FileMissingError,
+    MissingColumnError,
+    NoHeaderError,
+    NoMatchingSheetError,
+    NoRoomForColumnError,
+    NotASpreadsheetError,
+    ReadOnlyBookError,
+    SheetNotFoundError,
+    SheetNotWritableError,
+    TemplateUndetectedError,
+    ValueNotWritableError,
+    WorkbookError,
+    WriteFailedError,
+)
+
+__all__ = [
+    "FAMILIES",
+    "LANGS",
+    "RESAVE",
+    "AsOfDateError",
+    "CellNotWritableError",
+    "CustomerKeyError",
+    "DamagedWorkbookError",
+    "DuplicateHeaderError",
+    "EncryptedWorkbookError",
+    "ExcelLimitError",
+    "FileMissingError",
+    "InvalidOptionError",
+    "MissingColumnError",
+    "MissingExtraError",
+    "NoHeaderError",
+    "NoMatchingSheetError",
+    "NoRoomForColumnError",
+    "NotASpreadsheetError",
+    "NotInTemplateError",
+    "ReadOnlyBookError",
+    "SheetNotFoundError",
+    "SheetNotWritableError",
+    "SpecError",
+    "SpecProblem",
+    "TemplateNotFoundError",
+    "TemplateUndetectedError",
+    "Text",
+    "ValueNotWritableError",
+    "WorkbookError",
+    "WriteFailedError",
+    "XlCrmError",
+    "both_langs",
+    "error_classes",
+    "in_lang",
+]
+
+
+def error_classes() -> list[type[XlCrmError]]:
+    """Every class of the tree, root first, in the order of definition (depth first)."""
+    out: list[type[XlCrmError]] = []
+
+    def walk(cls: type[XlCrmError]) -> None:
+        out.append(cls)
+        for sub in cls.__subclasses__():
+            walk(sub)
+
+    walk(XlCrmError)
+    return out
+
+
+#: families: classes that group others and are never raised themselves
+FAMILIES = (XlCrmError, WorkbookError)
