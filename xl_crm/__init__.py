@@ -10,9 +10,10 @@ from xl_crm.book import Book, open_book
 from xl_crm.errors import CustomerKeyError, SpecError, WorkbookError, XlCrmError
 from xl_crm.infer import infer_spec
 from xl_crm.metrics.plan import ComputeResult
-from xl_crm.pipeline import annotate, compute, validate
+from xl_crm.pipeline import AnnotateResult, annotate, compute, validate
 from xl_crm.specs import Spec, list_templates, load_spec
 from xl_crm.specs.checks import check_spec
+from xl_crm.specs.verdict import SpecCheck, check_template
 from xl_crm.table import CellMark, ColumnUpdate, Table, Tables
 from xl_crm.validation.report import Finding, Report
 from xl_crm.xlsx.builder import BuildResult, build_workbook
@@ -20,6 +21,7 @@ from xl_crm.xlsx.builder import BuildResult, build_workbook
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnnotateResult",
     "Book",
     "BuildResult",
     "CellMark",
@@ -29,6 +31,7 @@ __all__ = [
     "Finding",
     "Report",
     "Spec",
+    "SpecCheck",
     "SpecError",
     "Table",
     "Tables",
@@ -38,6 +41,7 @@ __all__ = [
     "annotate",
     "build_workbook",
     "check_spec",
+    "check_template",
     "compute",
     "infer_spec",
     "list_templates",

@@ -23,7 +23,10 @@ CHOICE_TYPES = {"choice", "multi_choice"}
 
 
 def check_spec(spec: Spec) -> list[Problem]:
-    """Every problem found in ``spec`` (empty when it is sound)."""
+    """Every problem found in how the parts of ``spec`` fit together, as ``(path, (zh,
+    en))`` pairs (``path`` points into the spec's YAML, e.g. ``("sheets", 0, "key")``);
+    empty when it is sound.  Raises nothing: :func:`xl_crm.check_template` checks a file
+    and gives a result with file and line."""
     return list(_check_spec(spec))
 
 

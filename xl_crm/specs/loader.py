@@ -65,7 +65,10 @@ def resolve_template(name_or_path: str | Path, *, base: Path | None = None) -> P
 
 
 def load_spec(name_or_path: str | Path) -> Spec:
-    """Load and check a template spec by built-in name or file path.
+    """Load and check a template spec by built-in name (``ecommerce``) or file path
+    (a YAML spec; ``extends`` resolved).  Returns the :class:`Spec`.  Raises
+    :class:`xl_crm.errors.TemplateNotFoundError` when it is neither, and
+    :class:`xl_crm.SpecError` listing every problem (file, line, key) when it is wrong.
 
     >>> spec = load_spec("ecommerce")
     >>> spec.sheet("customers").key

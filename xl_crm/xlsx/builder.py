@@ -81,11 +81,18 @@ def build_workbook(
     protect: bool = True,
     progress: ProgressCallback | None = None,
 ) -> BuildResult:
-    """Write a workbook for ``template`` to ``output`` (.xlsx).
+    """Write a workbook for ``template`` (a built-in name, a spec file or a
+    :class:`~xl_crm.specs.model.Spec`) to ``output`` (an .xlsx path; overwritten).
 
-    ``sample`` fills the first sheet with that many realistic rows (other sheets get
-    rows in proportion); ``seed`` makes them repeatable.  ``protect`` locks computed
-    columns (sheet protection without a password).
+    ``lang`` ('zh' default, or 'en'): the language of headers, dropdowns and help.
+    ``sample`` (default 0, at most 1,048,575): rows of realistic data on the first sheet
+    (other sheets get rows in proportion); ``seed`` (default 0) makes them repeatable.
+    ``protect`` (default True) locks computed columns (sheet protection without a
+    password).  ``progress(label, done, total)`` is called as rows are written.
+    Returns a :class:`BuildResult` (``rows``: data rows per sheet title; ``seconds``).
+    Raises :class:`xl_crm.errors.InvalidOptionError` (unknown ``lang``, ``output`` not
+    .xlsx), :class:`xl_crm.errors.ExcelLimitError` (``sample`` out of range) and
+    :class:`xl_crm.errors.TemplateNotFoundError` / :class:`xl_crm.SpecError`.
 
     >>> build_workbook("hotel", "hotel.xlsx", lang="en", sample=100, seed=1)  # doctest: +SKIP
     """
