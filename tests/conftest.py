@@ -107,3 +107,18 @@ def run_chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [chromium(), *flags, *args], check=True, capture_output=True, text=True, timeout=120
     )
+
+
+def xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook written by openpyxl, one sheet per item, rows as given (cells typed by
+    hand, not built by xl-crm)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path

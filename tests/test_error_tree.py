@@ -20,6 +20,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests.conftest import xlsx
 from xl_crm import (
     CellMark,
     ColumnUpdate,
@@ -37,18 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL = Path("../shared/cases/real-inputs")  # from the project root, as the guide says
 AS_OF = "2026-06-30"
 ORDERS = ["订单编号", "客户ID", "下单时间", "金额"]
-
-
-def _book(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A workbook typed by hand (openpyxl): one sheet per item, rows as given."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 def _shop(tmp: Path) -> Path:
@@ -93,7 +82,7 @@ def _extra_missing(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _no_room(tmp: Path) -> None:
     """A stray value in the last column (XFD) leaves no column for the computed ones."""
-    path = _book(
+    path = xlsx(
         tmp / "far.xlsx",
         {
             "客户": [["客户ID", "姓名"], [100001, "王芳"]],
@@ -132,24 +121,24 @@ CASES: dict[str, Callable[..., object]] = {
         REAL / "baseline.xlsx", template="ecommerce", sheets={"orders": "No Such Sheet"}
     ),
     "no-matching-sheet": lambda tmp: validate(
-        _book(tmp / "other.xlsx", {"Sheet1": [["产品", "库存"], ["笔", 3]]}), template="ecommerce"
+        xlsx(tmp / "other.xlsx", {"Sheet1": [["产品", "库存"], ["笔", 3]]}), template="ecommerce"
     ),
-    "no-header": lambda tmp: infer_spec(_book(tmp / "empty.xlsx", {"Sheet1": []})),
+    "no-header": lambda tmp: infer_spec(xlsx(tmp / "empty.xlsx", {"Sheet1": []})),
     "duplicate-header": lambda tmp: validate(
-        _book(
+        xlsx(
             tmp / "dup.xlsx", {"客户": [["客户ID", "手机", "手机号"], [100001, "13812345678", ""]]}
         ),
         template="ecommerce",
     ),
     "missing-column": lambda tmp: compute(
-        _book(tmp / "orders.xlsx", {"订单": [["订单编号", "客户ID", "金额"], ["O1", 100001, 10]]}),
+        xlsx(tmp / "orders.xlsx", {"订单": [["订单编号", "客户ID", "金额"], ["O1", 100001, 10]]}),
         template="ecommerce",
         as_of=AS_OF,
     ),
     "over-excel-limits": lambda tmp: build_workbook("ecommerce", tmp / "big.xlsx", sample=2**21),
     "no-room-for-column": _no_room,
     "sheet-not-writable": lambda tmp: compute(
-        _book(
+        xlsx(
             tmp / "orders.xlsx",
             {"订单": [ORDERS, ["O1", 100001, "2026-01-02", 10]], "备注": [["请勿改动"]]},
         ),
@@ -166,7 +155,7 @@ CASES: dict[str, Callable[..., object]] = {
     ),
     "template-undetected": lambda tmp: validate(REAL / "baseline.xlsx"),
     "customer-key": lambda tmp: compute(
-        _book(
+        xlsx(
             tmp / "twice.xlsx",
             {
                 "客户": [["客户ID", "姓名"], [100001, "王芳"], [100001, "李娜"]],

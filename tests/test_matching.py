@@ -13,6 +13,7 @@ import pytest
 import xlsxwriter
 from typer.testing import CliRunner
 
+from tests.conftest import xlsx
 from xl_crm import validate
 from xl_crm.cli.app import app
 from xl_crm.errors import SpecError, WorkbookError
@@ -33,18 +34,6 @@ ORDERS = [  # order id, customer id, ordered at, amount
     ["A-2", 100002, dt.datetime(2026, 1, 15, 9, 30), 2999.0],
     ["A-3", 100009, dt.datetime(2025, 12, 1, 8, 0), 320.0],  # no such customer
 ]
-
-
-def xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A workbook written by openpyxl, one sheet per item, rows as given."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 def rules(report) -> set[tuple[str, str]]:
