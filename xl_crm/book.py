@@ -20,11 +20,14 @@ import importlib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from xl_crm.errors import MissingExtraError, NotASpreadsheetError
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
+
+if TYPE_CHECKING:
+    from xl_crm.xlsx.structure import SheetStructure
 
 __all__ = ["GOOGLE_SHEET", "Book", "open_book"]
 
@@ -57,6 +60,19 @@ class Book(Protocol):
     def rows(self, sheet: str, limit: int | None = None) -> list[list[Any]]:
         """The first ``limit`` rows (all when None) of ``sheet`` as cell values: str,
         float, int, bool, datetime, or None for an empty cell."""
+        ...
+
+    def visible(self, sheet: str) -> bool:
+        """Whether ``sheet`` is shown to people (False for a hidden or very hidden sheet);
+        ``template infer`` leaves hidden sheets out unless they are named."""
+        ...
+
+    def structure(self, sheet: str) -> SheetStructure | None:
+        """What the book says about ``sheet`` beyond its values: column number formats
+        and locks, data validations, conditional formats, merged cells, Excel Tables
+        (:class:`xl_crm.xlsx.structure.SheetStructure`); ``template infer`` reads choices,
+        formats and table ranges from it.  None when the medium has no such facts (a CSV,
+        an in-memory book)."""
         ...
 
     def read(

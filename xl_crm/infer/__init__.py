@@ -11,7 +11,7 @@ are recognised, so a column headed 手机 or Mobile becomes the field ``phone`` 
 labels.  The spec validates the file it came from without an error finding, and build
 then infer gives back an equivalent spec.
 
-Modules: :mod:`.reading` (files, header row, band), :mod:`.columns` (one column),
+Modules: :mod:`.reading` (a book's tables, header row, band), :mod:`.columns` (one column),
 :mod:`.words` (what headers say), :mod:`.catalogue` (built-in names), :mod:`.links`
 (keys, references, sheet roles), :mod:`.values` (cells as the validator reads them).
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
@@ -28,11 +28,14 @@ from xl_crm.errors import NoHeaderError
 from xl_crm.infer import catalogue as cat
 from xl_crm.infer.columns import Column, infer_column
 from xl_crm.infer.links import Sheet, choose_key, link, name_roles
-from xl_crm.infer.reading import READABLE, RawTable, read_tables
+from xl_crm.infer.reading import RawTable, read_tables
 from xl_crm.specs import spec_from_data
 from xl_crm.specs.model import Spec
 from xl_crm.view.matching import normalise_header
-from xl_crm.xlsx.reader import check_readable
+from xl_crm.xlsx.reader import READABLE
+
+if TYPE_CHECKING:
+    from xl_crm.book import Book
 
 __all__ = ["READABLE", "infer_spec"]
 
@@ -50,21 +53,33 @@ _TYPE_IDS = {
 
 
 def infer_spec(
-    book: str | Path, *, name: str | None = None, sheets: list[str] | None = None
+    book: str | Path | Book,
+    *,
+    name: str | None = None,
+    sheets: list[str] | None = None,
+    password: str | None = None,
 ) -> Spec:
-    """Infer a spec from ``book`` (.xlsx, .xlsm, .xls, .ods or .csv).
+    """Infer a spec from ``book``: a path to an .xlsx, .xlsm, .xls, .ods or .csv file, or
+    any :class:`xl_crm.book.Book` (read through its ``sheet_names``, ``visible``, ``rows``
+    and ``structure``, as ``validate`` reads it).
 
-    ``name`` is the template name (default: from the file name); ``sheets`` limits it to
-    these sheet names.  Returns a checked :class:`~xl_crm.specs.model.Spec`.  Raises
-    :class:`~xl_crm.errors.WorkbookError` when the file is missing, cannot be read or
-    decoded, or holds no sheet with a header row."""
-    path = Path(book)
-    check_readable(path)  # missing, damaged, encrypted: said as validate and compute say it
-    tables = read_tables(path, sheets)
+    ``name`` is the template name (default: from the file or book name); ``sheets`` limits
+    it to these sheet names; ``password`` opens an encrypted workbook.  Returns a checked
+    :class:`~xl_crm.specs.model.Spec`.  Raises :class:`~xl_crm.errors.WorkbookError` when
+    the file is missing, cannot be read or decoded, or holds no sheet with a header row."""
+    from xl_crm.book import open_book
+
+    opened = open_book(book, password=password)  # missing, damaged, encrypted: as validate
+    try:
+        tables = read_tables(opened, sheets)
+    finally:
+        if opened is not book:
+            opened.close()
+    path = Path(opened.name)
     if not tables:
         raise NoHeaderError(
             ("没有找到带表头行和数据的工作表", "no sheet with a header row and data was found"),
-            file=path,
+            file=opened.name,
             hint=(
                 "每个工作表放一张表，表头放在前几行",
                 "put one table per sheet with its header in the first rows",
@@ -85,7 +100,7 @@ def infer_spec(
         "title": {"zh": path.stem, "en": path.stem},
         "sheets": [_sheet_data(s) for s in inferred],
     }
-    return spec_from_data(data, source=str(path))
+    return spec_from_data(data, source=opened.name)
 
 
 def _sheet(table: RawTable) -> Sheet:

@@ -1,30 +1,30 @@
-"""Reading the tables of a workbook or CSV for inference: where the header is, what is data.
+"""Reading the tables of a book for inference: where the header is, what is data.
 
 A sheet people keep may start with title rows (客户资料表, 制表日期 …), put a band of
 group names over the field names, or hold an all-text data row that looks like a header.
 The header is the first row of short distinct texts that spans (at least half of) the
 columns the rows below it fill; a band above it becomes field groups only when it really
-groups neighbouring columns.  CSV files are read by :func:`xl_crm.xlsx.csvfile.csv_rows`, as
-``validate`` reads them: UTF-8, UTF-16 with a BOM or GB18030/GBK, delimiter sniffed.
+groups neighbouring columns.  Cells come through the same :class:`xl_crm.book.Book` that
+``validate`` reads (``sheet_names``, ``visible``, ``rows``, ``structure``), so a CSV is
+decoded as ``validate`` decodes it and any medium can be inferred from.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import range_boundaries
 
 from xl_crm.errors import SheetNotFoundError
 from xl_crm.infer.values import cell_text, is_blank, looks_numeric_text
-from xl_crm.xlsx.csvfile import csv_rows
 from xl_crm.xlsx.layout import INSTRUCTIONS_TITLE, LISTS_SHEET
-from xl_crm.xlsx.reader import damaged_workbook
-from xl_crm.xlsx.structure import SheetStructure, read_structure
+from xl_crm.xlsx.structure import SheetStructure
 
-READABLE = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+if TYPE_CHECKING:
+    from xl_crm.book import Book
+
 #: rows searched for the header (title rows and notes above it)
 HEADER_SCAN_ROWS = 30
 #: a header cell is a short label, not a sentence
@@ -47,66 +47,48 @@ class RawTable:
     structure: SheetStructure | None = None
 
 
-def read_tables(path: Path, only: list[str] | None = None) -> list[RawTable]:
-    """The tables of ``path`` (.xlsx, .xlsm, .xls, .ods or .csv), one per sheet with a header.
+def read_tables(book: Book, only: list[str] | None = None) -> list[RawTable]:
+    """The tables of ``book`` (any :class:`xl_crm.book.Book`: a workbook, a CSV, a Google
+    Sheet), one per sheet with a header.
 
-    Raises :class:`WorkbookError` when the file cannot be read or decoded, or a sheet named
-    in ``only`` does not exist."""
-    if path.suffix.lower() == ".csv":
-        rows: list[list[Any]] = list(csv_rows(path))  # read exactly as validate reads it
-        found = find_header(rows)
-        if found is None:
-            return []
-        return [_table(path.stem, rows, found, None)]
-    return _workbook_tables(path, only)
-
-
-# -- workbooks -------------------------------------------------------------------------
-
-
-def _workbook_tables(path: Path, only: list[str] | None) -> list[RawTable]:
-    from python_calamine import CalamineWorkbook, SheetVisibleEnum
-
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise damaged_workbook(path, exc) from None
+    Hidden sheets and xl-crm's own lists and instructions sheets are left out unless named
+    in ``only``; in a workbook of Excel Tables (``book.structure``), only the sheets that
+    hold one.  Raises :class:`WorkbookError` when the book cannot be read or decoded, or a
+    sheet named in ``only`` does not exist."""
+    names = book.sheet_names()
     structures: dict[str, SheetStructure] = {}
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        structures = read_structure(path)
-        for structure in structures.values():
-            for dv in structure.validations.values():
-                if dv.type == "list" and dv.formula1:
-                    dv.choices = list_values(wb, dv.formula1)
+    for name in names:
+        structure = book.structure(name)
+        if structure is not None:
+            structures[name] = structure
+    for structure in structures.values():
+        for dv in structure.validations.values():
+            if dv.type == "list" and dv.formula1:
+                dv.choices = list_values(book, dv.formula1)
     if only:
-        missing = [s for s in only if s not in wb.sheet_names]
+        missing = [s for s in only if s not in names]
         if missing:
             raise SheetNotFoundError(
                 (f"没有名为 {missing[0]!r} 的工作表", f"no sheet called {missing[0]!r}"),
-                file=path,
+                file=book.name,
                 hint=(
-                    "此工作簿中的工作表：" + "、".join(wb.sheet_names),
-                    "sheets in this workbook: " + ", ".join(wb.sheet_names),
+                    "此工作簿中的工作表：" + "、".join(names),
+                    "sheets in this workbook: " + ", ".join(names),
                 ),
             )
     has_tables = any(s.tables for s in structures.values())
     out = []
-    for meta in wb.sheets_metadata:
-        title = meta.name
+    for title in names:
         if only and title not in only:
             continue
         if not only and (
-            meta.visible != SheetVisibleEnum.Visible
-            or title in (LISTS_SHEET, *INSTRUCTIONS_TITLE.values())
+            not book.visible(title) or title in (LISTS_SHEET, *INSTRUCTIONS_TITLE.values())
         ):
             continue
         structure = structures.get(title)
         if not only and has_tables and (structure is None or not structure.tables):
             continue  # a workbook of Excel Tables: the other sheets are notes and lists
-        try:
-            rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine's XML errors on a damaged sheet
-            raise damaged_workbook(path, exc) from None
+        rows = book.rows(title)
         if structure is not None and structure.tables:
             c1, r1, c2, _ = range_boundaries(structure.tables[0][1])
             found: tuple[int, int, int] | None = (r1 - 1, c1 - 1, c2)
@@ -118,8 +100,9 @@ def _workbook_tables(path: Path, only: list[str] | None) -> list[RawTable]:
     return out
 
 
-def list_values(wb, formula: str) -> list[str] | None:
-    """The values a list validation allows: inline (``"a,b"``) or from a cell range."""
+def list_values(book: Book, formula: str) -> list[str] | None:
+    """The values a list validation allows: inline (``"a,b"``) or from a cell range of
+    ``book``."""
     formula = formula.lstrip("=")
     if formula.startswith('"'):
         return [p.strip() for p in formula.strip('"').split(",") if p.strip()]
@@ -129,10 +112,10 @@ def list_values(wb, formula: str) -> list[str] | None:
     if not match:
         return None
     sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
-    if sheet not in wb.sheet_names:
+    if sheet not in book.sheet_names():
         return None
     c1, r1, c2, r2 = range_boundaries(match.group(3).replace("$", ""))
-    rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    rows = book.rows(sheet, limit=r2)
     values = [
         cell_text(v) for row in rows[r1 - 1 : r2] for v in row[c1 - 1 : c2] if not is_blank(v)
     ]

@@ -65,6 +65,8 @@ class XlsxBook:
         self.backups = backups
         self.audit_log = audit_log
         self._backed_up = False
+        self._calamine: Any = None  # the CalamineWorkbook, opened on first use
+        self._structures: dict[str, Any] | None = None
 
     def __enter__(self) -> XlsxBook:
         return self
@@ -83,12 +85,7 @@ class XlsxBook:
     def sheet_names(self) -> list[str]:
         if self.readable.suffix.lower() == ".csv":
             return [self.path.stem]
-        import fastexcel
-
-        try:
-            return list(fastexcel.read_excel(str(self.readable)).sheet_names)
-        except Exception as exc:  # calamine's errors on damaged files
-            raise damaged_workbook(self.path, exc) from None
+        return list(self._workbook().sheet_names)
 
     def rows(self, sheet: str, limit: int | None = None) -> list[list[Any]]:
         if self.readable.suffix.lower() == ".csv":
@@ -103,14 +100,45 @@ class XlsxBook:
                 return peek_xlsx(self.readable, sheet, limit)
             except Exception as exc:
                 raise damaged_workbook(self.path, exc) from None
-        from python_calamine import CalamineWorkbook
-
         try:
-            book = CalamineWorkbook.from_path(str(self.readable))
-            values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=limit)
-        except Exception as exc:
+            values = (
+                self._workbook()
+                .get_sheet_by_name(sheet)
+                .to_python(skip_empty_area=False, nrows=limit)
+            )
+        except Exception as exc:  # calamine's XML errors on a damaged sheet
             raise damaged_workbook(self.path, exc) from None
         return [[None if v == "" else v for v in row] for row in values]
+
+    def visible(self, sheet: str) -> bool:
+        if self.readable.suffix.lower() == ".csv":
+            return True
+        from python_calamine import SheetVisibleEnum
+
+        meta = {m.name: m for m in self._workbook().sheets_metadata}
+        return sheet in meta and meta[sheet].visible == SheetVisibleEnum.Visible
+
+    def structure(self, sheet: str) -> Any:
+        """The sheet's :class:`xl_crm.xlsx.structure.SheetStructure` (.xlsx/.xlsm; read
+        once for all sheets), None for other files or a sheet without a worksheet part."""
+        if self.readable.suffix.lower() not in WRITABLE:
+            return None
+        if self._structures is None:
+            from xl_crm.xlsx.structure import read_structure
+
+            self._structures = dict(read_structure(self.readable))
+        return self._structures.get(sheet)
+
+    def _workbook(self) -> Any:
+        """The calamine workbook (opened once).  Raises WorkbookError when damaged."""
+        if self._calamine is None:
+            from python_calamine import CalamineWorkbook
+
+            try:
+                self._calamine = CalamineWorkbook.from_path(str(self.readable))
+            except Exception as exc:  # calamine raises its own types for damaged files
+                raise damaged_workbook(self.path, exc) from None
+        return self._calamine
 
     def read(
         self,
@@ -145,6 +173,7 @@ class XlsxBook:
             audit_log=self.audit_log,
             progress=progress,
         )
+        self._forget()
         return True
 
     def add_sheet(
@@ -165,6 +194,7 @@ class XlsxBook:
             backups=self._backups(),
             audit_log=self.audit_log,
         )
+        self._forget()
         return result.sheet
 
     def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
@@ -178,7 +208,13 @@ class XlsxBook:
         for sheet, cells in by_sheet.items():
             mark_cells(self.path, sheet, cells, backups=self._backups())
             marked += len(cells)
+        self._forget()
         return marked
+
+    def _forget(self) -> None:
+        """Drop what was read before a write changed the file."""
+        self._calamine = None
+        self._structures = None
 
     def _backups(self) -> int:
         """Backups to keep for this write: one backup per run (the first write only)."""
