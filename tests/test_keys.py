@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xl_crm.metrics.keys import _normalised, _repeated, normalised_key
+from xl_crm.metrics.keys import normalised_key, normalised_keys, repeated_keys
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -51,17 +51,17 @@ def test_every_spelling_of_a_whole_number_is_one_key(n, zeros, full, pad, decima
     text = "0" * zeros + str(n) + (".0" if decimals else "")
     if full:
         text = text.translate(FULL_WIDTH)
-    keys = _normalised(pd.Series([pad + text + pad, float(n)], dtype=object), "integer")
+    keys = normalised_keys(pd.Series([pad + text + pad, float(n)], dtype=object), "integer")
     assert keys.tolist() == [float(n), float(n)]
-    assert _repeated(keys).tolist() == [True, True]
+    assert repeated_keys(keys).tolist() == [True, True]
 
 
 @given(st.lists(st.text(alphabet="aAbB １2 ", max_size=4), max_size=30))
 def test_repeated_matches_pandas_on_the_normalised_text(values):
-    keys = _normalised(pd.Series(values, dtype=object), "text").dropna()
+    keys = normalised_keys(pd.Series(values, dtype=object), "text").dropna()
     plain = pd.Series(keys.astype(object).tolist())
-    assert _repeated(keys).tolist() == plain.duplicated(keep=False).tolist()
-    for v, k in zip(values, _normalised(pd.Series(values, dtype=object), "text"), strict=True):
+    assert repeated_keys(keys).tolist() == plain.duplicated(keep=False).tolist()
+    for v, k in zip(values, normalised_keys(pd.Series(values, dtype=object), "text"), strict=True):
         expected = v.translate(str.maketrans("１", "1")).strip().lower()
         assert (None if pd.isna(k) else k) == (expected or None)
 
@@ -72,6 +72,6 @@ def test_a_million_typed_keys_are_checked_fast():
     keys = pd.Series(np.arange(1, 1_000_001, dtype=float))
     keys.iloc[999_999] = 17.0
     started = time.perf_counter()
-    found = _repeated(_normalised(keys, "integer"))
+    found = repeated_keys(normalised_keys(keys, "integer"))
     assert np.flatnonzero(found).tolist() == [16, 999_999]
     assert time.perf_counter() - started < 5  # ~0.1 s on one core

@@ -330,13 +330,13 @@ def test_properties(rows, n_customers):
 def test_preferred_room_is_the_most_frequent_first_in_sort_order():
     import random
 
-    from xl_crm.metrics.scores import _preferred
+    from xl_crm.metrics.scores import most_frequent
 
     rng = random.Random(5)
     rooms = ["大床房", "双床房", "套房", "Deluxe", None]
     rows = [(rng.randint(1, 300), rng.choice(rooms)) for _ in range(3000)]
     frame = pd.DataFrame(rows, columns=["customer", "room"])
-    got = _preferred(frame, "customer", "room")
+    got = most_frequent(frame, "customer", "room")
     for customer, group in frame.groupby("customer"):
         counts = group["room"].value_counts()
         if counts.empty:

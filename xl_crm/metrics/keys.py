@@ -37,7 +37,7 @@ def normalised_key(value: object, storage: str) -> float | str | None:
     float (7.0 for 7, ``"007"``, ``"７"``, ``" 7 "``, ``"7.0"``; None for 7.5); for
     ``number`` any number; otherwise the text after NFKC, with invisible characters dropped,
     trimmed and lower-cased (``"ｃ００１ "`` is ``"c001"``)."""
-    value = _normalised(pd.Series([value], dtype=object), storage).iloc[0]
+    value = normalised_keys(pd.Series([value], dtype=object), storage).iloc[0]
     return None if pd.isna(value) else value
 
 
@@ -64,7 +64,7 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
     # it could not use (like an order row), and validate reports the formula
     filled.loc[[i.row for i in mine if i.kind in _NOT_COMPUTED]] = False
     raw = raw[filled]
-    keys = _normalised(raw, storage)
+    keys = normalised_keys(raw, storage)
     problems: list[tuple[str, str]] = []
     show = _shown(f)
     bad = keys.isna()
@@ -79,7 +79,7 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
                 (f"{where} 的“{text}”不是有效的编号", f"{where} '{text}' is not a valid ID")
             )
     good = keys[~bad]
-    repeated = good[_repeated(good)]
+    repeated = good[repeated_keys(good)]
     for value, rows in repeated.groupby(repeated, sort=False).groups.items():
         cells = [table.where(key, int(r)) for r in sorted(rows)]
         text = show(_number_text(value) if isinstance(value, float) else value)
@@ -97,10 +97,12 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
         )
 
 
-def _normalised(raw: pd.Series, storage: str) -> pd.Series:
-    """:func:`normalised_key` of every value, column-wise: float64 keys for number columns,
-    Arrow strings for the others (NA: not a key), so a million keys take well under a
-    second.  Whole numbers beyond 2**53 do not survive as floats; Excel keeps 15 digits."""
+def normalised_keys(raw: pd.Series, storage: str) -> pd.Series:
+    """:func:`normalised_key` of every value of ``raw`` (one key column's cells; ``storage``
+    its field's storage, ``integer``/``number`` or text), column-wise, same index: float64
+    keys for number columns, Arrow strings for the others (NA: not a key), so a million
+    keys take well under a second.  Whole numbers beyond 2**53 do not survive as floats;
+    Excel keeps 15 digits."""
     numeric = storage in ("integer", "number")
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         nums = raw.to_numpy(dtype=float, na_value=np.nan, copy=True)
@@ -142,8 +144,9 @@ def _normalised(raw: pd.Series, storage: str) -> pd.Series:
     return pd.Series(_text_keys(out).array, index=raw.index)
 
 
-def _repeated(keys: pd.Series) -> np.ndarray:
-    """Whether each key is held by another row too: sorted once, each compared with its
+def repeated_keys(keys: pd.Series) -> np.ndarray:
+    """Whether each key of ``keys`` (from :func:`normalised_keys`, no NA) is held by another
+    row too, as a bool array in the order of ``keys``: sorted once, each compared with its
     neighbours (faster than hashing a million keys)."""
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -289,9 +289,11 @@ def exact_duplicates(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(labels[first_position.to_numpy()[later]], index=part.index[later])
 
 
-def _preferred(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
-    """Each key's most frequent value (ties: the first in sort order), vectorised: count the
-    (key, value) pairs, order by count down then value up, keep each key's first."""
+def most_frequent(frame: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """Each key's most frequent value: ``frame``'s column ``value`` per value of column
+    ``key``, as a Series indexed by key (keys with no value left out; ties: the first in
+    sort order).  Vectorised: count the (key, value) pairs, order by count down then value
+    up, keep each key's first."""
     pairs = frame[[key, value]].dropna(subset=[value])
     counts = pairs.groupby([key, value], sort=False, observed=True).size().reset_index(name="n")
     counts = counts.sort_values(["n", value], ascending=[False, True], kind="stable")
@@ -342,7 +344,7 @@ def stay_metrics(
     if booked:
         out["avg_lead_time_days"] = grouped["lead"].mean()
     if room:
-        out["preferred_room_type"] = _preferred(frame, "customer", "room").reindex(out.index)
+        out["preferred_room_type"] = most_frequent(frame, "customer", "room").reindex(out.index)
     if customers is not None:
         out = out.reindex(customers)
         out["stays"] = out["stays"].fillna(0).astype(int)
