@@ -8,8 +8,8 @@ import openpyxl
 from typer.testing import CliRunner
 
 from tests.conftest import convert_to_csv
-from tests.test_inplace import raw_parts
-from tests.test_validate import inject_ecommerce
+from tests.wrongcells import inject_ecommerce
+from tests.zipparts import raw_parts
 from xl_crm import annotate, validate
 from xl_crm.cli.app import app
 from xl_crm.xlsx.builder import build_workbook

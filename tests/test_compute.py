@@ -120,12 +120,14 @@ def test_cli_compute_prints_segments(tmp_path):
 
 def test_compute_refuses_csv(tmp_path):
     path = tmp_path / "x.csv"
-    path.write_text("客户ID,姓名\n1,a\n", encoding="utf-8")
+    path.write_text("客户ID,姓名,手机号码\n1,林小雨,13912340001\n", encoding="utf-8")
+    before = path.read_bytes()
     result = CliRunner().invoke(
         app, ["compute", str(path), "--template", "ecommerce", "--lang", "en"]
     )
     assert result.exit_code == 2
-    assert "only write into .xlsx and .xlsm" in result.output or "missing" in result.output
+    assert "can only write into .xlsx and .xlsm workbooks, not .csv" in result.output
+    assert path.read_bytes() == before
 
 
 def test_as_of_defaults_to_today(tmp_path):

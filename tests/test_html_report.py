@@ -5,7 +5,7 @@ from __future__ import annotations
 from PIL import Image
 
 from tests.conftest import run_chromium
-from tests.test_validate import inject_ecommerce
+from tests.wrongcells import inject_ecommerce
 from xl_crm import validate
 from xl_crm.validation.render import write_html
 from xl_crm.xlsx.builder import build_workbook

@@ -17,17 +17,12 @@ from python_calamine import CalamineWorkbook
 
 from tests.conftest import convert_to_csv
 from tests.rich_fixture import make
+from tests.zipparts import raw_parts
 from xl_crm.audit import verify_log
 from xl_crm.errors import WorkbookError
 from xl_crm.xlsx.inplace import ColumnWrite, write_columns
-from xl_crm.xlsx.zipcopy import raw_member
 
 ROWS = 40
-
-
-def raw_parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z, path.open("rb") as fh:
-        return {i.filename: raw_member(fh, i) for i in z.infolist()}
 
 
 def columns() -> list[ColumnWrite]:

@@ -17,11 +17,11 @@ from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
 from tests.conftest import convert_to_csv
+from tests.zipparts import raw_parts
 from xl_crm import compute
 from xl_crm.cli.app import app
 from xl_crm.errors import InvalidOptionError, WorkbookError
 from xl_crm.metrics.scores import rfm
-from xl_crm.xlsx.zipcopy import raw_member
 
 AS_OF = "2026-06-30"
 ZH_HEADER = [
@@ -77,12 +77,6 @@ def orders_book(path: Path) -> Path:
     notes["B2"] = 42
     wb.save(path)
     return path
-
-
-def raw_parts(path: Path) -> dict[str, bytes]:
-    """Every member's local header and compressed bytes, as stored."""
-    with zipfile.ZipFile(path) as z, path.open("rb") as fh:
-        return {info.filename: raw_member(fh, info) for info in z.infolist()}
 
 
 def rows_of(path: Path, sheet: str) -> list[list]:

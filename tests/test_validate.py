@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from tests.wrongcells import findings_set, inject_ecommerce
 from xl_crm import validate
 from xl_crm.cli.app import app
 from xl_crm.errors import WorkbookError
@@ -23,48 +24,6 @@ def _wrong_check(code: str, check) -> str:
     right = check(code[:17])
     wrong = next(c for c in "0123456789" if c != right)
     return code[:17] + wrong
-
-
-def inject_ecommerce(path: Path) -> set[tuple[str, str]]:
-    wb = openpyxl.load_workbook(path)
-    ws, orders = wb["客户"], wb["订单"]
-    expected = set()
-
-    def put(sheet, cell, value, rule):
-        sheet[cell] = value
-        expected.add((f"{sheet.title}!{cell}", rule))
-
-    put(ws, "B5", None, "required")
-    put(ws, "B6", "名" * 51, "too-long")
-    put(ws, "C7", "wang.fang#qq.com", "email")
-    put(ws, "D8", "1381234567", "phone")
-    put(ws, "D9", "1.38E+10", "damaged-id")
-    put(ws, "D10", "13812345678.0", "damaged-id")
-    ws["C11"] = ws["C3"].value.upper()  # the same e-mail, other case: both cells flagged
-    expected |= {("客户!C11", "duplicate"), ("客户!C3", "duplicate")}
-    ws["D12"] = "+86 " + ws["D4"].value[:3] + "-" + ws["D4"].value[3:]
-    expected |= {("客户!D12", "duplicate"), ("客户!D4", "duplicate")}
-    put(ws, "F14", -1, "out-of-range")
-    put(ws, "F15", 2.5, "not-integer")
-    put(ws, "G16", "服装、玩具", "choice")
-    put(ws, "E17", "2024/13/45", "type")
-    ws["E18"] = "2024-01-05 10:30"  # a readable text date: no finding
-    ws["E19"] = "2024年1月6日"
-    put(ws, "H2", "微信号", "unknown-column")
-    # a new customer row with a text id
-    put(ws, "A43", "abc", "type")
-    ws["B43"], ws["D43"] = "新客户", "13900001111"
-    put(orders, "B5", 999999, "reference")
-    put(orders, "F6", "淘宝", "choice")
-    put(orders, "D7", "一百元", "type")
-    put(orders, "D8", -3, "out-of-range")
-    put(orders, "A9", None, "required")
-    wb.save(path)
-    return expected
-
-
-def findings_set(report) -> set[tuple[str, str]]:
-    return {(f.where, f.rule) for f in report.findings}
 
 
 def test_ground_truth_ecommerce(tmp_path):
@@ -166,7 +125,12 @@ def test_mask_hides_personal_data(tmp_path):
     masked = {f.where: f for f in validate(path, mask=True).findings}
     assert plain["客户!D8"].value == "1381234567"
     assert masked["客户!D8"].value == "138****4567"
-    assert masked["客户!C7"].value == "w***@qq.com" if "@" in plain["客户!C7"].value else True
+    # an e-mail is masked to its first character and domain; text without "@" (C7 holds
+    # "wang.fang#qq.com") to its first character
+    assert plain["客户!C7"].value == "wang.fang#qq.com"
+    assert masked["客户!C7"].value == "w" + "*" * 15
+    local, domain = plain["客户!C3"].value.split("@")
+    assert masked["客户!C3"].value == f"{local[0]}***@{domain}"
     assert "1381234567" not in json.dumps(validate(path, mask=True).to_dict(), ensure_ascii=False)
 
 
