@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xl_crm.errors import WorkbookError
 from xl_crm.specs.model import Spec
-from xl_crm.table import CellMark, ColumnUpdate, Table, Tables
+from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
 from xl_crm.view.matching import normalise_header
 from xl_crm.view.rows import read_book_rows
 
@@ -106,6 +107,25 @@ class MemoryBook:
             frame[column] = pd.Series(values, index=frame.index, dtype=object)
         self.writes += 1
         return True
+
+    def add_sheet(
+        self,
+        name: str,
+        columns: list[NewColumn],
+        *,
+        replace_if: Callable[[list[Any]], bool] | None = None,
+    ) -> str:
+        same = [n for n in self.sheets if n.casefold() == name.casefold()]
+        if same:
+            if replace_if is None or not replace_if(self.rows(same[0], 1)[0]):
+                raise WorkbookError(
+                    (f"已有工作表 {name}", f"a sheet {name} exists"), file=self.name
+                )
+            name = same[0]
+        self.sheets[name] = pd.DataFrame(
+            {c.header: [cell_value(v) for v in c.values] for c in columns}, dtype=object
+        )
+        return name
 
     def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
         for sheet in {*sheets, *(m.sheet for m in marks)}:

@@ -144,6 +144,24 @@ def test_compute_writes_into_a_memory_book_the_values_it_writes_into_the_file(na
     assert not again.written and memory.writes == 1
 
 
+def test_compute_adds_the_same_customer_summary_to_a_book_of_orders(tmp_path):
+    """A book of orders only: the customer summary sheet goes through ``Book.add_sheet``."""
+    path = tmp_path / "orders.xlsx"
+    write_xlsx({"订单": frames_from_xlsx(REAL / "amounts_as_text.xlsx")["订单"]}, path)
+    memory = MemoryBook(frames_from_xlsx(path))
+    in_memory = xl_crm.compute(memory, template="ecommerce", as_of=AS_OF)
+    in_file = xl_crm.compute(path, template="ecommerce", as_of=AS_OF, backups=0)
+    assert in_memory.sheet == in_file.sheet
+    assert list(memory.sheets) == ["订单", in_memory.sheet]
+    in_book = frames_from_xlsx(path)[in_file.sheet]
+    summary = memory.sheets[in_memory.sheet]
+    assert list(summary.columns) == list(in_book.columns)
+    assert computed({"客户": summary}, list(summary.columns)) == computed(
+        {"客户": in_book}, list(in_book.columns)
+    )
+    assert len(summary) == 3
+
+
 def test_compute_refuses_a_bad_key_in_memory_as_in_the_file(tmp_path):
     path = tmp_path / "dirty.xlsx"
     write_xlsx(dirty_frames(), path)

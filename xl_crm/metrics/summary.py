@@ -338,7 +338,9 @@ def compute_orders_only(
     from xl_crm.metrics.summary_files import summary_sheets, summary_target, write_summary
 
     orders_sheet = next(s for s in _order_sheets(spec) if s.id in tables)
-    summary_target(Path(book.name), output)  # a wrong output refused before any work
+    summary_target(
+        Path(book.name), output, writable=book.writable
+    )  # a wrong output refused before any work
     sheet = summary_sheet
     if sheet is None and output is None:  # the summary written before, whatever its name
         sheet = next(iter(summary_sheets(book, spec)), None)

@@ -69,7 +69,7 @@ def write_summary(
     nothing is written when it already holds these values."""
     from xl_crm.xlsx.book import XlsxBook
 
-    target = summary_target(Path(book.name), output)
+    target = summary_target(Path(book.name), output, writable=book.writable)
     if target.suffix.lower() == ".csv":
         return _write_csv(summary, target, audit_log)
     name = sheet or SUMMARY_SHEET[summary.lang]
@@ -116,11 +116,15 @@ def table_holds(table: Table, summary: CustomerSummary) -> bool:
     return True
 
 
-def summary_target(book: Path, output: Path | None) -> Path:
+def summary_target(book: Path, output: Path | None, *, writable: bool = False) -> Path:
     """The file the summary of ``book`` goes to: ``output``, or the book itself.  Refuses
     (WorkbookError) an output that is not .xlsx/.xlsm/.csv, and a book other than
-    .xlsx/.xlsm without another file to write to."""
+    .xlsx/.xlsm without another file to write to.  ``writable``: the book is a
+    :class:`xl_crm.book.Book` that takes a new sheet whatever its name (a Google Sheet).
+    """
     in_place = output is None or _same_file(output, book)
+    if in_place and writable:
+        return book
     if in_place and book.suffix.lower() not in (".xlsx", ".xlsm"):
         raise ReadOnlyBookError(
             (
