@@ -273,7 +273,7 @@ def test_a_check_that_raises_on_one_value_keeps_the_other_findings():
             raise ValueError("operands could not be broadcast together")
         return s.str.len() <= 3
 
-    guarded = engine._guarded(fragile, "too-long", "name", failures)
+    guarded = engine.guarded(fragile, "too-long", "name", failures)
     s = pd.Series(["ok", "toolong", "boom", "abc", "longer"], index=[4, 5, 6, 9, 12])
     out = guarded(s)
     assert out.tolist() == [True, False, True, True, False]
@@ -287,7 +287,7 @@ def test_a_column_wide_check_that_raises_is_reported_once():
     def broken(s):
         raise TypeError("unhashable")
 
-    out = engine._guarded(broken, "duplicate", "num", failures, local=False)(
+    out = engine.guarded(broken, "duplicate", "num", failures, local=False)(
         pd.Series(["a", "b"], index=[2, 3])
     )
     assert out.all()
@@ -336,7 +336,7 @@ def test_pandera_failures_without_a_row_become_findings(tmp_path):
     cases = info.value.failure_cases
     assert cases["index"].isna().sum() >= 2  # the failures pandera could not place
 
-    found = engine._findings_from_cases(cases, table, table.frame, ctx)
+    found = engine.findings_from_cases(cases, table, table.frame, ctx)
 
     failed = [f for f in found if f.rule == "check-failed"]
     assert {(f.cell, f.field) for f in failed} == {("B1", "rid"), ("A1", None)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -36,11 +36,14 @@ _SEPARATORS = re.compile(r"[、,，;；/|]")
 
 @dataclass
 class SheetContext:
-    """What one sheet's checks need from the run: other sheets' keys, masking."""
+    """What one sheet's checks need from the run: other sheets' keys, masking; and
+    ``duplicate_groups``: (sheet, field id) -> (comparable keys, key -> rows), computed
+    once for the messages of duplicate findings."""
 
     spec: Spec
     tables: dict[str, Table]
     mask: bool = False
+    duplicate_groups: dict[tuple[str, str], tuple[pd.Series, dict]] = field(default_factory=dict)
 
 
 class Derived:
@@ -174,7 +177,7 @@ def _aligned(result, index: pd.Index) -> pd.Series:
     return pd.Series(flags.to_numpy(dtype=bool), index=index)
 
 
-def _guarded(
+def guarded(
     check: Callable, name: str, column: str | None, failures: CheckFailures, *, local=True
 ) -> Callable:
     """``check`` that always answers, one bool per row.  If it raises, a ``local`` check
@@ -237,12 +240,12 @@ def field_checks(f: FieldSpec, region: str, derived: Derived) -> list[pa.Check]:
 
     Every check answers one bool per row whatever the values hold (text, numbers, dates,
     ``None``, full-width digits ...); a value a check cannot judge is recorded in
-    ``derived.failures`` (see :func:`_guarded`) instead of hiding the column's findings.
+    ``derived.failures`` (see :func:`guarded`) instead of hiding the column's findings.
     """
     checks: list[pa.Check] = []
 
     def add(name: str, fn: Callable[[pd.Series], pd.Series]) -> None:
-        run = _guarded(_ok_where_missing(fn), name, f.id, derived.failures)
+        run = guarded(_ok_where_missing(fn), name, f.id, derived.failures)
         checks.append(pa.Check(run, name=name))
 
     storage = f.ftype.storage
@@ -319,7 +322,7 @@ def build_schema(table: Table, ctx: SheetContext, derived: Derived) -> pa.DataFr
         checks = field_checks(f, region, derived)
         if f.unique or sheet.key == fid:
             unique = _unique_check(f, region, derived)
-            run = _guarded(unique, "duplicate", fid, derived.failures, local=False)
+            run = guarded(unique, "duplicate", fid, derived.failures, local=False)
             checks.append(pa.Check(run, name="duplicate"))
         columns[fid] = pa.Column(
             nullable=not (f.required or sheet.key == fid), checks=checks, coerce=False
@@ -328,7 +331,7 @@ def build_schema(table: Table, ctx: SheetContext, derived: Derived) -> pa.DataFr
     for i, combo in enumerate(sheet.unique_together):
         if all(c in table.frame.columns for c in combo):
             name = f"duplicate-key:{i}"
-            run = _guarded(
+            run = guarded(
                 _composite_check(sheet, combo, region), name, None, derived.failures, local=False
             )
             frame_checks.append(pa.Check(run, name=name))
@@ -338,7 +341,7 @@ def build_schema(table: Table, ctx: SheetContext, derived: Derived) -> pa.DataFr
         if all(n in table.frame.columns for n in expr.names | set(needed)):
             name = f"row-rule:{rule.id}"
             first = next((n for n in _names_in_order(rule.check) if n in table.frame.columns), None)
-            run = _guarded(_row_rule_check(expr, needed), name, first, derived.failures)
+            run = guarded(_row_rule_check(expr, needed), name, first, derived.failures)
             frame_checks.append(pa.Check(run, name=name))
     for ref in sheet.references:
         target = ctx.tables.get(ref.sheet)
@@ -351,7 +354,7 @@ def build_schema(table: Table, ctx: SheetContext, derived: Derived) -> pa.DataFr
             check = _reference_check(
                 sheet.field(ref.field), target, ref.target_field, ctx.spec.phone_region
             )
-            run = _guarded(check, name, ref.field, derived.failures)
+            run = guarded(check, name, ref.field, derived.failures)
             frame_checks.append(pa.Check(run, name=name))
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, name=sheet.id)
 
@@ -419,7 +422,7 @@ def check_table(table: Table, ctx: SheetContext) -> list[Finding]:
         schema.validate(frame, lazy=True)
         found: list[Finding] = []
     except SchemaErrors as exc:
-        found = _findings_from_cases(exc.failure_cases, table, frame, ctx)
+        found = findings_from_cases(exc.failure_cases, table, frame, ctx)
     found += [failure_finding(table, ctx, frame, item) for item in derived.failures.items]
     # a cell whose text is not of the column's type is not also "empty"
     typed = {(f.cell) for f in type_findings}
@@ -472,9 +475,12 @@ def column_findings(table: Table, ctx: SheetContext) -> list[Finding]:
     return out
 
 
-def _findings_from_cases(
+def findings_from_cases(
     cases: pd.DataFrame, table: Table, frame: pd.DataFrame, ctx: SheetContext
 ) -> list[Finding]:
+    """The findings of pandera's ``failure_cases`` for ``table`` (its checked ``frame``):
+    one per failing cell, and a ``check-failed`` finding naming the check, the column and
+    the cause for each failure pandera could not place on a row (index NaN)."""
     sheet = table.spec
     region = ctx.spec.phone_region
     out: list[Finding] = []
@@ -731,14 +737,14 @@ def make_finding(
 
 
 def _duplicate_other(table: Table, f: FieldSpec, row: int, ctx: SheetContext) -> tuple[str, str]:
-    cache = table.__dict__.setdefault("_dup_cache", {})
-    if f.id not in cache:
+    cache = ctx.duplicate_groups
+    if (table.sheet, f.id) not in cache:
         keys = comparable(table.frame[f.id], f, ctx.spec.phone_region)
         groups: dict = {}
         for r, k in keys[keys.duplicated(keep=False) & keys.notna()].items():
             groups.setdefault(k, []).append(r)
-        cache[f.id] = (keys, groups)
-    keys, groups = cache[f.id]
+        cache[(table.sheet, f.id)] = (keys, groups)
+    keys, groups = cache[(table.sheet, f.id)]
     rows = groups.get(keys.get(row), [])
     others = [r for r in rows if r != row]
     cell = f"{table.letters[f.id]}{others[0]}" if others else ""
