@@ -1,7 +1,7 @@
 """Names of the sample-data generators a field may ask for with ``sample:``.
 
-The generators themselves live in :mod:`xl_crm.sample.rows`; this list is kept apart so the
-spec models can check names without importing numpy.
+The generators themselves live in :mod:`xl_crm.sample.rows` and :mod:`xl_crm.sample.texts`;
+this list is kept apart so the spec models can check names without importing numpy.
 """
 
 SAMPLE_KINDS: dict[str, str] = {
