@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,27 @@ CHECKED = [ROOT / p for p in PACKAGES] + [ROOT / "tests", ROOT / "benchmarks"]
 MAX_LINES = 500
 #: modules still over MAX_LINES while their owner splits them (issue 9): remove an entry
 #: when the split lands; the test fails when a listed module is short enough already
-BEING_SPLIT: dict[str, str] = {}
+BEING_SPLIT: dict[str, str] = {
+    "xl_crm.cli.app": "the error tree + CLI engineer (issue 9)",
+    "xl_crm.validation.engine": "the performance engineer (issue 9)",
+    "xl_crm.xlsx.inplace": "the writer engineer (issue 9)",
+    "xl_crm.xlsx.marks": "the writer engineer (issue 9)",
+    "xl_crm.xlsx.newsheet": "the writer engineer (issue 9)",
+    "xl_crm.xlsx.sheetpatch": "the writer engineer (issue 9)",
+}
+#: underscore names still taken across modules inside the in-place writer, which its owner
+#: is splitting (issue 9) and renames there; the test fails when one is gone, so the list
+#: only shrinks
+WRITER_PENDING = {
+    "tests/test_sheetpatch.py: xl_crm.xlsx.sheetpatch._patch_fast",
+    "xl_crm/xlsx/marks.py: xl_crm.xlsx.inplace._refuse_unsupported",
+    "xl_crm/xlsx/marks.py: xl_crm.xlsx.sheetpatch._ATTR_S",
+    "xl_crm/xlsx/marks.py: xl_crm.xlsx.sheetpatch._CELL",
+    "xl_crm/xlsx/marks.py: xl_crm.xlsx.sheetpatch._ROW",
+    "xl_crm/xlsx/marks.py: xl_crm.xlsx.sheetpatch._ROW_START",
+    "xl_crm/xlsx/newsheet.py: xl_crm.xlsx.inplace._DATE_CODES",
+    "xl_crm/xlsx/newsheet.py: xl_crm.xlsx.inplace._refuse_unsupported",
+}
 
 
 def python_files(*roots: Path) -> list[Path]:
@@ -101,7 +122,11 @@ def private_imports(path: Path, here: str | None = None) -> list[str]:
 
 def test_only_public_names_cross_modules():
     found = [hit for path in python_files(*CHECKED) for hit in private_imports(path)]
-    assert found == [], "rename to a public name with a docstring:\n" + "\n".join(found)
+    without_line = {re.sub(r":\d+:", ":", hit) for hit in found}
+    bad = [hit for hit in found if re.sub(r":\d+:", ":", hit) not in WRITER_PENDING]
+    assert bad == [], "rename to a public name with a docstring:\n" + "\n".join(bad)
+    done = sorted(WRITER_PENDING - without_line)
+    assert done == [], f"renamed already: remove from WRITER_PENDING: {done}"
 
 
 def test_the_private_import_check_catches_each_form(tmp_path):
