@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import xl_crm
+from tests.packagetree import package_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("xl_crm", "sheets_sync")
@@ -224,3 +225,15 @@ def test_the_public_functions_stay_functions_after_every_module_is_imported(name
     assert callable(getattr(xl_crm, name))
     assert type(getattr(xl_crm, name)).__name__ == "function"
     assert name in xl_crm.__all__
+
+
+def test_the_architecture_page_shows_the_current_package_tree():
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- tree -->\n```text\n(.*?)\n```\n<!-- /tree -->", page, re.S)
+    assert shown is not None, "docs/architecture.md lost its <!-- tree --> block"
+    current = package_tree(ROOT / "xl_crm")
+    assert shown.group(1) == current, f"update the tree in docs/architecture.md:\n{current}"
+
+
+def test_the_readme_links_the_architecture_page():
+    assert "(docs/architecture.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
