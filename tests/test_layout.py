@@ -184,6 +184,15 @@ def test_no_state_is_attached_to_objects_from_outside():
     assert found == [], "declare the attribute on the class instead:\n" + "\n".join(found)
 
 
+def fresh_python(code: str) -> str:
+    """What ``code`` prints in a new interpreter (nothing imported yet) run from the root."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 def test_computing_loads_no_pandera(tmp_path):
     book = tmp_path / "book.xlsx"
     shutil.copy(ROOT.parent / "shared/cases/real-inputs/baseline.xlsx", book)
@@ -195,11 +204,7 @@ def test_computing_loads_no_pandera(tmp_path):
         "assert result.written\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandera'))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
 
 
 def test_validating_does_load_pandera():
@@ -209,11 +214,7 @@ def test_validating_does_load_pandera():
         "xl_crm.validate('../shared/cases/real-inputs/baseline.xlsx', template='ecommerce')\n"
         "print('pandera' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "True"
+    assert fresh_python(code) == "True"
 
 
 @pytest.mark.parametrize("name", ["compute", "validate", "annotate", "infer_spec", "check_spec"])

@@ -29,8 +29,9 @@ from xl_crm.errors import (
 from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS, too_many_rows
 from xl_crm.specs.model import SheetSpec, Spec
 from xl_crm.table import Table, Tables
-from xl_crm.view.headers import HEADER_SCAN_ROWS, find_header, header_rows, map_headers
-from xl_crm.view.matching import BookMapping, SheetMapping, column_mappings, match_sheets
+from xl_crm.view.headers import HEADER_SCAN_ROWS, find_header, map_headers
+from xl_crm.view.matching import match_sheets
+from xl_crm.view.rows import book_mapping
 from xl_crm.view.typed import issues_at_empty_cells, make_table, type_columns
 from xl_crm.xlsx.csvfile import csv_rows, read_csv_table
 
@@ -366,22 +367,5 @@ def read_workbook(
         if is_csv:
             raise
         raise damaged_workbook(path, exc) from None
-    found = {m.template_sheet: m for m in matches}
-    tables.mapping = BookMapping(
-        sheets=[
-            SheetMapping(
-                sheet=table.sheet,
-                template_sheet=sid,
-                label=(table.spec.label.zh, table.spec.label.en),
-                matched_by=found[sid].by,
-                score=found[sid].score,
-                header_rows=header_rows(found[sid].header, table.header_row),
-                columns=column_mappings(table.letters, table.headers, table.unknown),
-                missing_fields=list(table.missing),
-            )
-            for sid, table in tables.items()
-        ],
-        missing_sheets=[(s.id, s.label.zh, s.label.en) for s in spec.sheets if s.id not in found],
-        unused_sheets=[n for n in heads if n not in {m.sheet for m in matches}],
-    )
+    tables.mapping = book_mapping(spec, matches, tables, list(heads))
     return tables
