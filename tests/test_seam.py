@@ -194,7 +194,7 @@ def test_annotate_marks_arrive_at_the_books_mark(tmp_path):
     frames = dirty_frames()
     memory = MemoryBook(frames, template="ecommerce")
     report = xl_crm.validate(memory)
-    marked = xl_crm.annotate(memory, report, lang="en")
+    marked = xl_crm.annotate(memory, report, lang="en").marked
     expected: dict[str, dict[str, list[str]]] = {}
     for f in report.findings:
         if f.row is not None:
@@ -206,7 +206,10 @@ def test_annotate_marks_arrive_at_the_books_mark(tmp_path):
 
     path = tmp_path / "dirty.xlsx"  # the same marks land in the file's notes
     write_xlsx(frames, path)
-    assert xl_crm.annotate(path, xl_crm.validate(path, template="ecommerce"), lang="en") == marked
+    assert (
+        xl_crm.annotate(path, xl_crm.validate(path, template="ecommerce"), lang="en").marked
+        == marked
+    )
     wb = openpyxl.load_workbook(path)
     notes = {
         ws.title: {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from xl_crm.errors import DuplicateHeaderError, NoHeaderError
+from xl_crm.errors import DuplicateHeaderError, ExcelLimitError, NoHeaderError
+from xl_crm.fields.grid import EXCEL_MAX_COLS
 from xl_crm.specs.model import SheetSpec
 from xl_crm.view.matching import (
     expected_headers,
@@ -22,7 +23,7 @@ from xl_crm.view.matching import (
     repeated_field,
 )
 
-__all__ = ["HEADER_SCAN_ROWS", "find_header", "header_rows", "map_headers"]
+__all__ = ["HEADER_SCAN_ROWS", "check_width", "find_header", "header_rows", "map_headers"]
 
 HEADER_SCAN_ROWS = 30  # rows looked at for the header (titles and bands above it)
 
@@ -114,3 +115,18 @@ def header_rows(found, header_row: int) -> list[int]:
     if found is not None and found.band is not None and found.index + 1 == header_row:
         return found.excel_rows
     return [header_row]
+
+
+def check_width(headers: list[str], path: Path, sheet_name: str) -> None:
+    """Refuse a header row wider than Excel's :data:`~xl_crm.fields.grid.EXCEL_MAX_COLS`
+    columns (16,384): raises :class:`xl_crm.errors.ExcelLimitError` naming the file and
+    sheet."""
+    if len(headers) > EXCEL_MAX_COLS:
+        raise ExcelLimitError(
+            (
+                f"{len(headers):,} 列，超过了 Excel 的上限 {EXCEL_MAX_COLS:,} 列",
+                f"{len(headers):,} columns is over Excel's limit of {EXCEL_MAX_COLS:,}",
+            ),
+            file=path,
+            sheet=sheet_name,
+        )

@@ -20,9 +20,15 @@ from openpyxl.utils import column_index_from_string
 
 from xl_crm.errors import ExcelLimitError
 from xl_crm.fields.coercion import coerce
-from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS, too_many_rows
+from xl_crm.fields.grid import EXCEL_MAX_ROWS, too_many_rows
 from xl_crm.table import Table, Tables
-from xl_crm.view.headers import HEADER_SCAN_ROWS, find_header, header_rows, map_headers
+from xl_crm.view.headers import (
+    HEADER_SCAN_ROWS,
+    check_width,
+    find_header,
+    header_rows,
+    map_headers,
+)
 from xl_crm.view.matching import (
     BookMapping,
     SheetMapping,
@@ -66,15 +72,7 @@ def table_from_rows(
     one field, or the sheet is over Excel's limits."""
     h, headers = find_header(rows[:HEADER_SCAN_ROWS], sheet, path, name)
     header_row = h + 1
-    if len(headers) > EXCEL_MAX_COLS:
-        raise ExcelLimitError(
-            (
-                f"{len(headers):,} 列，超过了 Excel 的上限 {EXCEL_MAX_COLS:,} 列",
-                f"{len(headers):,} columns is over Excel's limit of {EXCEL_MAX_COLS:,}",
-            ),
-            file=path,
-            sheet=name,
-        )
+    check_width(headers, path, name)
     found, unknown = map_headers(headers, sheet, path, name, header_row)
     data = rows[h + 1 :]
     while data and is_blank_row(data[-1]):

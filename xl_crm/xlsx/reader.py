@@ -26,10 +26,10 @@ from xl_crm.errors import (
     NotASpreadsheetError,
     WorkbookError,
 )
-from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS, too_many_rows
+from xl_crm.fields.grid import EXCEL_MAX_ROWS, too_many_rows
 from xl_crm.specs.model import SheetSpec, Spec
 from xl_crm.table import Table, Tables
-from xl_crm.view.headers import HEADER_SCAN_ROWS, find_header, map_headers
+from xl_crm.view.headers import HEADER_SCAN_ROWS, check_width, find_header, map_headers
 from xl_crm.view.matching import match_sheets
 from xl_crm.view.rows import book_mapping
 from xl_crm.view.typed import issues_at_empty_cells, make_table, type_columns
@@ -203,15 +203,7 @@ def read_table(
     rows = first_rows if first_rows is not None else _peek(path, sheet_name)
     h, headers = find_header(rows, sheet, path, sheet_name)
     header_row = h + 1
-    if len(headers) > EXCEL_MAX_COLS:
-        raise ExcelLimitError(
-            (
-                f"{len(headers):,} 列，超过了 Excel 的上限 {EXCEL_MAX_COLS:,} 列",
-                f"{len(headers):,} columns is over Excel's limit of {EXCEL_MAX_COLS:,}",
-            ),
-            file=path,
-            sheet=sheet_name,
-        )
+    check_width(headers, path, sheet_name)
     found, unknown = map_headers(headers, sheet, path, sheet_name, header_row)
     by_index = {i: fid for fid, i in found.items()}
     # unknown columns are read as text too: a row is blank only when all of it is
