@@ -88,12 +88,11 @@ def test_fixed_cells_lose_their_marks(tmp_path):
     assert annotate(clean, validate(clean), backups=0).marked == 0 and marked_cells(clean) == {}
 
 
-def test_marks_stream_through_small_blocks(tmp_path, monkeypatch):
+def test_marks_stream_through_small_blocks(tmp_path):
     """Marks (set, cleared, on rows the sheet lacks) come out the same whatever the blocks
     the sheet is streamed in: the whole sheet is never held in memory."""
     import zipfile
 
-    from xl_crm.xlsx import sheetpatch
     from xl_crm.xlsx.marks import mark_cells
 
     source = tmp_path / "shop.xlsx"
@@ -101,11 +100,11 @@ def test_marks_stream_through_small_blocks(tmp_path, monkeypatch):
     marks = {"C5": "bad e-mail", "D30": "bad phone", "B61": "too long", "E80": "beyond the data"}
     results = []
     for block in (1 << 22, 300):
-        monkeypatch.setattr(sheetpatch, "BLOCK", block)
         path = tmp_path / f"b{block}.xlsx"
         path.write_bytes(source.read_bytes())
-        mark_cells(path, "客户", marks, backups=0)
-        mark_cells(path, "客户", {"D30": "bad phone", "A2": "header?"}, backups=0)  # clears
+        mark_cells(path, "客户", marks, backups=0, block_size=block)
+        again = {"D30": "bad phone", "A2": "header?"}
+        mark_cells(path, "客户", again, backups=0, block_size=block)  # clears
         with zipfile.ZipFile(path) as z:
             results.append(z.read("xl/worksheets/sheet1.xml"))
     assert results[0] == results[1]

@@ -117,30 +117,27 @@ def test_running_twice_gives_the_same_sheet(tmp_path):
     assert raw_parts(path) == first
 
 
-def test_exception_mid_write_leaves_the_original(tmp_path, monkeypatch):
+def test_exception_mid_write_leaves_the_original(tmp_path):
     path = tmp_path / "book.xlsx"
     make(str(path), 3000)
     original = path.read_bytes()
-    import xl_crm.xlsx.sheetpatch as sheetpatch
+    calls: list[int] = []
 
-    real = sheetpatch.patch_block
-    calls = {"n": 0}
-
-    def failing(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
+    def failing(done: int, total: int) -> None:  # fails after the first block of rows
+        calls.append(done)
+        if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(sheetpatch, "BLOCK", 1 << 16)  # several blocks
-    monkeypatch.setattr(sheetpatch, "patch_block", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):
         write_columns(
             path,
             "customers",
             [ColumnWrite("x", {r: r for r in range(2, 3002)}, kind="number")],
             header_row=1,
+            block_size=1 << 16,  # several blocks
+            progress=failing,
         )
+    assert len(calls) == 2 and 0 < calls[1] < 3001  # it stopped mid-stream
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
 
@@ -151,21 +148,16 @@ def test_killed_process_leaves_the_original(tmp_path):
     original = path.read_bytes()
     script = textwrap.dedent(f"""
         import os, signal
-        import xl_crm.xlsx.sheetpatch as sheetpatch
         from xl_crm.xlsx.inplace import ColumnWrite, write_columns
-        real = sheetpatch.patch_block
         n = [0]
-        def slow(*a, **k):
+        def killed(done, total):
             n[0] += 1
             if n[0] == 3:
                 print("halfway", flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
-            return real(*a, **k)
-        sheetpatch.BLOCK = 1 << 16
-        sheetpatch.patch_block = slow
         write_columns({str(path)!r}, "customers",
                       [ColumnWrite("x", {{r: r for r in range(2, 60002)}}, kind="number")],
-                      header_row=1)
+                      header_row=1, block_size=1 << 16, progress=killed)
     """)
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
@@ -485,15 +477,18 @@ def test_shared_formula_master_is_not_broken(tmp_path, kind):
     assert [c.value for c in openpyxl.load_workbook(path)["客户"]["D"]] == ["D", 2, 3, 4, 5]
 
 
-def test_part_of_an_array_formula_is_not_overwritten(tmp_path, monkeypatch):
-    from xl_crm.xlsx import sheetpatch
-
-    monkeypatch.setattr(sheetpatch, "BLOCK", 200)  # the range spans blocks
+def test_part_of_an_array_formula_is_not_overwritten(tmp_path):
     path = tmp_path / "array.xlsx"
     _shared_formula_book(path, "array")
     original = path.read_bytes()
     with pytest.raises(WorkbookError, match=r"D4 is part of the array formula in D2:D5"):
-        write_columns(path, "客户", [ColumnWrite("D", {4: 99}, kind="number")], header_row=1)
+        write_columns(
+            path,
+            "客户",
+            [ColumnWrite("D", {4: 99}, kind="number")],
+            header_row=1,
+            block_size=200,  # the range spans blocks
+        )
     assert path.read_bytes() == original
     # writing the whole range replaces the array formula by the values; a new column goes
     # beside it

@@ -21,7 +21,6 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from xl_crm.xlsx import sheetpatch
 from xl_crm.xlsx.inplace import ColumnWrite, write_columns
 
 TEXTS = ["重要价值客户", "A & B <c>", "  leading", "trailing ", "545", "x" * 40, "=1+1"]
@@ -144,7 +143,7 @@ def _sheet(path: Path) -> bytes:
 
 
 @pytest.mark.parametrize("seed", range(24))
-def test_fast_path_writes_what_the_general_path_writes(tmp_path, monkeypatch, seed):
+def test_fast_path_writes_what_the_general_path_writes(tmp_path, seed):
     rng = random.Random(seed)
     producer = "openpyxl" if seed % 2 else "xlsxwriter"
     original = tmp_path / "book.xlsx"
@@ -152,25 +151,25 @@ def test_fast_path_writes_what_the_general_path_writes(tmp_path, monkeypatch, se
     if seed % 6 == 5:
         _prefixed(original)
     columns = _columns(rng, header_row, nrows, headers, series=seed % 3 == 0)
-    monkeypatch.setattr(sheetpatch, "BLOCK", 1 << 11)  # many blocks, the header in one
-
-    taken = {"fast": 0}
-    real_fast = sheetpatch._patch_fast
-
-    def counting(*args):
-        out = real_fast(*args)
-        taken["fast"] += out is not None
-        return out
-
+    block = 1 << 11  # many blocks, the header in one
     fast, general = tmp_path / "fast.xlsx", tmp_path / "general.xlsx"
     fast.write_bytes(original.read_bytes())
     general.write_bytes(original.read_bytes())
-    monkeypatch.setattr(sheetpatch, "_patch_fast", counting)
-    result = write_columns(fast, "客户", columns, header_row=header_row, backups=0)
-    monkeypatch.setattr(sheetpatch, "_patch_fast", lambda *a: None)
-    again = write_columns(general, "客户", columns, header_row=header_row, backups=0)
+    result = write_columns(
+        fast, "客户", columns, header_row=header_row, backups=0, block_size=block
+    )
+    again = write_columns(
+        general,
+        "客户",
+        columns,
+        header_row=header_row,
+        backups=0,
+        block_size=block,
+        patch_path="general",
+    )
 
-    assert taken["fast"] > 0, "the fast path was never taken"
+    assert result.fast_blocks > 0, "the fast path was never taken"
+    assert again.fast_blocks == 0
     a, b = _sheet(fast), _sheet(general)
     at = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), None)
     assert a == b, (a[at - 150 : at + 60], b[at - 150 : at + 60]) if at is not None else None
@@ -340,8 +339,7 @@ def test_texts_that_look_like_markup_are_left_alone(tmp_path):
     assert ws["B200"].comment.text == "last row" and ws["C199"].comment.text == "next to last"
 
 
-def test_progress_is_reported_block_by_block(tmp_path, monkeypatch):
-    monkeypatch.setattr(sheetpatch, "BLOCK", 1 << 12)
+def test_progress_is_reported_block_by_block(tmp_path):
     book = tmp_path / "book.xlsx"
     header_row, nrows, _ = _book(book, random.Random(11), "openpyxl")
     calls: list[tuple[int, int]] = []
@@ -353,6 +351,7 @@ def test_progress_is_reported_block_by_block(tmp_path, monkeypatch):
         header_row=header_row,
         backups=0,
         progress=lambda done, total: calls.append((done, total)),
+        block_size=1 << 12,
     )
     assert len(calls) > 3
     assert all(total == nrows + 1 for _, total in calls)

@@ -19,22 +19,20 @@ from python_calamine import CalamineWorkbook
 
 from tests.sheetxml import book, cell, sheet
 from xl_crm.errors import WorkbookError
-from xl_crm.xlsx import sheetpatch
 from xl_crm.xlsx.inplace import ColumnWrite, write_columns
 from xl_crm.xlsx.marks import mark_cells
 
 HEADER = '<row r="1">' + cell("A1", "id") + cell("B1", "X") + "</row>"
 
 
-def both_paths(tmp_path, monkeypatch, rows: str, columns, block: int = 1 << 22, **kw):
+def both_paths(tmp_path, rows: str, columns, block: int = 1 << 22, **kw):
     """The sheet written with the fast path allowed and with the general path only."""
-    monkeypatch.setattr(sheetpatch, "BLOCK", block)
     fast = book(tmp_path / "fast.xlsx", rows, **kw)
-    write_columns(fast, "S", columns, header_row=1, backups=0)
+    write_columns(fast, "S", columns, header_row=1, backups=0, block_size=block)
     general = book(tmp_path / "general.xlsx", rows, **kw)
-    monkeypatch.setattr(sheetpatch, "_patch_fast", lambda *a: None)
-    write_columns(general, "S", columns, header_row=1, backups=0)
-    monkeypatch.undo()
+    write_columns(
+        general, "S", columns, header_row=1, backups=0, block_size=block, patch_path="general"
+    )
     return fast, general
 
 
@@ -55,7 +53,7 @@ def data_rows(n: int, *, without_r=()) -> str:
     )
 
 
-def test_booleans_and_edge_numbers_are_written_alike(tmp_path, monkeypatch):
+def test_booleans_and_edge_numbers_are_written_alike(tmp_path):
     rows = data_rows(6)
     columns = [
         ColumnWrite("X", pd.Series([1, 0] * 3, pd.RangeIndex(2, 8)), kind="boolean"),
@@ -63,7 +61,7 @@ def test_booleans_and_edge_numbers_are_written_alike(tmp_path, monkeypatch):
         ColumnWrite("Z", {r: ["yes", "no", "是", "否", True, 0][r - 2] for r in range(2, 8)}),
     ]
     columns[2].kind = "boolean"
-    fast, general = both_paths(tmp_path, monkeypatch, HEADER + rows, columns)
+    fast, general = both_paths(tmp_path, HEADER + rows, columns)
     assert sheet(fast) == sheet(general)
     ws = openpyxl.load_workbook(fast)["S"]
     assert [ws.cell(r, 2).value for r in range(2, 8)] == [True, False] * 3
@@ -79,10 +77,10 @@ def test_booleans_and_edge_numbers_are_written_alike(tmp_path, monkeypatch):
     [({61}, range(2, 80), 313), (set(range(30, 60)), range(50, 60), 400)],
     ids=["after-a-fast-block", "after-a-passed-block"],
 )
-def test_rows_without_r_keep_their_numbers(tmp_path, monkeypatch, without_r, written, block):
+def test_rows_without_r_keep_their_numbers(tmp_path, without_r, written, block):
     rows = data_rows(78, without_r=without_r)
     columns = [ColumnWrite("X", {r: f"v{r}" for r in written})]
-    fast, general = both_paths(tmp_path, monkeypatch, HEADER + rows, columns, block=block)
+    fast, general = both_paths(tmp_path, HEADER + rows, columns, block=block)
     for path in (fast, general):
         ws = openpyxl.load_workbook(path)["S"]
         assert [ws.cell(r, 1).value for r in range(2, 80)] == list(range(2, 80))
@@ -121,7 +119,7 @@ def test_text_that_spreadsheetml_would_decode_reads_back_as_written(tmp_path):
     assert ws["B5"].value == "tab\there"  # (openpyxl does not decode _x000D_; Excel does)
 
 
-def test_excel_dates_count_its_29_february_1900_and_reach_9999(tmp_path, monkeypatch):
+def test_excel_dates_count_its_29_february_1900_and_reach_9999(tmp_path):
     columns = [
         ColumnWrite(
             "X",
@@ -144,7 +142,7 @@ def test_excel_dates_count_its_29_february_1900_and_reach_9999(tmp_path, monkeyp
             kind="date",
         ),
     ]
-    fast, general = both_paths(tmp_path, monkeypatch, HEADER + data_rows(4), columns)
+    fast, general = both_paths(tmp_path, HEADER + data_rows(4), columns)
     assert sheet(fast) == sheet(general)
     values = re.findall(r'<c r="B\d" s="\d+"><v>([^<]+)</v>', sheet(fast))
     assert values[:3] == ["1", "59", "61"]  # Excel: 1 = 1900-01-01, 60 = its 29 February
@@ -389,8 +387,7 @@ def test_notes_keep_the_vml_valid_and_the_users_note_single(tmp_path):
     assert len(re.findall(r'ref="B3"', comments)) == 1
 
 
-def test_a_row_end_inside_a_text_does_not_cut_a_row(tmp_path, monkeypatch):
-    monkeypatch.setattr(sheetpatch, "BLOCK", 300)
+def test_a_row_end_inside_a_text_does_not_cut_a_row(tmp_path):
     rows = HEADER + "".join(
         f'<row r="{r}">'
         + cell(f"A{r}", r)
@@ -399,7 +396,7 @@ def test_a_row_end_inside_a_text_does_not_cut_a_row(tmp_path, monkeypatch):
         for r in range(2, 60)
     )
     path = book(tmp_path / "t.xlsx", rows)
-    mark_cells(path, "S", {"B20": "check", "B40": "check"}, backups=0)
+    mark_cells(path, "S", {"B20": "check", "B40": "check"}, backups=0, block_size=300)
     assert len(re.findall(r'<row r="20"', sheet(path))) == 1
     assert openpyxl.load_workbook(path)["S"]["B20"].value == "see x:row> here"
 

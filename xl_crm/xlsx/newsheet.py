@@ -35,28 +35,20 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from xl_crm.errors import (
-    DamagedWorkbookError,
-    ExcelLimitError,
-    SheetNotWritableError,
-    ValueNotWritableError,
-)
+from xl_crm.errors import WorkbookError
 from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
-from xl_crm.xlsx.inplace import (
-    _DATE_CODES,
-    COMPRESS_LEVEL,
-    AtomicReplace,
-    _refuse_unsupported,
-)
+from xl_crm.xlsx.atomic import AtomicReplace, check_writable
+from xl_crm.xlsx.inplace import COMPRESS_LEVEL
 from xl_crm.xlsx.package import parallel_deflate, sheet_parts
+from xl_crm.xlsx.parts import contenttypes, rels
+from xl_crm.xlsx.parts.styles import StyleSheet
+from xl_crm.xlsx.parts.xmltext import insert_before_close, namespace_prefix, root_prefix
 from xl_crm.xlsx.sheetpatch import EPOCH_1900, EPOCH_1904, ColumnValues, fragment
-from xl_crm.xlsx.stylesheet import bold_style, format_style
+from xl_crm.xlsx.valuestyles import DATE_CODES
 from xl_crm.xlsx.zipcopy import PackageRewriter
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-WORKSHEET_REL = f"{REL_NS}/worksheet"
-WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+REL_NS = rels.REL_NS
 #: Excel's rules for sheet names (its "rename sheet" dialog enforces the same)
 SHEET_NAME_MAX = 31
 _NAME_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
@@ -114,7 +106,7 @@ def check_sheet_name(name: str, path: Path | None = None) -> None:
     elif name.casefold() == "history":
         problem = ("“History”是 Excel 保留的名称", "'History' is a name Excel keeps for itself")
     if problem:
-        raise SheetNotWritableError(
+        raise WorkbookError(
             (f"{problem[0]}（{name!r}）", f"{problem[1]} ({name!r})"),
             file=path,
             hint=("请换一个工作表名", "choose another sheet name"),
@@ -141,23 +133,15 @@ def write_sheet(
     Excel Table.  The original is untouched on any failure.  Returns a
     :class:`SheetResult`."""
     path = Path(book)
-    _refuse_unsupported(path)
+    check_writable(path)
     check_sheet_name(sheet, path)
     if not columns:
-        raise ValueNotWritableError(
-            ("没有要写入的列", "no columns to write"),
-            file=path,
-            expected=("至少一列", "at least one column"),
-        )
+        raise ValueError("no columns to write")
     rows = len(columns[0].values)
     if any(len(c.values) != rows for c in columns):
-        raise ValueNotWritableError(
-            ("各列的行数不同", "the columns have different numbers of rows"),
-            file=path,
-            expected=("每列每行一个值", "one value a row in every column"),
-        )
+        raise ValueError("every column needs one value a row")
     if rows + 1 > EXCEL_MAX_ROWS or len(columns) > EXCEL_MAX_COLS:
-        raise ExcelLimitError(
+        raise WorkbookError(
             (
                 f"{rows:,} 行 × {len(columns)} 列放不进一个工作表（表头下最多 "
                 f"{EXCEL_MAX_ROWS - 1:,} 行、{EXCEL_MAX_COLS:,} 列）",
@@ -175,7 +159,7 @@ def write_sheet(
         workbook_xml = src.read("xl/workbook.xml").decode("utf-8")
         epoch = EPOCH_1904 if re.search(r'date1904="(1|true)"', workbook_xml) else EPOCH_1900
         if "xl/styles.xml" not in names:
-            raise DamagedWorkbookError(
+            raise WorkbookError(
                 (
                     "工作簿没有样式部件，日期无法显示为日期",
                     "the workbook has no styles part, so dates could not be shown as dates",
@@ -248,7 +232,7 @@ def _refuse_foreign(
     """Refuse to rewrite a sheet that holds data the caller did not write, a chart sheet,
     or a sheet with a Table."""
     if not _SHEET_DATA.search(xml):  # a chart sheet (or a dialog sheet): no cells at all
-        raise SheetNotWritableError(
+        raise WorkbookError(
             (
                 "该名称是图表工作表，没有单元格，不能写入",
                 "that name belongs to a chart sheet, which has no cells",
@@ -263,7 +247,7 @@ def _refuse_foreign(
         rows = peek_xlsx(path, sheet, 1)
         header = rows[0] if rows else []
         if replace_if is None or not replace_if(header):
-            raise SheetNotWritableError(
+            raise WorkbookError(
                 (
                     "该工作表已有其他内容，不能覆盖",
                     "the sheet already holds other data, which would be overwritten",
@@ -280,7 +264,7 @@ def _refuse_foreign(
     if rels_part in src.namelist() and re.search(
         r'Type="[^"]*/table"', src.read(rels_part).decode("utf-8")
     ):
-        raise SheetNotWritableError(
+        raise WorkbookError(
             (
                 "该工作表含有 Excel 表格（Table），重写会使其范围失效",
                 "the sheet has an Excel Table, which a rewrite would leave pointing at old rows",
@@ -298,16 +282,13 @@ def _refuse_foreign(
 def _styles(styles_xml: str, columns: list[SheetColumn]) -> tuple[str, int, list[int | None]]:
     """styles.xml with what the sheet needs (found or added), the header's style and each
     column's (None: the default)."""
-    styles_xml, header = bold_style(styles_xml)
+    sheet = StyleSheet(styles_xml)
+    header = sheet.bold_style()
     out: list[int | None] = []
     for col in columns:
-        code = col.number_format or _DATE_CODES.get(col.kind)
-        if code is None:
-            out.append(None)
-            continue
-        styles_xml, index = format_style(styles_xml, code)
-        out.append(index)
-    return styles_xml, header, out
+        code = col.number_format or DATE_CODES.get(col.kind)
+        out.append(sheet.format_style(code) if code is not None else None)
+    return sheet.text, header, out
 
 
 def _new_part_name(names: set[str]) -> str:
@@ -327,14 +308,14 @@ def _register(src: zipfile.ZipFile, workbook_xml: str, sheet: str, part: str) ->
     while f"rId{n}" in ids:
         n += 1
     rid = f"rId{n}"
-    rels_prefix = _prefix(rels_xml, "Relationships")
+    rels_prefix = root_prefix(rels_xml, "Relationships")
     target = part.removeprefix("xl/")
-    rel = f'<{rels_prefix}Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
-    rels_xml = _insert_before_close(rels_xml, "Relationships", rel)
+    rel = f'<{rels_prefix}Relationship Id="{rid}" Type="{rels.WORKSHEET}" Target="{target}"/>'
+    rels_xml = insert_before_close(rels_xml, "Relationships", rel)
 
     sheets = re.search(r"<(\w+:)?sheets\b[^>]*?(/?)>", workbook_xml)
     if sheets is None:
-        raise DamagedWorkbookError(
+        raise WorkbookError(
             (
                 "工作簿没有工作表列表：文件已损坏",
                 "the workbook has no list of sheets: it is damaged",
@@ -346,7 +327,7 @@ def _register(src: zipfile.ZipFile, workbook_xml: str, sheet: str, part: str) ->
         int(i) for i in re.findall(r"<(?:\w+:)?sheet\b[^>]*\bsheetId=\"(\d+)\"", workbook_xml)
     ]
     sheet_id = max(ids_taken, default=0) + 1
-    rel_prefix = _namespace_prefix(workbook_xml, REL_NS)
+    rel_prefix = namespace_prefix(workbook_xml, REL_NS)
     if rel_prefix is None:  # no prefix bound to relationships: declare one on the element
         rid_attr = f'xmlns:xlcrmr="{REL_NS}" xlcrmr:id="{rid}"'
     else:
@@ -359,40 +340,15 @@ def _register(src: zipfile.ZipFile, workbook_xml: str, sheet: str, part: str) ->
             + workbook_xml[sheets.end() :]
         )
     else:
-        workbook_xml = _insert_before_close(workbook_xml, "sheets", entry)
+        workbook_xml = insert_before_close(workbook_xml, "sheets", entry)
 
     types_xml = src.read("[Content_Types].xml").decode("utf-8")
-    types_prefix = _prefix(types_xml, "Types")
-    override = f'<{types_prefix}Override PartName="/{part}" ContentType="{WORKSHEET_TYPE}"/>'
-    types_xml = _insert_before_close(types_xml, "Types", override)
+    types_xml = contenttypes.with_override(types_xml, part, contenttypes.WORKSHEET)
     return {
         "xl/workbook.xml": workbook_xml.encode("utf-8"),
         rels_name: rels_xml.encode("utf-8"),
         "[Content_Types].xml": types_xml.encode("utf-8"),
     }
-
-
-def _prefix(xml: str, root: str) -> str:
-    m = re.search(rf"<(\w+:)?{root}\b", xml)
-    return (m.group(1) or "") if m else ""
-
-
-def _namespace_prefix(xml: str, uri: str) -> str | None:
-    m = re.search(rf'xmlns:(\w+)="{re.escape(uri)}"', xml)
-    return m.group(1) if m else None
-
-
-def _insert_before_close(xml: str, tag: str, text: str) -> str:
-    closes = list(re.finditer(rf"</(?:\w+:)?{tag}>", xml))
-    if not closes:
-        raise DamagedWorkbookError(
-            (
-                f"工作簿部件中没有 </{tag}>：文件已损坏",
-                f"no </{tag}> in a workbook part: the workbook is damaged",
-            )
-        )
-    at = closes[-1].start()
-    return xml[:at] + text + xml[at:]
 
 
 # -- the sheet XML -------------------------------------------------------------------------
@@ -438,7 +394,7 @@ def _rewritten(
     """The existing sheet XML with its rows replaced (everything around them kept)."""
     m = _SHEET_DATA.search(xml)
     if m is None:
-        raise DamagedWorkbookError(
+        raise WorkbookError(
             (
                 "工作表没有 <sheetData>：文件已损坏",
                 "the worksheet has no <sheetData>: the file is damaged",
@@ -450,7 +406,7 @@ def _rewritten(
     else:
         end = _SHEET_DATA_END.search(xml, m.end())
         if end is None:
-            raise DamagedWorkbookError(
+            raise WorkbookError(
                 (
                     "工作表 XML 在 </sheetData> 之前就结束了：文件已损坏",
                     "the worksheet XML ended before </sheetData>: it is damaged",
@@ -520,7 +476,7 @@ def _typed(column: SheetColumn, rows: int) -> pd.Series:
     index = pd.RangeIndex(2, rows + 2)
     raw = pd.Series(list(column.values) if not isinstance(column.values, pd.Series) else
                     column.values.to_numpy(), index=index)  # fmt: skip
-    if column.kind in _DATE_CODES:
+    if column.kind in DATE_CODES:
         out = pd.to_datetime(raw, errors="coerce")
         return out.dt.tz_localize(None) if isinstance(out.dtype, pd.DatetimeTZDtype) else out
     if column.kind == "number":

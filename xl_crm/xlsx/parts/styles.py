@@ -1,4 +1,6 @@
-"""Cell styles in a workbook's ``styles.xml``, found or added as text.
+"""Cell styles in a workbook's ``styles.xml``, found or added as text: the one editor of
+``cellXfs`` (:class:`StyleSheet`), for the column writer's date and money styles, the marks'
+fill and a new sheet's header style alike.
 
 The part is edited as text (a ``<numFmt>``, ``<font>`` or ``<xf>`` appended, the ``count``
 attributes raised), so everything else in it stays exactly as the workbook had it, whatever
@@ -12,7 +14,8 @@ from __future__ import annotations
 import html
 import re
 
-from xl_crm.errors import RESAVE, DamagedWorkbookError
+from xl_crm.errors import WorkbookError
+from xl_crm.xlsx.parts.xmltext import bump_count, insert_before_close
 
 _XF = re.compile(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
 _NUMFMT = re.compile(r'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"')
@@ -30,6 +33,23 @@ def cell_xfs(styles_xml: str) -> tuple[str, list[str]] | None:
     return block.group(1) or "", _XF.findall(block.group(2))
 
 
+def _damaged(what: str) -> WorkbookError:
+    return WorkbookError(
+        (f"styles.xml 中没有 {what}：文件已损坏", f"styles.xml has no {what}: it is damaged"),
+        hint=(
+            "用 Excel 或 LibreOffice 打开并另存一次",
+            "open it in Excel or LibreOffice and save it again",
+        ),
+    )
+
+
+def _cell_xfs(styles_xml: str) -> tuple[str, list[str]]:
+    found = cell_xfs(styles_xml)
+    if found is None:
+        raise _damaged("<cellXfs>")
+    return found
+
+
 def number_formats(styles_xml: str) -> dict[str, str]:
     """The workbook's own number formats: id -> format code (entities decoded)."""
     return {fid: html.unescape(code) for fid, code in _NUMFMT.findall(styles_xml)}
@@ -45,15 +65,6 @@ def plain_xf(xf: str, font_id: int = 0) -> bool:
         ((m := re.search(rf'\b{a}="(\d+)"', xf)) is None and v == "0")
         or (m is not None and m.group(1) == v)
         for a, v in wanted.items()
-    )
-
-
-def _bump(xml: str, tag: str, n: int = 1) -> str:
-    return re.sub(
-        r"(<(?:\w+:)?" + tag + r'\b[^>]*count=")(\d+)',
-        lambda m: f"{m.group(1)}{int(m.group(2)) + n}",
-        xml,
-        count=1,
     )
 
 
@@ -75,7 +86,7 @@ def add_number_format(styles_xml: str, code: str) -> tuple[str, int]:
         xml = re.sub(
             r"(<(?:\w+:)?numFmts\b[^>]*>)", lambda m: m.group(1) + fmt, styles_xml, count=1
         )
-        return _bump(xml, "numFmts"), fid
+        return bump_count(xml, "numFmts"), fid
     block = f'<{prefix}numFmts count="1">{fmt}</{prefix}numFmts>'
     xml = re.sub(
         r"(<(?:\w+:)?styleSheet\b[^>]*>)", lambda m: m.group(1) + block, styles_xml, count=1
@@ -83,35 +94,18 @@ def add_number_format(styles_xml: str, code: str) -> tuple[str, int]:
     return xml, fid
 
 
-def damaged_styles(what: str) -> DamagedWorkbookError:
-    """The error for a styles part that lacks ``what`` (an element such as ``<cellXfs>``)."""
-    return DamagedWorkbookError(
-        (
-            f"样式部件 styles.xml 中没有 {what}：文件已损坏",
-            f"styles.xml has no {what}: it is damaged",
-        ),
-        hint=RESAVE,
-    )
-
-
 def add_xf(styles_xml: str, xf: str) -> tuple[str, int]:
     """``styles_xml`` with ``xf`` appended to ``<cellXfs>``, and its index."""
-    found = cell_xfs(styles_xml)
-    if found is None:
-        raise damaged_styles("<cellXfs>")
-    index = len(found[1])
+    index = len(_cell_xfs(styles_xml)[1])
     xml = re.sub(r"(</(?:\w+:)?cellXfs>)", lambda m: xf + m.group(1), styles_xml, count=1)
-    return _bump(xml, "cellXfs"), index
+    return bump_count(xml, "cellXfs"), index
 
 
 def format_style(styles_xml: str, code: str, *, font_id: int = 0) -> tuple[str, int]:
     """A cell style showing number format ``code`` (font ``font_id``, nothing else): the
     workbook's own when it has one, else added.  Returns ``(styles_xml, xf index)``; the
     text is unchanged when the style existed."""
-    found = cell_xfs(styles_xml)
-    if found is None:
-        raise damaged_styles("<cellXfs>")
-    prefix, xfs = found
+    prefix, xfs = _cell_xfs(styles_xml)
     formats = number_formats(styles_xml)
     for i, xf in enumerate(xfs):
         fid = re.search(r'numFmtId="(\d+)"', xf)
@@ -132,11 +126,11 @@ def bold_style(styles_xml: str) -> tuple[str, int]:
     block = re.search(r"<(\w+:)?fonts\b[^>]*>(.*?)</(?:\w+:)?fonts>", styles_xml, re.S)
     found = cell_xfs(styles_xml)
     if block is None or found is None:
-        raise damaged_styles("<fonts> or <cellXfs>")
+        raise _damaged("<fonts>")
     prefix = block.group(1) or ""
     fonts = _FONT.findall(block.group(2))
     if not fonts:
-        raise damaged_styles("<font>")
+        raise _damaged("<font>")
     base = fonts[0]
     if base.endswith("/>"):
         bold = base[:-2] + f"><{prefix}b/></{prefix}font>"
@@ -147,7 +141,7 @@ def bold_style(styles_xml: str) -> tuple[str, int]:
     xml = styles_xml
     if font_id is None:
         xml = re.sub(r"(</(?:\w+:)?fonts>)", lambda m: bold + m.group(1), xml, count=1)
-        xml = _bump(xml, "fonts")
+        xml = bump_count(xml, "fonts")
         font_id = len(fonts)
     for i, xf in enumerate(found[1]):
         fid = re.search(r'numFmtId="(\d+)"', xf)
@@ -175,3 +169,79 @@ def _font_look(font: str) -> tuple[bool, frozenset[tuple[str, frozenset[str]]]]:
         if tag.split(":")[-1] not in ("font", "b")
     )
     return bold, rest
+
+
+_FILLS = re.compile(r"<(\w+:)?fills\b[^>]*>(.*?)</(?:\w+:)?fills>", re.S)
+_FILL = re.compile(r"<(?:\w+:)?fill\b.*?</(?:\w+:)?fill>|<(?:\w+:)?fill\b[^>]*/>", re.S)
+
+
+def xf_attribute(xf: str, name: str, default: str | None = None) -> str | None:
+    """The value of attribute ``name`` on an ``<xf>`` start tag (``default`` without)."""
+    m = re.search(rf'\b{name}="([^"]*)"', xf[: xf.find(">") + 1])
+    return m.group(1) if m else default
+
+
+class StyleSheet:
+    """``styles.xml`` being edited: cell styles found, derived from others, added.
+
+    ``text`` is the part as edited so far; :attr:`changed` says whether it differs from the
+    workbook's.  Indexes are those of ``<cellXfs>``; a derived style is made once per
+    (base, attributes) however often it is asked for.  Raises WorkbookError for a part
+    without ``<cellXfs>``."""
+
+    def __init__(self, xml: str) -> None:
+        self.original = xml
+        self.text = xml
+        self.prefix, self.xfs = _cell_xfs(xml)
+        self._derived: dict[tuple[int, tuple[tuple[str, str], ...]], int] = {}
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+    def xf(self, index: int) -> str:
+        """The ``<xf>`` of style ``index`` (an empty one past the end, as Excel reads it)."""
+        return self.xfs[index] if 0 <= index < len(self.xfs) else "<xf/>"
+
+    def _added(self, xml: str, index: int) -> int:
+        self.text = xml
+        self.xfs = _cell_xfs(xml)[1]
+        return index
+
+    def add(self, xf: str) -> int:
+        """Append ``xf`` to ``<cellXfs>``; its index."""
+        return self._added(*add_xf(self.text, xf))
+
+    def derive(self, base: int, attrs: dict[str, str]) -> int:
+        """A copy of style ``base`` with ``attrs`` set (its font, border, alignment ...
+        kept), made once; its index."""
+        key = (base, tuple(attrs.items()))
+        if key not in self._derived:
+            source = self.xf(base)
+            head_end = source.find(">")
+            cut = head_end - (1 if source[head_end - 1] == "/" else 0)
+            names = "|".join(map(re.escape, attrs))
+            head = re.sub(rf'\s+({names})="[^"]*"', "", source[:cut])
+            added = "".join(f' {k}="{v}"' for k, v in attrs.items())
+            self._derived[key] = self.add(head + added + source[cut:])
+        return self._derived[key]
+
+    def format_style(self, code: str, *, font_id: int = 0) -> int:
+        """See :func:`format_style`: a style showing ``code``, found or added."""
+        return self._added(*format_style(self.text, code, font_id=font_id))
+
+    def bold_style(self) -> int:
+        """See :func:`bold_style`: the default font in bold, found or added."""
+        return self._added(*bold_style(self.text))
+
+    def fills(self) -> list[str]:
+        """The ``<fill>`` elements of ``<fills>``, in index order."""
+        block = _FILLS.search(self.text)
+        return _FILL.findall(block.group(2)) if block else []
+
+    def add_fill(self, fill: str) -> int:
+        """Append ``fill`` (written with the part's prefix by the caller) to ``<fills>``;
+        its index."""
+        index = len(self.fills())
+        self.text = bump_count(insert_before_close(self.text, "fills", fill, last=False), "fills")
+        return index

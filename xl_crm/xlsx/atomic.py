@@ -1,0 +1,113 @@
+"""Replacing a user's workbook atomically, with a backup; and what the writers refuse.
+
+:class:`AtomicReplace` writes the new package to ``.NAME.PID.xlcrm-tmp`` beside the
+original, fsyncs it and renames it over the original (``os.replace``: atomic on POSIX and
+Windows), keeping a timestamped backup in ``.xlcrm-backups/``; on any failure, or a killed
+process, the original is untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+from xl_crm.errors import WorkbookError
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a workbook the in-place writers cannot write into (WorkbookError saying
+    why): not .xlsx/.xlsm, encrypted, damaged, not a zip, or Strict Open XML."""
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        raise WorkbookError(
+            (
+                f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix or '这种文件'}",
+                f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
+            ),
+            file=path,
+            hint=("先另存为 .xlsx", "save it as .xlsx first"),
+        )
+    from xl_crm.xlsx.reader import check_readable
+
+    check_readable(path)  # encrypted, damaged and non-zip files are refused here
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml")[:4000].decode("utf-8", errors="replace")
+    if "purl.oclc.org/ooxml/spreadsheetml" in book:
+        raise WorkbookError(
+            ("不支持 Strict Open XML 工作簿", "Strict Open XML workbooks are not supported"),
+            file=path,
+            hint=(
+                "在 Excel 中另存为“Excel 工作簿 (*.xlsx)”",
+                "save it from Excel as 'Excel Workbook (*.xlsx)'",
+            ),
+        )
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, hex (for the audit log)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class AtomicReplace:
+    """Write a new package beside ``path``; on success fsync it, keep a backup of the
+    original (the last ``backups`` are kept; 0: none) and rename the new one over it; on
+    any failure remove it, original untouched.
+
+    ``with AtomicReplace(path, backups) as (out, result): ...`` gives the output zip and an
+    object whose ``backup`` is set after the replace."""
+
+    def __init__(self, path: Path, backups: int) -> None:
+        self.path = path
+        self.backups = backups
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.xlcrm-tmp")
+        self.backup: Path | None = None
+
+    def __enter__(self) -> tuple[zipfile.ZipFile, AtomicReplace]:
+        self._fh = open(self.tmp, "wb")
+        self._zip = zipfile.ZipFile(self._fh, "w", compression=zipfile.ZIP_DEFLATED)
+        return self._zip, self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            self._zip.close()
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        finally:
+            self._fh.close()
+            if kind is not None:
+                self.tmp.unlink(missing_ok=True)
+        if kind is not None:
+            return
+        self.backup = _backup(self.path, self.backups) if self.backups else None
+        os.replace(self.tmp, self.path)
+        _fsync_dir(self.path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _backup(path: Path, keep: int) -> Path:
+    folder = path.parent / ".xlcrm-backups"
+    folder.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    shutil.copy2(path, target)
+    old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
+    for stale in old[:-keep]:
+        stale.unlink(missing_ok=True)
+    return target

@@ -1,0 +1,185 @@
+"""The cell ranges a formula text refers to (A1 references, as stored in SpreadsheetML).
+
+Used to keep new columns out of what formulas, defined names, data validations and
+conditional formats already read: a formula ``=B1+C1`` in A1 of a sheet whose data ends in
+column A reads the cells a new column would fill.  Formula grammar: ECMA-376 Part 1, 18.17
+(references ``A1``, ``$A$1:B2``, ``A:C``, ``1:3``, qualified by ``Sheet!`` or ``'My
+Sheet'!``); string literals are skipped, function names such as ``LOG10(`` are not
+references, and references into other workbooks (``[1]Sheet!A1``) are left out.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from openpyxl.utils import column_index_from_string
+
+from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
+from xl_crm.xlsx.parts.workbook import defined_names
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_REFERENCE = re.compile(
+    r"(?<![\w.!\]$'])"
+    r"(?:(?P<sheet>'(?:[^']|'')+'|[^\W\d][\w.]*)!)?"
+    r"(?:\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+)(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>\d+))?"
+    r"|\$?(?P<cc1>[A-Z]{1,3}):\$?(?P<cc2>[A-Z]{1,3})"
+    r"|\$?(?P<rr1>\d+):\$?(?P<rr2>\d+))"
+    r"(?![\w(\[!])"
+)
+
+
+@dataclass(frozen=True)
+class Area:
+    """A rectangle of cells, 1-based and inclusive, on ``sheet`` (None: the sheet of the
+    formula)."""
+
+    sheet: str | None
+    first_col: int
+    first_row: int
+    last_col: int
+    last_row: int
+
+    def meets_rows(self, top: int, bottom: int) -> bool:
+        """Whether the area has a row between ``top`` and ``bottom``."""
+        return self.first_row <= bottom and self.last_row >= top
+
+
+def _column(letters: str) -> int | None:
+    try:
+        col = column_index_from_string(letters)
+    except ValueError:
+        return None
+    return col if col <= EXCEL_MAX_COLS else None
+
+
+def areas(formula: str) -> list[Area]:
+    """The areas a formula text (without its ``=``) refers to."""
+    out = []
+    for m in _REFERENCE.finditer(_STRING.sub('""', formula)):
+        sheet = m.group("sheet")
+        if sheet is not None and sheet.startswith("'"):
+            sheet = sheet[1:-1].replace("''", "'")
+        if m.group("c1"):
+            c1, r1 = _column(m.group("c1")), int(m.group("r1"))
+            c2 = _column(m.group("c2")) if m.group("c2") else c1
+            r2 = int(m.group("r2")) if m.group("r2") else r1
+        elif m.group("cc1"):
+            c1, c2, r1, r2 = _column(m.group("cc1")), _column(m.group("cc2")), 1, EXCEL_MAX_ROWS
+        else:
+            c1, c2 = 1, EXCEL_MAX_COLS
+            r1, r2 = int(m.group("rr1")), int(m.group("rr2"))
+        if c1 is None or c2 is None or not (min(r1, r2) > 0 and max(r1, r2) <= EXCEL_MAX_ROWS):
+            continue  # not a reference after all (a name such as ABCD1)
+        out.append(Area(sheet, min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2)))
+    return out
+
+
+def sqref_areas(sqref: str) -> list[Area]:
+    """The areas of an ``sqref`` attribute (``"B2:B9 D2"``), on the sheet it belongs to."""
+    return [a for part in sqref.split() for a in areas(part)]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How far right something on a sheet reads: the last column (1-based) and what
+    reads it, ``(zh, en)``."""
+
+    column: int
+    what: tuple[str, str]
+
+
+def furthest(*reaches: Reach | None) -> Reach | None:
+    """The reach that goes furthest right (the first of equals); None for none."""
+    return max((r for r in reaches if r is not None), key=lambda r: r.column, default=None)
+
+
+_FORMULA = re.compile(r"<((?:\w+:)?)f\b([^>]*?)(?:/>|>([^<]*)</\1f>)")
+_RULES = (
+    # (element, what it is: zh, en): its sqref and the formulas inside it
+    ("dataValidation", "数据验证", "a data validation"),
+    ("conditionalFormatting", "条件格式", "a conditional format"),
+    ("x14:dataValidation", "数据验证", "a data validation"),
+    ("x14:conditionalFormatting", "条件格式", "a conditional format"),
+)
+
+
+class ReadsWatch:
+    """How far right the formulas, data validations and conditional formats of ``sheet``
+    read within ``rows`` (first, last Excel row of interest), gathered from the sheet's
+    XML as it streams past: :meth:`rows` for each block of rows (cheap when the block has
+    no formula), :meth:`tail` for the XML after the rows, then :attr:`reach`."""
+
+    def __init__(self, sheet: str, rows: tuple[int, int]) -> None:
+        self.sheet = sheet
+        self.top, self.bottom = rows
+        self.reach: Reach | None = None
+        self._tail: list[bytes] = []
+
+    def _take(self, area: Area, what: tuple[str, str], unqualified: bool = True) -> None:
+        on_sheet = (
+            unqualified if area.sheet is None else area.sheet.casefold() == self.sheet.casefold()
+        )
+        if on_sheet and area.meets_rows(self.top, self.bottom):
+            self.reach = furthest(self.reach, Reach(area.last_col, what))
+
+    def names(self, workbook_xml: str) -> None:
+        """Take the defined names of ``workbook.xml`` that refer to the sheet (the print
+        area among them; the print titles read no values)."""
+        for name in defined_names(workbook_xml):
+            key = name.name.casefold()
+            if key == "_xlnm.print_titles":
+                continue
+            zh, en = (
+                ("打印区域", "the print area")
+                if key == "_xlnm.print_area"
+                else (f"名称 {name.name}", f"the defined name {name.name}")
+            )
+            for area in areas(name.formula):
+                self._take(area, (f"{zh}（{name.formula}）", f"{en} ({name.formula})"), False)
+
+    def rows(self, data: bytes, prefix: str) -> None:
+        """Take the formulas of a block of rows (shared ones as far as their copies reach)."""
+        if f"<{prefix}f>".encode() not in data and f"<{prefix}f ".encode() not in data:
+            return
+        text = data.decode("utf-8")
+        for m in _FORMULA.finditer(text):
+            attrs, formula = m.group(2), html.unescape(m.group(3) or "")
+            if not formula:
+                continue
+            start = text.rfind(f"<{prefix}c ", 0, m.start())
+            cell = re.search(r'\br="([A-Z]+\d+)"', text[start : text.find(">", start)])
+            where = cell.group(1) if cell else "?"
+            what = (f"单元格 {where} 的公式 ={formula}", f"the formula ={formula} in {where}")
+            wide = 0
+            shared = re.search(r'\bref="([A-Z]+)\d+:([A-Z]+)\d+"', attrs)
+            if shared and 't="shared"' in attrs:  # the copies read as far right again
+                wide = _column(shared.group(2)) - _column(shared.group(1))
+            for area in areas(formula):
+                last = min(area.last_col + wide, EXCEL_MAX_COLS)
+                self._take(
+                    Area(area.sheet, area.first_col, area.first_row, last, area.last_row), what
+                )
+
+    def tail(self, data: bytes) -> None:
+        """Keep a piece of the XML after the rows (read by :meth:`finish`)."""
+        self._tail.append(data)
+
+    def finish(self) -> Reach | None:
+        """Take the data validations and conditional formats; the furthest reach."""
+        tail = b"".join(self._tail).decode("utf-8")
+        self._tail = []
+        for element, zh, en in _RULES:
+            for attrs, body in re.findall(rf"<{element}\b([^>]*)>(.*?)</{element}>", tail, re.S):
+                sqref = re.search(r'\bsqref="([^"]*)"', attrs)
+                sqref = (
+                    sqref.group(1) if sqref else " ".join(re.findall(r"<xm:sqref>([^<]*)<", body))
+                )
+                what = (f"{zh}（{sqref}）", f"{en} ({sqref})")
+                for area in sqref_areas(sqref):
+                    self._take(area, what)
+                for formula in re.findall(r"<(?:\w+:)?(?:formula\d?|f)>([^<]*)<", body):
+                    for area in areas(html.unescape(formula)):
+                        self._take(area, what)
+        return self.reach
