@@ -486,3 +486,20 @@ def test_errors_from_the_stream_name_file_sheet_and_cell(tmp_path):
     assert (error.file, error.sheet, error.cell) == (str(path), "S", "B3")
     assert str(error).startswith(f"{path}: S!B3: 1899-01-01 is before 1900-01-01")
     assert "write such dates as text" in str(error)
+
+
+def test_bad_arguments_are_refused_with_our_error(tmp_path):
+    import pandas as pd
+
+    path = book(tmp_path / "e.xlsx", HEADER + data_rows(3))
+    original = path.read_bytes()
+    twice = pd.Series([1, 2, 3], index=[2, 3, 3])
+    with pytest.raises(WorkbookError, match="row 3 is given two values"):
+        write_columns(path, "S", [ColumnWrite("X", twice, kind="number")], header_row=1)
+    with pytest.raises(WorkbookError, match="unknown patch path 'quick'"):
+        write_columns(path, "S", [ColumnWrite("X", {2: 1})], header_row=1, patch_path="quick")
+    with pytest.raises(WorkbookError, match="not a cell reference: 'B-2'"):
+        mark_cells(path, "S", {"B-2": "bad"})
+    with pytest.raises(WorkbookError, match="no sheet called 'T'"):
+        mark_cells(path, "T", {"B2": "bad"})
+    assert path.read_bytes() == original

@@ -38,6 +38,7 @@ from xl_crm.xlsx.sheetpatch import (
     EPOCH_1904,
     ColumnValues,
     RowPlan,
+    check_patch_path,
     inflated_blocks,
     patched,
 )
@@ -108,6 +109,7 @@ def write_columns(
     (docs/in-place-writer.md), with the file, sheet and cell."""
     path = Path(book)
     check_writable(path)
+    check_patch_path(patch_path)
     before = sha256(path) if audit_log is not None else None
     args = (path, sheet, columns, header_row, backups, progress, compresslevel, block_size,
             patch_path)  # fmt: skip

@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pandas as pd
@@ -40,9 +39,8 @@ from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
 from xl_crm.xlsx.atomic import AtomicReplace, check_writable
 from xl_crm.xlsx.inplace import COMPRESS_LEVEL
 from xl_crm.xlsx.package import parallel_deflate, sheet_parts
-from xl_crm.xlsx.parts import contenttypes, rels
+from xl_crm.xlsx.parts import contenttypes, rels, workbook
 from xl_crm.xlsx.parts.styles import StyleSheet
-from xl_crm.xlsx.parts.xmltext import insert_before_close, namespace_prefix, root_prefix
 from xl_crm.xlsx.sheetpatch import EPOCH_1900, EPOCH_1904, ColumnValues, fragment
 from xl_crm.xlsx.valuestyles import DATE_CODES
 from xl_crm.xlsx.zipcopy import PackageRewriter
@@ -136,10 +134,23 @@ def write_sheet(
     check_writable(path)
     check_sheet_name(sheet, path)
     if not columns:
-        raise ValueError("no columns to write")
+        raise WorkbookError(
+            ("没有要写入的列", "no columns to write"),
+            file=path,
+            sheet=sheet,
+            hint=("至少给出一列", "give at least one column"),
+        )
     rows = len(columns[0].values)
     if any(len(c.values) != rows for c in columns):
-        raise ValueError("every column needs one value a row")
+        raise WorkbookError(
+            (
+                "各列的值个数不同：每列每行需要一个值",
+                "the columns have different numbers of values: each needs one value a row",
+            ),
+            file=path,
+            sheet=sheet,
+            hint=("用 None 表示空单元格", "use None for an empty cell"),
+        )
     if rows + 1 > EXCEL_MAX_ROWS or len(columns) > EXCEL_MAX_COLS:
         raise WorkbookError(
             (
@@ -301,51 +312,13 @@ def _new_part_name(names: set[str]) -> str:
 
 def _register(src: zipfile.ZipFile, workbook_xml: str, sheet: str, part: str) -> dict[str, bytes]:
     """workbook.xml, its relationships and the content types with the new sheet in them."""
-    rels_name = "xl/_rels/workbook.xml.rels"
-    rels_xml = src.read(rels_name).decode("utf-8")
-    ids = set(re.findall(r'\bId="([^"]*)"', rels_xml))
-    n = len(ids) + 1
-    while f"rId{n}" in ids:
-        n += 1
-    rid = f"rId{n}"
-    rels_prefix = root_prefix(rels_xml, "Relationships")
-    target = part.removeprefix("xl/")
-    rel = f'<{rels_prefix}Relationship Id="{rid}" Type="{rels.WORKSHEET}" Target="{target}"/>'
-    rels_xml = insert_before_close(rels_xml, "Relationships", rel)
-
-    sheets = re.search(r"<(\w+:)?sheets\b[^>]*?(/?)>", workbook_xml)
-    if sheets is None:
-        raise WorkbookError(
-            (
-                "工作簿没有工作表列表：文件已损坏",
-                "the workbook has no list of sheets: it is damaged",
-            ),
-            file=src.filename,
-        )
-    prefix = sheets.group(1) or ""
-    ids_taken = [
-        int(i) for i in re.findall(r"<(?:\w+:)?sheet\b[^>]*\bsheetId=\"(\d+)\"", workbook_xml)
-    ]
-    sheet_id = max(ids_taken, default=0) + 1
-    rel_prefix = namespace_prefix(workbook_xml, REL_NS)
-    if rel_prefix is None:  # no prefix bound to relationships: declare one on the element
-        rid_attr = f'xmlns:xlcrmr="{REL_NS}" xlcrmr:id="{rid}"'
-    else:
-        rid_attr = f'{rel_prefix}:id="{rid}"'
-    entry = f'<{prefix}sheet name={quoteattr(sheet)} sheetId="{sheet_id}" {rid_attr}/>'
-    if sheets.group(2) == "/":  # <sheets/>
-        workbook_xml = (
-            workbook_xml[: sheets.start()]
-            + f"<{prefix}sheets>{entry}</{prefix}sheets>"
-            + workbook_xml[sheets.end() :]
-        )
-    else:
-        workbook_xml = insert_before_close(workbook_xml, "sheets", entry)
-
+    rels_name = rels.rels_part("xl/workbook.xml")
+    rels_xml, rid = rels.add(src.read(rels_name).decode("utf-8"), "xl/workbook.xml",
+                             rels.WORKSHEET, part)  # fmt: skip
     types_xml = src.read("[Content_Types].xml").decode("utf-8")
     types_xml = contenttypes.with_override(types_xml, part, contenttypes.WORKSHEET)
     return {
-        "xl/workbook.xml": workbook_xml.encode("utf-8"),
+        "xl/workbook.xml": workbook.with_sheet(workbook_xml, sheet, rid).encode("utf-8"),
         rels_name: rels_xml.encode("utf-8"),
         "[Content_Types].xml": types_xml.encode("utf-8"),
     }

@@ -60,8 +60,11 @@ def add(xml: str | None, part: str, kind: str, target: str) -> tuple[str, str]:
     ``part`` to the package path ``target`` (written relative to the part), and its new
     ``rId``."""
     xml = xml if xml is not None else EMPTY
-    ids = {int(i) for i in re.findall(r'\bId="rId(\d+)"', xml)}
-    rid = f"rId{max(ids, default=0) + 1}"
+    ids = set(re.findall(r'\bId="([^"]*)"', xml))
+    n = len(ids) + 1
+    while f"rId{n}" in ids:
+        n += 1
+    rid = f"rId{n}"
     relative = posixpath.relpath(target, posixpath.dirname(part) or ".")
     p = root_prefix(xml, "Relationships")
     entry = f'<{p}Relationship Id="{rid}" Type="{kind}" Target="{relative}"/>'

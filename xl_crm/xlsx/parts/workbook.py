@@ -6,8 +6,17 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
 
-from xl_crm.xlsx.parts.xmltext import attributes, root_prefix, start_tags
+from xl_crm.errors import WorkbookError
+from xl_crm.xlsx.parts.rels import REL_NS
+from xl_crm.xlsx.parts.xmltext import (
+    attributes,
+    insert_before_close,
+    namespace_prefix,
+    root_prefix,
+    start_tags,
+)
 
 CALC_CHAIN = "xl/calcChain.xml"
 
@@ -33,6 +42,28 @@ def sheet_index(xml: str, sheet: str) -> int | None:
         if html.unescape(attributes(tag).get("name", "")) == sheet:
             return i
     return None
+
+
+def with_sheet(xml: str, sheet: str, rid: str) -> str:
+    """``xml`` with sheet ``sheet`` listed last in ``<sheets>`` (the next ``sheetId``; its
+    part is relationship ``rid``, with whatever prefix the workbook binds to relationships,
+    declared on the element when none is)."""
+    if not re.search(r"<(?:\w+:)?sheets\b", xml):
+        raise WorkbookError(
+            (
+                "工作簿没有工作表列表：文件已损坏",
+                "the workbook has no list of sheets: it is damaged",
+            )
+        )
+    ids = [int(i) for i in re.findall(r"<(?:\w+:)?sheet\b[^>]*\bsheetId=\"(\d+)\"", xml)]
+    rel_prefix = namespace_prefix(xml, REL_NS)
+    if rel_prefix is None:  # no prefix bound to relationships: declare one on the element
+        rid_attr = f'xmlns:xlcrmr="{REL_NS}" xlcrmr:id="{rid}"'
+    else:
+        rid_attr = f'{rel_prefix}:id="{rid}"'
+    p = root_prefix(xml, "sheets")
+    entry = f'<{p}sheet name={quoteattr(sheet)} sheetId="{max(ids, default=0) + 1}" {rid_attr}/>'
+    return insert_before_close(xml, "sheets", entry)
 
 
 @dataclass(frozen=True)

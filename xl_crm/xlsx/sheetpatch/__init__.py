@@ -20,7 +20,7 @@ The other modules: :mod:`.values` (cell values, formatted column-wise), :mod:`.r
 tail, which the marks use too), :mod:`.patch` (the loop).  See docs/in-place-writer.md.
 """
 
-from xl_crm.xlsx.sheetpatch.patch import PATHS, patch_block, patched
+from xl_crm.xlsx.sheetpatch.patch import PATHS, check_patch_path, patch_block, patched
 from xl_crm.xlsx.sheetpatch.rowplan import RowPlan
 from xl_crm.xlsx.sheetpatch.stream import BLOCK_SIZE, SheetSplitter, inflated_blocks
 from xl_crm.xlsx.sheetpatch.values import (
@@ -40,6 +40,7 @@ __all__ = [
     "ColumnValues",
     "RowPlan",
     "SheetSplitter",
+    "check_patch_path",
     "escape_text",
     "fragment",
     "inflated_blocks",

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from xl_crm.errors import WorkbookError
 from xl_crm.xlsx.references import ReadsWatch
 from xl_crm.xlsx.sheetpatch.fast import nothing_to_write, patch_fast
 from xl_crm.xlsx.sheetpatch.general import new_rows, patch_general
@@ -31,8 +32,7 @@ def patched(
     block by block; ``plan.report()`` is called after each block of rows.  ``watch`` (if
     any) is shown every block of rows and the tail, to learn what the sheet's formulas and
     rules read on the way (no second pass over the sheet)."""
-    if path not in PATHS:
-        raise ValueError(f"path must be one of {', '.join(PATHS)}, not {path!r}")
+    check_patch_path(path)
     splitter = SheetSplitter(blocks)
     rows_done = False
     for kind, data in splitter:
@@ -64,6 +64,15 @@ def patched(
         yield new_rows(plan.rest(), plan, splitter.prefix).encode("utf-8")
         plan.report()
         yield f"</{splitter.prefix}sheetData>".encode()
+
+
+def check_patch_path(path: str) -> None:
+    """Refuse a ``path`` that is not one of :data:`PATHS` (WorkbookError)."""
+    if path not in PATHS:
+        raise WorkbookError(
+            (f"未知的写入方式 {path!r}", f"unknown patch path {path!r}"),
+            hint=("使用 " + "、".join(PATHS), "use one of " + ", ".join(PATHS)),
+        )
 
 
 def patch_block(rows: bytes, plan: RowPlan, prefix: str, path: str = "auto") -> bytes:

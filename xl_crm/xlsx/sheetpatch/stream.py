@@ -40,7 +40,10 @@ _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 def inflated_blocks(fh: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[bytes]:
     """The member ``fh`` read ``block_size`` bytes at a time."""
     if block_size < 1:
-        raise ValueError("block_size must be a positive number of bytes")
+        raise WorkbookError(
+            (f"block_size 必须是正的字节数，不是 {block_size}",
+             f"block_size must be a positive number of bytes, not {block_size}"),
+        )  # fmt: skip
     while block := fh.read(block_size):
         yield block
 

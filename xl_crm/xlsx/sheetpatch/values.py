@@ -51,7 +51,16 @@ class ColumnValues:
     def __init__(self, values: Mapping[int, Any] | pd.Series, kind: str, epoch: dt.datetime):
         if isinstance(values, pd.Series):
             if not pd.api.types.is_integer_dtype(values.index.dtype) and len(values):
-                raise TypeError("a Series of values must be indexed by Excel row numbers")
+                raise WorkbookError(
+                    (
+                        "值的索引必须是 Excel 行号",
+                        "a Series of values must be indexed by Excel row",
+                    ),
+                    hint=(
+                        "如 pd.Series(v, pd.RangeIndex(2, n + 2))",
+                        "e.g. pd.Series(v, index=rows)",
+                    ),
+                )
             rows = values.index.to_numpy(dtype=np.int64)
             if isinstance(values.dtype, pd.DatetimeTZDtype):
                 values = values.dt.tz_localize(None)
@@ -65,7 +74,11 @@ class ColumnValues:
             rows = rows[order]
             array = array.iloc[order] if isinstance(array, pd.Series) else array[order]
             if (rows[1:] == rows[:-1]).any():
-                raise ValueError("the same row is given twice")
+                twice = int(rows[1:][rows[1:] == rows[:-1]][0])
+                raise WorkbookError(
+                    (f"第 {twice} 行给了两个值", f"row {twice} is given two values"),
+                    hint=("每行只给一个值", "give one value a row"),
+                )
         if len(rows) and (rows[0] < 1 or rows[-1] > MAX_ROWS):
             raise WorkbookError(
                 (
