@@ -108,8 +108,8 @@ _RULES = (
 class ReadsWatch:
     """How far right the formulas, data validations and conditional formats of ``sheet``
     read within ``rows`` (first, last Excel row of interest), gathered from the sheet's
-    XML as it streams past: :meth:`rows` for each block of rows (cheap when the block has
-    no formula), :meth:`tail` for the XML after the rows, then :attr:`reach`."""
+    XML as it streams past: :meth:`rows` for each block of rows with a formula,
+    :meth:`tail` for the XML after the rows, then :meth:`finish`."""
 
     def __init__(self, sheet: str, rows: tuple[int, int]) -> None:
         self.sheet = sheet
@@ -140,9 +140,8 @@ class ReadsWatch:
                 self._take(area, (f"{zh}（{name.formula}）", f"{en} ({name.formula})"), False)
 
     def rows(self, data: bytes, prefix: str) -> None:
-        """Take the formulas of a block of rows (shared ones as far as their copies reach)."""
-        if f"<{prefix}f>".encode() not in data and f"<{prefix}f ".encode() not in data:
-            return
+        """Take the formulas of a block of rows (shared ones as far as their copies reach);
+        a block without ``</f>`` need not be shown."""
         text = data.decode("utf-8")
         for m in _FORMULA.finditer(text):
             attrs, formula = m.group(2), html.unescape(m.group(3) or "")

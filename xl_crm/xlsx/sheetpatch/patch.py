@@ -30,8 +30,8 @@ def patched(
 ) -> Iterator[bytes]:
     """The sheet XML (``blocks`` of its inflated bytes) with the plan's cells written,
     block by block; ``plan.report()`` is called after each block of rows.  ``watch`` (if
-    any) is shown every block of rows and the tail, to learn what the sheet's formulas and
-    rules read on the way (no second pass over the sheet)."""
+    any) is shown the blocks of rows with formulas and the tail, to learn what the sheet's
+    formulas and rules read on the way (no second pass over the sheet)."""
     check_patch_path(path)
     splitter = SheetSplitter(blocks)
     rows_done = False
@@ -46,8 +46,12 @@ def patched(
         elif kind == "open":
             yield data
         elif kind == "rows":
-            if watch is not None:
-                watch.rows(data, prefix)
+            # one search a block (a formula with its text ends in </f>; the copies of a
+            # shared formula come after their master): 3 ms for 4 MiB
+            if f"</{prefix}f>".encode() in data:
+                plan.formulas_seen = True
+                if watch is not None:
+                    watch.rows(data, prefix)
             yield patch_block(data, plan, prefix, path)
             plan.report()
         else:
@@ -77,8 +81,6 @@ def check_patch_path(path: str) -> None:
 
 def patch_block(rows: bytes, plan: RowPlan, prefix: str, path: str = "auto") -> bytes:
     """A block of whole rows, patched (the fast path where it applies and ``path`` allows)."""
-    if not plan.formulas_seen:
-        plan.formulas_seen = f"<{prefix}f>".encode() in rows or f"<{prefix}f ".encode() in rows
     header_end = 0
     if plan.header_pending:
         # the header row (and anything above it) goes the general way
