@@ -491,15 +491,22 @@ def test_errors_from_the_stream_name_file_sheet_and_cell(tmp_path):
 def test_bad_arguments_are_refused_with_our_error(tmp_path):
     import pandas as pd
 
+    from xl_crm.errors import (
+        CellNotWritableError,
+        InvalidOptionError,
+        SheetNotFoundError,
+        ValueNotWritableError,
+    )
+
     path = book(tmp_path / "e.xlsx", HEADER + data_rows(3))
     original = path.read_bytes()
     twice = pd.Series([1, 2, 3], index=[2, 3, 3])
-    with pytest.raises(WorkbookError, match="row 3 is given two values"):
+    with pytest.raises(ValueNotWritableError, match="row 3 is given two values"):
         write_columns(path, "S", [ColumnWrite("X", twice, kind="number")], header_row=1)
-    with pytest.raises(WorkbookError, match="unknown patch path 'quick'"):
+    with pytest.raises(InvalidOptionError, match="unknown patch path 'quick'"):
         write_columns(path, "S", [ColumnWrite("X", {2: 1})], header_row=1, patch_path="quick")
-    with pytest.raises(WorkbookError, match="not a cell reference: 'B-2'"):
+    with pytest.raises(CellNotWritableError, match="not a cell reference: 'B-2'"):
         mark_cells(path, "S", {"B-2": "bad"})
-    with pytest.raises(WorkbookError, match="no sheet called 'T'"):
+    with pytest.raises(SheetNotFoundError, match="no sheet called 'T'"):
         mark_cells(path, "T", {"B2": "bad"})
     assert path.read_bytes() == original

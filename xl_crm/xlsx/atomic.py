@@ -16,7 +16,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import NotASpreadsheetError, ReadOnlyBookError
 
 
 def check_writable(path: Path) -> None:
@@ -24,7 +24,7 @@ def check_writable(path: Path) -> None:
     why): not .xlsx/.xlsm, encrypted, damaged, not a zip, or Strict Open XML."""
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm"):
-        raise WorkbookError(
+        raise ReadOnlyBookError(
             (
                 f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix or '这种文件'}",
                 f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
@@ -38,7 +38,7 @@ def check_writable(path: Path) -> None:
     with zipfile.ZipFile(path) as z:
         book = z.read("xl/workbook.xml")[:4000].decode("utf-8", errors="replace")
     if "purl.oclc.org/ooxml/spreadsheetml" in book:
-        raise WorkbookError(
+        raise NotASpreadsheetError(
             ("不支持 Strict Open XML 工作簿", "Strict Open XML workbooks are not supported"),
             file=path,
             hint=(

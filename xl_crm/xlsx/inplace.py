@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import column_index_from_string
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import SheetNotFoundError, WorkbookError
 from xl_crm.xlsx.atomic import AtomicReplace, check_writable, sha256
 from xl_crm.xlsx.package import rewrite_member, sheet_parts
 from xl_crm.xlsx.parts import contenttypes, rels, tables, workbook
@@ -163,7 +163,7 @@ def _write(
 ) -> WriteResult:
     parts = sheet_parts(path)
     if sheet not in parts:
-        raise WorkbookError(
+        raise SheetNotFoundError(
             (f"没有名为 {sheet!r} 的工作表", f"no sheet called {sheet!r}"),
             file=path,
             hint=("工作表：" + "、".join(parts), "sheets: " + ", ".join(parts)),

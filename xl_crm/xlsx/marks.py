@@ -21,7 +21,7 @@ from pathlib import Path
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import CellNotWritableError, SheetNotFoundError, WorkbookError
 from xl_crm.xlsx.atomic import AtomicReplace, check_writable
 from xl_crm.xlsx.markstyles import MARK_COLOUR, MarkStyles
 from xl_crm.xlsx.package import rewrite_member, sheet_parts
@@ -62,12 +62,8 @@ class MarkResult:
 
 
 def _where(ref: str) -> tuple[int, int]:
+    """(row, column) of an A1 reference (checked by :func:`mark_cells`)."""
     m = _CELL_REF.match(ref)
-    if m is None:
-        raise WorkbookError(
-            (f"不是单元格引用：{ref!r}", f"not a cell reference: {ref!r}"),
-            hint=("用 A1 形式，例如 B7", "use the A1 form, e.g. B7"),
-        )
     return int(m.group(2)), column_index_from_string(m.group(1))
 
 
@@ -88,12 +84,18 @@ def mark_cells(
     path = Path(book)
     check_writable(path)
     for ref in marks:
-        _where(ref)
+        if not _CELL_REF.match(ref):
+            raise CellNotWritableError(
+                (f"{ref!r} 不是单元格引用", f"not a cell reference: {ref!r}"),
+                file=path,
+                sheet=sheet,
+                expected=("A1 形式的引用，如 B7", "an A1 reference such as B7"),
+            )
     try:
         with zipfile.ZipFile(path) as src:
             parts = sheet_parts(path)
             if sheet not in parts:
-                raise WorkbookError(
+                raise SheetNotFoundError(
                     (f"没有名为 {sheet!r} 的工作表", f"no sheet called {sheet!r}"),
                     hint=("工作表：" + "、".join(parts), "sheets: " + ", ".join(parts)),
                 )

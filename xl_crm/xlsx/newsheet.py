@@ -34,7 +34,12 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import (
+    DamagedWorkbookError,
+    ExcelLimitError,
+    SheetNotWritableError,
+    ValueNotWritableError,
+)
 from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
 from xl_crm.xlsx.atomic import AtomicReplace, check_writable
 from xl_crm.xlsx.inplace import COMPRESS_LEVEL
@@ -104,7 +109,7 @@ def check_sheet_name(name: str, path: Path | None = None) -> None:
     elif name.casefold() == "history":
         problem = ("“History”是 Excel 保留的名称", "'History' is a name Excel keeps for itself")
     if problem:
-        raise WorkbookError(
+        raise SheetNotWritableError(
             (f"{problem[0]}（{name!r}）", f"{problem[1]} ({name!r})"),
             file=path,
             hint=("请换一个工作表名", "choose another sheet name"),
@@ -134,7 +139,7 @@ def write_sheet(
     check_writable(path)
     check_sheet_name(sheet, path)
     if not columns:
-        raise WorkbookError(
+        raise ValueNotWritableError(
             ("没有要写入的列", "no columns to write"),
             file=path,
             sheet=sheet,
@@ -142,7 +147,7 @@ def write_sheet(
         )
     rows = len(columns[0].values)
     if any(len(c.values) != rows for c in columns):
-        raise WorkbookError(
+        raise ValueNotWritableError(
             (
                 "各列的值个数不同：每列每行需要一个值",
                 "the columns have different numbers of values: each needs one value a row",
@@ -152,7 +157,7 @@ def write_sheet(
             hint=("用 None 表示空单元格", "use None for an empty cell"),
         )
     if rows + 1 > EXCEL_MAX_ROWS or len(columns) > EXCEL_MAX_COLS:
-        raise WorkbookError(
+        raise ExcelLimitError(
             (
                 f"{rows:,} 行 × {len(columns)} 列放不进一个工作表（表头下最多 "
                 f"{EXCEL_MAX_ROWS - 1:,} 行、{EXCEL_MAX_COLS:,} 列）",
@@ -170,7 +175,7 @@ def write_sheet(
         workbook_xml = src.read("xl/workbook.xml").decode("utf-8")
         epoch = EPOCH_1904 if re.search(r'date1904="(1|true)"', workbook_xml) else EPOCH_1900
         if "xl/styles.xml" not in names:
-            raise WorkbookError(
+            raise DamagedWorkbookError(
                 (
                     "工作簿没有样式部件，日期无法显示为日期",
                     "the workbook has no styles part, so dates could not be shown as dates",
@@ -243,7 +248,7 @@ def _refuse_foreign(
     """Refuse to rewrite a sheet that holds data the caller did not write, a chart sheet,
     or a sheet with a Table."""
     if not _SHEET_DATA.search(xml):  # a chart sheet (or a dialog sheet): no cells at all
-        raise WorkbookError(
+        raise SheetNotWritableError(
             (
                 "该名称是图表工作表，没有单元格，不能写入",
                 "that name belongs to a chart sheet, which has no cells",
@@ -258,7 +263,7 @@ def _refuse_foreign(
         rows = peek_xlsx(path, sheet, 1)
         header = rows[0] if rows else []
         if replace_if is None or not replace_if(header):
-            raise WorkbookError(
+            raise SheetNotWritableError(
                 (
                     "该工作表已有其他内容，不能覆盖",
                     "the sheet already holds other data, which would be overwritten",
@@ -275,7 +280,7 @@ def _refuse_foreign(
     if rels_part in src.namelist() and re.search(
         r'Type="[^"]*/table"', src.read(rels_part).decode("utf-8")
     ):
-        raise WorkbookError(
+        raise SheetNotWritableError(
             (
                 "该工作表含有 Excel 表格（Table），重写会使其范围失效",
                 "the sheet has an Excel Table, which a rewrite would leave pointing at old rows",
@@ -367,7 +372,7 @@ def _rewritten(
     """The existing sheet XML with its rows replaced (everything around them kept)."""
     m = _SHEET_DATA.search(xml)
     if m is None:
-        raise WorkbookError(
+        raise DamagedWorkbookError(
             (
                 "工作表没有 <sheetData>：文件已损坏",
                 "the worksheet has no <sheetData>: the file is damaged",
@@ -379,7 +384,7 @@ def _rewritten(
     else:
         end = _SHEET_DATA_END.search(xml, m.end())
         if end is None:
-            raise WorkbookError(
+            raise DamagedWorkbookError(
                 (
                     "工作表 XML 在 </sheetData> 之前就结束了：文件已损坏",
                     "the worksheet XML ended before </sheetData>: it is damaged",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import NoRoomForColumnError
 from xl_crm.fields.grid import EXCEL_MAX_COLS
 from xl_crm.view.matching import normalise_header
 from xl_crm.xlsx.parts import comments, rels
@@ -114,7 +114,7 @@ def place_columns(
                         f"已用区域延伸到最后一列：{reason[0]}",
                         f"the used range reaches the last column: {reason[1]}",
                     )
-                raise WorkbookError(
+                raise NoRoomForColumnError(
                     (
                         f"没有空间再加一列 {col_header!r}：Excel 最多 {EXCEL_MAX_COLS:,} 列，"
                         f"{because[0]}",
@@ -136,7 +136,7 @@ def place_columns(
     twice = sorted({p for p in placement if placement.count(p) > 1})
     if twice:
         names = [c[0] for c, p in zip(columns, placement, strict=True) if p in twice]
-        raise WorkbookError(
+        raise NoRoomForColumnError(
             (
                 f"{'、'.join(map(repr, names))} 都会写入 {twice[0]} 列",
                 f"{', '.join(map(repr, names))} would all be written into column {twice[0]}",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import RESAVE, DamagedWorkbookError
 from xl_crm.xlsx.parts.xmltext import bump_count, insert_before_close
 
 _XF = re.compile(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
@@ -33,20 +33,21 @@ def cell_xfs(styles_xml: str) -> tuple[str, list[str]] | None:
     return block.group(1) or "", _XF.findall(block.group(2))
 
 
-def _damaged(what: str) -> WorkbookError:
-    return WorkbookError(
-        (f"styles.xml 中没有 {what}：文件已损坏", f"styles.xml has no {what}: it is damaged"),
-        hint=(
-            "用 Excel 或 LibreOffice 打开并另存一次",
-            "open it in Excel or LibreOffice and save it again",
+def damaged_styles(what: str) -> DamagedWorkbookError:
+    """The error for a styles part that lacks ``what`` (an element such as ``<cellXfs>``)."""
+    return DamagedWorkbookError(
+        (
+            f"样式部件 styles.xml 中没有 {what}：文件已损坏",
+            f"styles.xml has no {what}: it is damaged",
         ),
+        hint=RESAVE,
     )
 
 
 def _cell_xfs(styles_xml: str) -> tuple[str, list[str]]:
     found = cell_xfs(styles_xml)
     if found is None:
-        raise _damaged("<cellXfs>")
+        raise damaged_styles("<cellXfs>")
     return found
 
 
@@ -126,11 +127,11 @@ def bold_style(styles_xml: str) -> tuple[str, int]:
     block = re.search(r"<(\w+:)?fonts\b[^>]*>(.*?)</(?:\w+:)?fonts>", styles_xml, re.S)
     found = cell_xfs(styles_xml)
     if block is None or found is None:
-        raise _damaged("<fonts>")
+        raise damaged_styles("<fonts>")
     prefix = block.group(1) or ""
     fonts = _FONT.findall(block.group(2))
     if not fonts:
-        raise _damaged("<font>")
+        raise damaged_styles("<font>")
     base = fonts[0]
     if base.endswith("/>"):
         bold = base[:-2] + f"><{prefix}b/></{prefix}font>"

@@ -9,7 +9,7 @@ from xml.sax.saxutils import quoteattr
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import NoRoomForColumnError
 from xl_crm.xlsx.parts import rels
 from xl_crm.xlsx.parts.xmltext import bump_count, insert_before_close
 
@@ -47,7 +47,7 @@ def widened(
         if not new or new != list(range(last + 1, last + 1 + len(new))):
             continue  # not this table: another on the header row may take them
         if re.search(r'totalsRowCount="[1-9]', xml):
-            raise WorkbookError(
+            raise NoRoomForColumnError(
                 ("不能给带汇总行的表格添加列", "cannot add a column to a table with a totals row"),
                 hint=(
                     "关闭汇总行（表设计 > 汇总行），再运行一次，然后重新打开",

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import DamagedWorkbookError
 from xl_crm.xlsx.parts.rels import REL_NS
 from xl_crm.xlsx.parts.xmltext import (
     attributes,
@@ -49,7 +49,7 @@ def with_sheet(xml: str, sheet: str, rid: str) -> str:
     part is relationship ``rid``, with whatever prefix the workbook binds to relationships,
     declared on the element when none is)."""
     if not re.search(r"<(?:\w+:)?sheets\b", xml):
-        raise WorkbookError(
+        raise DamagedWorkbookError(
             (
                 "工作簿没有工作表列表：文件已损坏",
                 "the workbook has no list of sheets: it is damaged",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import DamagedWorkbookError
 
 
 def root_prefix(xml: str, tag: str) -> str:
@@ -43,7 +43,7 @@ def insert_before_close(xml: str, tag: str, text: str, *, last: bool = True) -> 
         name = empty.group(1)
         opened = f"<{name}{empty.group(2)}>{text}</{name}>"
         return xml[: empty.start()] + opened + xml[empty.end() :]
-    raise WorkbookError(
+    raise DamagedWorkbookError(
         (
             f"工作簿部件中没有 </{tag}>：文件已损坏",
             f"no </{tag}> in a workbook part: the workbook is damaged",

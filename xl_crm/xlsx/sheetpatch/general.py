@@ -12,7 +12,7 @@ import re
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import NoRoomForColumnError
 from xl_crm.xlsx.sheetpatch.rowplan import RowPlan
 from xl_crm.xlsx.sheetpatch.stream import ATTR_S, CELL, ROW, ROW_START
 
@@ -112,7 +112,7 @@ def patch_row(
             and number != plan.header_row
         ) and re.search(r"<(?:\w+:)?(v|is)\b", old):
             letter = plan.letters[target_col]
-            raise WorkbookError(
+            raise NoRoomForColumnError(
                 (
                     f"{letter} 列有数据（单元格 {letter}{number}）但没有表头：新列 "
                     f"{plan.targets[target_col][0]!r} 会覆盖它",

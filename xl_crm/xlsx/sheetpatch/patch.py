@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import InvalidOptionError
 from xl_crm.xlsx.references import ReadsWatch
 from xl_crm.xlsx.sheetpatch.fast import nothing_to_write, patch_fast
 from xl_crm.xlsx.sheetpatch.general import new_rows, patch_general
@@ -73,7 +73,7 @@ def patched(
 def check_patch_path(path: str) -> None:
     """Refuse a ``path`` that is not one of :data:`PATHS` (WorkbookError)."""
     if path not in PATHS:
-        raise WorkbookError(
+        raise InvalidOptionError(
             (f"未知的写入方式 {path!r}", f"unknown patch path {path!r}"),
             hint=("使用 " + "、".join(PATHS), "use one of " + ", ".join(PATHS)),
         )

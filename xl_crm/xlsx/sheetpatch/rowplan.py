@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import CellNotWritableError
 from xl_crm.xlsx.sheetpatch.stream import column_styles
 from xl_crm.xlsx.sheetpatch.values import EPOCH_1900, EPOCH_1904, ColumnValues, fragment
 from xl_crm.xlsx.valuestyles import ValueStyles
@@ -134,7 +134,7 @@ class RowPlan:
             _, hit = entry[1].positions(np.arange(first_row, last_row + 1, dtype=np.int64))
             covered = bool(hit.all())
         if not covered:
-            raise WorkbookError(
+            raise CellNotWritableError(
                 (
                     f"单元格 {letter}{row} 属于 {first_col}{first_row}:{last_col}{last_row} 的"
                     "共享公式或数组公式；只覆盖它会破坏其他单元格",
@@ -166,7 +166,7 @@ class RowPlan:
         Excel cannot change part of an array ("You can't change part of an array")."""
         for first, top, last, bottom, ref in self.array_ranges:
             if first <= col <= last and top <= row <= bottom and (col, row) != (first, top):
-                raise WorkbookError(
+                raise CellNotWritableError(
                     (
                         f"单元格 {self.letters[col]}{row} 属于 {ref} 的数组公式；"
                         "只覆盖数组的一部分会破坏它",

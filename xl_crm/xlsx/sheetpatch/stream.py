@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from openpyxl.utils import column_index_from_string
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import DamagedWorkbookError, InvalidOptionError
 
 #: bytes of sheet XML inflated at a time (4 MiB: see docs/performance.md)
 BLOCK_SIZE = 1 << 22
@@ -40,7 +40,7 @@ _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 def inflated_blocks(fh: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[bytes]:
     """The member ``fh`` read ``block_size`` bytes at a time."""
     if block_size < 1:
-        raise WorkbookError(
+        raise InvalidOptionError(
             (f"block_size 必须是正的字节数，不是 {block_size}",
              f"block_size must be a positive number of bytes, not {block_size}"),
         )  # fmt: skip
@@ -102,7 +102,7 @@ class SheetSplitter:
                 yield "tail", buffer
                 buffer = b""
         if state != "tail":
-            raise WorkbookError(SHEET_XML_CUT)
+            raise DamagedWorkbookError(SHEET_XML_CUT)
 
 
 def sheet_data_end(buffer: bytes) -> re.Match | None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import ExcelLimitError, ValueNotWritableError, WorkbookError
 from xl_crm.fields.grid import EXCEL_EPOCH_1900 as EPOCH_1900
 from xl_crm.fields.grid import EXCEL_EPOCH_1904 as EPOCH_1904
 from xl_crm.fields.grid import EXCEL_MAX_CELL_CHARS as MAX_CELL_CHARS
@@ -51,7 +51,7 @@ class ColumnValues:
     def __init__(self, values: Mapping[int, Any] | pd.Series, kind: str, epoch: dt.datetime):
         if isinstance(values, pd.Series):
             if not pd.api.types.is_integer_dtype(values.index.dtype) and len(values):
-                raise WorkbookError(
+                raise ValueNotWritableError(
                     (
                         "值的索引必须是 Excel 行号",
                         "a Series of values must be indexed by Excel row",
@@ -75,12 +75,12 @@ class ColumnValues:
             array = array.iloc[order] if isinstance(array, pd.Series) else array[order]
             if (rows[1:] == rows[:-1]).any():
                 twice = int(rows[1:][rows[1:] == rows[:-1]][0])
-                raise WorkbookError(
+                raise ValueNotWritableError(
                     (f"第 {twice} 行给了两个值", f"row {twice} is given two values"),
                     hint=("每行只给一个值", "give one value a row"),
                 )
         if len(rows) and (rows[0] < 1 or rows[-1] > MAX_ROWS):
-            raise WorkbookError(
+            raise ExcelLimitError(
                 (
                     f"行号必须在 1 到 {MAX_ROWS:,} 之间",
                     f"row numbers must be between 1 and {MAX_ROWS:,}",
@@ -249,7 +249,7 @@ def _serial(moment: dt.datetime, epoch: dt.datetime, ref: str | None = None) -> 
 
 def _too_early(value: Any, epoch: dt.datetime, ref: str | None) -> WorkbookError:
     first = "1900-01-01" if epoch == EPOCH_1900 else "1904-01-01"
-    return WorkbookError(
+    return ValueNotWritableError(
         (
             f"{str(value)[:10]} 早于 {first}，Excel 工作表能存放的最早日期",
             f"{str(value)[:10]} is before {first}, the first date an Excel sheet can hold",
@@ -311,7 +311,7 @@ def _truth(value: Any, ref: str) -> int:
         truth = truth_of(value) if value.strip() else False
         if truth is not None:
             return int(truth)
-        raise WorkbookError(
+        raise ValueNotWritableError(
             (f"{value!r} 不是“是/否”值", f"{value!r} is not a yes/no value"),
             cell=ref,
             hint=("使用 TRUE/FALSE、是/否 或 yes/no", "use TRUE/FALSE, yes/no or 是/否"),
@@ -342,7 +342,7 @@ def fragment(prefix: str, ref: str, value: Any, kind: str, epoch: dt.datetime) -
     # Excel counts UTF-16 units: a character outside the BMP (an emoji) counts twice
     units = len(text.encode("utf-16-le")) // 2 if len(text) > MAX_CELL_CHARS // 2 else len(text)
     if units > MAX_CELL_CHARS:
-        raise WorkbookError(
+        raise ExcelLimitError(
             (
                 f"{units:,} 个字符，超过了 Excel 每个单元格 {MAX_CELL_CHARS:,} 个字符的上限",
                 f"{units:,} characters is over Excel's limit of {MAX_CELL_CHARS:,} per cell",
