@@ -174,11 +174,14 @@ def _write(
     date1904 = workbook.is_1904(workbook_xml)
     epoch = EPOCH_1904 if date1904 else EPOCH_1900
     values = [ColumnValues(c.values, c.kind, epoch) for c in columns]
-    rows = [int(v.rows[-1]) for v in values if len(v.rows)]
-    watch = ReadsWatch(sheet, (header_row, max([header_row, *rows])))
-    watch.names(workbook_xml)
-    reach = furthest(reach, watch.reach)
+    rows = (header_row, max([header_row, *(int(v.rows[-1]) for v in values if len(v.rows))]))
+    defined = ReadsWatch(sheet, rows)
+    defined.names(workbook_xml)
+    reach = furthest(reach, defined.reach)
     placement, new_letters = _place(src, path, sheet, part, columns, header_row, block_size, reach)
+    first_new = min((column_index_from_string(x) for x in new_letters), default=None)
+    # formulas and rules met on the way matter where they reach a new column
+    watch = ReadsWatch(sheet, rows, first_new) if first_new is not None else None
     styles_xml = src.read("xl/styles.xml").decode("utf-8") if "xl/styles.xml" in names else None
     stylesheet = StyleSheet(styles_xml) if styles_xml and cell_xfs(styles_xml) else None
     value_styles = ValueStyles(stylesheet, {c.kind for c in columns})
@@ -192,7 +195,6 @@ def _write(
     targets = {i: (new_headers.get(i), v) for i, v in zip(indexes, values, strict=True)}
     drop_chain = _formulas_overwritten(src, workbook_xml, sheet, targets, header_row)
     plan = RowPlan(targets, header_row, value_styles, date1904, progress)
-    looking = watch if new_letters else None  # formulas matter where columns are new
     deferred: dict[str, zipfile.ZipInfo] = {}
     with AtomicReplace(path, backups) as (out, replaced):
         rewriter = PackageRewriter(src, out)
@@ -203,14 +205,11 @@ def _write(
                     src,
                     info,
                     out,
-                    lambda raw: patched(
-                        inflated_blocks(raw, block_size), plan, patch_path, looking
-                    ),
+                    lambda raw: patched(inflated_blocks(raw, block_size), plan, patch_path, watch),
                     compresslevel,
                 )
-                first_new = min((column_index_from_string(x) for x in new_letters), default=None)
-                read = watch.finish() if first_new is not None else None
-                if read is not None and read.column >= first_new:
+                read = watch.finish() if watch is not None else None
+                if read is not None:
                     raise _Misplaced(furthest(reach, read))
             elif name == table_part and new_table_xml is not None:
                 out.writestr(info, new_table_xml)

@@ -10,11 +10,12 @@ references, and references into other workbooks (``[1]Sheet!A1``) are left out.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
 
-from openpyxl.utils import column_index_from_string
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from xl_crm.fields.grid import EXCEL_MAX_COLS, EXCEL_MAX_ROWS
 from xl_crm.xlsx.parts.workbook import defined_names
@@ -96,6 +97,35 @@ def furthest(*reaches: Reach | None) -> Reach | None:
 
 
 _FORMULA = re.compile(r"<((?:\w+:)?)f\b([^>]*?)(?:/>|>([^<]*)</\1f>)")
+
+
+@functools.lru_cache(maxsize=8)
+def _formula_texts(prefix: str) -> re.Pattern[bytes]:
+    """The texts of a block's formulas (the prefix written out: a literal start is found
+    fast)."""
+    return re.compile(rf"<{re.escape(prefix)}f\b[^>]*>([^<]+)<".encode())
+
+
+@functools.lru_cache(maxsize=64)
+def _named_from(column: int) -> re.Pattern[bytes]:
+    """Finds column letters of ``column`` or further right named as (part of) a reference
+    in formula texts without their digits (``D5`` is ``D``, ``$AB$2`` is ``$AB$``, ``E:F``
+    stays; ``LOG10(`` is ``LOG(``, a function): one search, no list of every reference."""
+    letters = get_column_letter(column)
+    m = len(letters)
+    alternatives = [f"[A-Z]{{{m + 1},3}}"] if m < 3 else []
+    alternatives.append(letters)
+    for i, ch in enumerate(letters):
+        if ch < "Z":
+            rest = m - i - 1
+            higher = f"[{chr(ord(ch) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else "")
+            alternatives.append(letters[:i] + higher)
+    named = "|".join(alternatives)
+    return re.compile(rf"(?<![A-Za-z_.])\$?(?:{named})(?![A-Za-z_(])".encode())
+
+
+_ROW_RANGE = re.compile(rb"(?<![A-Za-z])(?<![A-Za-z]\$):(?!\$?[A-Za-z])")  # 3:3 without digits
+_SHARED = re.compile(rb'<(?:\w+:)?f\b[^>]*\bt="shared"[^>]*\bref="([A-Z]+)\d+:([A-Z]+)\d+"')
 _RULES = (
     # (element, what it is: zh, en): its sqref and the formulas inside it
     ("dataValidation", "数据验证", "a data validation"),
@@ -109,11 +139,14 @@ class ReadsWatch:
     """How far right the formulas, data validations and conditional formats of ``sheet``
     read within ``rows`` (first, last Excel row of interest), gathered from the sheet's
     XML as it streams past: :meth:`rows` for each block of rows with a formula,
-    :meth:`tail` for the XML after the rows, then :meth:`finish`."""
+    :meth:`tail` for the XML after the rows, then :meth:`finish`.  Only what reaches
+    column ``beyond`` (1-based) or further is kept, so a block whose formulas name no
+    column that far is passed over after one scan of their texts."""
 
-    def __init__(self, sheet: str, rows: tuple[int, int]) -> None:
+    def __init__(self, sheet: str, rows: tuple[int, int], beyond: int = 1) -> None:
         self.sheet = sheet
         self.top, self.bottom = rows
+        self.beyond = beyond
         self.reach: Reach | None = None
         self._tail: list[bytes] = []
 
@@ -121,7 +154,7 @@ class ReadsWatch:
         on_sheet = (
             unqualified if area.sheet is None else area.sheet.casefold() == self.sheet.casefold()
         )
-        if on_sheet and area.meets_rows(self.top, self.bottom):
+        if on_sheet and area.last_col >= self.beyond and area.meets_rows(self.top, self.bottom):
             self.reach = furthest(self.reach, Reach(area.last_col, what))
 
     def names(self, workbook_xml: str) -> None:
@@ -142,6 +175,8 @@ class ReadsWatch:
     def rows(self, data: bytes, prefix: str) -> None:
         """Take the formulas of a block of rows (shared ones as far as their copies reach);
         a block without ``</f>`` need not be shown."""
+        if not self._may_reach(data, prefix):
+            return
         text = data.decode("utf-8")
         for m in _FORMULA.finditer(text):
             attrs, formula = m.group(2), html.unescape(m.group(3) or "")
@@ -160,6 +195,19 @@ class ReadsWatch:
                 self._take(
                     Area(area.sheet, area.first_col, area.first_row, last, area.last_row), what
                 )
+
+    def _may_reach(self, data: bytes, prefix: str) -> bool:
+        """Whether a formula of the block may read column :attr:`beyond` or further: any
+        column letters it names, widened by its shared formulas' ranges, or a range of whole
+        rows (an over-estimate: what might be a reference counts)."""
+        texts = b"\x00".join(_formula_texts(prefix).findall(data))
+        # without their digits, formulas filled down are one shape: each is read once
+        texts = b"\x00".join(set(texts.translate(None, b"0123456789").split(b"\x00")))
+        if _ROW_RANGE.search(texts):
+            return True
+        shared = _SHARED.findall(data) if b't="shared"' in data else []
+        wide = max((_column(b.decode()) - _column(a.decode()) for a, b in shared), default=0)
+        return _named_from(max(self.beyond - wide, 1)).search(texts) is not None
 
     def tail(self, data: bytes) -> None:
         """Keep a piece of the XML after the rows (read by :meth:`finish`)."""
