@@ -122,6 +122,8 @@ def _reading(wb, ws, how: str) -> None:
         ws.write_formula("A7", "=C2+D2")  # reads C and D, empty today
     elif how == "range":
         ws.write_formula("A7", "=SUM(C2:C5)")
+    elif how == "columns":
+        ws.write_formula("A7", "=LOG10(A2)+SUM($C:$E)")  # LOG10 is a function, not a cell
     elif how == "print area":
         ws.print_area("A1:E20")
     elif how == "defined name":
@@ -138,6 +140,7 @@ def _reading(wb, ws, how: str) -> None:
     [
         ("formula", "E"),
         ("range", "D"),
+        ("columns", "F"),
         ("print area", "F"),
         ("defined name", "G"),
         ("validation", "D"),
