@@ -28,24 +28,11 @@ MAX_LINES = 500
 BEING_SPLIT: dict[str, str] = {
     "xl_crm.metrics.plan": "the performance engineer (issue 9)",
     "xl_crm.validation.engine": "the performance engineer (issue 9)",
-    "xl_crm.xlsx.inplace": "the writer engineer (issue 9)",
-    "xl_crm.xlsx.marks": "the writer engineer (issue 9)",
-    "xl_crm.xlsx.newsheet": "the writer engineer (issue 9)",
-    "xl_crm.xlsx.sheetpatch": "the writer engineer (issue 9)",
 }
 #: underscore names still taken across modules inside the in-place writer, which its owner
 #: is splitting (issue 9) and renames there; the test fails when one is gone, so the list
 #: only shrinks
-WRITER_PENDING = {
-    "tests/test_sheetpatch.py: xl_crm.xlsx.sheetpatch._patch_fast",
-    "xl_crm/xlsx/marks.py: xl_crm.xlsx.inplace._refuse_unsupported",
-    "xl_crm/xlsx/marks.py: xl_crm.xlsx.sheetpatch._ATTR_S",
-    "xl_crm/xlsx/marks.py: xl_crm.xlsx.sheetpatch._CELL",
-    "xl_crm/xlsx/marks.py: xl_crm.xlsx.sheetpatch._ROW",
-    "xl_crm/xlsx/marks.py: xl_crm.xlsx.sheetpatch._ROW_START",
-    "xl_crm/xlsx/newsheet.py: xl_crm.xlsx.inplace._DATE_CODES",
-    "xl_crm/xlsx/newsheet.py: xl_crm.xlsx.inplace._refuse_unsupported",
-}
+WRITER_PENDING: set[str] = set()
 
 
 def python_files(*roots: Path) -> list[Path]:
