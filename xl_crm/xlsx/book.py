@@ -206,8 +206,8 @@ class XlsxBook:
             by_sheet.setdefault(m.sheet, {})[m.cell] = m.note
         marked = 0
         for sheet, cells in by_sheet.items():
-            mark_cells(self.path, sheet, cells, backups=self._backups())
-            marked += len(cells)
+            result = mark_cells(self.path, sheet, cells, backups=self._backups())
+            marked += result.marked
         self._forget()
         return marked
 
