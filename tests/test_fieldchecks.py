@@ -2,7 +2,7 @@
 
 - the reported bug: one 身份证 typed with full-width digits (and a wrong check character)
   among 16 other bad IDs made the check raise and all 17 findings vanished;
-- every check (fieldchecks.py and engine.field_checks) fed values it does not expect
+- every check (fieldchecks.py and schema.field_checks) fed values it does not expect
   answers one result per value, aligned with its input, with the right findings;
 - a check that raises anyway becomes a ``check-failed`` finding (check, column, cause),
   and the other cells of its column keep theirs;
@@ -32,7 +32,8 @@ from xl_crm.fields.identifiers import resident_id_check_char
 from xl_crm.fields.types import TYPE_NAMES
 from xl_crm.specs import spec_from_data
 from xl_crm.table import Table
-from xl_crm.validation import engine
+from xl_crm.validation import cases as failure_cases
+from xl_crm.validation import context, findings, schema
 
 FULL = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 GOOD_ID = "11010519491231002X"
@@ -221,8 +222,8 @@ def test_every_field_check_answers_aligned_for_any_values(ftype):
     spec = _spec([_field(ftype)], unique_together=[["num", "value"]], key="num")
     sheet = spec.sheets[0]
     frame = pd.DataFrame({"num": [f"N{i}" for i in range(len(ODD))], "value": ODD}, index=INDEX)
-    derived = engine.Derived(frame, "CN")
-    checks = engine.field_checks(sheet.field("value"), "CN", derived)
+    derived = schema.Derived(frame, "CN")
+    checks = schema.field_checks(sheet.field("value"), "CN", derived)
     for check in checks:
         for data in (frame["value"], frame["value"].iloc[::-1], frame["value"].iloc[3:4]):
             out = check._check_fn(data)
@@ -234,8 +235,8 @@ def test_every_field_check_answers_aligned_for_any_values(ftype):
 def test_field_checks_find_the_right_cells_among_odd_values():
     spec = _spec([_field("cn_resident_id")])
     frame = pd.DataFrame({"value": ODD}, index=INDEX)
-    derived = engine.Derived(frame, "CN")
-    checks = {c.name: c for c in engine.field_checks(spec.sheets[0].field("value"), "CN", derived)}
+    derived = schema.Derived(frame, "CN")
+    checks = {c.name: c for c in schema.field_checks(spec.sheets[0].field("value"), "CN", derived)}
     ok = checks["resident-id"]._check_fn(frame["value"])
     missing = [idx for idx, v in zip(INDEX, ODD, strict=True) if _is_missing(v)]
     assert ok[missing].all()
@@ -243,8 +244,8 @@ def test_field_checks_find_the_right_cells_among_odd_values():
     assert not ok[INDEX[3]] and not ok[INDEX[6]] and not ok[INDEX[10]]
     # a number that was an ID shows as damaged, not as a wrong ID
     number = pd.DataFrame({"value": [1.10105194912310e17, GOOD_ID]}, index=[7, 8])
-    derived = engine.Derived(number, "CN")
-    checks = {c.name: c for c in engine.field_checks(spec.sheets[0].field("value"), "CN", derived)}
+    derived = schema.Derived(number, "CN")
+    checks = {c.name: c for c in schema.field_checks(spec.sheets[0].field("value"), "CN", derived)}
     assert checks["damaged-id"]._check_fn(number["value"]).tolist() == [False, True]
     assert checks["resident-id"]._check_fn(number["value"]).tolist() == [True, True]
 
@@ -252,8 +253,8 @@ def test_field_checks_find_the_right_cells_among_odd_values():
 def test_numeric_checks_leave_text_to_the_type_check():
     spec = _spec([_field("integer")])
     frame = pd.DataFrame({"value": [1.0, 2.5, "abc", True, 500, None]}, index=range(2, 8))
-    derived = engine.Derived(frame, "CN")
-    checks = {c.name: c for c in engine.field_checks(spec.sheets[0].field("value"), "CN", derived)}
+    derived = schema.Derived(frame, "CN")
+    checks = {c.name: c for c in schema.field_checks(spec.sheets[0].field("value"), "CN", derived)}
     assert checks["not-integer"]._check_fn(frame["value"]).tolist() == [
         True, False, True, True, True, True,
     ]  # fmt: skip
@@ -266,14 +267,14 @@ def test_numeric_checks_leave_text_to_the_type_check():
 
 
 def test_a_check_that_raises_on_one_value_keeps_the_other_findings():
-    failures = engine.CheckFailures()
+    failures = context.CheckFailures()
 
     def fragile(s: pd.Series) -> pd.Series:
         if any(v == "boom" for v in s):
             raise ValueError("operands could not be broadcast together")
         return s.str.len() <= 3
 
-    guarded = engine.guarded(fragile, "too-long", "name", failures)
+    guarded = schema.guarded(fragile, "too-long", "name", failures)
     s = pd.Series(["ok", "toolong", "boom", "abc", "longer"], index=[4, 5, 6, 9, 12])
     out = guarded(s)
     assert out.tolist() == [True, False, True, True, False]
@@ -282,19 +283,19 @@ def test_a_check_that_raises_on_one_value_keeps_the_other_findings():
 
 
 def test_a_column_wide_check_that_raises_is_reported_once():
-    failures = engine.CheckFailures()
+    failures = context.CheckFailures()
 
     def broken(s):
         raise TypeError("unhashable")
 
-    out = engine.guarded(broken, "duplicate", "num", failures, local=False)(
+    out = schema.guarded(broken, "duplicate", "num", failures, local=False)(
         pd.Series(["a", "b"], index=[2, 3])
     )
     assert out.all()
     assert [(f.check, f.column, f.row) for f in failures.items] == [("duplicate", "num", None)]
 
 
-def _table(tmp_path) -> tuple[Table, engine.SheetContext]:
+def _table(tmp_path) -> tuple[Table, context.SheetContext]:
     spec = _spec([{"id": "rid", "label": {"zh": "身份证号", "en": "ID"}, "type": "cn_resident_id"}])
     frame = pd.DataFrame(
         {"num": ["N1", "N2", "N3"], "rid": [GOOD_ID, _bad_ids(1)[0], "boom"]}, index=[2, 3, 4]
@@ -308,7 +309,7 @@ def _table(tmp_path) -> tuple[Table, engine.SheetContext]:
         letters={"num": "A", "rid": "B"},
         headers={"num": "编号", "rid": "身份证号"},
     )
-    return table, engine.SheetContext(spec=spec, tables={"people": table})
+    return table, context.SheetContext(spec=spec, tables={"people": table})
 
 
 def test_pandera_failures_without_a_row_become_findings(tmp_path):
@@ -336,7 +337,7 @@ def test_pandera_failures_without_a_row_become_findings(tmp_path):
     cases = info.value.failure_cases
     assert cases["index"].isna().sum() >= 2  # the failures pandera could not place
 
-    found = engine.findings_from_cases(cases, table, table.frame, ctx)
+    found = failure_cases.findings_from_cases(cases, table, table.frame, ctx)
 
     failed = [f for f in found if f.rule == "check-failed"]
     assert {(f.cell, f.field) for f in failed} == {("B1", "rid"), ("A1", None)}
@@ -350,8 +351,8 @@ def test_pandera_failures_without_a_row_become_findings(tmp_path):
 def test_check_failed_cause_is_masked_with_mask(tmp_path):
     table, ctx = _table(tmp_path)
     ctx.mask = True
-    item = engine.CheckFailure("resident-id", "rid", 4, "ValueError: bad value '110105194'")
-    finding = engine.failure_finding(table, ctx, table.frame, item)
+    item = context.CheckFailure("resident-id", "rid", 4, "ValueError: bad value '110105194'")
+    finding = findings.failure_finding(table, ctx, table.frame, item)
     assert finding.cell == "B4" and finding.rule == "check-failed"
     assert "110105194" not in finding.message_en and "ValueError" in finding.message_en
 

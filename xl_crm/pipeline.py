@@ -37,6 +37,7 @@ from xl_crm.results import csv_text
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark
+from xl_crm.validation.context import FINDINGS_PER_RULE
 from xl_crm.validation.report import Report
 
 __all__ = ["AnnotateResult", "annotate", "compute", "spec_for", "validate"]
@@ -74,6 +75,7 @@ def validate(
     password: str | None = None,
     mask: bool = False,
     sheets: dict[str, str] | None = None,
+    findings_per_rule: int = FINDINGS_PER_RULE,
 ) -> Report:
     """Check ``book`` against ``template`` (detected when xl-crm built the workbook).
 
@@ -81,6 +83,10 @@ def validate(
     The book's sheets are matched to the template's by their headers; ``sheets``
     (template sheet id or zh/en label -> book sheet name) overrides that matching.
     ``mask`` shows personal values masked (138****5678) in the report.
+    ``findings_per_rule``: Finding objects built per rule and column of a sheet; past it
+    findings are kept as rows (``report.more``), counted exactly and written in full by
+    ``report.write_json`` / ``write_csv`` (a whole column wrong on a million rows stays
+    fast and small).
     Returns a :class:`Report` that starts with the mapping (``report.mapping``); bad rows
     are findings, never exceptions, and a template sheet the book lacks is one
     ``missing-sheet`` warning.  Raises :class:`xl_crm.WorkbookError` only when the book
@@ -96,7 +102,7 @@ def validate(
     finally:
         if opened is not book:
             opened.close()
-    report = check(spec, tables, mask=mask)
+    report = check(spec, tables, mask=mask, limit=findings_per_rule)
     report.file = opened.name
     report.seconds = time.perf_counter() - started
     return report
@@ -280,7 +286,7 @@ def report_marks(report: Report, lang: str = "zh") -> list[CellMark]:
     """One :class:`CellMark` per cell with findings: the messages in ``lang``, one per line
     (findings of a whole sheet or column, with no row, mark nothing)."""
     notes: dict[tuple[str, str], list[str]] = {}
-    for f in report.findings:
+    for f in report.all_findings():
         if f.row is None:
             continue
         notes.setdefault((f.sheet, f.cell), []).append(f.message(lang))

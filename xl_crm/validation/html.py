@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import html
 import json
-from collections import Counter
+
+import numpy as np
 
 from xl_crm.validation.render import WORDS, column_text, sheet_line
 from xl_crm.validation.report import Report
@@ -74,13 +75,18 @@ def _bar_chart(title: str, counts: list[tuple[str, int]], colour: str) -> str:
 
 
 def _bands(report: Report) -> list[tuple[str, int]]:
-    rows = [f.row for f in report.findings if f.row]
-    if not rows:
+    parts = [np.array([f.row for f in report.findings if f.row], dtype=np.int64)]
+    parts += [b.rows for b in report.more]
+    rows = np.concatenate(parts)
+    if not len(rows):
         return []
-    top = max(report.rows.values() or [max(rows)]) + 2
+    top = max(report.rows.values() or [int(rows.max())]) + 2
     size = max(1, -(-top // BANDS))
-    counts = Counter((r // size) for r in rows)
-    return [(f"{b * size:,}–{(b + 1) * size - 1:,}", counts[b]) for b in sorted(counts)]
+    bands, counts = np.unique(rows // size, return_counts=True)
+    return [
+        (f"{b * size:,}–{(b + 1) * size - 1:,}", int(n))
+        for b, n in zip(bands.tolist(), counts.tolist(), strict=True)
+    ]
 
 
 def _mapping(mapping: BookMapping | None, lang: str) -> str:
@@ -143,9 +149,9 @@ def render_html(report: Report, *, lang: str = "zh") -> str:
         )
     shown = min(len(report.findings), MAX_ROWS)
     note = ""
-    if len(report.findings) > MAX_ROWS:
+    if report.total > shown:
         note = (
-            f'<p class="note">{len(report.findings) - MAX_ROWS:,} more findings are in the '
+            f'<p class="note">{report.total - shown:,} more findings are in the '
             "JSON and CSV reports.</p>"
         )
     data = json.dumps(
@@ -159,7 +165,7 @@ def render_html(report: Report, *, lang: str = "zh") -> str:
         f"{esc(w['template'])}: {esc(report.template)} · {rows_text}</div>"
         f"{_mapping(report.mapping, lang)}{cards}{charts}"
         f'<input id="filter" placeholder="{esc(w["filter"])}" aria-label="filter">'
-        f' <span class="note"><span id="shown">{shown}</span> / {len(report.findings):,}</span>'
+        f' <span class="note"><span id="shown">{shown}</span> / {report.total:,}</span>'
         f'<table id="findings"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
         f"</table>{note}"
         f'<script type="application/json" id="summary">{esc(data)}</script>'

@@ -28,7 +28,7 @@ WORDS = {
         "value": "值",
         "message": "说明",
         "hint": "修改建议",
-        "more": "另有 {n} 条，见 --json / --csv / --html 输出",
+        "more": "另有 {n:,} 条，见 --json / --csv / --html 输出",
         "ok": "未发现错误",
         "by_rule": "按规则",
         "by_field": "按字段",
@@ -62,7 +62,7 @@ WORDS = {
         "value": "value",
         "message": "message",
         "hint": "how to fix",
-        "more": "{n} more: see the --json / --csv / --html output",
+        "more": "{n:,} more: see the --json / --csv / --html output",
         "ok": "no errors found",
         "by_rule": "By rule",
         "by_field": "By field",
@@ -100,7 +100,7 @@ def print_report(report: Report, console: Console, *, lang: str = "zh", limit: i
         f"{w['score']} {report.score:.2f}  ({report.seconds:.1f} s)",
         highlight=False,
     )
-    if not report.findings:
+    if not report.total:
         console.print(f"[green]{w['ok']}[/]")
         return
     summary = RichTable(w["rule"], w["count"], title=w["by_rule"], title_justify="left")
@@ -117,8 +117,9 @@ def print_report(report: Report, console: Console, *, lang: str = "zh", limit: i
         style = "red" if f.severity == "error" else "yellow"
         table.add_row(f.where, f"[{style}]{f.severity}[/]", f.rule, f.value or "", f.message(lang))
     console.print(table)
-    if len(report.findings) > limit:
-        console.print(w["more"].format(n=len(report.findings) - limit))
+    shown = min(limit, len(report.findings))
+    if report.total > shown:
+        console.print(w["more"].format(n=report.total - shown))
 
 
 def sheet_line(m: SheetMapping, lang: str) -> str:

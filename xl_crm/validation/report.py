@@ -8,14 +8,19 @@ JSON form is stable and documented in ``docs/report-schema.md``.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, TextIO
 
-from xl_crm.results import csv_text
+import numpy as np
 
 if TYPE_CHECKING:
+    from xl_crm.validation.bounded import FindingBatch
     from xl_crm.view.matching import BookMapping
 
 REPORT_SCHEMA_VERSION = 1
@@ -56,29 +61,17 @@ class Finding:
         return self.hint_zh if lang == "zh" else self.hint_en
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The finding's fields and ``where``, as the JSON report writes them."""
+        data = {name: getattr(self, name) for name in FINDING_FIELDS}
         data["where"] = self.where
         return data
 
 
-#: the columns of :meth:`Report.to_csv`, one line per finding
-FINDING_COLUMNS = [
-    "where",
-    "rule",
-    "severity",
-    "sheet",
-    "cell",
-    "row",
-    "column",
-    "field",
-    "header",
-    "key",
-    "value",
-    "message_zh",
-    "message_en",
-    "hint_zh",
-    "hint_en",
-]
+FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+#: the CSV report's columns, in order
+CSV_COLUMNS = ("where", *(n for n in FINDING_FIELDS if n != "where"))
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_CELL = re.compile(r"([A-Z]+)(\d+)")
 
 
 @dataclass
@@ -99,14 +92,34 @@ class Report:
     coerced: dict[str, dict[str, int]] = field(default_factory=dict)
     #: how the workbook's sheets and columns were matched to the template
     mapping: BookMapping | None = None
+    #: the findings past the bound on Finding objects per rule and column (``findings``
+    #: holds the first ones): counted in every total, written in full by
+    #: :meth:`write_json` / :meth:`write_csv` (see :mod:`xl_crm.validation.bounded`)
+    more: list[FindingBatch] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Every finding: those in ``findings`` and those kept as rows in ``more``."""
+        return len(self.findings) + sum(len(b) for b in self.more)
+
+    def all_findings(self) -> Iterator[Finding]:
+        """Every finding: ``findings``, then those of ``more`` built as they are read (a
+        report with a million findings never holds them all at once)."""
+        yield from self.findings
+        for batch in self.more:
+            yield from batch.findings()
+
+    def _count(self, severity: str) -> int:
+        built = sum(1 for f in self.findings if f.severity == severity)
+        return built + sum(len(b) for b in self.more if b.severity == severity)
 
     @property
     def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "error")
+        return self._count("error")
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "warning")
+        return self._count("warning")
 
     @property
     def valid(self) -> bool:
@@ -123,27 +136,53 @@ class Report:
         could not run, an empty sheet) counts as a whole column of bad cells (the sheet's
         rows, at least one) added to those checked, so a report with any error never
         scores 100.00."""
-        bad = {(f.sheet, f.cell) for f in self.findings if f.severity == "error" and f.row}
         whole = [f for f in self.findings if f.severity == "error" and not f.row]
         unchecked = sum(max(self.rows.get(f.sheet, 0), 1) for f in whole)
         total = self.cells + unchecked
         if not total:
             return 100.0
-        good = max(total - len(bad) - unchecked, 0)
+        good = max(total - self._bad_cells() - unchecked, 0)
         return (good * 10_000 // total) / 100
 
+    def _bad_cells(self) -> int:
+        """Distinct cells with an error finding on a row, batches included."""
+        rows: dict[tuple[str, str], list] = {}
+        other: set[tuple[str, str]] = set()
+        for f in self.findings:
+            if f.severity == "error" and f.row:
+                m = _CELL.fullmatch(f.cell)
+                if m:
+                    rows.setdefault((f.sheet, m.group(1)), []).append([int(m.group(2))])
+                else:
+                    other.add((f.sheet, f.cell))
+        for b in self.more:
+            if b.severity == "error" and b.column:
+                rows.setdefault((b.sheet, b.column), []).append(b.rows)
+        return len(other) + sum(len(np.unique(np.concatenate(r))) for r in rows.values())
+
     def counts_by_rule(self) -> dict[str, int]:
-        return dict(Counter(f.rule for f in self.findings).most_common())
+        counts = Counter(f.rule for f in self.findings)
+        for b in self.more:
+            counts[b.rule] += len(b)
+        return dict(counts.most_common())
 
     def counts_by_field(self) -> dict[str, int]:
-        return dict(
-            Counter(
-                f"{f.sheet}.{f.header or f.field}" if f.sheet else f"{f.header or f.field}"
-                for f in self.findings
-            ).most_common()
+        counts = Counter(
+            f"{f.sheet}.{f.header or f.field}" if f.sheet else f"{f.header or f.field}"
+            for f in self.findings
         )
+        for b in self.more:
+            counts[f"{b.sheet}.{b.label}"] += len(b)
+        return dict(counts.most_common())
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON report as a dict (docs/report-schema.md), every finding included;
+        for a large report :meth:`write_json` streams the same to a file."""
+        data = self._head()
+        data["findings"] = [f.to_dict() for f in self.all_findings()]
+        return data
+
+    def _head(self) -> dict[str, Any]:
         return {
             "schema_version": REPORT_SCHEMA_VERSION,
             "file": self.file,
@@ -162,12 +201,44 @@ class Report:
                 "coerced": self.coerced,
             },
             "mapping": self.mapping.to_dict() if self.mapping is not None else None,
-            "findings": [f.to_dict() for f in self.findings],
         }
 
+    def write_json(self, out: TextIO) -> None:
+        """Write the JSON report (:meth:`to_dict`) to the text file ``out``, one finding
+        per line, building the findings of ``more`` a chunk at a time."""
+        head = json.dumps(self._head(), ensure_ascii=False, indent=2)
+        out.write(head[: head.rindex("}")].rstrip() + ',\n  "findings": [')
+        sep = "\n    "
+        for f in self.all_findings():
+            out.write(sep)
+            out.write(_ENCODE(f.to_dict()))
+            sep = ",\n    "
+        out.write("\n  ]\n}\n" if sep != "\n    " else "]\n}\n")
+
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+        """The JSON report as one string (:meth:`write_json`)."""
+        buffer = io.StringIO()
+        self.write_json(buffer)
+        return buffer.getvalue()
+
+    def write_csv(self, out: TextIO) -> None:
+        """Write every finding as a CSV row (:data:`CSV_COLUMNS`) to the text file ``out``
+        (opened with ``newline=""``); text a spreadsheet would run as a formula is
+        escaped."""
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for f in self.all_findings():
+            data = f.to_dict()
+            writer.writerow([_csv_safe(data[c]) for c in CSV_COLUMNS])
 
     def to_csv(self) -> str:
-        """Findings as CSV; text that a spreadsheet would run as a formula is escaped."""
-        return csv_text(FINDING_COLUMNS, (f.to_dict() for f in self.findings))
+        """The CSV report as one string (:meth:`write_csv`)."""
+        buffer = io.StringIO()
+        self.write_csv(buffer)
+        return buffer.getvalue()
+
+
+def _csv_safe(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value

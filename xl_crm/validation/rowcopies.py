@@ -11,6 +11,9 @@ import pandas as pd
 
 from xl_crm.metrics.scores import exact_duplicates
 from xl_crm.table import Table
+from xl_crm.validation.bounded import bounded
+from xl_crm.validation.context import SheetContext
+from xl_crm.validation.findings import make_finding, severity_of
 from xl_crm.validation.report import Finding
 
 
@@ -25,24 +28,31 @@ def copied_rows(table: Table) -> pd.Series:
     return exact_duplicates(frame)
 
 
-def duplicate_row_findings(table: Table, ctx) -> list[Finding]:
-    """One ``duplicate-row`` warning per copied row, at the row's first column."""
-    from xl_crm.validation.engine import make_finding
-
+def duplicate_row_findings(table: Table, ctx: SheetContext) -> list[Finding]:
+    """One ``duplicate-row`` warning per copied row, at the row's first column (at most
+    ``ctx.limit`` built; the rest go to ``ctx.overflow``)."""
     copies = copied_rows(table)
     if copies.empty:
         return []
     first = min(table.letters, key=lambda fid: (len(table.letters[fid]), table.letters[fid]))
     f = table.spec.field(first)
-    return [
-        make_finding(
-            table,
-            ctx,
-            "duplicate-row",
-            f,
-            int(row),
-            table.frame.at[row, first],
-            other=(str(other), str(other)),
-        )
-        for row, other in copies.items()
-    ]
+
+    def build(part) -> list[Finding]:
+        values = table.frame[first].reindex(part).tolist()
+        return [
+            make_finding(table, ctx, "duplicate-row", f, row, value, other=(str(other), str(other)))
+            for row, value, other in zip(
+                part.tolist(), values, copies.reindex(part).tolist(), strict=True
+            )
+        ]
+
+    return bounded(
+        ctx,
+        copies.index.to_numpy(),
+        build,
+        rule="duplicate-row",
+        severity=severity_of(ctx, "duplicate-row", f),
+        sheet=table.sheet,
+        column=table.letters[first],
+        label=table.headers.get(first) or first,
+    )

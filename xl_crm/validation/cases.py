@@ -1,0 +1,290 @@
+"""Findings from pandera's failure cases: one per failing cell and rule, with the details
+its message needs (why an e-mail or an ID number is wrong, the allowed range ...), built
+for the first ``ctx.limit`` rows of each rule and column (the rest as a
+:class:`xl_crm.validation.bounded.FindingBatch`)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from xl_crm.fields import formats as fc
+from xl_crm.fields.normalise import comparable
+from xl_crm.specs.expressions import parse_expression
+from xl_crm.specs.model import FieldSpec
+from xl_crm.table import Table
+from xl_crm.validation.bounded import bounded
+from xl_crm.validation.context import CheckFailure, SheetContext
+from xl_crm.validation.findings import (
+    failure_finding,
+    make_finding,
+    row_keys,
+    severity_of,
+    show_value,
+)
+from xl_crm.validation.report import Finding
+from xl_crm.validation.rules import RULES
+from xl_crm.validation.schema import names_in_order
+
+__all__ = ["cell_findings", "findings_from_cases"]
+
+
+def findings_from_cases(
+    cases: pd.DataFrame,
+    table: Table,
+    frame: pd.DataFrame,
+    ctx: SheetContext,
+    skip: dict[str, set[int]] | None = None,
+) -> list[Finding]:
+    """The findings of pandera's ``failure_cases`` (columns ``check``, ``column``,
+    ``index``, ``failure_case``) on ``frame``, the typed frame of ``table``.
+
+    A failure pandera could not place on a row is a ``check-failed`` finding; a row-rule,
+    composite-key or reference failure is reported at its row; a column check's failure
+    at its cell, under the check's rule (``not_nullable`` is ``required``).  ``skip``:
+    field id -> rows not to report as ``required`` (cells whose text could not be read
+    are reported as such, not as empty).  At most ``ctx.limit`` findings are built per
+    rule and column; the rest go to ``ctx.overflow``."""
+    sheet = table.spec
+    out: list[Finding] = []
+    rowless = cases[cases["index"].isna()]
+    for _, case in rowless.drop_duplicates(["check", "column"]).iterrows():
+        column = case["column"] if isinstance(case["column"], str) else None
+        cause = str(case["failure_case"])
+        if not re.match(r"\w*(Error|Exception|Warning)\b", cause):
+            cause = f"pandera could not tell which rows failed (its answer: {cause})"
+        item = CheckFailure(str(case["check"]), column, None, cause)
+        out.append(failure_finding(table, ctx, frame, item))
+    cases = cases[cases["index"].notna()]
+    for check, group in cases.groupby("check", sort=False):
+        check = str(check)
+        if check.startswith(("duplicate-key:", "row-rule:", "reference:")):
+            rows = _rows(group["index"], frame)
+            out += _frame_findings(check, rows, table, frame, ctx)
+            continue
+        slug = "required" if check == "not_nullable" else check
+        if slug not in RULES:
+            slug = "type"
+        for fid, sub in group.groupby("column", sort=False):
+            if str(fid) not in frame.columns:
+                continue
+            f = sheet.field(str(fid))
+            rows = _rows(sub["index"], frame)
+            if slug == "required" and skip and skip.get(f.id):
+                rows = rows[~np.isin(rows, list(skip[f.id]))]
+            out += cell_findings(table, ctx, frame, slug, f, rows)
+    return out
+
+
+def cell_findings(
+    table: Table, ctx: SheetContext, frame: pd.DataFrame, slug: str, f: FieldSpec, rows
+) -> list[Finding]:
+    """The ``slug`` findings of field ``f`` at Excel ``rows`` (ascending) of ``frame``,
+    each with its value and message details; bounded as :func:`bounded` says."""
+    region = ctx.spec.phone_region
+
+    def build(part: np.ndarray) -> list[Finding]:
+        values = frame.loc[part, f.id]
+        try:
+            details = _details(slug, f, values, region)
+        except Exception:  # a finding without its detail beats no finding
+            details = {}
+        keys = row_keys(table, part, ctx)
+        return [
+            make_finding(table, ctx, slug, f, row, value, key=key, **details.get(row, {}))
+            for row, value, key in zip(part.tolist(), values.tolist(), keys, strict=True)
+        ]
+
+    return bounded(
+        ctx,
+        rows,
+        build,
+        rule=slug,
+        severity=severity_of(ctx, slug, f),
+        sheet=table.sheet,
+        column=table.letters.get(f.id),
+        label=table.headers.get(f.id) or f.id,
+    )
+
+
+def _rows(index: pd.Series, frame: pd.DataFrame) -> np.ndarray:
+    """The distinct Excel rows of failure cases that are rows of ``frame``, ascending."""
+    rows = np.unique(index.to_numpy(dtype=np.int64))
+    return rows[pd.Index(rows).isin(frame.index)]
+
+
+def _details(slug: str, f: FieldSpec, values: pd.Series, region: str) -> dict[int, dict]:
+    """Message details computed for failing cells only."""
+    if slug == "email":
+        reasons = fc.email_problems(values)
+        return {r: {"limit": (str(v), str(v))} for r, v in reasons.items() if not pd.isna(v)}
+    if slug in ("resident-id", "uscc", "damaged-id"):
+        if slug == "resident-id":
+            reasons = fc.resident_id_problems(values)
+        elif slug == "uscc":
+            reasons = fc.uscc_problems(values)
+        else:
+            reasons = fc.damaged_identifiers(values, f.type, region)
+        out = {}
+        for r, v in reasons.items():
+            if pd.isna(v):
+                continue
+            zh, _, en = str(v).partition(" / ")
+            out[r] = {"limit": (zh, en or zh)}
+        return out
+    if slug == "too-long":
+        n = f.effective_max_length
+        return {
+            r: {"limit": (n, n), "other": (len(str(v)), len(str(v)))} for r, v in values.items()
+        }
+    if slug == "out-of-range":
+        lo = None if f.min_value is None else _num(f.min_value)
+        hi = None if f.max_value is None else _num(f.max_value)
+        if lo is not None and hi is not None:
+            span = (f"在 {lo} 到 {hi} 之间", f"between {lo} and {hi}")
+        elif lo is not None:
+            span = (f"不小于 {lo}", f"at least {lo}")
+        else:
+            span = (f"不大于 {hi}", f"at most {hi}")
+        return {r: {"limit": span} for r in values.index}
+    if slug == "choice":
+        zh = "、".join(f.choice_labels("zh"))
+        en = ", ".join(f.choice_labels("en"))
+        return {r: {"choices": (zh, en)} for r in values.index}
+    return {}
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def _frame_findings(
+    check: str, rows: np.ndarray, table: Table, frame: pd.DataFrame, ctx: SheetContext
+) -> list[Finding]:
+    sheet = table.spec
+    region = ctx.spec.phone_region
+    kind, _, name = check.partition(":")
+    if kind == "duplicate-key":
+        combo = sheet.unique_together[int(name)]
+        f = sheet.field(combo[0])
+        keys = pd.DataFrame({c: comparable(frame[c], sheet.field(c), region) for c in combo})
+        copies = keys[keys.duplicated(keep=False) & keys.notna().all(axis=1)]
+        group = copies.groupby(list(combo), sort=False, dropna=False).ngroup()
+        firsts = group.groupby(group.to_numpy()).head(2)  # the first two rows of each key
+        by_group: dict[int, list[int]] = {}
+        for row, g in firsts.items():
+            by_group.setdefault(int(g), []).append(int(row))
+        header = " + ".join(table.headers[c] for c in combo)
+
+        def build(part: np.ndarray) -> list[Finding]:
+            out = []
+            for row in part.tolist():
+                mates = by_group.get(int(group.get(row, -1)), [row])
+                # a copy points at the first row of its key; the first row at its next copy
+                other = mates[0] if mates[0] != row else (mates[1:] or [row])[0]
+                value = " + ".join(show_value(frame.at[row, c]) for c in combo)
+                out.append(
+                    make_finding(
+                        table,
+                        ctx,
+                        "duplicate-key",
+                        f,
+                        row,
+                        value,
+                        header=header,
+                        other=(str(other), str(other)),
+                    )
+                )
+            return out
+
+        return bounded(
+            ctx,
+            rows,
+            build,
+            rule="duplicate-key",
+            severity=severity_of(ctx, "duplicate-key", f),
+            sheet=table.sheet,
+            column=table.letters.get(f.id),
+            label=header,
+        )
+    if kind == "row-rule":
+        rule = next(r for r in sheet.rules if r.id == name)
+        expr = parse_expression(rule.check)
+        names = [n for n in sheet.field_ids() if n in expr.names]
+        target = next((n for n in names_in_order(rule.check) if n in frame.columns), names[0])
+        message = rule.message or None
+        zh = message.zh if message else f"不满足规则 {rule.check}"
+        en = message.en if message else f"rule {rule.check} does not hold"
+        f = sheet.field(target)
+
+        def build(part: np.ndarray) -> list[Finding]:
+            shown = frame.loc[part, names]
+            keys = row_keys(table, part, ctx)
+            out = []
+            for (row, *values), key in zip(shown.itertuples(), keys, strict=True):
+                text = ", ".join(
+                    f"{table.headers[n]}={show_value(v)}"
+                    for n, v in zip(names, values, strict=True)
+                )
+                out.append(
+                    make_finding(
+                        table,
+                        ctx,
+                        "row-rule",
+                        f,
+                        row,
+                        text,
+                        rule=(zh, en),
+                        severity=rule.severity,
+                        mask_value=False,
+                        key=key,
+                    )
+                )
+            return out
+
+        return bounded(
+            ctx,
+            rows,
+            build,
+            rule="row-rule",
+            severity=severity_of(ctx, "row-rule", f, rule.severity),
+            sheet=table.sheet,
+            column=table.letters.get(f.id),
+            label=table.headers.get(f.id) or f.id,
+        )
+    if kind == "reference":
+        ref = next(r for r in sheet.references if r.field == name)
+        target_sheet = ctx.tables[ref.sheet].sheet
+        f = sheet.field(name)
+
+        def build(part: np.ndarray) -> list[Finding]:
+            values = frame.loc[part, name].tolist()
+            keys = row_keys(table, part, ctx)
+            return [
+                make_finding(
+                    table,
+                    ctx,
+                    "reference",
+                    f,
+                    row,
+                    value,
+                    sheet_name=target_sheet,
+                    severity=ref.severity,
+                    key=key,
+                )
+                for row, value, key in zip(part.tolist(), values, keys, strict=True)
+            ]
+
+        return bounded(
+            ctx,
+            rows,
+            build,
+            rule="reference",
+            severity=severity_of(ctx, "reference", f, ref.severity),
+            sheet=table.sheet,
+            column=table.letters.get(f.id),
+            label=table.headers.get(f.id) or f.id,
+        )
+    return []
