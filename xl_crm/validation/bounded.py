@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xl_crm.validation.context import SheetContext
+from xl_crm.validation.findings import CellRows
 from xl_crm.validation.report import Finding
 
 __all__ = ["CHUNK_ROWS", "FindingBatch", "bounded"]
@@ -25,7 +26,7 @@ __all__ = ["CHUNK_ROWS", "FindingBatch", "bounded"]
 #: rows whose findings are built at once while a batch is written out
 CHUNK_ROWS = 8192
 
-Build = Callable[[np.ndarray], list[Finding]]
+Build = Callable[[np.ndarray], CellRows]
 
 
 @dataclass
@@ -35,7 +36,8 @@ class FindingBatch:
     ``rule``, ``severity``, ``sheet``, ``column`` (letter, None for a whole-sheet rule)
     and ``label`` (the header or field id the report groups by) are the same for every
     finding; ``rows`` holds their Excel rows (int64, ascending); ``build`` turns some of
-    those rows into Finding objects, exactly as the bounded ones were built.
+    those rows into :class:`xl_crm.validation.findings.CellRows`, exactly as the bounded
+    ones were built.
     """
 
     rule: str
@@ -52,7 +54,12 @@ class FindingBatch:
     def findings(self, chunk: int = CHUNK_ROWS) -> Iterator[Finding]:
         """Every finding of the batch, built ``chunk`` rows at a time."""
         for start in range(0, len(self.rows), chunk):
-            yield from self.build(self.rows[start : start + chunk])
+            yield from self.build(self.rows[start : start + chunk]).findings()
+
+    def records(self, chunk: int = CHUNK_ROWS) -> Iterator[list[tuple]]:
+        """The findings as tuples (:meth:`CellRows.records`), a list per ``chunk`` rows."""
+        for start in range(0, len(self.rows), chunk):
+            yield self.build(self.rows[start : start + chunk]).records()
 
 
 def bounded(
@@ -73,4 +80,4 @@ def bounded(
     first, rest = rows[: ctx.limit], rows[ctx.limit :]
     if len(rest):
         ctx.overflow.append(FindingBatch(rule, severity, sheet, column, label, rest, build))
-    return build(first) if len(first) else []
+    return build(first).findings() if len(first) else []

@@ -18,8 +18,8 @@ from xl_crm.table import Table
 from xl_crm.validation.bounded import bounded
 from xl_crm.validation.context import CheckFailure, SheetContext
 from xl_crm.validation.findings import (
+    CellRows,
     failure_finding,
-    make_finding,
     row_keys,
     severity_of,
     show_value,
@@ -85,17 +85,16 @@ def cell_findings(
     each with its value and message details; bounded as :func:`bounded` says."""
     region = ctx.spec.phone_region
 
-    def build(part: np.ndarray) -> list[Finding]:
+    def build(part: np.ndarray) -> CellRows:
         values = frame.loc[part, f.id]
         try:
-            details = _details(slug, f, values, region)
+            shared, details = _details(slug, f, values, region)
         except Exception:  # a finding without its detail beats no finding
-            details = {}
+            shared, details = {}, {}
+        rows = part.tolist()
+        parts = [details.get(row) for row in rows] if details else None
         keys = row_keys(table, part, ctx)
-        return [
-            make_finding(table, ctx, slug, f, row, value, key=key, **details.get(row, {}))
-            for row, value, key in zip(part.tolist(), values.tolist(), keys, strict=True)
-        ]
+        return CellRows(table, ctx, slug, f, rows, values.tolist(), keys, parts, shared)
 
     return bounded(
         ctx,
@@ -115,11 +114,14 @@ def _rows(index: pd.Series, frame: pd.DataFrame) -> np.ndarray:
     return rows[pd.Index(rows).isin(frame.index)]
 
 
-def _details(slug: str, f: FieldSpec, values: pd.Series, region: str) -> dict[int, dict]:
-    """Message details computed for failing cells only."""
+def _details(
+    slug: str, f: FieldSpec, values: pd.Series, region: str
+) -> tuple[dict, dict[int, dict]]:
+    """Message details computed for failing cells only: (those all cells share, those of
+    each row)."""
     if slug == "email":
         reasons = fc.email_problems(values)
-        return {r: {"limit": (str(v), str(v))} for r, v in reasons.items() if not pd.isna(v)}
+        return {}, {r: {"limit": (str(v), str(v))} for r, v in reasons.items() if not pd.isna(v)}
     if slug in ("resident-id", "uscc", "damaged-id"):
         if slug == "resident-id":
             reasons = fc.resident_id_problems(values)
@@ -133,11 +135,11 @@ def _details(slug: str, f: FieldSpec, values: pd.Series, region: str) -> dict[in
                 continue
             zh, _, en = str(v).partition(" / ")
             out[r] = {"limit": (zh, en or zh)}
-        return out
+        return {}, out
     if slug == "too-long":
         n = f.effective_max_length
-        return {
-            r: {"limit": (n, n), "other": (len(str(v)), len(str(v)))} for r, v in values.items()
+        return {"limit": (n, n)}, {
+            r: {"other": (len(str(v)), len(str(v)))} for r, v in values.items()
         }
     if slug == "out-of-range":
         lo = None if f.min_value is None else _num(f.min_value)
@@ -148,12 +150,12 @@ def _details(slug: str, f: FieldSpec, values: pd.Series, region: str) -> dict[in
             span = (f"不小于 {lo}", f"at least {lo}")
         else:
             span = (f"不大于 {hi}", f"at most {hi}")
-        return {r: {"limit": span} for r in values.index}
+        return {"limit": span}, {}
     if slug == "choice":
         zh = "、".join(f.choice_labels("zh"))
         en = ", ".join(f.choice_labels("en"))
-        return {r: {"choices": (zh, en)} for r in values.index}
-    return {}
+        return {"choices": (zh, en)}, {}
+    return {}, {}
 
 
 def _num(v: float) -> str:
@@ -178,26 +180,18 @@ def _frame_findings(
             by_group.setdefault(int(g), []).append(int(row))
         header = " + ".join(table.headers[c] for c in combo)
 
-        def build(part: np.ndarray) -> list[Finding]:
-            out = []
-            for row in part.tolist():
+        def build(part: np.ndarray) -> CellRows:
+            rows, values, parts = part.tolist(), [], []
+            for row in rows:
                 mates = by_group.get(int(group.get(row, -1)), [row])
                 # a copy points at the first row of its key; the first row at its next copy
                 other = mates[0] if mates[0] != row else (mates[1:] or [row])[0]
-                value = " + ".join(show_value(frame.at[row, c]) for c in combo)
-                out.append(
-                    make_finding(
-                        table,
-                        ctx,
-                        "duplicate-key",
-                        f,
-                        row,
-                        value,
-                        header=header,
-                        other=(str(other), str(other)),
-                    )
-                )
-            return out
+                values.append(" + ".join(show_value(frame.at[row, c]) for c in combo))
+                parts.append({"other": (str(other), str(other))})
+            keys = row_keys(table, part, ctx)
+            return CellRows(
+                table, ctx, "duplicate-key", f, rows, values, keys, parts, {"header": header}
+            )
 
         return bounded(
             ctx,
@@ -219,30 +213,17 @@ def _frame_findings(
         en = message.en if message else f"rule {rule.check} does not hold"
         f = sheet.field(target)
 
-        def build(part: np.ndarray) -> list[Finding]:
-            shown = frame.loc[part, names]
+        options = {"rule": (zh, en), "severity": rule.severity, "mask_value": False}
+
+        def build(part: np.ndarray) -> CellRows:
+            texts = [
+                ", ".join(
+                    f"{table.headers[n]}={show_value(v)}" for n, v in zip(names, vs, strict=True)
+                )
+                for _, *vs in frame.loc[part, names].itertuples()
+            ]
             keys = row_keys(table, part, ctx)
-            out = []
-            for (row, *values), key in zip(shown.itertuples(), keys, strict=True):
-                text = ", ".join(
-                    f"{table.headers[n]}={show_value(v)}"
-                    for n, v in zip(names, values, strict=True)
-                )
-                out.append(
-                    make_finding(
-                        table,
-                        ctx,
-                        "row-rule",
-                        f,
-                        row,
-                        text,
-                        rule=(zh, en),
-                        severity=rule.severity,
-                        mask_value=False,
-                        key=key,
-                    )
-                )
-            return out
+            return CellRows(table, ctx, "row-rule", f, part.tolist(), texts, keys, None, options)
 
         return bounded(
             ctx,
@@ -259,23 +240,12 @@ def _frame_findings(
         target_sheet = ctx.tables[ref.sheet].sheet
         f = sheet.field(name)
 
-        def build(part: np.ndarray) -> list[Finding]:
+        options = {"sheet_name": target_sheet, "severity": ref.severity}
+
+        def build(part: np.ndarray) -> CellRows:
             values = frame.loc[part, name].tolist()
             keys = row_keys(table, part, ctx)
-            return [
-                make_finding(
-                    table,
-                    ctx,
-                    "reference",
-                    f,
-                    row,
-                    value,
-                    sheet_name=target_sheet,
-                    severity=ref.severity,
-                    key=key,
-                )
-                for row, value, key in zip(part.tolist(), values, keys, strict=True)
-            ]
+            return CellRows(table, ctx, "reference", f, part.tolist(), values, keys, None, options)
 
         return bounded(
             ctx,

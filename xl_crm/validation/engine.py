@@ -14,7 +14,13 @@ from xl_crm.table import Table
 from xl_crm.validation.bounded import bounded
 from xl_crm.validation.cases import findings_from_cases
 from xl_crm.validation.context import SheetContext
-from xl_crm.validation.findings import failure_finding, make_finding, rule_finding, severity_of
+from xl_crm.validation.findings import (
+    CellRows,
+    failure_finding,
+    row_keys,
+    rule_finding,
+    severity_of,
+)
 from xl_crm.validation.report import Finding
 from xl_crm.validation.schema import Derived, build_schema
 from xl_crm.xlsx.texts import TYPE_LABELS
@@ -90,10 +96,11 @@ def _issue_findings(
             kind = (f"{kind[0]}（可用格式：{DATE_FORMS[0]}）", f"{kind[1]} ({DATE_FORMS[1]})")
         limit = (kind[0], kind[1])
 
-    def build(part) -> list[Finding]:
-        return [
-            make_finding(table, ctx, slug, f, row, raws[row], limit=limit) for row in part.tolist()
-        ]
+    def build(part) -> CellRows:
+        rows = part.tolist()
+        values = [raws[row] for row in rows]
+        keys = row_keys(table, part, ctx)
+        return CellRows(table, ctx, slug, f, rows, values, keys, None, {"limit": limit})
 
     return bounded(
         ctx,

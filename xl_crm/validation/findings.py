@@ -4,6 +4,7 @@ cell, its value (masked where asked), the row's key and the severity the spec gi
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -13,13 +14,15 @@ from xl_crm.privacy import PERSONAL_TYPES, mask
 from xl_crm.specs.model import FieldSpec
 from xl_crm.table import Table
 from xl_crm.validation.context import CheckFailure, SheetContext
-from xl_crm.validation.report import Finding
-from xl_crm.validation.rules import RULES
+from xl_crm.validation.report import Finding, sheet_ref
+from xl_crm.validation.rules import RULES, Rule
 
 __all__ = [
+    "CellRows",
     "failure_finding",
     "is_personal",
     "make_finding",
+    "messages",
     "row_key",
     "row_keys",
     "rule_finding",
@@ -39,49 +42,107 @@ def make_finding(
     row: int,
     value,
     *,
-    limit=("", ""),
-    choices=("", ""),
-    other=("", ""),
-    rule=("", ""),
-    header=None,
-    sheet_name=None,
-    severity=None,
-    mask_value=True,
     key=_LOOK_UP,
+    **options,
 ) -> Finding:
     """The finding of rule ``slug`` at ``row`` of field ``f`` (None: the sheet's header
     cell), with ``value`` shown (masked for personal fields when ``ctx.mask``, unless
-    ``mask_value`` is False) and the message parts (zh, en) ``limit``, ``choices``,
-    ``other``, ``rule`` and ``sheet_name`` formatted into the rule's message.  ``key``: the
-    row's key as shown, when the caller looked it up already (:func:`row_keys`)."""
-    text = show_value(value)
-    personal = f is not None and is_personal(f)
-    display = mask(text, f.type) if (ctx.mask and personal and mask_value and text) else text
-    column = table.letters.get(f.id) if f is not None else None
-    cell = f"{column}{row}" if column else f"A{table.header_row}"
-    head = header or (table.headers.get(f.id) if f is not None else None)
-    if slug == "duplicate" and f is not None:
-        other = _duplicate_other(table, f, row, ctx)
-    return rule_finding(
-        table,
-        ctx,
-        slug,
-        f,
-        cell,
-        row,
-        head,
-        display,
-        row_key(table, row, ctx) if key is _LOOK_UP else key,
-        {
-            "limit": limit,
-            "choices": choices,
-            "other": other,
-            "rule": rule,
-            "sheet": (sheet_name or "", sheet_name or ""),
-        },
-        column=column,
-        severity=severity,
-    )
+    ``mask_value=False``).  ``options`` (see :class:`CellRows`): the message parts (zh, en)
+    ``limit``, ``choices``, ``other``, ``rule``, and ``sheet_name``, ``header``,
+    ``severity``.  ``key``: the row's key as shown, when the caller looked it up already
+    (:func:`row_keys`)."""
+    if key is _LOOK_UP:
+        key = row_key(table, row, ctx)
+    shared = _Shared(table, ctx, slug, f, options)
+    return Finding(*shared.record(row, value, key)[:-1])
+
+
+@dataclass
+class CellRows:
+    """Findings of rule ``slug`` on field ``f`` at many ``rows``, held as columns: each
+    row's ``values`` and ``keys`` (as :func:`row_keys` shows them) and, when they differ
+    by row, its message ``parts``; ``options`` are the :func:`make_finding` keywords all
+    rows share.  :meth:`findings` builds the Finding objects; :meth:`records` gives the
+    same fields as tuples without building them (streamed reports)."""
+
+    table: Table
+    ctx: SheetContext
+    slug: str
+    f: FieldSpec
+    rows: list[int]
+    values: list
+    keys: list[str | None]
+    parts: list[dict] | None = None
+    options: dict = field(default_factory=dict)
+
+    def findings(self) -> list[Finding]:
+        """One Finding per row."""
+        return [Finding(*r[:-1]) for r in self.records()]
+
+    def records(self) -> list[tuple]:
+        """One tuple per row: the fields of :class:`Finding` in order, then ``where``."""
+        shared = _Shared(self.table, self.ctx, self.slug, self.f, self.options)
+        parts = self.parts or [None] * len(self.rows)
+        return [
+            shared.record(row, value, key, extra)
+            for row, value, key, extra in zip(self.rows, self.values, self.keys, parts, strict=True)
+        ]
+
+
+_PARTS = ("limit", "choices", "other", "rule")
+_HOLE = "\0"
+
+
+class _Shared:
+    """What the findings of one rule on one field share: severity, cell column, header,
+    message parts; :meth:`record` adds a row's own."""
+
+    def __init__(self, table: Table, ctx: SheetContext, slug: str, f, options: dict) -> None:
+        self.table, self.ctx, self.slug, self.f = table, ctx, slug, f
+        self.rule = RULES[slug]
+        self.severity = severity_of(ctx, slug, f, options.get("severity"))
+        self.column = table.letters.get(f.id) if f is not None else None
+        header = options.get("header")
+        self.header = header or (table.headers.get(f.id) if f is not None else None)
+        personal = f is not None and is_personal(f)
+        self.hide = ctx.mask and personal and options.get("mask_value", True)
+        sheet_name = options.get("sheet_name") or ""
+        base = {name: options.get(name, ("", "")) for name in _PARTS}
+        base["sheet"] = (sheet_name, sheet_name)
+        self.base = base
+        self.prefix = sheet_ref(table.sheet)
+        # the messages with everything but the value filled in, for rows with no parts
+        # of their own ("\0" stands for the value)
+        self.plain = messages(self.rule, base, self.header, _HOLE)
+
+    def record(self, row: int, value, key, extra: dict | None = None) -> tuple:
+        f, table = self.f, self.table
+        text = show_value(value)
+        display = mask(text, f.type) if (self.hide and text) else text
+        column = self.column
+        cell = f"{column}{row}" if column else f"A{table.header_row}"
+        if extra or self.slug == "duplicate":
+            parts = {**self.base, **extra} if extra else self.base
+            if self.slug == "duplicate" and f is not None:
+                parts = {**parts, "other": _duplicate_other(table, f, row, self.ctx)}
+            zh, en = messages(self.rule, parts, self.header, display)
+        else:
+            zh, en = self.plain[0].replace(_HOLE, display), self.plain[1].replace(_HOLE, display)
+        where = f"{self.prefix}!{cell}" if self.prefix else cell
+        return (
+            self.slug, self.severity, table.sheet, cell, row, column,
+            f.id if f is not None else None, self.header, key, display, zh, en,
+            self.rule.hint[0], self.rule.hint[1], where,
+        )  # fmt: skip
+
+
+def messages(rule: Rule, parts: dict, header: str | None, value: str | None) -> tuple[str, str]:
+    """The rule's message (zh, en) with ``parts`` (name -> (zh, en)), the header and the
+    value as shown filled in."""
+    common = {"header": header or "", "value": value or ""}
+    zh = rule.message[0].format(**{k: v[0] for k, v in parts.items()}, **common)
+    en = rule.message[1].format(**{k: v[1] for k, v in parts.items()}, **common)
+    return zh, en
 
 
 def _duplicate_other(table: Table, f: FieldSpec, row: int, ctx: SheetContext) -> tuple[str, str]:
@@ -100,10 +161,12 @@ def _duplicate_other(table: Table, f: FieldSpec, row: int, ctx: SheetContext) ->
 
 
 def is_personal(f: FieldSpec) -> bool:
+    """Whether ``f`` holds personal data (masked with ``--mask``)."""
     return f.type in PERSONAL_TYPES or f.personal
 
 
 def row_key(table: Table, row: int | None, ctx: SheetContext) -> str | None:
+    """The key of ``row`` as a finding shows it (masked when personal and asked), or None."""
     key = table.spec.key
     if row is None or key is None or key not in table.frame.columns:
         return None
@@ -129,11 +192,11 @@ def rule_finding(
     column: str | None = None,
     severity: str | None = None,
 ) -> Finding:
+    """A finding of rule ``slug`` at ``cell`` built from its parts as they are: for the
+    findings of a column or a header cell (:func:`make_finding` is for a row's cell)."""
     rule = RULES[slug]
     severity = severity_of(ctx, slug, f, severity)
-    fields_zh = {k: v[0] for k, v in parts.items()}
-    fields_en = {k: v[1] for k, v in parts.items()}
-    common = {"header": header or "", "value": value or ""}
+    message_zh, message_en = messages(rule, parts, header, value)
     return Finding(
         rule=slug,
         severity=severity,
@@ -145,14 +208,18 @@ def rule_finding(
         header=header,
         key=key,
         value=value,
-        message_zh=rule.message[0].format(**{**fields_zh, **common}),
-        message_en=rule.message[1].format(**{**fields_en, **common}),
+        message_zh=message_zh,
+        message_en=message_en,
         hint_zh=rule.hint[0],
         hint_en=rule.hint[1],
     )
 
 
 def show_value(value) -> str:
+    """A cell's value as a finding shows it: dates ISO (with the time when not midnight),
+    whole numbers without ".0", missing as ""."""
+    if type(value) is str:
+        return value
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp | datetime):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from collections import Counter
@@ -24,6 +25,14 @@ if TYPE_CHECKING:
     from xl_crm.view.matching import BookMapping
 
 REPORT_SCHEMA_VERSION = 1
+
+
+def sheet_ref(name: str) -> str:
+    """A sheet's name as a reference writes it before ``!``: quoted (``'Q1 data'``) when
+    Excel needs quotes; ``""`` for no sheet."""
+    if name and (any(c in name for c in " -!'()") or not name.isidentifier()):
+        return "'" + name.replace("'", "''") + "'"
+    return name
 
 
 @dataclass(frozen=True)
@@ -49,10 +58,7 @@ class Finding:
         finding about the whole workbook, such as a missing sheet)."""
         if not self.sheet:
             return self.cell
-        name = self.sheet
-        if any(c in name for c in " -!'()") or not name.isidentifier():
-            name = "'" + name.replace("'", "''") + "'"
-        return f"{name}!{self.cell}"
+        return f"{sheet_ref(self.sheet)}!{self.cell}"
 
     def message(self, lang: str) -> str:
         return self.message_zh if lang == "zh" else self.message_en
@@ -69,8 +75,52 @@ class Finding:
 
 FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 #: the CSV report's columns, in order
-CSV_COLUMNS = ("where", *(n for n in FINDING_FIELDS if n != "where"))
+CSV_COLUMNS = ("where", *FINDING_FIELDS)
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_JSON_KEYS = tuple(json.dumps(n) + ": " for n in (*FINDING_FIELDS, "where"))
+#: positions in a record (FINDING_FIELDS, then where) that differ between the findings of
+#: one batch; the others are the same for all of them
+_VARYING = tuple(
+    i
+    for i, n in enumerate((*FINDING_FIELDS, "where"))
+    if n in ("cell", "row", "key", "value", "message_zh", "message_en", "where")
+)
+assert _VARYING == (3, 4, 8, 9, 10, 11, 14)  # the positions _json_lines fills in
+_STR = json.encoder.encode_basestring  # C-accelerated, ensure_ascii=False
+
+
+def _json(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _STR(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_lines(records: list[tuple]) -> list[str]:
+    """Findings of one batch as JSON objects (the same as ``Finding.to_dict``), the parts
+    they share encoded once."""
+    if not records:
+        return []
+    first = records[0]
+    template = (
+        "{"
+        + ", ".join(
+            key + ("%s" if i in _VARYING else _json(first[i]).replace("%", "%%"))
+            for i, key in enumerate(_JSON_KEYS)
+        )
+        + "}"
+    )
+    enc = _STR
+    # cell, row, key, value, message_zh, message_en, where
+    return [
+        template % (enc(r[3]), r[4], _json(r[8]), _json(r[9]), enc(r[10]), enc(r[11]), enc(r[14]))
+        for r in records
+    ]
+
+
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 
 
@@ -208,12 +258,13 @@ class Report:
         per line, building the findings of ``more`` a chunk at a time."""
         head = json.dumps(self._head(), ensure_ascii=False, indent=2)
         out.write(head[: head.rindex("}")].rstrip() + ',\n  "findings": [')
-        sep = "\n    "
-        for f in self.all_findings():
-            out.write(sep)
-            out.write(_ENCODE(f.to_dict()))
-            sep = ",\n    "
-        out.write("\n  ]\n}\n" if sep != "\n    " else "]\n}\n")
+        lines = (_ENCODE(f.to_dict()) for f in self.findings)
+        first = True
+        for line in itertools.chain(lines, *(_batch_lines(b) for b in self.more)):
+            out.write("\n    " if first else ",\n    ")
+            out.write(line)
+            first = False
+        out.write("]\n}\n" if first else "\n  ]\n}\n")
 
     def to_json(self) -> str:
         """The JSON report as one string (:meth:`write_json`)."""
@@ -227,15 +278,24 @@ class Report:
         escaped."""
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
-        for f in self.all_findings():
+        for f in self.findings:
             data = f.to_dict()
             writer.writerow([_csv_safe(data[c]) for c in CSV_COLUMNS])
+        for batch in self.more:
+            for records in batch.records():
+                # a record is FINDING_FIELDS then where; the CSV starts with where
+                writer.writerows([_csv_safe(r[-1]), *map(_csv_safe, r[:-1])] for r in records)
 
     def to_csv(self) -> str:
         """The CSV report as one string (:meth:`write_csv`)."""
         buffer = io.StringIO()
         self.write_csv(buffer)
         return buffer.getvalue()
+
+
+def _batch_lines(batch: FindingBatch) -> Iterator[str]:
+    for records in batch.records():
+        yield from _json_lines(records)
 
 
 def _csv_safe(value: Any) -> Any:

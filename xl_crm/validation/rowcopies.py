@@ -13,7 +13,7 @@ from xl_crm.metrics.scores import exact_duplicates
 from xl_crm.table import Table
 from xl_crm.validation.bounded import bounded
 from xl_crm.validation.context import SheetContext
-from xl_crm.validation.findings import make_finding, severity_of
+from xl_crm.validation.findings import CellRows, row_keys, severity_of
 from xl_crm.validation.report import Finding
 
 
@@ -37,14 +37,11 @@ def duplicate_row_findings(table: Table, ctx: SheetContext) -> list[Finding]:
     first = min(table.letters, key=lambda fid: (len(table.letters[fid]), table.letters[fid]))
     f = table.spec.field(first)
 
-    def build(part) -> list[Finding]:
+    def build(part) -> CellRows:
         values = table.frame[first].reindex(part).tolist()
-        return [
-            make_finding(table, ctx, "duplicate-row", f, row, value, other=(str(other), str(other)))
-            for row, value, other in zip(
-                part.tolist(), values, copies.reindex(part).tolist(), strict=True
-            )
-        ]
+        parts = [{"other": (str(other), str(other))} for other in copies.reindex(part).tolist()]
+        keys = row_keys(table, part, ctx)
+        return CellRows(table, ctx, "duplicate-row", f, part.tolist(), values, keys, parts)
 
     return bounded(
         ctx,
