@@ -31,6 +31,7 @@ from xl_crm.metrics.plan import (
     customers_sheet,
     missing_sheet_error,
     plan_columns,
+    read_fields,
 )
 from xl_crm.metrics.scores import as_of_date
 from xl_crm.results import csv_text
@@ -151,7 +152,7 @@ def compute(
     try:
         spec = spec_for(opened, template)
         step("reading the workbook", 0, 1)
-        tables = opened.read(spec, sheets)
+        tables = opened.read(spec, sheets, fields=read_fields(spec))
         step("reading the workbook", 1, 1)
         path = Path(opened.name)
         if not opened.writable and output is None:

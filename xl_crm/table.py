@@ -68,6 +68,9 @@ class Table:
     #: the columns no template field claims, as text, by their header (the data rows of
     #: ``frame``): what a computed column that is not a template field holds today
     extras: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: read with ``fields=`` (only some fields): per row of ``frame``, whether a field
+    #: column that was not read holds something there; None when every field was read
+    unread_filled: pd.Series | None = None
 
     def cell(self, field_id: str, row: int) -> str:
         return f"{self.letters[field_id]}{row}"

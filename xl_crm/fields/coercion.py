@@ -128,6 +128,22 @@ def is_blank(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index)
 
 
+def blank_cells(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Where an Arrow column of texts is blank (as :func:`is_blank` says), without
+    converting it to Python objects: a bool array, True where blank."""
+    blank = pc.is_null(column).to_numpy(zero_copy_only=False)
+    present = pc.drop_null(column)
+    if len(present):
+        arr = present.cast(pa.large_string())
+        if pc.all(pc.string_is_ascii(arr)).as_py():
+            arr = pc.utf8_trim(arr, characters=" \r\n\t\v\f")
+        else:
+            arr = pc.utf8_trim(arr, characters=" " + INVISIBLE)
+            arr = pc.replace_substring(pc.replace_substring(arr, "\u200b", ""), "\ufeff", "")
+        blank[~blank] = pc.equal(arr, "").to_numpy(zero_copy_only=False)
+    return blank
+
+
 def clean_text(text: str) -> str:
     """A cell's or header's text without surrounding spaces or invisible characters."""
     return text.strip(" " + INVISIBLE).replace("\u200b", "").replace("\ufeff", "")

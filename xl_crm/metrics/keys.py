@@ -60,6 +60,8 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
         raw = raw.astype(object)
         raw.loc[list(unread)] = list(unread.values())
     filled = table.frame.notna().any(axis=1) | raw.notna()
+    if table.unread_filled is not None:  # read with fields=: the other fields count too
+        filled |= table.unread_filled.reindex(filled.index, fill_value=False)
     # a formula without a usable result holds no key at all: compute names that row as one
     # it could not use (like an order row), and validate reports the formula
     filled.loc[[i.row for i in mine if i.kind in _NOT_COMPUTED]] = False

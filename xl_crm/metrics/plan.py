@@ -137,6 +137,23 @@ def customers_sheet(spec: Spec) -> SheetSpec:
     ) or next(s for s in spec.sheets if s.key)
 
 
+def read_fields(spec: Spec) -> dict[str, list[str]]:
+    """The fields :func:`plan_columns` reads from the customers sheet (template sheet id ->
+    field ids, as ``Book.read(fields=...)`` takes them): the key, the computed fields (their
+    current values decide whether anything changed) and what the segments' rules read.
+    Other sheets are read whole (an order's every column counts for its copies,
+    :func:`duplicate_orders`); unknown columns are always read (the RFM columns of an
+    earlier run)."""
+    sheet = customers_sheet(spec)
+    names = {sheet.key, *(f.id for f in sheet.fields if f.computed)}
+    for segment in spec.segments:
+        if segment.sheet == sheet.id:
+            names.add(segment.field)
+            for rule in segment.rules:
+                names |= parse_expression(rule.when).names
+    return {sheet.id: [f.id for f in sheet.fields if f.id in names]}
+
+
 def plan_columns(
     spec: Spec,
     tables: dict[str, Table],

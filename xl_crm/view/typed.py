@@ -21,6 +21,7 @@ from xl_crm.specs.model import SheetSpec, Spec
 from xl_crm.table import CellIssue, DateOrder, Table
 
 __all__ = [
+    "UNREAD_FILLED",
     "date_options",
     "drop_blank_rows",
     "issues_at_empty_cells",
@@ -28,6 +29,11 @@ __all__ = [
     "record_coercion",
     "type_columns",
 ]
+
+
+#: the helper column a reader adds when it reads only some fields: not NA where a field
+#: column it did not read holds something (see ``Table.unread_filled``)
+UNREAD_FILLED = "_col_filled"
 
 
 def type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) -> None:
@@ -104,7 +110,9 @@ def record_coercion(table: Table, spec: Spec, fid: str, result, raw: pd.Series) 
 def drop_blank_rows(table: Table) -> None:
     """Rows with nothing in any column (field or unknown) are not data: dropped from the
     frame and listed in ``blank_rows``; the trailing ones (formatted but empty) are not
-    listed.  Helper ``_col`` columns (unknown headers) are dropped afterwards."""
+    listed.  Helper ``_col`` columns (unknown headers; :data:`UNREAD_FILLED`, where a reader
+    marks the rows that hold something in field columns it did not read) are dropped
+    afterwards."""
     frame = table.frame
     if frame.empty:
         table.frame = frame[[c for c in frame.columns if not str(c).startswith("_col")]]
@@ -124,6 +132,8 @@ def drop_blank_rows(table: Table) -> None:
     keep = np.zeros(len(frame), dtype=bool)
     keep[:end] = filled[:end]
     table.frame = frame.loc[keep, [c for c in frame.columns if not str(c).startswith("_col")]]
+    if UNREAD_FILLED in frame.columns:
+        table.unread_filled = frame.loc[keep, UNREAD_FILLED].notna()
     extra = {
         f"_col{column_index_from_string(letter) - 1}": header for header, letter in table.unknown
     }

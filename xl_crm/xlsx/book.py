@@ -146,7 +146,7 @@ class XlsxBook:
         sheets: dict[str, str] | None = None,
         fields: dict[str, list[str]] | None = None,
     ) -> Tables:
-        tables = read_workbook(self.path, self.readable, spec, sheets)
+        tables = read_workbook(self.path, self.readable, spec, sheets, fields)
         for table in tables.values():
             table.path = self.path  # the name users know, not a decrypted copy
         return tables

@@ -15,6 +15,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl.utils import column_index_from_string
 
@@ -26,13 +27,14 @@ from xl_crm.errors import (
     NotASpreadsheetError,
     WorkbookError,
 )
+from xl_crm.fields.coercion import blank_cells
 from xl_crm.fields.grid import EXCEL_MAX_ROWS, too_many_rows
 from xl_crm.specs.model import SheetSpec, Spec
 from xl_crm.table import Table, Tables
 from xl_crm.view.headers import HEADER_SCAN_ROWS, check_width, find_header, map_headers
 from xl_crm.view.matching import match_sheets
 from xl_crm.view.rows import book_mapping
-from xl_crm.view.typed import issues_at_empty_cells, make_table, type_columns
+from xl_crm.view.typed import UNREAD_FILLED, issues_at_empty_cells, make_table, type_columns
 from xl_crm.xlsx.csvfile import csv_rows, read_csv_table
 
 __all__ = ["READABLE", "check_readable", "damaged_workbook", "read_table", "read_workbook"]
@@ -190,6 +192,7 @@ def read_table(
     sheet: SheetSpec,
     sheet_name: str,
     first_rows: list[list[object]] | None = None,
+    fields: list[str] | None = None,
 ) -> Table:
     """Read one sheet of an Excel or ODS workbook into a :class:`Table` (typed view).
 
@@ -197,7 +200,10 @@ def read_table(
     cannot convert (text dates, amounts as text, Excel errors) go through
     :func:`xl_crm.fields.coercion.coerce`, so ``Table.frame`` holds one typed value per cell.
     Raises :class:`WorkbookError` when the sheet has no header row or is over Excel's
-    limits.  ``first_rows``: the sheet's first rows when the caller has peeked already."""
+    limits.  ``first_rows``: the sheet's first rows when the caller has peeked already.
+    ``fields``: the field ids to read (None: all).  The other fields' columns are still
+    mapped (``letters``, ``headers``) and still decide which rows are blank, but are not
+    typed or kept in ``frame``; unknown columns are always read (``Table.extras``)."""
     import fastexcel
 
     rows = first_rows if first_rows is not None else _peek(path, sheet_name)
@@ -209,22 +215,31 @@ def read_table(
     # unknown columns are read as text too: a row is blank only when all of it is
     extra = [column_index_from_string(letter) - 1 for _, letter in unknown]
     use = sorted({*found.values(), *extra})
+    # columns of fields not asked for: read as text only to tell blank rows apart
+    presence = {
+        i for i in use if i in by_index and fields is not None and by_index[i] not in fields
+    }
     dtypes = {
-        i: _FASTEXCEL_DTYPE[sheet.field(by_index[i]).ftype.storage] if i in by_index else "string"
+        i: _FASTEXCEL_DTYPE[sheet.field(by_index[i]).ftype.storage]
+        if i in by_index and i not in presence
+        else "string"
         for i in use
     }
     reader = fastexcel.read_excel(str(path))
-    frame, errors = _load_columns(reader, sheet_name, h, use, dtypes)
+    frame, errors = _load_columns(reader, sheet_name, h, use, dtypes, presence)
+    loaded, use = use, [i for i in use if i not in presence]
     names = [by_index.get(i, f"_col{i}") for i in use]
+    if presence:
+        names.append(UNREAD_FILLED)  # dropped with the _col columns
     frame.columns = names
     first_data = header_row + 1
     frame.index = pd.RangeIndex(first_data, first_data + len(frame))
     failed: dict[str, dict[int, str]] = {}
     for err in errors:
         offset_row, col = err.offset_position
-        if col < len(use) and use[col] in by_index:
-            failed.setdefault(by_index[use[col]], {})[first_data + offset_row] = _raw_from_detail(
-                err.detail
+        if col < len(loaded) and loaded[col] in by_index and loaded[col] not in presence:
+            failed.setdefault(by_index[loaded[col]], {})[first_data + offset_row] = (
+                _raw_from_detail(err.detail)
             )
     if header_row + len(frame) > EXCEL_MAX_ROWS:
         raise ExcelLimitError(
@@ -241,10 +256,19 @@ def read_table(
     return table
 
 
-def _load_columns(reader, sheet_name: str, h: int, use: list[int], dtypes: dict[int, str]):
+def _load_columns(
+    reader,
+    sheet_name: str,
+    h: int,
+    use: list[int],
+    dtypes: dict[int, str],
+    presence: set[int] = frozenset(),  # type: ignore[assignment]
+):
     """Columns ``use`` (0-based, sorted) of the rows below row ``h``, read by calamine:
     (frame, cell errors).  A column past the last one calamine sees under the header (one
-    named only by a merged band above, with no data yet) comes back empty."""
+    named only by a merged band above, with no data yet) comes back empty.  The columns in
+    ``presence`` are not converted: they come back as one last column, 1.0 where any of
+    them holds something and NaN where all are blank."""
     import fastexcel
 
     if not use:
@@ -262,11 +286,22 @@ def _load_columns(reader, sheet_name: str, h: int, use: list[int], dtypes: dict[
             dtypes={i: dtypes[i] for i in inside},
         )
     arrow, cell_errors = loaded.to_arrow_with_errors()
+    loaded_use = use if width is None else [i for i in use if i < width]
+    filled = None
+    if presence:
+        at = [n for n, i in enumerate(loaded_use) if i in presence]
+        filled = np.zeros(arrow.num_rows, dtype=bool)
+        for n in at:
+            filled |= ~blank_cells(arrow.column(n))
+        arrow = arrow.select([n for n, i in enumerate(loaded_use) if i not in presence])
+        use = [i for i in use if i not in presence]
     frame = arrow.to_pandas()
     frame.columns = range(frame.shape[1])
     for i in use[frame.shape[1] :] if width is not None else []:
         empty = {"float": "float64", "datetime": "datetime64[ns]"}.get(dtypes[i], "object")
         frame[frame.shape[1]] = pd.Series(None, index=frame.index, dtype=empty)
+    if filled is not None:
+        frame[frame.shape[1]] = np.where(filled, 1.0, np.nan)
     return frame, (cell_errors.errors if cell_errors is not None else [])
 
 
@@ -324,14 +359,20 @@ def _raw_from_detail(detail: str) -> str:
 
 
 def read_workbook(
-    path: Path, readable: Path, spec: Spec, sheets: dict[str, str] | None = None
+    path: Path,
+    readable: Path,
+    spec: Spec,
+    sheets: dict[str, str] | None = None,
+    fields: dict[str, list[str]] | None = None,
 ) -> Tables:
     """The sheets of ``spec`` found in ``readable`` (``path`` is the name users know).
 
     Workbook sheets are matched to template sheets by their headers, not their names
     (:func:`xl_crm.view.matching.match_sheets`); a CSV is one sheet, whatever its file name.
     ``sheets`` maps template sheet (id or zh/en label) -> workbook sheet name and overrides
-    the matching (``--sheet``).  Raises :class:`WorkbookError` when the file cannot be read,
+    the matching (``--sheet``).  ``fields``: template sheet id -> the field ids to read
+    (:func:`read_table`; a sheet not named, or None, is read whole; a CSV is always read
+    whole).  Raises :class:`WorkbookError` when the file cannot be read,
     a ``sheets`` name is unknown, or no sheet matches the template.
     """
     is_csv = readable.suffix.lower() == ".csv"
@@ -350,8 +391,9 @@ def read_workbook(
             if is_csv:
                 tables[sheet.id] = read_csv_table(readable, spec, sheet)
             else:
+                wanted = (fields or {}).get(sheet.id)
                 tables[sheet.id] = read_table(
-                    readable, spec, sheet, match.sheet, heads[match.sheet]
+                    readable, spec, sheet, match.sheet, heads[match.sheet], wanted
                 )
     except WorkbookError:
         raise
