@@ -106,7 +106,7 @@ def table_holds(table: Table, summary: CustomerSummary) -> bool:
         new = summary.frame[name].reset_index(drop=True)
         if header in table.extras.columns:
             old, text = table.extras[header], True
-        elif header in by_header:
+        elif by_header.get(header) in table.frame.columns:  # not read (fields=): unknown
             old = table.frame[by_header[header]]
             text = name in ("rfm_score", "rfm_segment") or (summary.key_kind == "text" and i == 0)
         else:
