@@ -105,3 +105,17 @@ def test_compute_writes_once_then_finds_nothing_to_change(tmp_path):
     assert "RFM 评分" in data.extras.columns
     second = compute(path, template="ecommerce", as_of="2026-06-30", backups=0)
     assert not second.written
+
+
+def test_blank_cells_agrees_with_is_blank():
+    """A column not read decides blank rows in Arrow; it must call blank what the typed
+    view calls blank (spaces, zero-width and other invisible characters)."""
+    import pyarrow as pa
+
+    from xl_crm.fields.coercion import INVISIBLE, blank_cells, is_blank
+
+    values = ["a", " ", "", None, "\u200b", "\ufeff x", " \t\n", "\u3000", "张", " a "]
+    values += list(INVISIBLE) + [c + "b" for c in INVISIBLE]
+    arrow = blank_cells(pa.chunked_array([pa.array(values)]))
+    assert arrow.tolist() == is_blank(pd.Series(values, dtype=object)).tolist()
+    assert arrow[:4].tolist() == [False, True, True, True]

@@ -119,6 +119,10 @@ class Coerced:
         return {str(k): int(v) for k, v in self.how.value_counts().items()}
 
 
+#: a text of only spaces and invisible characters (RE2, for Arrow)
+_BLANK = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in " \r\n\t\v\f" + INVISIBLE) + "]*$"
+
+
 def is_blank(values: pd.Series) -> pd.Series:
     """True where a cell is empty: missing, ``""`` or only spaces and invisible characters."""
     out = values.isna().to_numpy().copy()
@@ -129,19 +133,11 @@ def is_blank(values: pd.Series) -> pd.Series:
 
 
 def blank_cells(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Where an Arrow column of texts is blank (as :func:`is_blank` says), without
-    converting it to Python objects: a bool array, True where blank."""
-    blank = pc.is_null(column).to_numpy(zero_copy_only=False)
-    present = pc.drop_null(column)
-    if len(present):
-        arr = present.cast(pa.large_string())
-        if pc.all(pc.string_is_ascii(arr)).as_py():
-            arr = pc.utf8_trim(arr, characters=" \r\n\t\v\f")
-        else:
-            arr = pc.utf8_trim(arr, characters=" " + INVISIBLE)
-            arr = pc.replace_substring(pc.replace_substring(arr, "\u200b", ""), "\ufeff", "")
-        blank[~blank] = pc.equal(arr, "").to_numpy(zero_copy_only=False)
-    return blank
+    """Where an Arrow column of texts is blank (as :func:`is_blank` says: missing, or only
+    spaces and invisible characters), without converting it to Python objects or copying
+    its texts: a bool array, True where blank."""
+    blank = pc.fill_null(pc.match_substring_regex(column, _BLANK), True)
+    return blank.to_numpy(zero_copy_only=False)
 
 
 def clean_text(text: str) -> str:

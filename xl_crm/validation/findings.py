@@ -272,11 +272,15 @@ def row_keys(table: Table, rows, ctx: SheetContext) -> list[str | None]:
     key = table.spec.key
     if key is None or key not in table.frame.columns:
         return [None] * len(rows)
-    values = table.frame[key].reindex(rows).tolist()
+    column = table.frame[key].reindex(rows)
     f = table.spec.field(key)
     hide = ctx.mask and is_personal(f)
+    if pd.api.types.is_float_dtype(column.dtype) and not hide:  # IDs read as numbers
+        return [
+            None if v != v else (str(int(v)) if v.is_integer() else str(v)) for v in column.tolist()
+        ]
     out: list[str | None] = []
-    for value in values:
+    for value in column.tolist():
         text = show_value(value)
         out.append((mask(text, f.type) if hide else text) if text else None)
     return out

@@ -119,6 +119,8 @@ def _mapping(mapping: BookMapping | None, lang: str) -> str:
 
 
 def render_html(report: Report, *, lang: str = "zh") -> str:
+    """The report as one self-contained HTML page in ``lang``: counts, charts (by rule,
+    field and row band, all findings counted) and the first :data:`MAX_ROWS` findings."""
     w = WORDS[lang]
     esc = html.escape
     score_class = "good" if report.valid else "bad"

@@ -85,6 +85,8 @@ WORDS = {
 
 
 def print_report(report: Report, console: Console, *, lang: str = "zh", limit: int = 20) -> None:
+    """The report in the terminal, in ``lang``: the mapping, how sheets were read, the
+    counts by rule and field, the first ``limit`` findings and how many more there are."""
     w = WORDS[lang]
     rows = ", ".join(f"{sheet} {n:,} {w['rows']}" for sheet, n in report.rows.items())
     console.print(
@@ -183,6 +185,7 @@ def print_reading(report: Report, console: Console, *, lang: str = "zh") -> None
 
 
 def write_html(report: Report, path: Path, *, lang: str = "zh") -> None:
+    """Write the HTML report (:func:`xl_crm.validation.html.render_html`) to ``path``."""
     from xl_crm.validation.html import render_html
 
     path.write_text(render_html(report, lang=lang), encoding="utf-8")

@@ -37,6 +37,9 @@ def sheet_ref(name: str) -> str:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem at one cell (or header) under one rule of docs/rules.md, with its
+    message and fix in Chinese and English (docs/report-schema.md describes each field)."""
+
     rule: str  # slug from the rule catalogue
     severity: str  # "error" | "warning"
     sheet: str  # the sheet's name in the workbook
@@ -258,12 +261,13 @@ class Report:
         per line, building the findings of ``more`` a chunk at a time."""
         head = json.dumps(self._head(), ensure_ascii=False, indent=2)
         out.write(head[: head.rindex("}")].rstrip() + ',\n  "findings": [')
-        lines = (_ENCODE(f.to_dict()) for f in self.findings)
+        chunks = [[_ENCODE(f.to_dict()) for f in self.findings]]
+        chunks = itertools.chain(chunks, *(_batch_lines(b) for b in self.more))
         first = True
-        for line in itertools.chain(lines, *(_batch_lines(b) for b in self.more)):
-            out.write("\n    " if first else ",\n    ")
-            out.write(line)
-            first = False
+        for lines in chunks:
+            if lines:
+                out.write(("\n    " if first else ",\n    ") + ",\n    ".join(lines))
+                first = False
         out.write("]\n}\n" if first else "\n  ]\n}\n")
 
     def to_json(self) -> str:
@@ -293,9 +297,9 @@ class Report:
         return buffer.getvalue()
 
 
-def _batch_lines(batch: FindingBatch) -> Iterator[str]:
+def _batch_lines(batch: FindingBatch) -> Iterator[list[str]]:
     for records in batch.records():
-        yield from _json_lines(records)
+        yield _json_lines(records)
 
 
 def _csv_safe(value: Any) -> Any:
