@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from xl_crm.errors import NoMatchingSheetError, NotInTemplateError, WorkbookError
+from xl_crm.metrics.compare import same_values
 from xl_crm.metrics.keys import check_customer_keys
+from xl_crm.metrics.rowchecks import duplicate_orders, unused_rows
 from xl_crm.metrics.scores import (
     customer_metrics,
     rfm,
@@ -251,47 +252,6 @@ def _extra_column(customers: Table, header: str, aliases: set[str]) -> pd.Series
     return None
 
 
-def same_values(current: pd.Series, new: pd.Series, as_text: bool = False) -> bool:
-    """Whether the column read from the workbook already holds the new values (numbers
-    within 1e-9, dates equal, texts equal as text; empty cells where values are missing)."""
-    old = current.reindex(new.index)
-    old_missing = old.isna().to_numpy() | (old.astype(object) == "").to_numpy()
-    new_missing = new.isna().to_numpy()
-    if (old_missing != new_missing).any():
-        return False
-    keep = ~new_missing
-    old, new = old[keep], new[keep]
-    if not len(new):
-        return True
-    if as_text or not (
-        pd.api.types.is_numeric_dtype(new) or pd.api.types.is_datetime64_any_dtype(new)
-    ):
-        return bool((_as_text(old) == _as_text(new)).all())
-    if pd.api.types.is_datetime64_any_dtype(new):
-        then = pd.to_datetime(old, errors="coerce")
-        return bool((then.to_numpy() == new.to_numpy()).all())
-    numbers = pd.to_numeric(old, errors="coerce").to_numpy(dtype=float)
-    return bool(np.isclose(numbers, new.to_numpy(dtype=float), rtol=1e-9, atol=1e-9).all())
-
-
-def _as_text(series: pd.Series) -> np.ndarray:
-    """Values as the text a cell shows: whole numbers without ".0", dates ISO with a space;
-    each distinct value converted once."""
-    codes, uniques = pd.factorize(series)
-    texts = np.array([_text(v) for v in uniques] + [""], dtype=object)
-    return texts[codes]
-
-
-def _text(value: object) -> str:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    return str(value)
-
-
 def _cells(series: pd.Series) -> pd.Series:
     """A metric's values as the writer takes them: numbers rounded to 6 decimals (money
     and averages; the float noise of sums goes), dates as naive datetimes."""
@@ -435,56 +395,6 @@ def order_fields(spec: Spec, customers: Table, source: SheetSpec) -> list[str]:
     date = date if date in dates else (dates[0] if dates else None)
     money = next((f.id for f in source.fields if f.type in ("money", "decimal")), None)
     return [fid for fid in (ref.field, date, money) if fid is not None]
-
-
-def unused_rows(table: Table, needed: list[str]) -> list[tuple[str, str, str]]:
-    """The rows of ``table`` that ``compute`` cannot use, each with the cell that stops it
-    and why (zh, en): a value that could not be read (an Excel error, a formula without a
-    value, text that is not a date or number) or an empty cell in one of the ``needed``
-    fields (the customer key; on orders also the date and the amount).  Rows are named,
-    never dropped silently."""
-    needed = [fid for fid in needed if fid in table.frame.columns]
-    issues = {(i.row, i.field): i for i in table.issues}
-    out: list[tuple[str, str, str]] = []
-    frame = table.frame[needed]
-    missing = frame.isna()
-    for row in frame.index[missing.any(axis=1).to_numpy()]:
-        fid = next(c for c in needed if missing.at[row, c])
-        header = table.headers.get(fid, fid)
-        issue = issues.get((row, fid))
-        if issue is None:
-            zh, en = f"“{header}”为空", f"'{header}' is empty"
-        elif issue.kind == "formula-error":
-            zh, en = f"“{header}”是错误值 {issue.raw}", f"'{header}' holds the error {issue.raw}"
-        elif issue.kind == "formula-no-value":
-            zh = f"“{header}”是没有计算结果的公式"
-            en = f"'{header}' is a formula without a computed value"
-        else:
-            zh = f"“{header}”的值“{issue.raw}”无法读取"
-            en = f"'{header}' value '{issue.raw}' cannot be read"
-        out.append((table.where(fid, int(row)), zh, en))
-    return out
-
-
-def duplicate_orders(orders: Table) -> list[tuple[str, str, str]]:
-    """Order (or stay) rows that repeat an earlier row in every column the template reads
-    (same customer, date, amount and the rest): (first cell of the row, zh, en).  They are
-    counted in the metrics all the same; the warning lets the user check for a row
-    entered twice."""
-    from xl_crm.validation.rowcopies import copied_rows
-
-    copies = copied_rows(orders)
-    if copies.empty:
-        return []
-    first = min(orders.letters.values(), key=lambda c: (len(c), c))
-    return [
-        (
-            f"{orders.sheet}!{first}{row}",
-            f"与第 {other} 行完全相同（重复录入？）",
-            f"is an exact copy of row {other} (entered twice?)",
-        )
-        for row, other in copies.items()
-    ]
 
 
 def _stay_fields(sheet: SheetSpec) -> tuple[str, str, str | None] | None:

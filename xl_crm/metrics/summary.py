@@ -58,7 +58,8 @@ class CustomerSummary:
 
     ``frame``: one row per customer, sorted by key; columns ``key`` and the metrics of
     :data:`HEADERS` (money as floats, dates as datetimes).  ``unused``: the order rows the
-    metrics could not use, as :func:`xl_crm.metrics.plan.unused_rows` names them (cell, zh, en)."""
+    metrics could not use, as :func:`xl_crm.metrics.rowchecks.unused_rows` names them
+    (cell, zh, en)."""
 
     frame: pd.DataFrame
     headers: dict[str, str]  # column -> header as written
@@ -131,7 +132,7 @@ def derive_customers(
 
     Raises WorkbookError when the sheet has no customer-key or date column."""
     from xl_crm.fields.normalise import comparable
-    from xl_crm.metrics.plan import unused_rows
+    from xl_crm.metrics.rowchecks import unused_rows
 
     source = orders.spec
     customers = _customers_sheet(spec)

@@ -95,7 +95,7 @@ def write_summary(
 def table_holds(table: Table, summary: CustomerSummary) -> bool:
     """Whether ``table`` (a summary sheet as the book was read) holds exactly ``summary``:
     the same headers in the same order, the same rows and values."""
-    from xl_crm.metrics.plan import same_values
+    from xl_crm.metrics.compare import same_values
 
     if table.header_texts() != list(summary.headers.values()) or table.blank_rows:
         return False
@@ -205,7 +205,7 @@ def _audit(audit_log: Path | None, target: Path, sheet: str | None, summary: Cus
 
 def _unchanged(summary: CustomerSummary, target: Path, name: str) -> bool:
     """Whether sheet ``name`` of ``target`` already holds exactly this summary."""
-    from xl_crm.metrics.plan import same_values
+    from xl_crm.metrics.compare import same_values
     from xl_crm.xlsx.package import sheet_parts
 
     sheets = {n.casefold(): n for n in sheet_parts(target)}

@@ -27,7 +27,7 @@ class SheetContext:
     ``spec``: the template; ``tables``: every sheet read (references look up other sheets'
     keys); ``mask``: personal values masked in findings; ``limit``: Finding objects built
     per rule and column (:data:`FINDINGS_PER_RULE`; the rest go to ``overflow`` as
-    :class:`xl_crm.validation.bounded.FindingBatch` objects).  ``duplicates`` caches, per
+    :class:`xl_crm.validation.bounded.FindingBatch` objects).  ``duplicate_groups`` caches, per
     sheet and field, the rows sharing each normalised value (the "other cell" of a
     ``duplicate`` finding).
     """
@@ -37,7 +37,7 @@ class SheetContext:
     mask: bool = False
     limit: int = FINDINGS_PER_RULE
     overflow: list[FindingBatch] = field(default_factory=list)
-    duplicates: dict[tuple[str, str], Any] = field(default_factory=dict)
+    duplicate_groups: dict[tuple[str, str], Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

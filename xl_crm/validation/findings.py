@@ -146,7 +146,7 @@ def messages(rule: Rule, parts: dict, header: str | None, value: str | None) -> 
 
 
 def _duplicate_other(table: Table, f: FieldSpec, row: int, ctx: SheetContext) -> tuple[str, str]:
-    cache = ctx.duplicates
+    cache = ctx.duplicate_groups
     if (table.sheet, f.id) not in cache:
         keys = comparable(table.frame[f.id], f, ctx.spec.phone_region)
         groups: dict = {}

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
+from xl_crm.results import csv_safe
+
 if TYPE_CHECKING:
     from xl_crm.validation.bounded import FindingBatch
     from xl_crm.view.matching import BookMapping
@@ -77,8 +79,8 @@ class Finding:
 
 
 FINDING_FIELDS = tuple(f.name for f in fields(Finding))
-#: the CSV report's columns, in order
-CSV_COLUMNS = ("where", *FINDING_FIELDS)
+#: the columns of :meth:`Report.to_csv`, one line per finding
+FINDING_COLUMNS = ("where", *FINDING_FIELDS)
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _JSON_KEYS = tuple(json.dumps(n) + ": " for n in (*FINDING_FIELDS, "where"))
 #: positions in a record (FINDING_FIELDS, then where) that differ between the findings of
@@ -277,18 +279,18 @@ class Report:
         return buffer.getvalue()
 
     def write_csv(self, out: TextIO) -> None:
-        """Write every finding as a CSV row (:data:`CSV_COLUMNS`) to the text file ``out``
+        """Write every finding as a CSV row (:data:`FINDING_COLUMNS`) to the text file ``out``
         (opened with ``newline=""``); text a spreadsheet would run as a formula is
         escaped."""
         writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(FINDING_COLUMNS)
         for f in self.findings:
             data = f.to_dict()
-            writer.writerow([_csv_safe(data[c]) for c in CSV_COLUMNS])
+            writer.writerow([csv_safe(data[c]) for c in FINDING_COLUMNS])
         for batch in self.more:
             for records in batch.records():
                 # a record is FINDING_FIELDS then where; the CSV starts with where
-                writer.writerows([_csv_safe(r[-1]), *map(_csv_safe, r[:-1])] for r in records)
+                writer.writerows([csv_safe(r[-1]), *map(csv_safe, r[:-1])] for r in records)
 
     def to_csv(self) -> str:
         """The CSV report as one string (:meth:`write_csv`)."""
@@ -300,9 +302,3 @@ class Report:
 def _batch_lines(batch: FindingBatch) -> Iterator[list[str]]:
     for records in batch.records():
         yield _json_lines(records)
-
-
-def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
