@@ -121,3 +121,32 @@ def test_annotating_marks_every_cell_past_the_bound(reports):
     marks = {(m.sheet, m.cell) for m in report_marks(bounded)}
     assert marks == {(m.sheet, m.cell) for m in report_marks(full)}
     assert ("客户", f"F{ROWS + 1}") in marks
+
+
+def test_the_command_line_writes_every_finding_past_the_default_bound(tmp_path):
+    """``xl-crm validate --json FILE --csv FILE`` with 1,100 wrong cells in one column: more
+    than the 1,000 findings built per rule, all of them in both files."""
+    from typer.testing import CliRunner
+
+    from xl_crm.cli.app import app
+
+    rows = 1_100
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["客户ID", "姓名", "手机号码", "兴趣类别"])
+    for i in range(rows):
+        ws.append([1000 + i, f"客户{i}", f"139{i:08d}", f"爱好{i}"])
+    path = tmp_path / "many.xlsx"
+    wb.save(path)
+    out, table = tmp_path / "report.json", tmp_path / "report.csv"
+    args = ["validate", str(path), "-t", "ecommerce", "--json", str(out), "--csv", str(table)]
+    result = CliRunner().invoke(app, [*args, "--quiet"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    choice = [f for f in data["findings"] if f["rule"] == "choice"]
+    assert len(choice) == data["summary"]["by_rule"]["choice"] == rows
+    assert {f["row"] for f in choice} == set(range(2, rows + 2))
+    with table.open(encoding="utf-8", newline="") as fh:
+        lines = list(csv.reader(fh))
+    assert sum(1 for r in lines[1:] if r[1] == "choice") == rows

@@ -82,12 +82,29 @@ class Output:
             err.print(text, **{"highlight": False, **kwargs})
 
     def emit(self, result: Any) -> None:
-        """Write ``result.to_dict()`` to ``--json`` and ``result.to_csv()`` to ``--csv``."""
-        if self.json is not None:
+        """Write ``result.to_dict()`` to ``--json`` and ``result.to_csv()`` to ``--csv``; a
+        result that streams itself (a validation report: ``write_json``/``write_csv``) is
+        written a chunk at a time, however many findings it has."""
+        if self.json is not None and hasattr(result, "write_json"):
+            write_stream(self.json, result.write_json)
+        elif self.json is not None:
             data = result.to_dict() if hasattr(result, "to_dict") else result
             write_text(self.json, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        if self.csv is not None:
+        if self.csv is not None and hasattr(result, "write_csv"):
+            write_stream(self.csv, result.write_csv)
+        elif self.csv is not None:
             write_text(self.csv, result.to_csv())
+
+
+def write_stream(target: str, write: Any) -> None:
+    """``write(file)`` into stdout when ``target`` is '-', else into the file ``target``
+    (UTF-8, newlines as written)."""
+    if target == "-":
+        write(sys.stdout)
+        sys.stdout.flush()
+    else:
+        with Path(target).open("w", encoding="utf-8", newline="") as fh:
+            write(fh)
 
 
 def write_text(target: str, text: str) -> None:
