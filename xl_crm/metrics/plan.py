@@ -19,7 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from xl_crm.errors import NoMatchingSheetError, NotInTemplateError, WorkbookError
+from xl_crm.errors import (
+    MissingColumnError,
+    NoMatchingSheetError,
+    NotInTemplateError,
+    WorkbookError,
+)
 from xl_crm.metrics.compare import same_values
 from xl_crm.metrics.keys import check_customer_keys
 from xl_crm.metrics.rowchecks import duplicate_orders, unused_rows
@@ -173,8 +178,14 @@ def plan_columns(
     missing (``file`` names the book in that message)."""
     sheet = customers_sheet(spec)
     customers = tables[sheet.id]
-    check_customer_keys(customers, file)  # refuses before anything is written
     source = _source_sheet(spec, sheet, tables)
+    _require_columns(customers, [customers.spec.key], file)
+    if source.id in tables:
+        orders = tables[source.id]
+        needed = order_fields(spec, customers, source)
+        money = [f.id for f in source.fields if f.type in ("money", "decimal")]
+        _require_columns(orders, [fid for fid in needed if fid not in money], file)
+    check_customer_keys(customers, file)  # refuses before anything is written
     lang = _language(customers)
     values = _metric_values(spec, customers, source, tables, as_of, window_days)
     unused = unused_rows(customers, [customers.spec.key]) + unused_rows(
@@ -383,6 +394,29 @@ def _metric_values(
         if name in METRICS:
             out[name] = pd.Series(keys.map(metrics[name]).to_numpy(), index=customers.frame.index)
     return out
+
+
+def _require_columns(table: Table, needed: list[str], file: str | Path | None) -> None:
+    """Refuse (MissingColumnError, before anything is written) a sheet that lacks a column
+    the metrics need: the customer key, the order's customer and date."""
+    for fid in needed:
+        if fid in table.missing or fid not in table.letters:
+            f = table.spec.field(fid)
+            raise MissingColumnError(
+                (
+                    f"“{table.sheet}”表缺少“{f.label.zh}”列，计算列要用到它",
+                    f"the sheet '{table.sheet}' has no '{f.label.en}' ({f.label.zh}) column, "
+                    "which the computed columns need",
+                ),
+                file=file or table.path,
+                sheet=table.sheet,
+                field=fid,
+                hint=(
+                    f"加上表头为“{f.label.zh}”的列（或模板认识的别名）",
+                    f"add a column headed '{f.label.zh}' or '{f.label.en}' (or an alias the "
+                    "template knows)",
+                ),
+            )
 
 
 def order_fields(spec: Spec, customers: Table, source: SheetSpec) -> list[str]:
