@@ -156,7 +156,7 @@ def compute(
         step("reading the workbook", 1, 1)
         path = Path(opened.name)
         if not opened.writable and output is None:
-            _refuse_read_only(opened)
+            raise ReadOnlyBookError.of(opened.name)
         if summary.holds_only_orders(spec, tables):
             result = summary.compute_orders_only(
                 opened, spec, tables, as_of=when, window_days=window_days,
@@ -203,21 +203,6 @@ def compute(
         time.perf_counter() - started,
         plan.unused,
         duplicates=plan.duplicates,
-    )
-
-
-def _refuse_read_only(book: Book) -> None:
-    suffix = Path(book.name).suffix
-    raise ReadOnlyBookError(
-        (
-            f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix or '这种文件'}",
-            f"can only write into .xlsx and .xlsm workbooks, not {suffix or 'this file'}",
-        ),
-        file=book.name,
-        hint=(
-            "先另存为 .xlsx；若是订单文件，用 -o 指定客户汇总文件",
-            "save it as .xlsx first; for a file of orders, name the summary file with -o",
-        ),
     )
 
 

@@ -68,6 +68,20 @@ class ReadOnlyBookError(WorkbookError):
         "save it as .xlsx first; for a file of orders, name an output file with -o",
     )
 
+    @classmethod
+    def of(cls, name: str | Path, hint: Text | None = None) -> ReadOnlyBookError:
+        """The error for writing into the book ``name`` (its extension says what it is),
+        with ``hint`` as the fix (default: the class's)."""
+        suffix = Path(name).suffix or "?"
+        return cls(
+            (
+                f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix}",
+                f"can only write into .xlsx and .xlsm workbooks, not {suffix}",
+            ),
+            file=name,
+            hint=hint,
+        )
+
 
 class WriteFailedError(WorkbookError):
     """The operating system refused the write (permissions, disk full, file open and

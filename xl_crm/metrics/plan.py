@@ -26,6 +26,7 @@ from xl_crm.errors import (
     WorkbookError,
 )
 from xl_crm.metrics.compare import same_values
+from xl_crm.metrics.headers import headers_of
 from xl_crm.metrics.keys import check_customer_keys
 from xl_crm.metrics.rowchecks import duplicate_orders, unused_rows
 from xl_crm.metrics.scores import (
@@ -41,19 +42,11 @@ from xl_crm.specs.model import SheetSpec, Spec
 from xl_crm.table import ColumnUpdate, Table
 from xl_crm.view.matching import normalise_header
 
-#: headers of the extra RFM columns (zh, en)
-EXTRA_HEADERS = {
-    "total_spend": ("累计消费金额", "Total Spend"),
-    "recency_days": ("距最近一次购买天数", "Days Since Last Purchase"),
-    "rfm_score": ("RFM 评分", "RFM Score"),
-    "rfm_segment_cn": ("RFM 客户分类", "RFM 客户分类"),
-    "rfm_segment_en": ("RFM Segment", "RFM Segment"),
-    "stays": ("入住次数", "Stays"),
-    "nights": ("入住晚数", "Nights"),
-    "last_stay": ("最近一次入住", "Last Stay"),
-    "avg_stay_nights": ("平均入住晚数", "Average Nights"),
-    "preferred_room_type": ("偏好房型", "Preferred Room"),
-}
+#: headers of the extra RFM (and stay) columns, (zh, en)
+EXTRA_HEADERS = headers_of(
+    "total_spend", "recency_days", "rfm_score", "rfm_segment_cn", "rfm_segment_en",
+    "stays", "nights", "last_stay", "avg_stay_nights", "preferred_room_type",
+)  # fmt: skip
 KINDS = {
     "first_purchase": "datetime", "last_purchase": "datetime", "last_stay": "datetime",
     "total_spend": "money", "avg_spend": "money",

@@ -27,6 +27,7 @@ import pandas as pd
 
 from xl_crm.book import Book
 from xl_crm.errors import MissingColumnError, NotInTemplateError
+from xl_crm.metrics.headers import COLUMN_HEADERS, headers_of
 from xl_crm.metrics.scores import customer_metrics, rfm
 from xl_crm.specs.model import SheetSpec, Spec
 from xl_crm.table import NewColumn, Table
@@ -36,16 +37,13 @@ from xl_crm.view.matching import normalise_header
 SUMMARY_SHEET = {"zh": "客户汇总", "en": "Customer Summary"}
 #: summary columns after the key: metric -> (zh, en) header; {w} is the window in days
 HEADERS: dict[str, tuple[str, str]] = {
-    "first_purchase": ("首次购买日期", "First Purchase Date"),
-    "last_purchase": ("最近一次购买日期", "Last Purchase Date"),
-    "orders": ("订单总数", "Orders"),
-    "purchase_frequency": ("购买频率(近{w}天)", "Orders in Last {w} Days"),
-    "total_spend": ("累计消费金额", "Total Spend"),
-    "avg_spend": ("平均客单价", "Average Order Value"),
-    "recency_days": ("距最近一次购买天数", "Days Since Last Purchase"),
-    "rfm_score": ("RFM 评分", "RFM Score"),
-    "rfm_segment": ("RFM 客户分类", "RFM Segment"),
-}
+    **headers_of(
+        "first_purchase", "last_purchase", "orders", "purchase_frequency", "total_spend",
+        "avg_spend", "recency_days", "rfm_score",
+    ),
+    # one segment column, in the book's language: the 8-class model in zh, the grid in en
+    "rfm_segment": (COLUMN_HEADERS["rfm_segment_cn"][0], COLUMN_HEADERS["rfm_segment_en"][1]),
+}  # fmt: skip
 MONEY_COLUMNS = ("total_spend", "avg_spend")
 DATE_COLUMNS = ("first_purchase", "last_purchase")
 _WIDTHS = {"first_purchase": 18, "last_purchase": 18, "rfm_segment": 16}

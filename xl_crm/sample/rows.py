@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from xl_crm.errors import InvalidOptionError
-from xl_crm.fields.grid import EXCEL_EPOCH_1900
+from xl_crm.fields.grid import EXCEL_EPOCH_1900, EXCEL_MAX_ROWS
 from xl_crm.sample import vocab as V
 from xl_crm.sample.texts import (
     affine,
@@ -34,7 +34,7 @@ from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.model import FieldSpec, Lang, SheetSpec, Spec
 
 CellKind = Literal["n", "s", "b"]
-EXCEL_MAX_DATA_ROWS = 1_048_575
+EXCEL_MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1  # below the header row
 CHUNK_ROWS = 65_536
 EXCEL_EPOCH = EXCEL_EPOCH_1900.date()
 #: sample dates run up to this day, so a seed gives the same workbook on any day

@@ -225,13 +225,8 @@ class XlsxBook:
     def _refuse_read_only(self) -> None:
         if self.writable:
             return
-        suffix = self.path.suffix or "?"
-        raise ReadOnlyBookError(
-            (
-                f"只能写入 .xlsx 和 .xlsm 工作簿，不能写入 {suffix}",
-                f"can only write into .xlsx and .xlsm workbooks, not {suffix}",
-            ),
-            file=self.path,
+        raise ReadOnlyBookError.of(
+            self.path,
             hint=(
                 "先另存为 .xlsx，或用 --html / --json 生成报告",
                 "save it as .xlsx first, or use --html / --json for a report",
