@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from tests.conftest import xlsx
 from xl_crm import validate
 from xl_crm.cli.app import app
-from xl_crm.errors import SpecError, WorkbookError
+from xl_crm.errors import NotInTemplateError, SheetNotFoundError, SpecError, WorkbookError
 from xl_crm.specs import load_spec
 from xl_crm.validation.html import render_html
 from xl_crm.view.matching import normalise_header
@@ -418,15 +418,23 @@ def test_sheet_option_overrides_the_matching(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("sheets", "message"),
+    ("sheets", "error", "message"),
     [
-        ({"clients": "2026"}, "(?s)no sheet 'clients'.*customers \\(客户 / Customers\\), orders"),
-        ({"orders": "2027"}, "(?s)the workbook has no sheet '2027'.*2025, 2026, 订单明细"),
+        (
+            {"clients": "2026"},
+            NotInTemplateError,  # the template's name is wrong: not a damaged workbook
+            "(?s)no sheet 'clients'.*customers \\(客户 / Customers\\), orders",
+        ),
+        (
+            {"orders": "2027"},
+            SheetNotFoundError,
+            "(?s)the workbook has no sheet '2027'.*2025, 2026, 订单明细",
+        ),
     ],
 )
-def test_sheet_option_with_a_bad_name_lists_the_choices(tmp_path, sheets, message):
+def test_sheet_option_with_a_bad_name_lists_the_choices(tmp_path, sheets, error, message):
     book = _two_customer_sheets(tmp_path)
-    with pytest.raises(WorkbookError, match=message):
+    with pytest.raises(error, match=message):
         validate(book, template="ecommerce", sheets=sheets)
 
 

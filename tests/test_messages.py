@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from tests.zipparts import replace_parts
 from xl_crm import validate
 from xl_crm.cli.app import app
 from xl_crm.errors import SpecError, WorkbookError, error_classes
@@ -105,12 +106,7 @@ def _damaged_part(path: Path) -> None:
     wb.active.append(["客户ID", "姓名"])
     wb.create_sheet("订单").append(["订单号", "客户ID"])
     wb.save(path)
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    parts["xl/worksheets/sheet1.xml"] = b"<worksheet><sheetData><row><c r="
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+    replace_parts(path, {"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row><c r="})
 
 
 BROKEN = {

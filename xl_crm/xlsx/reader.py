@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,7 @@ from xl_crm.errors import (
     FileMissingError,
     NotASpreadsheetError,
     WorkbookError,
+    XlCrmError,
 )
 from xl_crm.fields.coercion import blank_cells
 from xl_crm.fields.grid import EXCEL_MAX_ROWS, too_many_rows
@@ -37,10 +40,19 @@ from xl_crm.view.rows import book_mapping
 from xl_crm.view.typed import UNREAD_FILLED, issues_at_empty_cells, make_table, type_columns
 from xl_crm.xlsx.csvfile import csv_rows, read_csv_table
 
-__all__ = ["READABLE", "check_readable", "damaged_workbook", "read_table", "read_workbook"]
+__all__ = [
+    "OLE_MAGIC",
+    "READABLE",
+    "check_readable",
+    "damaged_workbook",
+    "read_table",
+    "read_workbook",
+    "unreadable_errors",
+]
 
 READABLE = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: the first bytes of an OLE compound file: how an encrypted .xlsx/.xlsm (and an .xls) is stored
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _FASTEXCEL_DTYPE = {
     "text": "string",
     "integer": "float",
@@ -69,6 +81,26 @@ def damaged_workbook(path: Path, exc: Exception) -> WorkbookError:
             "从备份恢复，或让 Excel 修复后再保存",
             "restore it from a backup, or let Excel repair it and save it again",
         ),
+    )
+
+
+def unreadable_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that mean a workbook's bytes cannot be parsed: calamine's
+    (fastexcel), a broken zip or deflate stream, XML that does not parse, a package part
+    that is missing (``KeyError`` from the zip), a value in the XML that is not what its
+    attribute says (``ValueError``), a zip compression Python cannot inflate.  Anything
+    else (a wrong argument, a bug) is not reported as a damaged workbook."""
+    import fastexcel
+
+    return (
+        fastexcel.FastExcelError,
+        zipfile.BadZipFile,
+        zlib.error,
+        ParseError,
+        KeyError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
     )
 
 
@@ -106,7 +138,7 @@ def check_readable(path: Path, password: str | None = None) -> Path:
         )
     with path.open("rb") as fh:
         head = fh.read(8)
-    if suffix in (".xlsx", ".xlsm") and head == _OLE_MAGIC:
+    if suffix in (".xlsx", ".xlsm") and head == OLE_MAGIC:
         if password is None:
             raise EncryptedWorkbookError(
                 ("工作簿有密码保护（已加密）", "the workbook is password-protected (encrypted)"),
@@ -137,7 +169,7 @@ def check_readable(path: Path, password: str | None = None) -> Path:
                 file=path,
                 hint=RESAVE,
             ) from None
-    if suffix == ".xls" and head != _OLE_MAGIC:
+    if suffix == ".xls" and head != OLE_MAGIC:
         raise NotASpreadsheetError(
             ("不是有效的 .xls 工作簿", "not a valid .xls workbook"), file=path, hint=RESAVE
         )
@@ -395,9 +427,9 @@ def read_workbook(
                 tables[sheet.id] = read_table(
                     readable, spec, sheet, match.sheet, heads[match.sheet], wanted
                 )
-    except WorkbookError:
+    except XlCrmError:  # a --sheet name that is not there, no header ...: said as it is
         raise
-    except Exception as exc:  # calamine's and the XML parser's errors on damaged files
+    except unreadable_errors() as exc:  # calamine's and the XML parser's: a damaged file
         if is_csv:
             raise
         raise damaged_workbook(path, exc) from None
