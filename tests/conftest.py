@@ -82,6 +82,15 @@ def built_books(tmp_path_factory) -> dict[tuple[str, str], Path]:
     return books
 
 
+@pytest.fixture
+def shop_copy(built_books, tmp_path) -> Path:
+    """``shop.xlsx`` in this test's folder: a fresh copy of the e-commerce workbook built in
+    English (sheets Customers and Orders, a group band in row 1, headers in row 2)."""
+    path = tmp_path / "shop.xlsx"
+    shutil.copy(built_books[("ecommerce", "en")], path)
+    return path
+
+
 def chromium() -> str:
     """Path to headless Chromium; skip locally without it, fail in CI (.ci/run installs it)."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -32,6 +32,7 @@ from xl_crm import (
     open_book,
     validate,
 )
+from xl_crm.cli.paths import OutputTarget, check_outputs
 from xl_crm.errors import FAMILIES, XlCrmError, error_classes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,6 +172,10 @@ CASES: dict[str, Callable[..., object]] = {
     "spec-invalid": _spec_file,
     "invalid-option": lambda tmp: build_workbook("ecommerce", tmp / "x.xlsx", lang="fr"),
     "invalid-as-of-date": lambda tmp: compute(_shop(tmp), as_of="30/02/2026", backups=0),
+    "invalid-window": lambda tmp: compute(_shop(tmp), as_of=AS_OF, window_days=0, backups=0),
+    "bad-output-path": lambda tmp: check_outputs(
+        [(OutputTarget("--json"), tmp / "no such folder" / "report.json")]
+    ),
     "missing-extra": _extra_missing,
 }
 

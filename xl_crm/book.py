@@ -135,7 +135,9 @@ def open_book(
 
     ``target``: a path to an .xlsx/.xlsm workbook (read and written in place), or a
     read-only .xls, .ods or .csv file; an object that already is a :class:`Book` is
-    returned as it is.  ``password`` opens an encrypted workbook (read only).
+    returned as it is.  ``password`` opens an encrypted .xlsx/.xlsm, which is written
+    encrypted again (:mod:`xl_crm.xlsx.encrypted`); it is ignored for a file that is not
+    encrypted.
     ``backups``: copies of the file kept before each write (``.bak`` files, newest
     first); ``audit_log``: the hash-chained log that records each write.
     A Google Sheet (its ``https://docs.google.com/spreadsheets/d/...`` address) and an
@@ -153,6 +155,11 @@ def open_book(
     if isinstance(target, str | Path):
         from xl_crm.xlsx.book import XlsxBook
 
+        if password is not None:
+            from xl_crm.xlsx.encrypted import EncryptedBook, is_encrypted
+
+            if is_encrypted(Path(target)):
+                return EncryptedBook(Path(target), password, backups=backups, audit_log=audit_log)
         return XlsxBook(Path(target), password=password, backups=backups, audit_log=audit_log)
     raise NotASpreadsheetError(
         (

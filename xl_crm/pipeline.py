@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from xl_crm.errors import (
     ReadOnlyBookError,
     TemplateUndetectedError,
 )
+from xl_crm.metrics.asof import as_of_date, window_days_of
 from xl_crm.metrics.plan import (
     ComputeResult,
     customers_sheet,
@@ -33,7 +34,6 @@ from xl_crm.metrics.plan import (
     plan_columns,
     read_fields,
 )
-from xl_crm.metrics.scores import as_of_date
 from xl_crm.results import csv_text
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import Spec
@@ -41,7 +41,7 @@ from xl_crm.table import CellMark
 from xl_crm.validation.context import FINDINGS_PER_RULE
 from xl_crm.validation.report import Report
 
-__all__ = ["AnnotateResult", "annotate", "compute", "spec_for", "validate"]
+__all__ = ["AnnotateResult", "annotate", "check_sheets", "compute", "spec_for", "validate"]
 
 BookLike = str | Path | Book
 
@@ -69,6 +69,42 @@ def spec_for(book: Book, template: str | Path | Spec | None) -> Spec:
     return load_spec(detected)
 
 
+def check_sheets(sheets: object) -> dict[str, str] | None:
+    """``sheets`` as given to :func:`validate` and :func:`compute`: None, or a mapping of
+    template sheet (its id or zh/en label) to workbook sheet name, both non-empty text
+    (``{"orders": "Sheet2"}``, the library's ``--sheet orders=Sheet2``).  Whether the
+    names exist is checked when the book is read (``not-in-template``,
+    ``sheet-not-found``).  Raises :class:`xl_crm.errors.InvalidOptionError` for anything
+    else (a list, a string, a number where a name belongs), before any file is opened."""
+    if sheets is None:
+        return None
+    example = ("如 sheets={'orders': 'Sheet2'}", "e.g. sheets={'orders': 'Sheet2'}")
+    if not isinstance(sheets, Mapping):
+        kind = type(sheets).__name__
+        raise InvalidOptionError(
+            (
+                f"sheets 应为 {{模板工作表: 工作簿工作表}} 的字典，而不是 {kind}",
+                f"sheets must be a dict {{template sheet: workbook sheet}}, not a {kind}",
+            ),
+            expected=("dict[str, str]", "dict[str, str]"),
+            hint=example,
+        )
+    for key, value in sheets.items():
+        if not (isinstance(key, str) and key.strip() and isinstance(value, str) and value.strip()):
+            raise InvalidOptionError(
+                (
+                    f"sheets 中的 {key!r}: {value!r} 不是两个工作表名",
+                    f"sheets item {key!r}: {value!r} is not two sheet names",
+                ),
+                expected=(
+                    "模板工作表 id 或名称 -> 工作簿工作表名，都是非空文本",
+                    "template sheet id or label -> workbook sheet name, both non-empty text",
+                ),
+                hint=example,
+            )
+    return dict(sheets)
+
+
 def validate(
     book: BookLike,
     *,
@@ -91,11 +127,15 @@ def validate(
     Returns a :class:`Report` that starts with the mapping (``report.mapping``); bad rows
     are findings, never exceptions, and a template sheet the book lacks is one
     ``missing-sheet`` warning.  Raises :class:`xl_crm.WorkbookError` only when the book
-    cannot be read at all, a ``sheets`` name is unknown, or no sheet matches the template.
+    cannot be read at all, a ``sheets`` workbook sheet is not there (``sheet-not-found``),
+    or no sheet matches the template; :class:`xl_crm.errors.NotInTemplateError` for a
+    ``sheets`` template sheet the template lacks, and
+    :class:`xl_crm.errors.InvalidOptionError` for ``sheets`` that is not a dict of names.
     """
     from xl_crm.validation.check import check  # pandera loads here
 
     started = time.perf_counter()
+    sheets = check_sheets(sheets)
     opened = open_book(book, password=password)
     try:
         spec = spec_for(opened, template)
@@ -122,33 +162,44 @@ def compute(
     sheets: dict[str, str] | None = None,
     summary_sheet: str | None = None,
     output: str | Path | None = None,
+    password: str | None = None,
 ) -> ComputeResult:
     """Compute the derived customer columns of ``book`` and write them in place.
 
     ``book``: an .xlsx/.xlsm path or a :class:`xl_crm.book.Book`.  The template's
     computed fields (last purchase, 购买频率, segments ...) and, unless ``rfm_columns`` is
     False, total spend (yuan), recency (days), the RFM score and segment are computed from
-    the orders (or stays) sheet as of ``as_of`` (a date or ``YYYY-MM-DD``; default today)
-    with a frequency window of ``window_days`` days.  Sheets are matched by their headers;
-    ``sheets`` overrides that, as in :func:`validate`.  ``progress(label, done, total)`` is
-    called as the work goes.  A second run with the same inputs writes nothing (no
-    backup, no audit record).  ``backups``: copies kept before a write; ``audit_log``:
-    the hash-chained log that records the write.
+    the orders (or stays) sheet as of ``as_of`` (a date, or text such as ``2026-06-30`` or
+    ``2026年6月30日``; default today; see :mod:`xl_crm.metrics.asof`) with a frequency
+    window of ``window_days`` days (a whole number, at least 1).  Sheets are matched by
+    their headers; ``sheets`` overrides that, as in :func:`validate`.
+    ``progress(label, done, total)`` is called as the work goes.  A second run with the
+    same inputs writes nothing (no backup, no audit record).  ``backups``: copies kept
+    before a write; ``audit_log``: the hash-chained log that records the write.
+    ``password`` opens an encrypted workbook, which is written encrypted again with it
+    (:mod:`xl_crm.xlsx.encrypted`).
 
     A book of orders only (no customers sheet; also a CSV) gets a customer summary sheet
     instead, named ``summary_sheet``, or written to ``output`` (.xlsx or .csv; the book is
     then not changed): see :mod:`xl_crm.metrics.summary`.
-    Returns a :class:`ComputeResult`.  Raises :class:`xl_crm.WorkbookError` (unreadable
-    book, read-only book without ``output``, no orders sheet) and
-    :class:`xl_crm.CustomerKeyError` (keys that repeat after normalising, or are empty),
-    and nothing is written then.
+    Returns a :class:`ComputeResult`.  Raises :class:`xl_crm.errors.AsOfDateError` (an
+    ``as_of`` that is not one day: ``06/07/2026`` reads two ways, ``123``, a time),
+    :class:`xl_crm.errors.InvalidWindowError` (a window of 0 or less) and
+    :class:`xl_crm.errors.InvalidOptionError` (``sheets`` not a dict of names) before the
+    book is opened; :class:`xl_crm.WorkbookError` (unreadable book, read-only book without
+    ``output``, no orders sheet, a ``sheets`` workbook sheet that is not there),
+    :class:`xl_crm.errors.NotInTemplateError` (a ``sheets`` template sheet that is not
+    there) and :class:`xl_crm.CustomerKeyError` (keys that repeat after normalising, or
+    are empty); nothing is written then.
     """
     from xl_crm.metrics import summary
 
     started = time.perf_counter()
     when = as_of_date(as_of)
+    window_days = window_days_of(window_days)
+    sheets = check_sheets(sheets)
     step = progress or (lambda label, done, total: None)
-    opened = open_book(book, backups=backups, audit_log=audit_log)
+    opened = open_book(book, password=password, backups=backups, audit_log=audit_log)
     try:
         spec = spec_for(opened, template)
         step("reading the workbook", 0, 1)
@@ -232,7 +283,12 @@ class AnnotateResult:
 
 
 def annotate(
-    book: BookLike, report: Report, *, lang: str = "zh", backups: int = 5
+    book: BookLike,
+    report: Report,
+    *,
+    lang: str = "zh",
+    backups: int = 5,
+    password: str | None = None,
 ) -> AnnotateResult:
     """Mark every cell with a finding in ``book``: a fill and a note with the message(s)
     in ``lang`` (``zh`` or ``en``), one per line.
@@ -240,12 +296,13 @@ def annotate(
     ``book``: an .xlsx/.xlsm path or a :class:`xl_crm.book.Book`; ``report``: what
     :func:`validate` returned for it.  Marks from an earlier run are cleared first, on every
     sheet the report covers, so fixed cells lose their mark.  ``backups``: copies of the
-    file kept before the write.  Returns an :class:`AnnotateResult` (``.marked``: the number
+    file kept before the write; ``password`` opens an encrypted workbook, which is written
+    encrypted again with it.  Returns an :class:`AnnotateResult` (``.marked``: the number
     of cells marked).  Raises :class:`xl_crm.errors.ReadOnlyBookError` for a read-only book
     (.csv, .xls, .ods) and the :class:`xl_crm.errors.WorkbookError` family when the book
     cannot be written.
     """
-    opened = open_book(book, backups=backups)
+    opened = open_book(book, password=password, backups=backups)
     try:
         if not opened.writable:
             raise ReadOnlyBookError(

@@ -7,19 +7,19 @@ from typing import Annotated
 
 import typer
 
-from xl_crm.cli.options import SheetOption, TemplateOption, sheet_pairs
+from xl_crm.cli.options import PasswordOption, SheetOption, TemplateOption, sheet_pairs
 from xl_crm.cli.output import Output, out, output_options
+from xl_crm.cli.paths import OutputTarget
 
 BookArgument = Annotated[Path, typer.Argument(help="Workbook (.xlsx, .xlsm, .xls, .ods) or .csv.")]
 MaskOption = Annotated[
     bool, typer.Option("--mask", help="Mask personal data (phones, e-mails, IDs) in output.")
 ]
-PasswordOption = Annotated[
-    str | None, typer.Option("--password", help="Password of an encrypted workbook.")
-]
 
 
-@output_options(csv=True)
+@output_options(
+    csv=True, files={"html_file": OutputTarget("--html", example="report.html")}, reads="book"
+)
 def validate_command(
     book: BookArgument,
     template: TemplateOption = None,
@@ -66,31 +66,37 @@ def validate_command(
     if annotate_book:
         from xl_crm import annotate
 
-        marked = annotate(book, report, lang=output.lang)
+        marked = annotate(book, report, lang=output.lang, password=password)
         output.note(f"marked {marked.marked} cells in {book}")
     if output.human:
         print_report(report, out, lang=output.lang, limit=limit)  # type: ignore[arg-type]
     raise typer.Exit(report.exit_code)
 
 
-@output_options(csv=True)
+@output_options(csv=True, reads="book")
 def annotate_command(
     book: Annotated[Path, typer.Argument(help="Workbook (.xlsx or .xlsm) to mark.")],
     template: TemplateOption = None,
     mask: MaskOption = False,
     sheet: SheetOption = None,
+    password: PasswordOption = None,
     *,
     output: Output,
 ) -> None:
     """Validate a workbook and mark each bad cell in it: a fill and a note with the
     findings in --lang. Marks of an earlier run are cleared first, so fixed cells lose
-    theirs. --json writes what was marked, --csv the marks (sheet, cell, note).
+    theirs. --json writes what was marked, --csv the marks (sheet, cell, note). An
+    encrypted workbook (--password) stays encrypted with the same password.
 
     Example: xl-crm annotate customers.xlsx --lang en
+
+    Example: XLCRM_PASSWORD=secret xl-crm annotate locked.xlsx
     """
     from xl_crm import annotate, validate
 
-    report = validate(book, template=template, mask=mask, sheets=sheet_pairs(sheet))
-    result = annotate(book, report, lang=output.lang)
+    report = validate(
+        book, template=template, password=password, mask=mask, sheets=sheet_pairs(sheet)
+    )
+    result = annotate(book, report, lang=output.lang, password=password)
     output.emit(result)
     output.print(f"marked {result.marked} cells in {result.file}")

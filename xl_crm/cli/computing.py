@@ -8,11 +8,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from xl_crm.cli.options import ProgressBar, SheetOption, TemplateOption, sheet_pairs
+from xl_crm.cli.options import (
+    PasswordOption,
+    ProgressBar,
+    SheetOption,
+    TemplateOption,
+    sheet_pairs,
+)
 from xl_crm.cli.output import Output, output_options
+from xl_crm.cli.paths import OutputTarget
 
 
-@output_options(csv=True)
+@output_options(
+    csv=True,
+    files={
+        "summary_file": OutputTarget("-o", may_be_book=True, example="customers.xlsx"),
+        "audit_log": OutputTarget("--audit-log", makes_folder=True, example="audit.jsonl"),
+    },
+    reads="book",
+)
 def compute_command(
     book: Annotated[
         Path,
@@ -22,7 +36,10 @@ def compute_command(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="The date recency and windows count from (YYYY-MM-DD; default today)."
+            "--as-of",
+            help="The day recency and the window count to: YYYY-MM-DD (2026年6月30日 and "
+            "2026/6/30 also work; 06/07/2026, which reads two ways, and a time of day are "
+            "refused). Default: today.",
         ),
     ] = None,
     rfm_columns: Annotated[
@@ -32,7 +49,10 @@ def compute_command(
         ),
     ] = True,
     window: Annotated[
-        int, typer.Option("--window", help="Days in the purchase-frequency window.")
+        int,
+        typer.Option(
+            "--window", help="Days in the purchase-frequency window (a whole number, 1 or more)."
+        ),
     ] = 365,
     backups: Annotated[
         int, typer.Option("--backups", help="Backups of the workbook to keep (0: none).")
@@ -58,6 +78,7 @@ def compute_command(
             "instead (needed for a CSV, which is never modified).",
         ),
     ] = None,
+    password: PasswordOption = None,
     *,
     output: Output,
 ) -> None:
@@ -67,11 +88,15 @@ def compute_command(
     .xlcrm-backups/ beside it. Running again with the same inputs changes nothing.
     A workbook or CSV that holds only orders (customer ID, date, amount) gets a customer
     summary instead: one row per customer, added as a new sheet or written to -o.
-    --json writes the result, --csv the customers per segment.
+    An encrypted workbook (--password) is written encrypted again with the same password.
+    --json writes the result, --csv the customers per segment. Every output path is
+    checked before the workbook is read.
 
     Example: xl-crm compute customers.xlsx --as-of 2026-06-30
 
     Example (orders only): xl-crm compute orders.csv -t ecommerce -o customers.xlsx
+
+    Example: xl-crm compute locked.xlsx --password secret --as-of 2026年6月30日 --window 90
     """
     from xl_crm import compute
 
@@ -89,6 +114,7 @@ def compute_command(
             sheets=sheet_pairs(sheet),
             summary_sheet=summary_sheet,
             output=summary_file,
+            password=password,
         )
     output.emit(result)
     state = "wrote" if result.written else "unchanged (already up to date)"

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from xl_crm.cli.output import Output, output_options
+from xl_crm.cli.paths import OutputTarget
 
 
-@output_options()
+@output_options(files={"out_dir": OutputTarget("--out", folder=True)})
 def demo_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo files.")] = Path(
         "demo"

@@ -1,4 +1,5 @@
-"""Options several commands take (``--template``, ``--sheet``) and the progress bar."""
+"""Options several commands take (``--template``, ``--sheet``, ``--password``) and the
+progress bar."""
 
 from __future__ import annotations
 
@@ -25,6 +26,18 @@ SheetOption = Annotated[
         "-s",
         help="TEMPLATE_SHEET=BOOK_SHEET: read the template sheet (its id or zh/en name) from "
         "this workbook sheet instead of the one matched by headers (repeatable).",
+    ),
+]
+
+PasswordOption = Annotated[
+    str | None,
+    typer.Option(
+        "--password",
+        envvar="XLCRM_PASSWORD",
+        show_envvar=True,
+        help="Password of an encrypted workbook (Excel's Encrypt with Password); the "
+        "workbook is written encrypted again with it. Set XLCRM_PASSWORD instead to keep "
+        "it out of the shell history.",
     ),
 ]
 

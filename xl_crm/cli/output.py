@@ -3,9 +3,12 @@
 ``@output_options()`` gives a command ``--json FILE|-``, ``--lang zh|en`` and ``--quiet``
 (and ``--csv FILE|-`` with ``csv=True``, for commands whose result is a table), the way
 sqlite-utils' ``output_options`` does: the command declares one parameter ``output:
-Output`` and receives them in it.  The decorator also turns a library error
+Output`` and receives them in it.  Before the command runs, these and the command's other
+output files (``files=``) are checked (:mod:`xl_crm.cli.paths`): a path that cannot be
+written stops it before it changes anything.  The decorator also turns a library error
 (:class:`xl_crm.XlCrmError`) into one message on stderr in ``--lang`` (and, when ``--json``
-was asked for, ``{"error": error.to_dict()}`` there) and the error's exit code.
+was asked for and can be written, ``{"error": error.to_dict()}`` there) and the error's
+exit code.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from xl_crm.cli.paths import OutputTarget, check_outputs
 from xl_crm.errors import InvalidOptionError, XlCrmError
 
 out = Console(soft_wrap=True)
@@ -135,11 +139,23 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def output_options(*, csv: bool = False) -> Callable[[F], F]:
+JSON_TARGET = OutputTarget("--json", stdout=True, example="result.json")
+CSV_TARGET = OutputTarget("--csv", stdout=True, example="result.csv")
+
+
+def output_options(
+    *,
+    csv: bool = False,
+    files: dict[str, OutputTarget] | None = None,
+    reads: str | None = None,
+) -> Callable[[F], F]:
     """Give the decorated command the shared output options (see the module docstring).
 
     The command takes ``output: Output`` (keyword); its signature as typer sees it gets
-    ``json_file``, ``csv_file`` (when ``csv``), ``lang`` and ``quiet`` instead."""
+    ``json_file``, ``csv_file`` (when ``csv``), ``lang`` and ``quiet`` instead.  ``files``:
+    the command's own parameters that name files it writes (parameter name -> how the
+    option is written), checked with ``--json`` and ``--csv`` before it runs; ``reads``:
+    the parameter naming the workbook it reads, which no output may replace."""
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func, eval_str=True)
@@ -163,12 +179,18 @@ def output_options(*, csv: bool = False) -> Callable[[F], F]:
                 lang=kwargs.pop("lang", "zh"),
                 quiet=kwargs.pop("quiet", False),
             )
+            ready = False  # outputs checked: an error may go to --json
             try:
                 check_lang(output.lang)
+                targets = [(JSON_TARGET, output.json), (CSV_TARGET, output.csv)]
+                targets += [(target, kwargs.get(name)) for name, target in (files or {}).items()]
+                read = kwargs.get(reads) if reads else None
+                check_outputs(targets, Path(read) if read is not None else None)
+                ready = True
                 return func(*args, output=output, **kwargs)
             except XlCrmError as exc:
                 print_error(exc, output.lang)
-                if output.json is not None:
+                if output.json is not None and (ready or output.json == "-"):
                     text = json.dumps({"error": exc.to_dict()}, ensure_ascii=False, indent=2)
                     write_text(output.json, text + "\n")
                 raise typer.Exit(exc.exit_code) from None

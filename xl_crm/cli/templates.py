@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from xl_crm.cli.options import ProgressBar
+from xl_crm.cli.options import PasswordOption, ProgressBar
 from xl_crm.cli.output import Output, output_options
+from xl_crm.cli.paths import OutputTarget
 from xl_crm.errors import SpecError
 
 NameArgument = Annotated[str, typer.Argument(help="Built-in template name or path to a spec file.")]
@@ -53,8 +54,8 @@ def template_show(
 
     spec = load_spec(name)
     output.emit(spec)
-    if as_yaml:
-        if output.human:
+    if as_yaml:  # the YAML is the output: --quiet does not silence it, --json - does
+        if "-" not in (output.json, output.csv):
             sys.stdout.write(dump_spec(spec))
         return
     lang = output.lang
@@ -95,7 +96,7 @@ def template_show(
             output.print(f"  {rule.value} when {rule.when}")
 
 
-@output_options()
+@output_options(files={"book": OutputTarget("-o", example="customers.xlsx")})
 def template_build(
     name: NameArgument,
     book: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
@@ -165,7 +166,7 @@ def template_check(
     )
 
 
-@output_options()
+@output_options(files={"spec_file": OutputTarget("-o", example="my_template.yaml")}, reads="book")
 def template_infer(
     book: Annotated[Path, typer.Argument(help="Workbook (.xlsx, .xlsm, .xls, .ods) or .csv.")],
     spec_file: Annotated[
@@ -178,23 +179,28 @@ def template_infer(
         list[str] | None,
         typer.Option("--sheet", "-s", help="Only these sheets (repeatable; default: all)."),
     ] = None,
+    password: PasswordOption = None,
     *,
     output: Output,
 ) -> None:
     """Infer a template spec from an existing sheet: types, lengths, choices, keys.
 
-    The spec is printed as YAML (or written to -o); --json gives it as data.
+    The spec is printed as YAML on stdout (or written to -o); --json gives it as data.
+    --quiet silences only the notes on stderr: the YAML is still printed, unless
+    --json - or --csv - takes stdout.
 
     Example: xl-crm template infer 客户台账.xlsx -o templates/my_ledger.yaml
+
+    Example: xl-crm template infer export.xlsx --quiet > my_ledger.yaml
     """
     from xl_crm.infer import infer_spec
     from xl_crm.specs.dump import dump_spec
 
-    spec = infer_spec(book, name=name, sheets=sheets or None)
+    spec = infer_spec(book, name=name, sheets=sheets or None, password=password)
     output.emit(spec)
     text = dump_spec(spec)
-    if spec_file is None:
-        if output.human:
+    if spec_file is None:  # the spec is the output: --quiet does not silence it
+        if "-" not in (output.json, output.csv):
             sys.stdout.write(text)
         return
     spec_file.write_text(text, encoding="utf-8")

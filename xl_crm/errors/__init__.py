@@ -18,7 +18,7 @@ The tree (families in capitals are never raised themselves, only their subclasse
         ValueNotWritableError, TemplateUndetectedError, CustomerKeyError
       TemplateNotFoundError, NotInTemplateError, SpecError
       InvalidOptionError
-        AsOfDateError
+        AsOfDateError, InvalidWindowError, OutputPathError
       MissingExtraError
 """
 
@@ -31,7 +31,13 @@ from xl_crm.errors.templates import (
     SpecProblem,
     TemplateNotFoundError,
 )
-from xl_crm.errors.usage import AsOfDateError, InvalidOptionError, MissingExtraError
+from xl_crm.errors.usage import (
+    AsOfDateError,
+    InvalidOptionError,
+    InvalidWindowError,
+    MissingExtraError,
+    OutputPathError,
+)
 from xl_crm.errors.workbook import (
     CellNotWritableError,
     CustomerKeyError,
@@ -67,6 +73,7 @@ __all__ = [
     "ExcelLimitError",
     "FileMissingError",
     "InvalidOptionError",
+    "InvalidWindowError",
     "MissingColumnError",
     "MissingExtraError",
     "NoHeaderError",
@@ -74,6 +81,7 @@ __all__ = [
     "NoRoomForColumnError",
     "NotASpreadsheetError",
     "NotInTemplateError",
+    "OutputPathError",
     "ReadOnlyBookError",
     "SheetNotFoundError",
     "SheetNotWritableError",

@@ -18,12 +18,36 @@ class InvalidOptionError(XlCrmError):
 
 
 class AsOfDateError(InvalidOptionError):
-    """``--as-of`` (``as_of``) is not a date: give ``YYYY-MM-DD``."""
+    """``--as-of`` (``as_of``) is not one day: not a date, a date that reads two ways
+    (``06/07/2026``), a bare number, a time of day.  Give ``YYYY-MM-DD``."""
 
     reason = "invalid-as-of-date"
     fix: Text = (
         "--as-of 请写成 YYYY-MM-DD",
         "give --as-of as YYYY-MM-DD",
+    )
+
+
+class InvalidWindowError(InvalidOptionError):
+    """``--window`` (``window_days``) is not a whole number of days of at least 1."""
+
+    reason = "invalid-window"
+    fix: Text = (
+        "--window 请写成正整数天数，如 365",
+        "give --window as a whole number of days, at least 1, e.g. 365",
+    )
+
+
+class OutputPathError(InvalidOptionError):
+    """An output file (``--json``, ``--csv``, ``--html``, ``-o``, ``--audit-log``) that
+    cannot be written: its folder does not exist, it is a folder, it or its folder is not
+    writable, it is the workbook being read, or two outputs go to the same place.  Checked
+    before any work is done, so nothing is written."""
+
+    reason = "bad-output-path"
+    fix: Text = (
+        "换一个可写入的文件路径（所在文件夹须已存在）",
+        "give a path you can write to, in a folder that exists",
     )
 
 

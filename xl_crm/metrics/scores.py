@@ -25,13 +25,11 @@ Definitions (also in ``docs/metrics.md``, zh and en, with a worked example):
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from xl_crm.errors import AsOfDateError
 from xl_crm.specs.expressions import parse_expression
 
 CN_SEGMENTS = {
@@ -65,28 +63,6 @@ for _r in range(1, 6):
             _seg = "New Customers" if _f == 1 else "Potential Loyalists" if _f <= 3 else "Champions"
         RF_GRID[(_r, _f)] = _seg
 EN_SEGMENTS = tuple(dict.fromkeys(RF_GRID.values()))
-
-
-def as_of_date(value: str | dt.date | None) -> pd.Timestamp:
-    """The as-of date at midnight: ``value`` (a date, or text such as ``2026-06-30``), or
-    today when None (so results are reproducible when it is given).  Raises
-    :class:`xl_crm.errors.AsOfDateError` when ``value`` is not a date."""
-    if value is None:
-        return pd.Timestamp(dt.date.today())
-    try:
-        when = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        when = pd.NaT
-    if pd.isna(when):
-        raise AsOfDateError(
-            (f"--as-of {value!r} 不是日期", f"--as-of {value!r} is not a date"),
-            expected=(
-                "YYYY-MM-DD 格式的日期，如 2026-06-30",
-                "a date as YYYY-MM-DD, e.g. 2026-06-30",
-            ),
-            hint=("--as-of 请写成 YYYY-MM-DD", "give --as-of as YYYY-MM-DD"),
-        )
-    return when.normalize()
 
 
 def customer_metrics(

@@ -92,6 +92,23 @@ class AtomicReplace:
         _fsync_dir(self.path.parent)
 
 
+def replace_file(path: Path, new: Path, backups: int) -> Path | None:
+    """Put the finished file ``new`` (beside ``path``, on the same file system) in place of
+    ``path``: fsync it, keep a backup of ``path`` as :class:`AtomicReplace` does (the last
+    ``backups``; 0: none) and rename ``new`` over it.  Returns the backup (or None).  On a
+    failure ``new`` is removed and ``path`` is untouched."""
+    try:
+        with new.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        backup = _backup(path, backups) if backups else None
+        os.replace(new, path)
+    except BaseException:
+        new.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return backup
+
+
 def _fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
