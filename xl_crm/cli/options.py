@@ -35,9 +35,9 @@ PasswordOption = Annotated[
         "--password",
         envvar="XLCRM_PASSWORD",
         show_envvar=True,
-        help="Password of an encrypted workbook (Excel's Encrypt with Password); the "
-        "workbook is written encrypted again with it. Set XLCRM_PASSWORD instead to keep "
-        "it out of the shell history.",
+        help="Password of an encrypted workbook (Excel's Encrypt with Password); what is "
+        "written into it is encrypted again with the same password. Set XLCRM_PASSWORD "
+        "instead to keep it out of the shell history.",
     ),
 ]
 

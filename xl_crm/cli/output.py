@@ -36,13 +36,18 @@ LANGS = ("zh", "en")
 JsonOption = Annotated[
     str | None,
     typer.Option(
-        "--json", metavar="FILE|-", help="Write the result as JSON to FILE ('-' for stdout)."
+        "--json",
+        metavar="FILE|-",
+        help="Write the result as JSON to FILE ('-' for stdout). The folder must exist.",
     ),
 ]
 CsvOption = Annotated[
     str | None,
     typer.Option(
-        "--csv", metavar="FILE|-", help="Write the result's table as CSV to FILE ('-' for stdout)."
+        "--csv",
+        metavar="FILE|-",
+        help="Write the result's table as CSV to FILE ('-' for stdout; only one of --json "
+        "and --csv may be '-'). The folder must exist.",
     ),
 ]
 LangOption = Annotated[
@@ -50,7 +55,13 @@ LangOption = Annotated[
     typer.Option("--lang", "-l", help="Language of headers, help and messages: zh or en."),
 ]
 QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print nothing but errors (files are still written).")
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No summary, notes or progress: only errors and the output itself (files are "
+        "still written; a spec template infer or show --yaml prints is still printed).",
+    ),
 ]
 
 
