@@ -91,7 +91,8 @@ class MemoryBook:
         updates: list[ColumnUpdate],
         *,
         progress: Callable[[int, int], None] | None = None,
-    ) -> bool:
+        force: bool = False,
+    ) -> list[tuple[str, str, str]]:
         frame = self.sheets[table.sheet]
         by_name = {normalise_header(c): c for c in frame.columns}
         for update in updates:
@@ -106,7 +107,7 @@ class MemoryBook:
                 values[position] = cell_value(value)
             frame[column] = pd.Series(values, index=frame.index, dtype=object)
         self.writes += 1
-        return True
+        return []  # a frame holds no formulas and no merged cells
 
     def add_sheet(
         self,
@@ -127,12 +128,12 @@ class MemoryBook:
         )
         return name
 
-    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
+    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> list[CellMark]:
         for sheet in {*sheets, *(m.sheet for m in marks)}:
             self.marks[sheet] = {}
         for m in marks:
             self.marks[m.sheet][m.cell] = m.note
-        return len(marks)
+        return list(marks)  # no merged cells: every mark stays where it was asked
 
     def close(self) -> None:
         self.closed = True

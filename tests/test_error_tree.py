@@ -96,6 +96,19 @@ def _no_room(tmp: Path) -> None:
     compute(path, template="ecommerce", as_of=AS_OF, backups=0)
 
 
+def _formulas(tmp: Path) -> None:
+    """The customers' 购买频率 column holds the user's own formulas: compute does not
+    replace them with values unless forced."""
+    path = xlsx(
+        tmp / "formulas.xlsx",
+        {
+            "客户": [["客户ID", "姓名", "购买频率"], [100001, "王芳", "=COUNTIF(订单!B:B,A2)"]],
+            "订单": [ORDERS, ["O1", 100001, "2026-01-02", 10]],
+        },
+    )
+    compute(path, template="ecommerce", as_of=AS_OF, backups=0)
+
+
 def _spec_file(tmp: Path) -> None:
     path = tmp / "mine.yaml"
     path.write_text("name: mine\nsheets: []\n", encoding="utf-8")
@@ -151,6 +164,7 @@ CASES: dict[str, Callable[..., object]] = {
     "cell-not-writable": lambda tmp: open_book(_shop(tmp), backups=0).mark(
         [CellMark("客户", "not a cell", "note")]
     ),
+    "would-overwrite": _formulas,
     "value-not-writable": lambda tmp: _write(
         tmp, ColumnUpdate("会员", pd.Series({3: "maybe"}), kind="boolean")
     ),

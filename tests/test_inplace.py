@@ -19,7 +19,7 @@ from tests.conftest import convert_to_csv
 from tests.rich_fixture import make
 from tests.zipparts import raw_parts
 from xl_crm.audit import verify_log
-from xl_crm.errors import WorkbookError
+from xl_crm.errors import OverwriteRefusedError, WorkbookError
 from xl_crm.xlsx.inplace import ColumnWrite, write_columns
 
 ROWS = 40
@@ -264,13 +264,17 @@ def test_overwriting_formulas_drops_the_calc_chain(tmp_path, name):
             '<calcChain xmlns="http://schemas.openxmlformats.org/'
             'spreadsheetml/2006/main"><c r="B2" i="1"/><c r="B3"/><c r="B4"/></calcChain>',
         )
-    write_columns(
-        path,
-        name,
-        [ColumnWrite("b", {2: 10, 3: 20, 4: 30}, kind="number")],
-        header_row=1,
-        backups=0,
-    )
+    writes = [ColumnWrite("b", {2: 10, 3: 20, 4: 30}, kind="number")]
+    original = path.read_bytes()
+    with pytest.raises(OverwriteRefusedError) as refused:  # the user's formulas stay
+        write_columns(path, name, writes, header_row=1, backups=0)
+    assert refused.value.problems == [
+        ("B2:B4", "3 个公式单元格会被数值替换（B2 =A2*2、B3 =A3*2、B4 =A4*2）",
+         "3 cells with formulas would be replaced by values (B2 =A2*2, B3 =A3*2, B4 =A4*2)"),
+    ]  # fmt: skip
+    assert path.read_bytes() == original
+    result = write_columns(path, name, writes, header_row=1, backups=0, force=True)
+    assert [c for c, _, _ in result.overwritten] == ["B2:B4"]
     z = zipfile.ZipFile(path)
     assert "xl/calcChain.xml" not in z.namelist()
     assert b"calcChain" not in z.read("[Content_Types].xml")
@@ -464,13 +468,14 @@ def test_shared_formula_master_is_not_broken(tmp_path, kind):
     with pytest.raises(WorkbookError, match="shared or array formula of D2:D5"):
         write_columns(path, "客户", [ColumnWrite("D", {2: 99}, kind="number")], header_row=1)
     assert path.read_bytes() == original
-    # writing the whole range replaces every formula by a value
+    # writing the whole range (with force) replaces every formula by a value
     write_columns(
         path,
         "客户",
         [ColumnWrite("D", {r: r for r in range(2, 6)}, kind="number")],
         header_row=1,
         backups=0,
+        force=True,
     )
     xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     assert "<f" not in xml
@@ -501,6 +506,7 @@ def test_part_of_an_array_formula_is_not_overwritten(tmp_path):
         ],
         header_row=1,
         backups=0,
+        force=True,
     )
     ws = openpyxl.load_workbook(path)["客户"]
     assert [c.value for c in ws["D"]] == ["D", 2, 3, 4, 5]

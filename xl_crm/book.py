@@ -59,7 +59,11 @@ class Book(Protocol):
 
     def rows(self, sheet: str, limit: int | None = None) -> list[list[Any]]:
         """The first ``limit`` rows (all when None) of ``sheet`` as cell values: str,
-        float, int, bool, datetime, or None for an empty cell."""
+        float, int, bool, datetime (``datetime.date`` or ``datetime.time`` where the cell
+        shows only a date or a time, ``datetime.timedelta`` for a duration), or None for an
+        empty cell.  Rows start at row 1 and column A; a row ends at its last cell with a
+        value (an empty row is ``[]``).  A cell has the same type whatever ``limit`` is:
+        ``rows(s, limit=n) == rows(s)[:n]``."""
         ...
 
     def visible(self, sheet: str) -> bool:
@@ -95,9 +99,15 @@ class Book(Protocol):
         updates: list[ColumnUpdate],
         *,
         progress: Progress | None = None,
-    ) -> bool:
+        force: bool = False,
+    ) -> list[tuple[str, str, str]]:
         """Write ``updates`` into ``table``'s sheet (columns found by header, else added
-        after the data).  Returns True when the book was changed."""
+        after the data).  A cell of a column found by its header that holds a formula, or
+        is hidden inside merged cells, is not written over unless ``force``: raise
+        :class:`xl_crm.errors.OverwriteRefusedError` naming them, and write nothing.
+        Returns what ``force`` let it write over, as (cells, zh, en), e.g. ("H2:H9",
+        "8 个公式单元格会被数值替换（……）", "8 cells with formulas would be replaced by
+        values (...)"); empty when nothing was."""
         ...
 
     def add_sheet(
@@ -113,10 +123,13 @@ class Book(Protocol):
         name as the book spells it."""
         ...
 
-    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
+    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> list[CellMark]:
         """Mark each cell of ``marks`` (a fill and a note) after clearing the marks of an
-        earlier run on every sheet in ``sheets`` and every sheet marked.  Returns the
-        number of cells marked."""
+        earlier run on every sheet in ``sheets`` and every sheet marked (a sheet with
+        nothing to mark or clear is left as it was).  Returns the marks as placed, in the
+        order given: one the medium put on another cell (a cell hidden in merged cells
+        goes to the merge's top-left cell) names that cell, and the cell asked for in
+        ``moved_from``."""
         ...
 
     def close(self) -> None:

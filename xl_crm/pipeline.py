@@ -163,6 +163,7 @@ def compute(
     summary_sheet: str | None = None,
     output: str | Path | None = None,
     password: str | None = None,
+    force: bool = False,
 ) -> ComputeResult:
     """Compute the derived customer columns of ``book`` and write them in place.
 
@@ -182,6 +183,10 @@ def compute(
     A book of orders only (no customers sheet; also a CSV) gets a customer summary sheet
     instead, named ``summary_sheet``, or written to ``output`` (.xlsx or .csv; the book is
     then not changed): see :mod:`xl_crm.metrics.summary`.
+    Only the columns whose values differ are written.  A column the user fills with
+    formulas, or whose cells are hidden inside merged cells, is not written over: compute
+    raises :class:`xl_crm.errors.OverwriteRefusedError` naming the cells, unless
+    ``force``; then ``ComputeResult.overwritten`` lists them.
     Returns a :class:`ComputeResult`.  Raises :class:`xl_crm.errors.AsOfDateError` (an
     ``as_of`` that is not one day: ``06/07/2026`` reads two ways, ``123``, a time),
     :class:`xl_crm.errors.InvalidWindowError` (a window of 0 or less) and
@@ -235,10 +240,14 @@ def compute(
             file=opened.name,
         )  # fmt: skip
         step("computing metrics", 1, 1)
+        overwritten: list[tuple[str, str, str]] = []
         if plan.changed:
             label = f"writing {plan.table.sheet}"
-            opened.write(
-                plan.table, plan.updates, progress=lambda done, total: step(label, done, total)
+            overwritten = opened.write(
+                plan.table,
+                plan.stale,
+                progress=lambda done, total: step(label, done, total),
+                force=force,
             )
     finally:
         if opened is not book:
@@ -254,14 +263,16 @@ def compute(
         time.perf_counter() - started,
         plan.unused,
         duplicates=plan.duplicates,
+        overwritten=[(f"{plan.table.sheet}!{cells}", zh, en) for cells, zh, en in overwritten],
     )
 
 
 @dataclass
 class AnnotateResult:
-    """What :func:`annotate` did: the book (``file``), the number of cells ``marked`` (as
-    the book counts them), the ``marks`` asked for (sheet, cell, note) and the ``sheets``
-    whose earlier marks were cleared."""
+    """What :func:`annotate` did: the book (``file``), the number of cells ``marked``, the
+    ``marks`` as placed (sheet, cell marked, note, and ``moved_from``: the cell of the
+    finding when the mark went elsewhere, a cell hidden in merged cells) and the
+    ``sheets`` whose earlier marks were cleared."""
 
     file: str
     marked: int
@@ -274,12 +285,16 @@ class AnnotateResult:
             "file": self.file,
             "marked": self.marked,
             "sheets": list(self.sheets),
-            "marks": [{"sheet": m.sheet, "cell": m.cell, "note": m.note} for m in self.marks],
+            "marks": [
+                {"sheet": m.sheet, "cell": m.cell, "note": m.note, "moved_from": m.moved_from}
+                for m in self.marks
+            ],
         }
 
     def to_csv(self) -> str:
-        """The marks as CSV: ``sheet,cell,note``."""
-        return csv_text(["sheet", "cell", "note"], self.to_dict()["marks"])
+        """The marks as CSV: ``sheet,cell,note,moved_from`` (``cell``: where the mark is;
+        ``moved_from``: the finding's cell when the mark was put elsewhere, else empty)."""
+        return csv_text(["sheet", "cell", "note", "moved_from"], self.to_dict()["marks"])
 
 
 def annotate(
@@ -298,9 +313,10 @@ def annotate(
     sheet the report covers, so fixed cells lose their mark.  ``backups``: copies of the
     file kept before the write; ``password`` opens an encrypted workbook, which is written
     encrypted again with it.  Returns an :class:`AnnotateResult` (``.marked``: the number
-    of cells marked).  Raises :class:`xl_crm.errors.ReadOnlyBookError` for a read-only book
-    (.csv, .xls, .ods) and the :class:`xl_crm.errors.WorkbookError` family when the book
-    cannot be written.
+    of cells marked; ``.marks``: where each mark went).  A sheet with no finding and no
+    earlier mark is left byte for byte as it was.  Raises
+    :class:`xl_crm.errors.ReadOnlyBookError` for a read-only book (.csv, .xls, .ods) and
+    the :class:`xl_crm.errors.WorkbookError` family when the book cannot be written.
     """
     opened = open_book(book, password=password, backups=backups)
     try:
@@ -316,10 +332,10 @@ def annotate(
                     "save it as .xlsx, or use --html / --json for a report",
                 ),
             )
-        marks = report_marks(report, lang)
         sheets = list(report.rows)
-        marked = opened.mark(marks, sheets=sheets)
-        return AnnotateResult(opened.name, marked, marks, sheets)
+        placed = opened.mark(report_marks(report, lang), sheets=sheets)
+        marked = len({(m.sheet, m.cell) for m in placed})
+        return AnnotateResult(opened.name, marked, placed, sheets)
     finally:
         if opened is not book:
             opened.close()

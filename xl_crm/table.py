@@ -135,8 +135,13 @@ class NewColumn:
 @dataclass
 class CellMark:
     """A finding's mark on one cell: ``cell`` an A1 reference on ``sheet``, ``note`` the
-    text of the note (the findings' messages, one per line)."""
+    text of the note (the findings' messages, one per line).
+
+    As :meth:`xl_crm.book.Book.mark` returns it, ``cell`` is where the mark was put and
+    ``moved_from`` the cell it was asked for when that differs (a cell hidden inside merged
+    cells, B3 under B2:B3, is marked on the merge's top-left cell, B2); None otherwise."""
 
     sheet: str
     cell: str
     note: str
+    moved_from: str | None = None

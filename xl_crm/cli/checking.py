@@ -85,8 +85,10 @@ def annotate_command(
 ) -> None:
     """Validate a workbook and mark each bad cell in it: a fill and a note with the
     findings in --lang. Marks of an earlier run are cleared first, so fixed cells lose
-    theirs. --json writes what was marked, --csv the marks (sheet, cell, note). An
-    encrypted workbook (--password) stays encrypted with the same password.
+    theirs. --json writes what was marked, --csv the marks (sheet, cell marked, note,
+    moved_from: the bad cell when it is hidden in merged cells and its mark went to the
+    merge's top-left cell). An encrypted workbook (--password) stays encrypted with the
+    same password.
 
     Example: xl-crm annotate customers.xlsx --lang en
 

@@ -79,6 +79,14 @@ def compute_command(
         ),
     ] = None,
     password: PasswordOption = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write even over formulas, and cells hidden in merged cells, of the computed "
+            "columns (refused otherwise, naming the cells); the cells are listed.",
+        ),
+    ] = False,
     *,
     output: Output,
 ) -> None:
@@ -86,6 +94,8 @@ def compute_command(
 
     Everything else in the workbook is kept byte for byte; a backup is kept in
     .xlcrm-backups/ beside it. Running again with the same inputs changes nothing.
+    Only columns whose values differ are written; a computed column holding your own
+    formulas is not replaced unless you add --force.
     A workbook or CSV that holds only orders (customer ID, date, amount) gets a customer
     summary instead: one row per customer, added as a new sheet or written to -o.
     An encrypted workbook (--password) is written encrypted again with the same password.
@@ -115,6 +125,7 @@ def compute_command(
             summary_sheet=summary_sheet,
             output=summary_file,
             password=password,
+            force=force,
         )
     output.emit(result)
     state = "wrote" if result.written else "unchanged (already up to date)"
@@ -133,6 +144,11 @@ def compute_command(
             "rows could not be used (their customers' figures leave them out)",
         ),
         more=("（完整列表请运行 validate）", " (run validate for the full list)"),
+    )
+    _row_warnings(
+        output,
+        result.overwritten,
+        ("处被 --force 覆盖", "places written over with --force"),
     )
     for name, counts in result.segments.items():
         table = Table("segment", "customers", title=name, title_justify="left")

@@ -15,7 +15,7 @@ The tree (families in capitals are never raised themselves, only their subclasse
         ReadOnlyBookError, WriteFailedError, SheetNotFoundError, NoMatchingSheetError,
         NoHeaderError, DuplicateHeaderError, MissingColumnError, ExcelLimitError,
         NoRoomForColumnError, SheetNotWritableError, CellNotWritableError,
-        ValueNotWritableError, TemplateUndetectedError, CustomerKeyError
+        OverwriteRefusedError, ValueNotWritableError, TemplateUndetectedError, CustomerKeyError
       TemplateNotFoundError, NotInTemplateError, SpecError
       InvalidOptionError
         AsOfDateError, InvalidWindowError, OutputPathError
@@ -51,6 +51,7 @@ from xl_crm.errors.workbook import (
     NoMatchingSheetError,
     NoRoomForColumnError,
     NotASpreadsheetError,
+    OverwriteRefusedError,
     ReadOnlyBookError,
     SheetNotFoundError,
     SheetNotWritableError,
@@ -82,6 +83,7 @@ __all__ = [
     "NotASpreadsheetError",
     "NotInTemplateError",
     "OutputPathError",
+    "OverwriteRefusedError",
     "ReadOnlyBookError",
     "SheetNotFoundError",
     "SheetNotWritableError",

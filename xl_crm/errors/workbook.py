@@ -189,6 +189,50 @@ class CellNotWritableError(WorkbookError):
     )
 
 
+class OverwriteRefusedError(WorkbookError):
+    """A write would silently replace what the user made: formulas in a column being
+    written, or cells hidden inside merged cells (a value there would never show).  Names
+    every cell (the first ten in the message); nothing is written.  ``force`` (``--force``)
+    writes anyway and reports the cells."""
+
+    reason = "would-overwrite"
+    fix: Text = (
+        "保留公式：把该列改名或移走；合并单元格：先取消合并；确需覆盖时用 --force",
+        "to keep the formulas, rename or move that column; unmerge merged cells; to "
+        "replace them anyway, use --force",
+    )
+
+    def __init__(
+        self,
+        problems: list[tuple[str, str, str]],
+        *,
+        file: str | Path | None = None,
+        sheet: str | None = None,
+    ) -> None:
+        """``problems``: (cell, zh, en), e.g. ("H2", "公式 =A2*2", "the formula =A2*2")."""
+        self.problems = problems
+        shown = problems[:10]
+        more = len(problems) - len(shown)
+        zh = "；".join(f"{c} {z}" for c, z, _ in shown) + (f"；另有 {more} 处" if more else "")
+        en = "; ".join(f"{c} {e}" for c, _, e in shown) + (f"; and {more} more" if more else "")
+        super().__init__(
+            (
+                f"写入会覆盖 {len(problems)} 个单元格里用户的内容：{zh}；未写入任何内容",
+                f"the write would replace what the user made in {len(problems)} cells: {en}; "
+                "nothing was written",
+            ),
+            file=file,
+            sheet=sheet,
+            cell=problems[0][0] if problems else None,
+        )
+
+    def located(self, file: str | Path, sheet: str | None) -> OverwriteRefusedError:
+        """The same error naming ``file`` and ``sheet``."""
+        if self.file is not None:
+            return self
+        return OverwriteRefusedError(self.problems, file=file, sheet=self.sheet or sheet)
+
+
 class ValueNotWritableError(WorkbookError):
     """A value cannot be written as its column's type: a date before Excel's first date, a
     yes/no column given something else, values given for rows that are not rows."""

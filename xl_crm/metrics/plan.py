@@ -82,6 +82,9 @@ class ComputeResult:
     #: order (or stay) rows that repeat an earlier row in every column: (cell, zh, en),
     #: e.g. ("订单!A9", "与第 4 行完全相同", "is an exact copy of row 4"); counted all the same
     duplicates: list[tuple[str, str, str]] = field(default_factory=list)
+    #: what ``force`` let compute write over: (cells, zh, en), e.g. ("客户!H2:H9",
+    #: "8 个公式单元格会被数值替换（H2 =A2*2 ……）", "8 cells with formulas would be ...")
+    overwritten: list[tuple[str, str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (``xl-crm compute --json``): paths and the date as text, rows of
@@ -103,6 +106,7 @@ class ComputeResult:
             "notes": [{"zh": zh, "en": en} for zh, en in self.notes],
             "unused": cells(self.unused),
             "duplicates": cells(self.duplicates),
+            "overwritten": cells(self.overwritten),
         }
 
     def to_csv(self) -> str:
@@ -118,7 +122,9 @@ class ComputeResult:
 @dataclass
 class ColumnPlan:
     """What ``compute`` will write: the customers ``table``, its column ``updates``, and
-    whether any differs from what the sheet holds (``changed``; False: nothing to write)."""
+    whether any differs from what the sheet holds (``changed``; False: nothing to write);
+    ``stale``: the updates that differ, the ones written (a column that already holds its
+    values, such as the user's own formulas giving them, is left alone)."""
 
     table: Table
     updates: list[ColumnUpdate]
@@ -126,6 +132,7 @@ class ColumnPlan:
     segments: dict[str, dict[str, int]]
     unused: list[tuple[str, str, str]]
     duplicates: list[tuple[str, str, str]]
+    stale: list[ColumnUpdate] = field(default_factory=list)
 
 
 def customers_sheet(spec: Spec) -> SheetSpec:
@@ -186,17 +193,19 @@ def plan_columns(
     )
     columns = _columns(spec, sheet, customers, values, lang, rfm_columns)
     updates = []
-    changed = False
+    stale = []
     for metric, (header, kind, aliases) in columns.items():
         series = _cells(values[metric])
         fid = next((f.id for f in sheet.fields if f.computed == metric), None)
         if fid is not None:
             current = customers.frame[fid] if fid in customers.frame.columns else None
-            changed |= current is None or not same_values(current, series)
+            differs = current is None or not same_values(current, series)
         else:
             current = _extra_column(customers, header, aliases)
-            changed |= current is None or not same_values(current, series, as_text=True)
+            differs = current is None or not same_values(current, series, as_text=True)
         updates.append(ColumnUpdate(header, series, kind=kind, aliases=aliases))
+        if differs:
+            stale.append(updates[-1])
     segments = {
         metric: {str(k): int(v) for k, v in values[metric].value_counts().items()}
         for metric in columns
@@ -205,10 +214,11 @@ def plan_columns(
     return ColumnPlan(
         customers,
         updates,
-        changed,
+        bool(stale),
         segments,
         unused,
         duplicate_orders(tables[source.id]),
+        stale,
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from xl_crm.errors import ReadOnlyBookError
+from xl_crm.errors import ReadOnlyBookError, WorkbookError
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
 from xl_crm.xlsx.reader import check_readable, damaged_workbook, read_workbook
@@ -44,8 +44,10 @@ class XlsxBook:
     """A spreadsheet file as a :class:`xl_crm.book.Book`.
 
     ``path``: the file; ``password`` decrypts an encrypted workbook into a temporary copy
-    (deleted by :meth:`close`; such a book is read only).  ``backups``: copies kept before
-    each write; ``audit_log``: the audit log each write is recorded in.  Raises
+    (deleted by :meth:`close`; such a book is read only); ``shown_as``: the file messages
+    and Tables name when ``path`` is itself a decrypted copy (default ``path``).
+    ``backups``: copies kept before each write; ``audit_log``: the audit log each write is
+    recorded in.  Raises
     :class:`xl_crm.WorkbookError` when the file is missing, damaged, encrypted without a
     password, or not a spreadsheet.
     """
@@ -57,9 +59,13 @@ class XlsxBook:
         password: str | None = None,
         backups: int = 5,
         audit_log: Path | None = None,
+        shown_as: Path | None = None,
     ) -> None:
         self.path = Path(path)
-        self.name = str(self.path)
+        #: the file messages and ``Table.path`` name: the user's, when ``path`` is a
+        #: decrypted copy of it
+        self.shown_as = Path(shown_as) if shown_as is not None else self.path
+        self.name = str(self.shown_as)
         self.readable = check_readable(self.path, password)
         self.writable = self.path.suffix.lower() in WRITABLE and self.readable == self.path
         self.backups = backups
@@ -93,11 +99,13 @@ class XlsxBook:
 
             rows: list[list[Any]] = list(csv_rows(self.readable))
             return rows if limit is None else rows[:limit]
-        if limit is not None and self.readable.suffix.lower() in WRITABLE:
-            from xl_crm.xlsx.peek import peek_xlsx  # streams only the first rows
+        from xl_crm.xlsx.peek import grid_values, leading_rows
 
-            try:
-                return peek_xlsx(self.readable, sheet, limit)
+        if limit is not None and self.readable.suffix.lower() in WRITABLE:
+            try:  # calamine on a copy cut after the first rows: the same types, fast
+                return leading_rows(self.readable, sheet, limit)
+            except WorkbookError:
+                raise
             except Exception as exc:
                 raise damaged_workbook(self.path, exc) from None
         try:
@@ -108,7 +116,7 @@ class XlsxBook:
             )
         except Exception as exc:  # calamine's XML errors on a damaged sheet
             raise damaged_workbook(self.path, exc) from None
-        return [[None if v == "" else v for v in row] for row in values]
+        return grid_values(values)
 
     def visible(self, sheet: str) -> bool:
         if self.readable.suffix.lower() == ".csv":
@@ -146,10 +154,7 @@ class XlsxBook:
         sheets: dict[str, str] | None = None,
         fields: dict[str, list[str]] | None = None,
     ) -> Tables:
-        tables = read_workbook(self.path, self.readable, spec, sheets, fields)
-        for table in tables.values():
-            table.path = self.path  # the name users know, not a decrypted copy
-        return tables
+        return read_workbook(self.shown_as, self.readable, spec, sheets, fields)
 
     def write(
         self,
@@ -157,14 +162,15 @@ class XlsxBook:
         updates: list[ColumnUpdate],
         *,
         progress: Callable[[int, int], None] | None = None,
-    ) -> bool:
+        force: bool = False,
+    ) -> list[tuple[str, str, str]]:
         from xl_crm.xlsx.inplace import ColumnWrite, write_columns
 
         self._refuse_read_only()
         writes = [
             ColumnWrite(u.header, u.values, kind=u.kind, match=set(u.aliases)) for u in updates
         ]
-        write_columns(
+        result = write_columns(
             self.path,
             table.sheet,
             writes,
@@ -172,9 +178,10 @@ class XlsxBook:
             backups=self._backups(),
             audit_log=self.audit_log,
             progress=progress,
+            force=force,
         )
         self._forget()
-        return True
+        return result.overwritten
 
     def add_sheet(
         self,
@@ -197,19 +204,25 @@ class XlsxBook:
         self._forget()
         return result.sheet
 
-    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
+    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> list[CellMark]:
         from xl_crm.xlsx.marks import mark_cells
 
         self._refuse_read_only()
         by_sheet: dict[str, dict[str, str]] = {sheet: {} for sheet in sheets}
         for m in marks:
             by_sheet.setdefault(m.sheet, {})[m.cell] = m.note
-        marked = 0
+        moved: dict[tuple[str, str], str] = {}
         for sheet, cells in by_sheet.items():
             result = mark_cells(self.path, sheet, cells, backups=self._backups())
-            marked += result.marked
-        self._forget()
-        return marked
+            moved.update({(sheet, cell): to for cell, to in result.moved.items()})
+            if result.changed:
+                self._forget()
+        return [
+            CellMark(m.sheet, moved[key], m.note, moved_from=m.cell)
+            if (key := (m.sheet, m.cell)) in moved
+            else m
+            for m in marks
+        ]
 
     def _forget(self) -> None:
         """Drop what was read before a write changed the file."""

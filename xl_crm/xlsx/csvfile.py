@@ -56,9 +56,18 @@ def csv_rows(path: Path) -> list[list[str]]:
     return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
-def read_csv_table(path: Path, spec: Spec, sheet: SheetSpec, name: str | None = None) -> Table:
+def read_csv_table(
+    path: Path,
+    spec: Spec,
+    sheet: SheetSpec,
+    name: str | None = None,
+    *,
+    book: Path | None = None,
+) -> Table:
     """Read a CSV export as one sheet, typed exactly like a workbook's cells (every cell
     of a CSV is text, so every column goes through :func:`xl_crm.fields.coercion.coerce`:
-    :func:`xl_crm.view.rows.table_from_rows`)."""
+    :func:`xl_crm.view.rows.table_from_rows`).  ``name``: the sheet's name (default the
+    file's stem); ``book``: the file messages and ``Table.path`` name (default ``path``)."""
     rows: list[list[object]] = list(csv_rows(path))
-    return table_from_rows(rows, spec, sheet, name or path.stem, path, text=True)
+    shown = book if book is not None else path
+    return table_from_rows(rows, spec, sheet, name or path.stem, shown, text=True)

@@ -116,7 +116,8 @@ class EncryptedBook:
         self.audit_log = audit_log
         self.plain = check_readable(self.path, password)  # the decrypted temporary copy
         try:
-            self.inner = XlsxBook(self.plain, backups=0)  # no plain copies anywhere else
+            # no plain copies anywhere else; Tables and messages name the user's file
+            self.inner = XlsxBook(self.plain, backups=0, shown_as=self.path)
         except XlCrmError as exc:
             self.plain.unlink(missing_ok=True)
             raise _named(exc, self.plain, self.path) from None
@@ -159,10 +160,7 @@ class EncryptedBook:
         sheets: dict[str, str] | None = None,
         fields: dict[str, list[str]] | None = None,
     ) -> Tables:
-        tables = self._call(self.inner.read, spec, sheets, fields)
-        for table in tables.values():
-            table.path = self.path  # the name users know, not the decrypted copy
-        return tables
+        return self._call(self.inner.read, spec, sheets, fields)
 
     def write(
         self,
@@ -170,14 +168,14 @@ class EncryptedBook:
         updates: list[ColumnUpdate],
         *,
         progress: Callable[[int, int], None] | None = None,
-    ) -> bool:
-        self._sealed(
+        force: bool = False,
+    ) -> list[tuple[str, str, str]]:
+        return self._sealed(
             "write-columns",
-            lambda: self.inner.write(table, updates, progress=progress),
+            lambda: self.inner.write(table, updates, progress=progress, force=force),
             sheet=table.sheet,
             columns=[u.header for u in updates],
         )
-        return True
 
     def add_sheet(
         self,
@@ -193,7 +191,7 @@ class EncryptedBook:
             columns=[c.header for c in columns],
         )
 
-    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> int:
+    def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> list[CellMark]:
         return self._sealed("mark-cells", lambda: self.inner.mark(marks, sheets=sheets))
 
     def _sealed(self, action: str, step: Callable[[], Any], **details: Any) -> Any:

@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from openpyxl.utils import column_index_from_string
+from openpyxl.utils import column_index_from_string, get_column_letter
 
-from xl_crm.errors import SheetNotFoundError, WorkbookError
+from xl_crm.errors import OverwriteRefusedError, SheetNotFoundError, WorkbookError
 from xl_crm.xlsx.atomic import AtomicReplace, check_writable, sha256
+from xl_crm.xlsx.crossrefs import ElsewhereScan
 from xl_crm.xlsx.package import rewrite_member, sheet_parts
 from xl_crm.xlsx.parts import contenttypes, rels, tables, workbook
 from xl_crm.xlsx.parts.styles import StyleSheet, cell_xfs
@@ -38,6 +40,7 @@ from xl_crm.xlsx.sheetpatch import (
     EPOCH_1904,
     ColumnValues,
     RowPlan,
+    WrittenOver,
     check_patch_path,
     inflated_blocks,
     patched,
@@ -78,6 +81,9 @@ class WriteResult:
     recalculate: bool = False
     #: blocks of rows the fast path wrote (the rest went the general way)
     fast_blocks: int = 0
+    #: what was written over because ``force`` allowed it: (cells, zh, en), e.g.
+    #: ("H2:H9", "8 个公式（H2 =A2*2 ……）", "8 formulas (H2 =A2*2, ...)"); empty without
+    overwritten: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def write_columns(
@@ -93,6 +99,7 @@ def write_columns(
     progress: Callable[[int, int], None] | None = None,
     block_size: int = BLOCK_SIZE,
     patch_path: str = "auto",
+    force: bool = False,
 ) -> WriteResult:
     """Write ``columns`` into ``sheet`` of ``book`` in place (see the module docstring).
 
@@ -112,13 +119,13 @@ def write_columns(
     check_patch_path(patch_path)
     before = sha256(path) if audit_log is not None else None
     args = (path, sheet, columns, header_row, backups, progress, compresslevel, block_size,
-            patch_path)  # fmt: skip
+            patch_path, force)  # fmt: skip
     try:
         with zipfile.ZipFile(path) as src:
             try:
                 result = _write(src, *args, None)
             except _Misplaced as again:  # that write was dropped: place beyond, once more
-                result = _write(src, *args, again.reach)
+                result = _write(src, *args, again.reach, elsewhere=False)
     except WorkbookError as exc:  # raised deep in the stream: add the file and sheet
         raise exc.located(path, sheet) from None
     result.before_sha256 = before
@@ -159,8 +166,14 @@ def _write(
     compresslevel: int,
     block_size: int,
     patch_path: str,
+    force: bool,
     reach: Reach | None,
+    *,
+    elsewhere: bool = True,
 ) -> WriteResult:
+    """One write (see :func:`write_columns`); ``reach``: how far right something already
+    known reads; ``elsewhere``: whether to look through the rest of the package for what
+    reads the sheet (not again after a :class:`_Misplaced`: ``reach`` holds it)."""
     parts = sheet_parts(path)
     if sheet not in parts:
         raise SheetNotFoundError(
@@ -180,8 +193,9 @@ def _write(
     reach = furthest(reach, defined.reach)
     placement, new_letters = _place(src, path, sheet, part, columns, header_row, block_size, reach)
     first_new = min((column_index_from_string(x) for x in new_letters), default=None)
-    # formulas and rules met on the way matter where they reach a new column
-    watch = ReadsWatch(sheet, rows, first_new) if first_new is not None else None
+    # formulas, rules and merged cells met on the way matter where they reach a new
+    # column; the merged cells also where a value would be hidden in them
+    watch = ReadsWatch(sheet, rows, first_new)
     styles_xml = src.read("xl/styles.xml").decode("utf-8") if "xl/styles.xml" in names else None
     stylesheet = StyleSheet(styles_xml) if styles_xml and cell_xfs(styles_xml) else None
     value_styles = ValueStyles(stylesheet, {c.kind for c in columns})
@@ -196,7 +210,13 @@ def _write(
     drop_chain = _formulas_overwritten(src, workbook_xml, sheet, targets, header_row)
     plan = RowPlan(targets, header_row, value_styles, date1904, progress)
     deferred: dict[str, zipfile.ZipInfo] = {}
-    with AtomicReplace(path, backups) as (out, replaced):
+    # what other sheets, charts and pivot caches read is gathered on a thread while the
+    # sheet is written (inflating releases the GIL); a reach found there redoes the write
+    beyond = first_new if elsewhere else None
+    with (
+        ElsewhereScan(path, sheet, parts, rows, beyond, block_size=block_size) as elsewhere_scan,
+        AtomicReplace(path, backups) as (out, replaced),
+    ):
         rewriter = PackageRewriter(src, out)
         for info in src.infolist():
             name = info.filename
@@ -208,9 +228,12 @@ def _write(
                     lambda raw: patched(inflated_blocks(raw, block_size), plan, patch_path, watch),
                     compresslevel,
                 )
-                read = watch.finish() if watch is not None else None
+                read = furthest(watch.finish(), elsewhere_scan.reach())
                 if read is not None:
                     raise _Misplaced(furthest(reach, read))
+                overwritten = _written_over(plan, watch.merges, new_letters)
+                if overwritten and not force:
+                    raise OverwriteRefusedError(overwritten, file=path, sheet=sheet)
             elif name == table_part and new_table_xml is not None:
                 out.writestr(info, new_table_xml)
             elif name in ("xl/styles.xml", "xl/workbook.xml"):
@@ -248,6 +271,7 @@ def _write(
         None,
         recalculate,
         plan.fast_blocks,
+        overwritten,
     )
 
 
@@ -283,6 +307,44 @@ def _place(
     )
 
 
+def _written_over(
+    plan: RowPlan, merges: list[tuple[int, int, int, int]], new_letters: set[str]
+) -> list[tuple[str, str, str]]:
+    """What the write replaces that the user made, (cells, zh, en): the formulas written
+    over in each column, and the cells written that merged cells hide (not their top-left
+    cell, the one that shows)."""
+    out = []
+    for over in plan.formulas_replaced.values():
+        shown = "、".join(f"{ref} {held}".strip() for ref, held in over.examples)
+        shown_en = ", ".join(f"{ref} {held}".strip() for ref, held in over.examples)
+        more = "……" if over.count > len(over.examples) else ""
+        more_en = ", ..." if over.count > len(over.examples) else ""
+        out.append((
+            over.cells,
+            f"{over.count:,} 个公式单元格会被数值替换（{shown}{more}）",
+            f"{over.count:,} cells with formulas would be replaced by values ({shown_en}{more_en})",
+        ))  # fmt: skip
+    for first_col, top, last_col, bottom in merges:
+        for col, (_, values) in plan.targets.items():
+            letter = plan.letters[col]
+            if not first_col <= col <= last_col or letter in new_letters:
+                continue  # a new column is placed beyond merged cells
+            rows = np.arange(max(top, plan.header_row + 1), bottom + 1, dtype=np.int64)
+            _, hit = values.positions(rows)
+            hidden = WrittenOver(letter)
+            for row in rows[hit].tolist():
+                if (col, row) != (first_col, top):
+                    hidden.add(row)
+            if hidden.count:
+                area = f"{get_column_letter(first_col)}{top}:{get_column_letter(last_col)}{bottom}"
+                out.append((
+                    hidden.cells,
+                    f"藏在合并单元格 {area} 中，写入的值不会显示",
+                    f"hidden in the merged cells {area}: a value written there would not show",
+                ))  # fmt: skip
+    return out
+
+
 def _formulas_overwritten(
     src: zipfile.ZipFile,
     workbook_xml: str,
@@ -293,8 +355,6 @@ def _formulas_overwritten(
     """Whether a formula cell listed in calcChain.xml is about to be overwritten."""
     if workbook.CALC_CHAIN not in src.namelist():
         return False
-    from openpyxl.utils import get_column_letter
-
     by_letter = {get_column_letter(col): values for col, (_, values) in targets.items()}
     chain = src.read(workbook.CALC_CHAIN).decode("utf-8", errors="replace")
     for letter, row in workbook.chain_cells(chain, workbook.sheet_id(workbook_xml, sheet)):

@@ -59,6 +59,9 @@ class MarkResult:
     marked: int
     backup: Path | None
     moved: dict[str, str] = field(default_factory=dict)
+    #: whether the workbook was rewritten (False: nothing to mark and no earlier mark to
+    #: clear on the sheet, and the file is left as it was, byte for byte)
+    changed: bool = True
 
 
 def _where(ref: str) -> tuple[int, int]:
@@ -109,6 +112,8 @@ def _mark(src, path, sheet, part, marks, colour, backups, block_size) -> MarkRes
     rels_part = rels.rels_part(part)
     rels_xml = src.read(rels_part).decode("utf-8") if rels_part in names else None
     styles = MarkStyles(StyleSheet(src.read("xl/styles.xml").decode("utf-8")), colour)
+    if not marks and not _earlier_marks(src, part, rels_xml, styles, block_size):
+        return MarkResult(path, sheet, 0, None, changed=False)  # nothing to do: no write
     # one pass over the sheet: the marked cells' styles, its merged cells, and the header/
     # footer picture's VML (legacyDrawingHF), which is not the notes' VML
     scan = _Scan(src, part, block_size)
@@ -165,6 +170,27 @@ def _mark(src, path, sheet, part, marks, colour, backups, block_size) -> MarkRes
             if data is not None:
                 out.writestr(name, data)
     return MarkResult(path, sheet, len(marks), done.backup, moved)
+
+
+def _earlier_marks(
+    src: zipfile.ZipFile, part: str, rels_xml: str | None, styles: MarkStyles, block_size: int
+) -> bool:
+    """Whether the sheet holds a mark of an earlier run: a note by xl-crm, or a cell in a
+    marked style (the sheet is streamed only when the workbook has such styles)."""
+    names = set(src.namelist())
+    for rel in rels.relationships(rels_xml, part):
+        if (
+            rel.type == rels.COMMENTS
+            and rel.part in names
+            and comments.noted_by_us(src.read(rel.part).decode("utf-8"))
+        ):
+            return True
+    if not styles.marked:
+        return False
+    marked = "|".join(str(i) for i in sorted(styles.marked))
+    pattern = re.compile(rf'<(?:\w+:)?c\b[^>]*?\bs="(?:{marked})"'.encode())
+    splitter = SheetSplitter(inflated_blocks(src.open(part), block_size))
+    return any(kind == "rows" and pattern.search(data) for kind, data in splitter)
 
 
 def _off_hidden_cells(

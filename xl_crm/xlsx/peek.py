@@ -8,14 +8,19 @@ writes shared strings in order of first use, so headers come early).
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import XMLPullParser
 
 from openpyxl.utils import column_index_from_string
 
 from xl_crm.xlsx.package import sheet_parts
+from xl_crm.xlsx.sheetpatch.stream import ROW, SheetSplitter, inflated_blocks, row_number
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
 
 _LOCAL = re.compile(r"^\{[^}]*\}")
 
@@ -132,6 +137,115 @@ def _shared_strings(z: zipfile.ZipFile, highest: int) -> list[str]:
                     strings.append("".join(parts))
                     elem.clear()
     return strings
+
+
+def grid_values(values: list[list[Any]]) -> list[list[Any]]:
+    """Rows of cell values as calamine reads them, the way :meth:`xl_crm.book.Book.rows`
+    hands them over: an empty cell (``""``) is None, and a row ends at its last cell with
+    a value (calamine pads every row to the widest; the first rows alone may be
+    narrower)."""
+    out = []
+    for row in values:
+        cells = [None if v == "" else v for v in row]
+        while cells and cells[-1] is None:
+            cells.pop()
+        out.append(cells)
+    return out
+
+
+def leading_rows(path: Path, sheet: str, limit: int) -> list[list[Any]]:
+    """The first ``limit`` rows of ``sheet`` read by calamine, as :func:`grid_values`,
+    without parsing the rest of the sheet: calamine reads a copy of the package cut after
+    those rows (and after the first row below them that holds a value, so empty rows in
+    between count as they do in the whole sheet), with the shared strings those rows use.
+    Every cell gets the type a read of the whole sheet gives it (dates by their number
+    format, numbers as floats)."""
+    from python_calamine import CalamineWorkbook
+
+    with zipfile.ZipFile(path) as z:
+        part = sheet_parts(path)[sheet]
+        sheet_xml, highest = _cut_sheet(z, part, limit)
+        if sheet_xml is None:
+            return []
+        names = set(z.namelist())
+        cut = io.BytesIO()
+        with zipfile.ZipFile(cut, "w", zipfile.ZIP_STORED) as out:
+            for name in _PACKAGE_PARTS:
+                if name in names:
+                    out.writestr(name, z.read(name))
+            out.writestr(part, sheet_xml)
+            if "xl/sharedStrings.xml" in names and highest >= 0:
+                out.writestr("xl/sharedStrings.xml", _cut_strings(z, highest))
+    book = CalamineWorkbook.from_filelike(io.BytesIO(cut.getvalue()))
+    values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return grid_values(values)[:limit]
+
+
+#: what calamine needs besides the sheet: the package's and workbook's parts, the styles
+_PACKAGE_PARTS = (
+    "[Content_Types].xml",
+    "_rels/.rels",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+)
+_VALUE = re.compile(r"<(?:\w+:)?(?:v|t)\b[^>]*>[^<]")
+_STRING_INDEX = re.compile(r'<(?:\w+:)?c\b[^>]*\bt="s"[^>]*>\s*<(?:\w+:)?v>(\d+)<')
+
+
+def _cut_sheet(z: zipfile.ZipFile, part: str, limit: int) -> tuple[bytes | None, int]:
+    """The sheet XML cut after its first ``limit`` rows (and the first row below them with
+    a value), and the highest shared string index those rows use (-1: none); None when
+    the sheet has no rows."""
+    splitter = SheetSplitter(inflated_blocks(z.open(part), 1 << 16))
+    head: list[bytes] = []
+    kept: list[str] = []
+    highest = -1
+    number = 0
+    for kind, data in splitter:
+        if kind in ("head", "open"):
+            head.append(_DIMENSION.sub(b"", data) if kind == "head" else data)
+            if splitter.empty:
+                return None, -1
+            continue
+        if kind != "rows":
+            break
+        done = False
+        for m in ROW.finditer(data.decode("utf-8")):
+            row = m.group(0)
+            number = row_number(row, number)
+            below = number > limit
+            if below and not _VALUE.search(row):
+                continue
+            kept.append(row)
+            highest = max([highest, *(int(i) for i in _STRING_INDEX.findall(row))])
+            if below:
+                done = True
+                break
+        if done:
+            break
+    p = splitter.prefix
+    tail = f"</{p}sheetData></{p}worksheet>"
+    return b"".join(head) + "".join(kept).encode("utf-8") + tail.encode(), highest
+
+
+def _cut_strings(z: zipfile.ZipFile, highest: int) -> bytes:
+    """``xl/sharedStrings.xml`` cut after string ``highest`` (0-based), its root closed."""
+    kept = bytearray()
+    count = 0
+    counted = 0  # where the last string counted ends
+    ends = re.compile(rb"</((?:\w+:)?)si>")
+    with z.open("xl/sharedStrings.xml") as fh:
+        while block := fh.read(1 << 16):
+            kept += block
+            for m in ends.finditer(kept, counted):
+                count += 1
+                counted = m.end()
+                if count > highest:
+                    root = re.search(rb"<((?:\w+:)?)sst\b", kept)
+                    prefix = root.group(1) if root else b""
+                    return bytes(kept[: m.end()]) + b"</" + prefix + b"sst>"
+    return bytes(kept)
 
 
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)

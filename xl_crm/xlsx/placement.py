@@ -2,9 +2,11 @@
 
 A new column goes after every used column (the header row, the first rows and the sheet's
 ``<dimension>``: a column of data without a header is never taken) and beyond every range
-that something on the sheet already reads: cells' formulas (shared formulas over their
-whole range), defined names such as the print area (``_xlnm.Print_Area``), data
-validations and conditional formats (x14 ones too).  A value written into a cell that a
+that something already reads on the sheet: its cells' formulas (shared formulas over their
+whole range), data validations, conditional formats (x14 ones too) and merged cells,
+defined names such as the print area (``_xlnm.Print_Area``), and what the rest of the
+package reads there (other sheets' formulas, charts, pivot caches:
+:mod:`xl_crm.xlsx.crossrefs`).  A value written into a cell that a
 formula reads would change what the formula gives (``=B1+C1`` becomes ``#VALUE!`` when B1
 gets a header); when nothing is left to the right, the write is refused, naming what
 reaches the last column.  Defined names are read from ``workbook.xml`` before the write;

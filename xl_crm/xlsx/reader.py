@@ -225,6 +225,8 @@ def read_table(
     sheet_name: str,
     first_rows: list[list[object]] | None = None,
     fields: list[str] | None = None,
+    *,
+    book: Path | None = None,
 ) -> Table:
     """Read one sheet of an Excel or ODS workbook into a :class:`Table` (typed view).
 
@@ -235,14 +237,17 @@ def read_table(
     limits.  ``first_rows``: the sheet's first rows when the caller has peeked already.
     ``fields``: the field ids to read (None: all).  The other fields' columns are still
     mapped (``letters``, ``headers``) and still decide which rows are blank, but are not
-    typed or kept in ``frame``; unknown columns are always read (``Table.extras``)."""
+    typed or kept in ``frame``; unknown columns are always read (``Table.extras``).
+    ``book``: the file messages and ``Table.path`` name, when ``path`` is a decrypted
+    copy of it (default ``path``)."""
     import fastexcel
 
+    name = book if book is not None else path
     rows = first_rows if first_rows is not None else _peek(path, sheet_name)
-    h, headers = find_header(rows, sheet, path, sheet_name)
+    h, headers = find_header(rows, sheet, name, sheet_name)
     header_row = h + 1
-    check_width(headers, path, sheet_name)
-    found, unknown = map_headers(headers, sheet, path, sheet_name, header_row)
+    check_width(headers, name, sheet_name)
+    found, unknown = map_headers(headers, sheet, name, sheet_name, header_row)
     by_index = {i: fid for fid, i in found.items()}
     # unknown columns are read as text too: a row is blank only when all of it is
     extra = [column_index_from_string(letter) - 1 for _, letter in unknown]
@@ -276,10 +281,10 @@ def read_table(
     if header_row + len(frame) > EXCEL_MAX_ROWS:
         raise ExcelLimitError(
             too_many_rows(len(frame)),
-            file=path,
+            file=name,
             sheet=sheet_name,
         )
-    table = make_table(path, sheet_name, sheet, header_row, frame, found, headers, unknown, [])
+    table = make_table(name, sheet_name, sheet, header_row, frame, found, headers, unknown, [])
     type_columns(table, spec, failed)
     if path.suffix.lower() in (".xlsx", ".xlsm") and len(table.frame):
         _mark_uncached_formulas(table, path)
@@ -421,11 +426,11 @@ def read_workbook(
         for match in matches:
             sheet = spec.sheet(match.template_sheet)
             if is_csv:
-                tables[sheet.id] = read_csv_table(readable, spec, sheet)
+                tables[sheet.id] = read_csv_table(readable, spec, sheet, book=path)
             else:
                 wanted = (fields or {}).get(sheet.id)
                 tables[sheet.id] = read_table(
-                    readable, spec, sheet, match.sheet, heads[match.sheet], wanted
+                    readable, spec, sheet, match.sheet, heads[match.sheet], wanted, book=path
                 )
     except XlCrmError:  # a --sheet name that is not there, no header ...: said as it is
         raise

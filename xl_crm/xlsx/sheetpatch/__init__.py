@@ -21,7 +21,7 @@ tail, which the marks use too), :mod:`.patch` (the loop).  See docs/in-place-wri
 """
 
 from xl_crm.xlsx.sheetpatch.patch import PATHS, check_patch_path, patch_block, patched
-from xl_crm.xlsx.sheetpatch.rowplan import RowPlan
+from xl_crm.xlsx.sheetpatch.rowplan import RowPlan, WrittenOver
 from xl_crm.xlsx.sheetpatch.stream import BLOCK_SIZE, SheetSplitter, inflated_blocks
 from xl_crm.xlsx.sheetpatch.values import (
     EPOCH_1900,
@@ -40,6 +40,7 @@ __all__ = [
     "ColumnValues",
     "RowPlan",
     "SheetSplitter",
+    "WrittenOver",
     "check_patch_path",
     "escape_text",
     "fragment",

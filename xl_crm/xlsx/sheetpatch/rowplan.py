@@ -7,8 +7,10 @@ still to come, what each cell gets and in which style, and the formulas it must 
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,31 @@ from xl_crm.xlsx.valuestyles import ValueStyles
 _ARRAY_REF = re.compile(r'<(?:\w+:)?f\b[^>]*\bt="array"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _DATE_KINDS = ("date", "datetime")
 _col_index = functools.lru_cache(maxsize=None)(column_index_from_string)
+
+
+@dataclass
+class WrittenOver:
+    """Cells of one column (``letter``) that a write replaces: how many, the first and last
+    row, and the first few as (A1 reference, what it held: a formula's text)."""
+
+    letter: str
+    count: int = 0
+    first: int = 0
+    last: int = 0
+    examples: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, row: int, held: str = "") -> None:
+        self.count += 1
+        self.first = row if self.count == 1 else min(self.first, row)
+        self.last = max(self.last, row)
+        if len(self.examples) < 3:
+            self.examples.append((f"{self.letter}{row}", held))
+
+    @property
+    def cells(self) -> str:
+        """``H2`` or ``H2:H9``: the rows they span."""
+        first = f"{self.letter}{self.first}"
+        return first if self.first == self.last else f"{first}:{self.letter}{self.last}"
 
 
 class RowPlan:
@@ -63,6 +90,8 @@ class RowPlan:
         self.progress = progress
         self.max_col = max(self.targets)
         self.formulas_seen = False  # whether a block of the sheet held a formula
+        #: column letter -> the formula cells of that column written over
+        self.formulas_replaced: dict[str, WrittenOver] = {}
         self.fast_blocks = 0  # blocks the fast path wrote
 
     def read_head(self, head: str) -> None:
@@ -115,7 +144,11 @@ class RowPlan:
 
         The master cell of a shared or array formula (``<f t="shared" ref="H2:H9" si="0">``)
         holds the text its other cells use; overwriting it while some of those cells stay
-        would leave them without a formula, so that is refused (nothing is written)."""
+        would leave them without a formula, so that is refused (nothing is written).
+        Every formula cell written over is listed in :attr:`formulas_replaced`."""
+        text = re.search(r"<(?:\w+:)?f\b[^>]*>([^<]*)<", cell_xml)
+        held = f"={html.unescape(text.group(1))}" if text else ""
+        self.formulas_replaced.setdefault(letter, WrittenOver(letter)).add(row, held)
         m = re.search(
             r'<(?:\w+:)?f\b[^>]*\bt="(?:shared|array)"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"',
             cell_xml,
