@@ -18,6 +18,7 @@ import xlsxwriter
 from typer.testing import CliRunner
 
 from tests.conftest import convert_to_csv
+from tests.zipparts import edit_parts
 from xl_crm import compute
 from xl_crm.cli.app import app
 from xl_crm.errors import OverwriteRefusedError
@@ -123,22 +124,15 @@ def test_cells_hidden_in_merged_cells_are_refused_then_forced(tmp_path):
 
 
 def test_a_new_column_goes_beyond_merged_cells_among_the_rows(tmp_path):
-    from tests.sheetxml import book, cell, sheet
+    from tests.sheetxml import book, cell
 
     rows = '<row r="1">' + cell("A1", "id") + cell("B1", "name") + "</row>"
     rows += "".join(
         f'<row r="{r}">' + cell(f"A{r}", r) + cell(f"B{r}", f"n{r}") + "</row>" for r in range(2, 5)
     )
     path = book(tmp_path / "merged.xlsx", rows)
-    with_merge = sheet(path).replace(
-        "</worksheet>", '<mergeCells count="1"><mergeCell ref="B3:D3"/></mergeCells></worksheet>'
-    )
-    with zipfile.ZipFile(path) as z:
-        items = [(i, z.read(i)) for i in z.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in items:
-            is_sheet = info.filename == "xl/worksheets/sheet1.xml"
-            z.writestr(info, with_merge.encode() if is_sheet else data)
+    merge = b'<mergeCells count="1"><mergeCell ref="B3:D3"/></mergeCells></worksheet>'
+    edit_parts(path, {"xl/worksheets/sheet1.xml": lambda xml: xml.replace(b"</worksheet>", merge)})
     result = write_columns(
         path,
         "S",

@@ -13,6 +13,7 @@ import pytest
 import xlsxwriter
 
 from tests.conftest import convert_to_csv
+from tests.zipparts import edit_parts
 from xl_crm.errors import NoRoomForColumnError
 from xl_crm.xlsx.inplace import ColumnWrite, write_columns
 
@@ -118,30 +119,27 @@ def _with_pivot_cache(path: Path, ref: str) -> None:
         '</cacheSource><cacheFields count="1"><cacheField name="id"><sharedItems/>'
         "</cacheField></cacheFields></pivotCacheDefinition>"
     )
-    with zipfile.ZipFile(path) as z:
-        items = [(i, z.read(i)) for i in z.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in items:
-            if info.filename == "xl/workbook.xml":
-                data = data.replace(
-                    b"</sheets>",
-                    b'</sheets><pivotCaches><pivotCache cacheId="1" r:id="rIdP"/></pivotCaches>',
-                )
-            elif info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(
-                    b"</Relationships>",
-                    f'<Relationship Id="rIdP" Type="{rel}/pivotCacheDefinition" '
-                    'Target="pivotCache/pivotCacheDefinition1.xml"/></Relationships>'.encode(),
-                )
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(
-                    b"</Types>",
-                    b'<Override PartName="/xl/pivotCache/pivotCacheDefinition1.xml" '
-                    b'ContentType="application/vnd.openxmlformats-officedocument.'
-                    b'spreadsheetml.pivotCacheDefinition+xml"/></Types>',
-                )
-            z.writestr(info, data)
-        z.writestr("xl/pivotCache/pivotCacheDefinition1.xml", cache)
+    edit_parts(
+        path,
+        {
+            "xl/workbook.xml": lambda xml: xml.replace(
+                b"</sheets>",
+                b'</sheets><pivotCaches><pivotCache cacheId="1" r:id="rIdP"/></pivotCaches>',
+            ),
+            "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
+                b"</Relationships>",
+                f'<Relationship Id="rIdP" Type="{rel}/pivotCacheDefinition" '
+                'Target="pivotCache/pivotCacheDefinition1.xml"/></Relationships>'.encode(),
+            ),
+            "[Content_Types].xml": lambda xml: xml.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/pivotCache/pivotCacheDefinition1.xml" '
+                b'ContentType="application/vnd.openxmlformats-officedocument.'
+                b'spreadsheetml.pivotCacheDefinition+xml"/></Types>',
+            ),
+        },
+        {"xl/pivotCache/pivotCacheDefinition1.xml": cache},
+    )
 
 
 def test_a_new_column_goes_beyond_a_pivot_tables_source(tmp_path):
