@@ -174,7 +174,10 @@ def test_the_advice_to_give_password_can_be_followed(locked, command):
         app, [command[0], str(locked), *command[1:], "--password", PASSWORD, "--lang", "en"]
     )
     assert followed.exit_code == 0, followed.output
-    assert locked.read_bytes() != before and locked.read_bytes()[:8] == OLE_MAGIC
+    assert locked.read_bytes()[:8] == OLE_MAGIC
+    # compute writes its columns; the sample has no finding, so annotate has nothing to
+    # mark or clear and leaves the file as it was
+    assert (locked.read_bytes() != before) == (command[0] == "compute")
 
 
 def test_infer_takes_the_password_too(locked):
