@@ -69,6 +69,9 @@ class MemoryBook:
         frame = self.sheets[sheet]
         rows = [[str(c) for c in frame.columns]]
         rows += [[cell_value(v) for v in row] for row in frame.itertuples(index=False)]
+        for row in rows:  # a row ends at its last value, as Book.rows says
+            while row and row[-1] is None:
+                row.pop()
         return rows if limit is None else rows[:limit]
 
     def visible(self, sheet: str) -> bool:
