@@ -47,7 +47,9 @@ class XlsxBook:
     (deleted by :meth:`close`; such a book is read only); ``shown_as``: the file messages
     and Tables name when ``path`` is itself a decrypted copy (default ``path``).
     ``backups``: copies kept before each write; ``audit_log``: the audit log each write is
-    recorded in.  Raises
+    recorded in.  ``workers``: processes that read the sheets of a big workbook side by
+    side in :meth:`read` (None: as many as pay off; 1: this process only; see
+    :mod:`xl_crm.xlsx.workers`).  Raises
     :class:`xl_crm.WorkbookError` when the file is missing, damaged, encrypted without a
     password, or not a spreadsheet.
     """
@@ -60,8 +62,10 @@ class XlsxBook:
         backups: int = 5,
         audit_log: Path | None = None,
         shown_as: Path | None = None,
+        workers: int | None = None,
     ) -> None:
         self.path = Path(path)
+        self.workers = workers
         #: the file messages and ``Table.path`` name: the user's, when ``path`` is a
         #: decrypted copy of it
         self.shown_as = Path(shown_as) if shown_as is not None else self.path
@@ -154,7 +158,7 @@ class XlsxBook:
         sheets: dict[str, str] | None = None,
         fields: dict[str, list[str]] | None = None,
     ) -> Tables:
-        return read_workbook(self.shown_as, self.readable, spec, sheets, fields)
+        return read_workbook(self.shown_as, self.readable, spec, sheets, fields, self.workers)
 
     def write(
         self,

@@ -39,6 +39,7 @@ from xl_crm.view.matching import match_sheets
 from xl_crm.view.rows import book_mapping
 from xl_crm.view.typed import UNREAD_FILLED, issues_at_empty_cells, make_table, type_columns
 from xl_crm.xlsx.csvfile import csv_rows, read_csv_table
+from xl_crm.xlsx.workers import SheetJob, read_sheets
 
 __all__ = [
     "OLE_MAGIC",
@@ -401,6 +402,7 @@ def read_workbook(
     spec: Spec,
     sheets: dict[str, str] | None = None,
     fields: dict[str, list[str]] | None = None,
+    workers: int | None = None,
 ) -> Tables:
     """The sheets of ``spec`` found in ``readable`` (``path`` is the name users know).
 
@@ -409,7 +411,10 @@ def read_workbook(
     ``sheets`` maps template sheet (id or zh/en label) -> workbook sheet name and overrides
     the matching (``--sheet``).  ``fields``: template sheet id -> the field ids to read
     (:func:`read_table`; a sheet not named, or None, is read whole; a CSV is always read
-    whole).  Raises :class:`WorkbookError` when the file cannot be read,
+    whole).  ``workers``: processes that read the sheets of an .xlsx/.xlsm workbook side
+    by side (:func:`xl_crm.xlsx.workers.read_sheets`; None: as many as pay off for the
+    workbook's size and the machine's CPUs; 1: this process only); the Tables are the
+    same either way.  Raises :class:`WorkbookError` when the file cannot be read,
     a ``sheets`` name is unknown, or no sheet matches the template.
     """
     is_csv = readable.suffix.lower() == ".csv"
@@ -423,15 +428,28 @@ def read_workbook(
             heads = {name: _peek(readable, name) for name in names}
         matches = match_sheets(spec, heads, path, sheets)
         tables = Tables()
-        for match in matches:
-            sheet = spec.sheet(match.template_sheet)
-            if is_csv:
+        if is_csv:
+            for match in matches:
+                sheet = spec.sheet(match.template_sheet)
                 tables[sheet.id] = read_csv_table(readable, spec, sheet, book=path)
-            else:
-                wanted = (fields or {}).get(sheet.id)
-                tables[sheet.id] = read_table(
-                    readable, spec, sheet, match.sheet, heads[match.sheet], wanted, book=path
+        else:
+            jobs = [
+                SheetJob(
+                    m.template_sheet, m.sheet, heads[m.sheet], (fields or {}).get(m.template_sheet)
                 )
+                for m in matches
+            ]
+
+            def read(job: SheetJob) -> Table:
+                sheet = spec.sheet(job.sheet_id)
+                return read_table(
+                    readable, spec, sheet, job.sheet_name, job.first_rows, job.fields, book=path
+                )
+
+            for job, table in zip(
+                jobs, read_sheets(readable, spec, jobs, read, workers, book=path), strict=True
+            ):
+                tables[job.sheet_id] = table
     except XlCrmError:  # a --sheet name that is not there, no header ...: said as it is
         raise
     except unreadable_errors() as exc:  # calamine's and the XML parser's: a damaged file
