@@ -56,6 +56,12 @@ class FindingBatch:
         for start in range(0, len(self.rows), chunk):
             yield from self.build(self.rows[start : start + chunk]).findings()
 
+    def json_texts(self, chunk: int = CHUNK_ROWS) -> Iterator[str]:
+        """The findings as the JSON report lists them (:meth:`CellRows.json_text`), a
+        text per ``chunk`` rows."""
+        for start in range(0, len(self.rows), chunk):
+            yield self.build(self.rows[start : start + chunk]).json_text()
+
     def records(self, chunk: int = CHUNK_ROWS) -> Iterator[list[tuple]]:
         """The findings as tuples (:meth:`CellRows.records`), a list per ``chunk`` rows."""
         for start in range(0, len(self.rows), chunk):

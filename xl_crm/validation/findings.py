@@ -13,8 +13,9 @@ from xl_crm.fields.normalise import comparable
 from xl_crm.privacy import PERSONAL_TYPES, mask
 from xl_crm.specs.model import FieldSpec
 from xl_crm.table import Table
+from xl_crm.validation.columnar import HOLE, LINE_BREAK, json_block
 from xl_crm.validation.context import CheckFailure, SheetContext
-from xl_crm.validation.report import Finding, sheet_ref
+from xl_crm.validation.report import Finding, json_lines, sheet_ref
 from xl_crm.validation.rules import RULES, Rule
 
 __all__ = [
@@ -88,9 +89,27 @@ class CellRows:
             for row, value, key, extra in zip(self.rows, self.values, self.keys, parts, strict=True)
         ]
 
+    def json_text(self, columnar: bool = True) -> str:
+        """The findings as JSON objects (``Finding.to_dict``, one per line) joined by
+        :data:`xl_crm.validation.columnar.LINE_BREAK`, as the JSON report lists them.
+        ``columnar``: build the lines by columns in Arrow
+        (:func:`xl_crm.validation.columnar.json_block`) when the findings differ only in
+        row, key and value (no message parts of their own, nothing masked); False builds
+        each finding's record in Python (the same text)."""
+        if not self.rows:
+            return ""
+        shared = _Shared(self.table, self.ctx, self.slug, self.f, self.options)
+        alike = not (self.parts or shared.hide or self.slug == "duplicate")
+        if columnar and alike and shared.column is not None:
+            shown = [show_value(v) for v in self.values]
+            first = shared.record(self.rows[0], self.values[0], self.keys[0])
+            return json_block(
+                first, shared.column, shared.prefix, shared.plain, self.rows, shown, self.keys
+            )
+        return LINE_BREAK.join(json_lines(self.records()))
+
 
 _PARTS = ("limit", "choices", "other", "rule")
-_HOLE = "\0"
 
 
 class _Shared:
@@ -113,7 +132,7 @@ class _Shared:
         self.prefix = sheet_ref(table.sheet)
         # the messages with everything but the value filled in, for rows with no parts
         # of their own ("\0" stands for the value)
-        self.plain = messages(self.rule, base, self.header, _HOLE)
+        self.plain = messages(self.rule, base, self.header, HOLE)
 
     def record(self, row: int, value, key, extra: dict | None = None) -> tuple:
         f, table = self.f, self.table
@@ -127,7 +146,7 @@ class _Shared:
                 parts = {**parts, "other": _duplicate_other(table, f, row, self.ctx)}
             zh, en = messages(self.rule, parts, self.header, display)
         else:
-            zh, en = self.plain[0].replace(_HOLE, display), self.plain[1].replace(_HOLE, display)
+            zh, en = self.plain[0].replace(HOLE, display), self.plain[1].replace(HOLE, display)
         where = f"{self.prefix}!{cell}" if self.prefix else cell
         return (
             self.slug, self.severity, table.sheet, cell, row, column,

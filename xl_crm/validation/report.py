@@ -90,7 +90,7 @@ _VARYING = tuple(
     for i, n in enumerate((*FINDING_FIELDS, "where"))
     if n in ("cell", "row", "key", "value", "message_zh", "message_en", "where")
 )
-assert _VARYING == (3, 4, 8, 9, 10, 11, 14)  # the positions _json_lines fills in
+assert _VARYING == (3, 4, 8, 9, 10, 11, 14)  # the positions json_lines fills in
 _STR = json.encoder.encode_basestring  # C-accelerated, ensure_ascii=False
 
 
@@ -104,7 +104,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _json_lines(records: list[tuple]) -> list[str]:
+def json_lines(records: list[tuple]) -> list[str]:
     """Findings of one batch as JSON objects (the same as ``Finding.to_dict``), the parts
     they share encoded once."""
     if not records:
@@ -263,12 +263,12 @@ class Report:
         per line, building the findings of ``more`` a chunk at a time."""
         head = json.dumps(self._head(), ensure_ascii=False, indent=2)
         out.write(head[: head.rindex("}")].rstrip() + ',\n  "findings": [')
-        chunks = [[_ENCODE(f.to_dict()) for f in self.findings]]
-        chunks = itertools.chain(chunks, *(_batch_lines(b) for b in self.more))
+        chunks = [",\n    ".join(_ENCODE(f.to_dict()) for f in self.findings)]
+        chunks = itertools.chain(chunks, *(b.json_texts() for b in self.more))
         first = True
-        for lines in chunks:
-            if lines:
-                out.write(("\n    " if first else ",\n    ") + ",\n    ".join(lines))
+        for text in chunks:
+            if text:
+                out.write(("\n    " if first else ",\n    ") + text)
                 first = False
         out.write("]\n}\n" if first else "\n  ]\n}\n")
 
@@ -297,8 +297,3 @@ class Report:
         buffer = io.StringIO()
         self.write_csv(buffer)
         return buffer.getvalue()
-
-
-def _batch_lines(batch: FindingBatch) -> Iterator[list[str]]:
-    for records in batch.records():
-        yield _json_lines(records)
