@@ -24,11 +24,16 @@ def normalise_text(s: pd.Series) -> pd.Series:
     import pyarrow as pa_arrow
     import pyarrow.compute as pc
 
-    arr = pa_arrow.array(
-        s.astype("str").to_numpy(dtype=object, na_value=None), type=pa_arrow.large_string()
-    )
-    out = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(arr, "NFKC")))
-    result = out.to_pandas(types_mapper=pd.ArrowDtype).astype("str")
+    if s.dtype != object and pd.api.types.is_string_dtype(s.dtype):  # Arrow already
+        arr = pa_arrow.array(s, type=pa_arrow.large_string(), from_pandas=True)
+    else:
+        arr = pa_arrow.array(
+            s.astype("str").to_numpy(dtype=object, na_value=None), type=pa_arrow.large_string()
+        )
+    if not pc.all(pc.string_is_ascii(arr)).as_py():  # ASCII is NFKC already
+        arr = pc.utf8_normalize(arr, "NFKC")
+    out = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+    result = pd.Series(pd.arrays.ArrowStringArray(pa_arrow.chunked_array([out])), dtype="str")
     result.index = s.index
     return result
 

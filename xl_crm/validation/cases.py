@@ -6,6 +6,7 @@ for the first ``ctx.limit`` rows of each rule and column (the rest as a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,66 @@ from xl_crm.validation.report import Finding
 from xl_crm.validation.rules import RULES
 from xl_crm.validation.schema import names_in_order
 
-__all__ = ["cell_findings", "findings_from_cases"]
+__all__ = [
+    "ROW_CHECKS",
+    "Failure",
+    "cell_findings",
+    "failures_from_cases",
+    "findings_from_cases",
+    "findings_from_failures",
+    "in_order",
+]
+
+
+#: the prefixes of the checks of a whole row (frame-level checks of the schema)
+ROW_CHECKS = ("duplicate-key:", "row-rule:", "reference:")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Where one check of a sheet's schema failed: ``check`` (its name), ``column`` (the
+    field id of a column check; None for a check of whole rows), ``rows`` (the Excel rows,
+    distinct and ascending; None when the check could not say which rows: ``cause`` then
+    holds its answer or the error it raised)."""
+
+    check: str
+    column: str | None
+    rows: np.ndarray | None = None
+    cause: str = ""
+
+
+def in_order(failures: list[Failure], frame: pd.DataFrame) -> list[Failure]:
+    """``failures`` in the order findings are built from them, whichever engine found
+    them: those without rows first, then those with rows; each part with the columns'
+    checks in the frame's column order and by check name, then the checks of whole rows
+    by name."""
+    position = {c: i for i, c in enumerate(frame.columns)}
+
+    def key(f: Failure) -> tuple:
+        if f.check.startswith(ROW_CHECKS) or f.column is None:
+            return (1, 0, f.check)
+        return (0, position.get(f.column, len(position)), f.check)
+
+    return sorted(failures, key=lambda f: (f.rows is not None, *key(f)))
+
+
+def failures_from_cases(cases: pd.DataFrame, frame: pd.DataFrame) -> list[Failure]:
+    """pandera's ``failure_cases`` (columns ``check``, ``column``, ``index``,
+    ``failure_case``) on ``frame`` as :class:`Failure` objects, :func:`in_order`."""
+    out: list[Failure] = []
+    rowless = cases[cases["index"].isna()]
+    for _, case in rowless.drop_duplicates(["check", "column"]).iterrows():
+        column = case["column"] if isinstance(case["column"], str) else None
+        out.append(Failure(str(case["check"]), column, None, str(case["failure_case"])))
+    cases = cases[cases["index"].notna()]
+    for check, group in cases.groupby("check", sort=False):
+        check = str(check)
+        if check.startswith(ROW_CHECKS):
+            out.append(Failure(check, None, _rows(group["index"], frame)))
+            continue
+        for fid, sub in group.groupby("column", sort=False):
+            out.append(Failure(check, str(fid), _rows(sub["index"], frame)))
+    return in_order(out, frame)
 
 
 def findings_from_cases(
@@ -39,9 +99,23 @@ def findings_from_cases(
     skip: dict[str, set[int]] | None = None,
 ) -> list[Finding]:
     """The findings of pandera's ``failure_cases`` (columns ``check``, ``column``,
-    ``index``, ``failure_case``) on ``frame``, the typed frame of ``table``.
+    ``index``, ``failure_case``) on ``frame``, the typed frame of ``table``
+    (:func:`findings_from_failures` of :func:`failures_from_cases`)."""
+    failures = failures_from_cases(cases, frame)
+    return findings_from_failures(failures, table, frame, ctx, skip)
 
-    A failure pandera could not place on a row is a ``check-failed`` finding; a row-rule,
+
+def findings_from_failures(
+    failures: list[Failure],
+    table: Table,
+    frame: pd.DataFrame,
+    ctx: SheetContext,
+    skip: dict[str, set[int]] | None = None,
+) -> list[Finding]:
+    """The findings of the schema's ``failures`` on ``frame``, the typed frame of
+    ``table``, built in the order of ``failures``.
+
+    A failure that could not be placed on a row is a ``check-failed`` finding; a row-rule,
     composite-key or reference failure is reported at its row; a column check's failure
     at its cell, under the check's rule (``not_nullable`` is ``required``).  ``skip``:
     field id -> rows not to report as ``required`` (cells whose text could not be read
@@ -49,32 +123,27 @@ def findings_from_cases(
     rule and column; the rest go to ``ctx.overflow``."""
     sheet = table.spec
     out: list[Finding] = []
-    rowless = cases[cases["index"].isna()]
-    for _, case in rowless.drop_duplicates(["check", "column"]).iterrows():
-        column = case["column"] if isinstance(case["column"], str) else None
-        cause = str(case["failure_case"])
-        if not re.match(r"\w*(Error|Exception|Warning)\b", cause):
-            cause = f"pandera could not tell which rows failed (its answer: {cause})"
-        item = CheckFailure(str(case["check"]), column, None, cause)
-        out.append(failure_finding(table, ctx, frame, item))
-    cases = cases[cases["index"].notna()]
-    for check, group in cases.groupby("check", sort=False):
-        check = str(check)
-        if check.startswith(("duplicate-key:", "row-rule:", "reference:")):
-            rows = _rows(group["index"], frame)
+    for failure in failures:
+        check, rows = failure.check, failure.rows
+        if rows is None:
+            cause = failure.cause
+            if not re.match(r"\w*(Error|Exception|Warning)\b", cause):
+                cause = f"pandera could not tell which rows failed (its answer: {cause})"
+            item = CheckFailure(check, failure.column, None, cause)
+            out.append(failure_finding(table, ctx, frame, item))
+            continue
+        if check.startswith(ROW_CHECKS):
             out += _frame_findings(check, rows, table, frame, ctx)
+            continue
+        if failure.column not in frame.columns:
             continue
         slug = "required" if check == "not_nullable" else check
         if slug not in RULES:
             slug = "type"
-        for fid, sub in group.groupby("column", sort=False):
-            if str(fid) not in frame.columns:
-                continue
-            f = sheet.field(str(fid))
-            rows = _rows(sub["index"], frame)
-            if slug == "required" and skip and skip.get(f.id):
-                rows = rows[~np.isin(rows, list(skip[f.id]))]
-            out += cell_findings(table, ctx, frame, slug, f, rows)
+        f = sheet.field(failure.column)
+        if slug == "required" and skip and skip.get(f.id):
+            rows = rows[~np.isin(rows, list(skip[f.id]))]
+        out += cell_findings(table, ctx, frame, slug, f, rows)
     return out
 
 
@@ -110,8 +179,15 @@ def cell_findings(
 
 def _rows(index: pd.Series, frame: pd.DataFrame) -> np.ndarray:
     """The distinct Excel rows of failure cases that are rows of ``frame``, ascending."""
-    rows = np.unique(index.to_numpy(dtype=np.int64))
-    return rows[pd.Index(rows).isin(frame.index)]
+    rows = index.to_numpy(dtype=np.int64)
+    if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():  # usually ascending already
+        rows = np.sort(rows)
+        rows = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
+    if not frame.index.is_monotonic_increasing:
+        return rows[pd.Index(rows).isin(frame.index)]
+    known = frame.index.to_numpy(dtype=np.int64)
+    at = np.minimum(np.searchsorted(known, rows), max(len(known) - 1, 0))
+    return rows[known[at] == rows] if len(known) else rows[:0]
 
 
 def _details(

@@ -14,7 +14,12 @@ __all__ = ["check"]
 
 
 def check(
-    spec: Spec, tables: Tables, *, mask: bool = False, limit: int = FINDINGS_PER_RULE
+    spec: Spec,
+    tables: Tables,
+    *,
+    mask: bool = False,
+    limit: int = FINDINGS_PER_RULE,
+    engine: str = "fast",
 ) -> Report:
     """Check every table of ``tables`` (what a :class:`xl_crm.book.Book` read) against
     ``spec``: types, required cells, lengths, formats, uniqueness, allowed values, row
@@ -26,7 +31,8 @@ def check(
     ``report.write_json`` / ``write_csv``.  Returns a :class:`Report`
     with one finding per bad cell (``report.file`` and ``report.seconds`` are left for the
     caller to fill); never raises for bad data: a check that fails to run is a
-    ``check-failed`` finding."""
+    ``check-failed`` finding.  ``engine``: how each sheet's pandera schema runs (``fast``
+    or ``pandera``: the same findings, see :mod:`xl_crm.validation.runner`)."""
     ctx = SheetContext(spec=spec, tables=tables, mask=mask, limit=limit)
     findings: list[Finding] = missing_sheet_findings(spec, tables.mapping)
     cells = 0
@@ -34,7 +40,7 @@ def check(
     blank: dict[str, int] = {}
     coerced: dict[str, dict[str, int]] = {}
     for table in tables.values():
-        findings += check_table(table, ctx)
+        findings += check_table(table, ctx, engine)
         findings += duplicate_row_findings(table, ctx)
         rows[table.sheet] = len(table.frame)
         cells += table.frame.size

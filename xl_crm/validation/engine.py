@@ -1,18 +1,18 @@
 """Checking one sheet's Table against its template: the cells the reader could not read,
 the columns missing or unknown, then the sheet's pandera schema
 (:mod:`xl_crm.validation.schema`), whose failures become findings
-(:mod:`xl_crm.validation.cases`), one per cell and rule, zh and en.  The schema runs
-lazily, so every failure in every column is collected in one pass.
+(:mod:`xl_crm.validation.cases`), one per cell and rule, zh and en.  Every check
+runs, so every failure in every column is collected in one pass
+(:mod:`xl_crm.validation.runner`).
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from pandera.errors import SchemaErrors
 
 from xl_crm.table import Table
 from xl_crm.validation.bounded import bounded
-from xl_crm.validation.cases import findings_from_cases
+from xl_crm.validation.cases import findings_from_failures
 from xl_crm.validation.context import SheetContext
 from xl_crm.validation.findings import (
     CellRows,
@@ -22,6 +22,7 @@ from xl_crm.validation.findings import (
     severity_of,
 )
 from xl_crm.validation.report import Finding
+from xl_crm.validation.runner import failures_by_pandera, run_schema
 from xl_crm.validation.schema import Derived, build_schema
 from xl_crm.xlsx.texts import TYPE_LABELS
 
@@ -114,25 +115,28 @@ def _issue_findings(
     )
 
 
-def check_table(table: Table, ctx: SheetContext) -> list[Finding]:
+def check_table(table: Table, ctx: SheetContext, engine: str = "fast") -> list[Finding]:
     """The findings of one sheet, ordered by row: missing and unknown columns, cells that
-    could not be read, then every check of the sheet's schema.  At most ``ctx.limit``
-    findings are built per rule and column; the rest are added to ``ctx.overflow`` (see
+    could not be read, then every check of the sheet's pandera schema, run by ``engine``
+    (``fast``: check by check, failures kept as row masks; ``pandera``:
+    ``DataFrameSchema.validate`` and its failure cases; the same findings either way,
+    see :mod:`xl_crm.validation.runner`).  At most ``ctx.limit`` findings are built per
+    rule and column; the rest are added to ``ctx.overflow`` (see
     :mod:`xl_crm.validation.bounded`).  Never raises for bad data."""
     findings = column_findings(table, ctx)
     frame, type_findings = prepare(table, ctx)
     findings += type_findings
     derived = Derived(frame, ctx.spec.phone_region)
     schema = build_schema(table, ctx, derived)
-    try:
-        schema.validate(frame, lazy=True)
-        found: list[Finding] = []
-    except SchemaErrors as exc:
-        # a cell whose text is not of the column's type is not also "empty"
-        unread: dict[str, set[int]] = {}
-        for issue in table.issues:
-            unread.setdefault(issue.field, set()).add(issue.row)
-        found = findings_from_cases(exc.failure_cases, table, frame, ctx, skip=unread)
+    if engine == "pandera":
+        failures = failures_by_pandera(schema, frame)
+    else:
+        failures = run_schema(schema, frame)
+    # a cell whose text is not of the column's type is not also "empty"
+    unread: dict[str, set[int]] = {}
+    for issue in table.issues:
+        unread.setdefault(issue.field, set()).add(issue.row)
+    found = findings_from_failures(failures, table, frame, ctx, skip=unread)
     found += [failure_finding(table, ctx, frame, item) for item in derived.failures.items]
     return _ordered(findings + found)
 
