@@ -7,7 +7,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from xl_crm.fields.normalise import comparable
 from xl_crm.privacy import PERSONAL_TYPES, mask
@@ -295,6 +298,10 @@ def row_keys(table: Table, rows, ctx: SheetContext) -> list[str | None]:
     f = table.spec.field(key)
     hide = ctx.mask and is_personal(f)
     if pd.api.types.is_float_dtype(column.dtype) and not hide:  # IDs read as numbers
+        values = column.to_numpy(dtype=np.float64)
+        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**53)
+        if whole.all():  # the usual case: whole numbers, formatted by Arrow at once
+            return pc.cast(pa.array(values.astype(np.int64)), pa.string()).to_pylist()
         return [
             None if v != v else (str(int(v)) if v.is_integer() else str(v)) for v in column.tolist()
         ]
