@@ -73,6 +73,10 @@ def phase_ours_one_process(book: Path) -> dict:
     return phase_ours(book, workers=1)
 
 
+def phase_ours_two_processes(book: Path) -> dict:
+    return phase_ours(book, workers=2)
+
+
 def phase_spoil(book: Path) -> dict:
     """Fill WRONG_COLUMN of the customers sheet with a value per row that is no choice."""
     import numpy as np
@@ -141,6 +145,7 @@ PHASES = {
     "floor": phase_floor,
     "xl-crm": phase_ours,
     "xl-crm-1proc": phase_ours_one_process,
+    "xl-crm-2proc": phase_ours_two_processes,
     "openpyxl": phase_openpyxl,
     "spoil": phase_spoil,
 }
@@ -174,7 +179,13 @@ def main() -> None:
     parser.add_argument(
         "--one-process",
         action="store_true",
-        help="also run xl-crm with every sheet read in its own process (workers=1)",
+        help="also run xl-crm with every sheet read in this process (workers=1)",
+    )
+    parser.add_argument(
+        "--two-processes",
+        action="store_true",
+        help="also run xl-crm with a worker process reading a sheet, whatever the load "
+        "(workers=2; by default a worker starts only when a CPU is idle)",
     )
     args = parser.parse_args()
     if args.child:
@@ -191,6 +202,7 @@ def main() -> None:
             run_child([__file__, "--child", "spoil", "--book", str(spoilt)], "spoil")
             book = spoilt
         phases = ["floor", "xl-crm"] + (["xl-crm-1proc"] if args.one_process else [])
+        phases += ["xl-crm-2proc"] if args.two_processes else []
         phases += [] if args.skip_openpyxl else ["openpyxl"]
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -226,9 +238,9 @@ def report(results: dict, wrong_column: bool) -> None:
         f"{ours['validate_s']:.1f} s, then the JSON report ({ours['json_mb']:.0f} MB, "
         f"{ours['findings']:,} findings, {ours['built']:,} built as objects)"
     )
-    if "xl-crm-1proc" in results:
-        one = results["xl-crm-1proc"]
-        print(f"xl-crm in one process / floor = {one['seconds'] / floor:.2f}")
+    for phase, label in (("xl-crm-1proc", "one process"), ("xl-crm-2proc", "two processes")):
+        if phase in results:
+            print(f"xl-crm in {label} / floor = {results[phase]['seconds'] / floor:.2f}")
     if "openpyxl" in results:
         print(
             f"openpyxl / xl-crm = {results['openpyxl']['seconds'] / ours['seconds']:.1f} "

@@ -178,12 +178,19 @@ def coerce(
     index = values.index
     raw = values if _string_dtype(values) else values.astype(object)
     strings = _is_str(raw)
-    text = pd.Series(pd.NA, index=index, dtype="str")  # trimmed text of text cells
     blank = raw.isna().to_numpy().copy()
     errors = np.full(len(raw), None, dtype=object)
-    if strings.any():
+    # the trimmed text of text cells (NA elsewhere)
+    if len(raw) and strings.all():  # a text column with no empty cell: no masking
+        trimmed = _trimmed(raw)
+        text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([trimmed])), dtype="str")
+        text.index = index
+    else:
+        text = pd.Series(pd.NA, index=index, dtype="str")
+    if not strings.all() and strings.any():
         trimmed = _trimmed(raw[strings])
         text[strings] = pd.arrays.ArrowStringArray(pa.chunked_array([trimmed]))
+    if strings.any():
         blank[strings] = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
         maybe = pc.or_(pc.starts_with(trimmed, "#"), pc.starts_with(trimmed, "Error("))
         maybe = maybe.to_numpy(zero_copy_only=False)
@@ -238,7 +245,7 @@ def _trimmed(texts: pd.Series) -> pa.Array:
 def _texts(raw: pd.Series, text: pd.Series, strings: np.ndarray, present: np.ndarray, ident):
     """Text: trimmed of invisible characters; identifiers folded from full width (NFKC);
     numbers a reader gave as numbers shown as Excel shows them (13812345678, not ...0)."""
-    out = text.where(present, None)
+    out = text.copy() if present.all() else text.where(present, None)
     how = np.full(len(raw), None, dtype=object)
     if ident and strings.any():
         before = pa.array(text[strings], type=pa.large_string(), from_pandas=True)
