@@ -65,7 +65,10 @@ def _aligned(result, index: pd.Index) -> pd.Series:
     if isinstance(result, pd.Series):
         if len(result) != len(index):
             raise ValueError(f"the check gave {len(result)} answers for {len(index)} values")
-        reordered = not result.index.equals(index) and index.is_unique
+        same = result.index.equals(index)
+        if same and result.dtype == bool:  # the usual answer: nothing to convert
+            return pd.Series(result.to_numpy(), index=index)
+        reordered = not same and index.is_unique
         if reordered and result.index.is_unique and result.index.isin(index).all():
             result = result.reindex(index)  # the same rows in another order
         values = result.to_numpy()
@@ -117,6 +120,8 @@ def _ok_where_missing(check: Callable[[pd.Series], pd.Series]) -> Callable[[pd.S
     def wrapped(s: pd.Series) -> pd.Series:
         result = np.ones(len(s), dtype=bool)
         present = s.notna().to_numpy(dtype=bool)
+        if present.all():  # pandera hands over present values only
+            return _aligned(check(s), s.index)
         if present.any():
             some = s[present]
             result[present] = _aligned(check(some), some.index).to_numpy()
@@ -335,11 +340,14 @@ def _row_rule_check(expr, needed: list[str]):
 
 def _reference_check(f: FieldSpec, target: Table, target_field: str, region: str):
     target_f = target.spec.field(target_field)
-    keys = set(comparable(target.frame[target_field], target_f, region).dropna().tolist())
+    found = comparable(target.frame[target_field], target_f, region).dropna()
+    numeric = pd.api.types.is_numeric_dtype(found.dtype)
 
     def check(frame: pd.DataFrame) -> pd.Series:
         values = comparable(frame[f.id], f, region)
-        return values.isna() | values.isin(keys)
+        if numeric and pd.api.types.is_numeric_dtype(values.dtype):
+            return values.isna() | values.isin(found)  # one hash table, no Python set
+        return values.isna() | values.isin(set(found.tolist()))
 
     return check
 
