@@ -5,6 +5,7 @@ the same Tables and the same Report, on built workbooks, the real inputs and bro
 from __future__ import annotations
 
 import io
+import os
 import resource
 from pathlib import Path
 
@@ -108,12 +109,16 @@ def test_a_sheet_that_cannot_be_read_raises_the_same_error(tmp_path):
     wb.create_sheet("空表")["A1"] = "备注"  # no header row of the orders
     wb.save(path)
     spec = load_spec("ecommerce")
-    errors = []
-    for workers in (1, 2):
-        with pytest.raises(WorkbookError) as caught:
-            XlsxBook(path, workers=workers).read(spec, sheets={"orders": "空表"})
-        errors.append((type(caught.value), caught.value.reason, str(caught.value)))
-    assert errors[0] == errors[1]
+    # the worker's sheet fails (the small one), then the parent's (the big one)
+    for sheets in ({"orders": "空表"}, {"customers": "订单", "orders": "空表"}):
+        errors = []
+        for workers in (1, 2):
+            with pytest.raises(WorkbookError) as caught:
+                XlsxBook(path, workers=workers).read(spec, sheets=sheets)
+            errors.append((type(caught.value), caught.value.reason, str(caught.value)))
+        assert errors[0] == errors[1]
+        with pytest.raises(ChildProcessError):  # no worker left running or unwaited
+            os.waitpid(-1, os.WNOHANG)
 
 
 def test_shares_go_biggest_first_and_small_books_stay_in_one_process():

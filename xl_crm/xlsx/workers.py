@@ -146,18 +146,25 @@ def read_sheets(
     shares = plan_shares([sizes.get(j.sheet_name, 0) for j in jobs], workers)
     started = [_Worker(readable, spec, [jobs[i] for i in share], book) for share in shares[1:]]
     out: list[Table | None] = [None] * len(jobs)
-    for i in shares[0]:
-        out[i] = read(jobs[i])
+    try:
+        for i in shares[0]:
+            out[i] = read(jobs[i])
+    except BaseException as exc:
+        # the parent's sheet cannot be read: no worker left running, and the error the
+        # reading in order gives (that of the first sheet that fails), as in one process
+        for worker in started:
+            worker.stop()
+        if not isinstance(exc, Exception):  # an interrupt
+            raise
+        return [read(job) for job in jobs]
     for worker, share in zip(started, shares[1:], strict=True):
-        tables = worker.result()
+        tables = worker.result() or []
         for n, i in enumerate(share):
-            table = tables[n] if tables is not None else None
-            if isinstance(table, Table):
-                table.spec = spec.sheet(jobs[i].sheet_id)  # the caller's object, not a copy
-                out[i] = table
-            else:
-                out[i] = read(jobs[i])
-    return [t for t in out if t is not None]
+            if n < len(tables) and isinstance(tables[n], Table):
+                tables[n].spec = spec.sheet(jobs[i].sheet_id)  # the caller's, not a copy
+                out[i] = tables[n]
+    # a sheet the worker could not read is read here, in order: its error is raised here
+    return [table if table is not None else read(job) for job, table in zip(jobs, out, strict=True)]
 
 
 class _Worker:
@@ -198,6 +205,13 @@ class _Worker:
         finally:
             proc.stdout.close()
             proc.wait()
+
+    def stop(self) -> None:
+        """End the worker (its result is no longer wanted)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc is not None:
+            self.thread.join()
 
     def result(self) -> list[Any] | None:
         """The worker's Tables (an exception's text in place of a sheet that raised), or
