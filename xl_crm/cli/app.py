@@ -1,10 +1,11 @@
 """``xl-crm``: commands parse options, make one library call and print the result.
 
 One module per command group (:mod:`.templates`, :mod:`.checking`, :mod:`.computing`,
-:mod:`.demo`); the output options every command shares (``--json``, ``--csv``, ``--lang``,
-``--quiet``) come from :mod:`.output`.  Library errors (:class:`xl_crm.XlCrmError`) become
-one clear message on stderr and a non-zero exit code: 1 when the input was read but is not
-valid (a report with errors, a spec that fails ``check``), 2 when it cannot be used at all.
+:mod:`.demo`, :mod:`.excel`); the output options every command shares (``--json``,
+``--csv``, ``--lang``, ``--quiet``) come from :mod:`.output`.  Library errors
+(:class:`xl_crm.XlCrmError`) become one clear message on stderr and a non-zero exit code:
+1 when the input was read but is not valid (a report with errors, a spec that fails
+``check``), 2 when it cannot be used at all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 
 from xl_crm import __version__
-from xl_crm.cli import checking, computing, demo, templates
+from xl_crm.cli import checking, computing, demo, excel, templates
 from xl_crm.cli.output import out
 
 app = typer.Typer(
@@ -33,6 +34,12 @@ template_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(template_app, name="template")
+excel_app = typer.Typer(
+    help="Excel through xlwings: set a workbook up for classic xlwings and xlwings Lite.\n\n"
+    "Example: xl-crm excel init customers.xlsx --template ecommerce",
+    no_args_is_help=True,
+)
+app.add_typer(excel_app, name="excel")
 
 template_app.command("list")(templates.template_list)
 template_app.command("show")(templates.template_show)
@@ -43,6 +50,8 @@ app.command("validate")(checking.validate_command)
 app.command("annotate")(checking.annotate_command)
 app.command("compute")(computing.compute_command)
 app.command("demo")(demo.demo_command)
+excel_app.command("init")(excel.excel_init_command)
+excel_app.command("lite")(excel.excel_lite_command)
 
 
 def _version(value: bool) -> None:

@@ -15,7 +15,8 @@ The tree (families in capitals are never raised themselves, only their subclasse
         ReadOnlyBookError, WriteFailedError, SheetNotFoundError, NoMatchingSheetError,
         NoHeaderError, DuplicateHeaderError, MissingColumnError, ExcelLimitError,
         NoRoomForColumnError, SheetNotWritableError, CellNotWritableError,
-        OverwriteRefusedError, ValueNotWritableError, TemplateUndetectedError, CustomerKeyError
+        OverwriteRefusedError, ValueNotWritableError, TemplateUndetectedError, CustomerKeyError,
+        ExcelFeatureError
       TemplateNotFoundError, NotInTemplateError, SpecError
       InvalidOptionError
         AsOfDateError, InvalidWindowError, OutputPathError
@@ -44,6 +45,7 @@ from xl_crm.errors.workbook import (
     DamagedWorkbookError,
     DuplicateHeaderError,
     EncryptedWorkbookError,
+    ExcelFeatureError,
     ExcelLimitError,
     FileMissingError,
     MissingColumnError,
@@ -71,6 +73,7 @@ __all__ = [
     "DamagedWorkbookError",
     "DuplicateHeaderError",
     "EncryptedWorkbookError",
+    "ExcelFeatureError",
     "ExcelLimitError",
     "FileMissingError",
     "InvalidOptionError",

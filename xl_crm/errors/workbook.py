@@ -294,3 +294,15 @@ class CustomerKeyError(WorkbookError):
                 "fill in the empty IDs, then run compute again",
             ),
         )
+
+
+class ExcelFeatureError(WorkbookError):
+    """An Excel macro needs what this runtime or xlwings version cannot do: formulas read
+    without ``await`` in xlwings Lite, notes before ExcelApi 1.18, dropdowns or sorting
+    before xlwings 0.37.8 (docs/excel.md)."""
+
+    reason = "excel-feature-missing"
+    fix: Text = (
+        "把 xlwings 升级到 0.37.8 或更高，并使用最新的 Excel",
+        "upgrade xlwings to 0.37.8 or later and use a current Excel",
+    )

@@ -1,0 +1,403 @@
+"""The bodies of xl-crm's Excel macros, written once against the Book seam.
+
+Each takes a :class:`xl_crm.book.Book` and returns a :class:`MacroResult`; the thin shells
+in :mod:`xl_crm.excel.lite` (xlwings Lite scripts) and :mod:`xl_crm.excel.classic`
+(RunPython macros) hand them the workbook as an :class:`xl_crm.excel.book.XlwingsBook`
+through :func:`run_macro`, which shows the result or a failure as a message box.  The same
+bodies run on an .xlsx file (:class:`xl_crm.xlsx.book.XlsxBook`): the tests compare the two.
+
+- :func:`validate_book`: the findings, each bad cell filled and noted (earlier marks
+  cleared), and the sheet :data:`FINDINGS_SHEET` listing them, each linked to its cell.
+- :func:`compute_book`: the computed customer columns and segments (only changed cells
+  are written).
+- :func:`build_template`: the template's sheets with headers, number formats, widths and
+  the choice fields' dropdowns.
+- :func:`sort_by_last_update`: each sheet's rows in the template's order (newest first by
+  the last-update date: 最近一次购买日期, 下单时间 ...), by Excel's own sort.
+- :func:`export_masked`: each sheet again with personal fields masked (138****5678), in
+  this workbook or another.
+
+What goes beyond the seam (links, dropdowns, sorting) is asked of books that offer it
+(:class:`ExcelSheets`); on a file the links and dropdowns are left out, and sorting is an
+Excel macro only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+from openpyxl.utils import column_index_from_string
+
+from xl_crm.book import Book
+from xl_crm.errors import ExcelFeatureError, TemplateUndetectedError, XlCrmError
+from xl_crm.pipeline import annotate, compute, validate
+from xl_crm.privacy import PERSONAL_TYPES, mask
+from xl_crm.specs import load_spec
+from xl_crm.specs.model import FieldSpec, Spec
+from xl_crm.table import NewColumn, Table
+from xl_crm.xlsx.layout import DEFAULT_INPUT_ROWS, column_width
+
+__all__ = [
+    "FINDINGS_HEADERS",
+    "FINDINGS_SHEET",
+    "ExcelSheets",
+    "MacroResult",
+    "build_template",
+    "compute_book",
+    "export_masked",
+    "run_macro",
+    "sort_by_last_update",
+    "validate_book",
+]
+
+#: the sheet validate_book writes its findings into (rewritten on each run)
+FINDINGS_SHEET = "xl-crm findings"
+FINDINGS_HEADERS = {
+    "zh": ["单元格", "级别", "规则", "列", "值", "说明", "修改建议"],
+    "en": ["Cell", "Severity", "Rule", "Column", "Value", "Message", "Fix"],
+}
+#: Excel's rows below a header row
+SHEET_ROWS = 1_048_575
+MASKED_PREFIX = {"zh": "脱敏 ", "en": "masked "}
+SHEET_NAME_MAX = 31
+_SEVERITY = {"error": ("错误", "error"), "warning": ("警告", "warning")}
+
+
+@runtime_checkable
+class ExcelSheets(Protocol):
+    """What a book inside Excel offers beyond :class:`xl_crm.book.Book`
+    (:class:`xl_crm.excel.book.XlwingsBook` implements it)."""
+
+    def link_cells(
+        self, sheet: str, column: int, first_row: int, links: list[tuple[str, str]]
+    ) -> None:
+        """Link the cells of ``column`` from ``first_row`` down to (target, text)."""
+        ...
+
+    def set_choices(
+        self, sheet: str, column: int, first_row: int, last_row: int, choices: list[str]
+    ) -> None:
+        """A dropdown of ``choices`` on rows ``first_row``..``last_row`` of ``column``."""
+        ...
+
+    def sort_rows(
+        self, sheet: str, first_row: int, last_row: int, keys: list[tuple[int, bool]]
+    ) -> None:
+        """Sort the rows by (column, ascending) keys with Excel's own sort."""
+        ...
+
+
+@dataclass
+class MacroResult:
+    """What a macro did: a summary (``zh``, ``en``) for the message box, the sheets it
+    wrote, and the library's own result (``report``: a validation Report, ``computed``: a
+    ComputeResult)."""
+
+    zh: str
+    en: str
+    sheets: list[str] = field(default_factory=list)
+    report: Any = None
+    computed: Any = None
+
+    def text(self, lang: str) -> str:
+        """The summary in ``lang`` ('zh' or 'en')."""
+        return self.zh if lang == "zh" else self.en
+
+
+def spec_of(book: Book, template: str | Path | Spec | None) -> Spec:
+    """The template to use: ``template``, else the one ``book`` names (the ``template`` row
+    of the ``xl-crm`` sheet, or a file's record).  Raises
+    :class:`xl_crm.errors.TemplateUndetectedError` saying how to name it in Excel."""
+    if isinstance(template, Spec):
+        return template
+    chosen = template or book.template()
+    if not chosen or chosen == "auto":
+        raise TemplateUndetectedError(
+            ("无法判断这个工作簿使用哪个模板", "cannot tell which template this workbook follows"),
+            file=book.name,
+            hint=(
+                "在脚本中选择模板，或在 xl-crm 工作表的 template 行填写模板名"
+                "（xl-crm excel init --template ecommerce 会写好）",
+                "choose the template in the script, or write its name in the template row of "
+                "the xl-crm sheet (xl-crm excel init --template ecommerce writes it)",
+            ),
+        )
+    return load_spec(chosen)
+
+
+def validate_book(
+    book: Book,
+    *,
+    template: str | Path | Spec | None = None,
+    lang: str = "zh",
+    mask_values: bool = False,
+) -> MacroResult:
+    """Check ``book`` against ``template`` (default: the one the book names), mark every
+    bad cell (earlier marks cleared) and list the findings on :data:`FINDINGS_SHEET`, the
+    first column linked to each cell where the book can link.  ``mask_values`` masks
+    personal values on that sheet.  Returns the :class:`MacroResult` with the Report.
+    Raises :class:`xl_crm.WorkbookError` when the book cannot be read or written."""
+    spec = spec_of(book, template)
+    report = validate(book, template=spec, mask=mask_values)
+    marked = annotate(book, report, lang=lang).marked
+    rows = [f for _, f in zip(range(SHEET_ROWS), report.all_findings(), strict=False)]
+    columns = [
+        NewColumn(header, pd.Series(values, dtype=object), width=width)
+        for header, values, width in zip(
+            FINDINGS_HEADERS[lang],
+            [
+                [f.where for f in rows],
+                [_SEVERITY.get(f.severity, (f.severity, f.severity))[lang != "zh"] for f in rows],
+                [f.rule for f in rows],
+                [f.header or "" for f in rows],
+                [f.value or "" for f in rows],
+                [f.message(lang) for f in rows],
+                [f.hint(lang) for f in rows],
+            ],
+            [16, 8, 16, 16, 20, 60, 48],
+            strict=True,
+        )
+    ]
+    headers = {tuple(h) for h in FINDINGS_HEADERS.values()}
+    sheet = book.add_sheet(
+        FINDINGS_SHEET, columns, replace_if=lambda first: tuple(first) in headers
+    )
+    if isinstance(book, ExcelSheets):
+        links = [(f.where, f.where) if f.sheet and f.cell else ("", "") for f in rows]
+        _link_runs(book, sheet, links)
+    errors, warnings = report.errors, report.warnings
+    return MacroResult(
+        f"校验完成：{errors} 个错误，{warnings} 个警告；标记了 {marked} 个单元格，"
+        f"详见工作表“{sheet}”",
+        f"Checked: {errors} errors, {warnings} warnings; {marked} cells marked; "
+        f"the findings are on the sheet '{sheet}'",
+        sheets=[sheet],
+        report=report,
+    )
+
+
+def _link_runs(book: ExcelSheets, sheet: str, links: list[tuple[str, str]]) -> None:
+    """Link each run of findings that name a cell (row 2 on), one call per run."""
+    start = None
+    for i, (target, _) in enumerate([*links, ("", "")]):
+        if target and start is None:
+            start = i
+        elif not target and start is not None:
+            book.link_cells(sheet, 1, start + 2, links[start:i])
+            start = None
+
+
+def compute_book(
+    book: Book,
+    *,
+    template: str | Path | Spec | None = None,
+    as_of: str | dt.date | None = None,
+    window_days: int = 365,
+    force: bool = False,
+    lang: str = "zh",
+) -> MacroResult:
+    """Compute the customer columns and segments of ``book`` (:func:`xl_crm.compute`):
+    only the cells whose value changes are written, formulas are kept unless ``force``.
+    ``as_of``: the day the metrics are for (text such as ``2026-06-30``; empty: today).
+    Raises what :func:`xl_crm.compute` raises."""
+    spec = spec_of(book, template)
+    result = compute(book, template=spec, as_of=as_of or None, window_days=window_days, force=force)
+    n, day, sheet = result.rows, result.as_of, result.sheet
+    if not result.written:
+        zh = f"{n} 位客户的计算列已是最新（{day}），未写入"
+        en = f"the computed columns of {n} customers are up to date ({day}); nothing written"
+    else:
+        zh = f"已为 {n} 位客户计算 {'、'.join(result.columns)}（截至 {day}），写入工作表“{sheet}”"
+        en = f"computed {', '.join(result.columns)} for {n} customers (as of {day}) into '{sheet}'"
+    if result.unused:
+        cell, why_zh, why_en = result.unused[0]
+        zh += f"；{len(result.unused)} 行订单无法使用（如 {cell}：{why_zh}）"
+        en += f"; {len(result.unused)} order rows left out (e.g. {cell}: {why_en})"
+    return MacroResult(zh, en, sheets=[result.sheet], computed=result)
+
+
+def _kind(f: FieldSpec) -> str:
+    storage = f.ftype.storage
+    if storage in ("date", "datetime"):
+        return storage
+    return "number" if storage in ("integer", "number") else "text"
+
+
+def build_template(
+    book: Book, template: str | Path | Spec, *, lang: str = "zh", rows: int = DEFAULT_INPUT_ROWS
+) -> MacroResult:
+    """Add ``template``'s sheets to ``book``: headers in ``lang`` in row 1, each column's
+    number format and width over ``rows`` input rows, and a dropdown on each choice field
+    where the book offers them (:class:`ExcelSheets`).  What a built .xlsx has beyond that
+    (Excel Tables, protection, header notes, conditional formats, the hidden lists sheet)
+    needs ``xl-crm template build``.  A sheet of that name that holds data is refused
+    (:class:`xl_crm.errors.SheetNotWritableError`); nothing is added then."""
+    spec = template if isinstance(template, Spec) else load_spec(template)
+    names = [s.label.get(lang) for s in spec.sheets]  # type: ignore[arg-type]
+    taken = {n.casefold() for n in book.sheet_names()}
+    clash = [n for n in names if n.casefold() in taken and book.rows(_named(book, n), 1)]
+    if clash:
+        from xl_crm.errors import SheetNotWritableError
+
+        raise SheetNotWritableError(
+            (
+                f"工作簿已有工作表 {'、'.join(clash)}",
+                f"the workbook already has the sheets {', '.join(clash)}",
+            ),
+            file=book.name,
+            hint=(
+                "先给这些工作表改名，或换一个工作簿",
+                "rename those sheets first, or use another workbook",
+            ),
+        )
+    added = []
+    for sheet, name in zip(spec.sheets, names, strict=True):
+        empty = pd.Series([None] * rows, dtype=object)
+        columns = [
+            NewColumn(f.header(lang), empty, kind=_kind(f), number_format=f.ftype.number_format,  # type: ignore[arg-type]
+                      width=column_width(f, lang))  # type: ignore[arg-type]
+            for f in sheet.fields
+        ]  # fmt: skip
+        added.append(book.add_sheet(name, columns))
+        if isinstance(book, ExcelSheets):
+            for i, f in enumerate(sheet.fields, start=1):
+                if f.choices:
+                    book.set_choices(added[-1], i, 2, rows + 1, f.choice_labels(lang))  # type: ignore[arg-type]
+    return MacroResult(
+        f"已添加模板“{spec.title.zh}”的工作表：{'、'.join(added)}",
+        f"added the sheets of the template '{spec.title.en}': {', '.join(added)}",
+        sheets=added,
+    )
+
+
+def _named(book: Book, name: str) -> str:
+    return next(n for n in book.sheet_names() if n.casefold() == name.casefold())
+
+
+def sort_by_last_update(
+    book: Book, *, template: str | Path | Spec | None = None, lang: str = "zh"
+) -> MacroResult:
+    """Sort each sheet of ``book`` the template's way (its ``sort`` keys: newest last
+    purchase, order or stay first) with Excel's own sort, so formats, notes and formulas
+    move with their rows.  Key cells that hold text (a date typed as text) are sorted by
+    Excel apart from the real dates (text after numbers, before them when descending): the
+    summary counts them.  Needs a book inside Excel
+    (:class:`ExcelSheets`); raises :class:`xl_crm.errors.ExcelFeatureError` otherwise."""
+    if not isinstance(book, ExcelSheets):
+        raise ExcelFeatureError(
+            (
+                "只有在 Excel 中（通过 xlwings）才能排序",
+                "sorting runs inside Excel only (through xlwings)",
+            ),
+            file=book.name,
+            hint=("在 Excel 中运行排序宏", "run the sort macro in Excel"),
+        )
+    spec = spec_of(book, template)
+    tables = book.read(spec)
+    done: list[str] = []
+    texts = 0
+    for table in tables.values():
+        keys = [k for k in table.spec.sort if k.field in table.letters]
+        if not keys or table.frame.empty:
+            continue
+        first, last = table.header_row + 1, int(table.frame.index.max())
+        columns = [column_index_from_string(table.letters[k.field]) for k in keys]
+        texts += _text_cells(book.rows(table.sheet), first, last, columns[0])
+        book.sort_rows(
+            table.sheet,
+            first,
+            last,
+            [(c, k.order == "asc") for c, k in zip(columns, keys, strict=True)],
+        )
+        done.append(f"{table.sheet}（{_key_header(table, keys[0].field)}）")
+    zh = "已排序：" + ("、".join(done) if done else "没有可排序的工作表")
+    en = "sorted: " + (
+        ", ".join(d.replace("（", " (").replace("）", ")") for d in done)
+        if done
+        else "no sheet to sort"
+    )
+    if texts:
+        zh += f"；{texts} 个日期是文本，Excel 把它们与真正的日期分开排序，请改成日期"
+        en += f"; {texts} dates are text, sorted apart from real dates: enter them as dates"
+    return MacroResult(zh, en, sheets=[d.split("（")[0] for d in done])
+
+
+def _key_header(table: Table, fid: str) -> str:
+    return table.headers.get(fid, fid)
+
+
+def _text_cells(rows: list[list[Any]], first: int, last: int, column: int) -> int:
+    """Cells of ``column`` (1-based) in rows ``first``..``last`` that hold text."""
+    return sum(
+        1
+        for row in rows[first - 1 : last]
+        if len(row) >= column and isinstance(row[column - 1], str) and row[column - 1].strip()
+    )
+
+
+def export_masked(
+    book: Book,
+    *,
+    template: str | Path | Spec | None = None,
+    lang: str = "zh",
+    target: Book | None = None,
+) -> MacroResult:
+    """Copy each template sheet of ``book`` into ``target`` (default: ``book``) as
+    ``脱敏 客户`` / ``masked Customers``: the template's columns only (a column the
+    template does not know may hold anything), personal fields masked with
+    :func:`xl_crm.privacy.mask` (phones 138****5678, e-mails w***@qq.com, ID numbers,
+    names).  A masked sheet from an earlier run is rewritten."""
+    spec = spec_of(book, template)
+    tables = book.read(spec)
+    into = target if target is not None else book
+    added = []
+    for table in tables.values():
+        columns = [_masked_column(table, table.spec.field(fid)) for fid in table.letters]
+        name = (MASKED_PREFIX[lang] + table.sheet)[:SHEET_NAME_MAX]
+        headers = [c.header for c in columns]
+        added.append(
+            into.add_sheet(name, columns, replace_if=lambda first, h=headers: list(first) == h)
+        )
+    return MacroResult(
+        f"已导出脱敏副本：{'、'.join(added)}（手机号、邮箱、证件号、姓名已遮盖）",
+        f"masked copies written: {', '.join(added)} (phones, e-mails, ID numbers, names masked)",
+        sheets=added,
+    )
+
+
+def _masked_column(table: Table, f: FieldSpec) -> NewColumn:
+    values = table.frame[f.id]
+    header = table.headers[f.id]
+    if f.type in PERSONAL_TYPES or f.personal:
+        shown = [None if pd.isna(v) else mask(str(v), f.type) for v in values]
+        return NewColumn(header, pd.Series(shown, dtype=object))
+    return NewColumn(
+        header, values.astype(object), kind=_kind(f), number_format=f.ftype.number_format
+    )
+
+
+def run_macro(
+    book: Any, body: Callable[..., MacroResult], *, lang: str = "zh", **options: Any
+) -> MacroResult | None:
+    """Run ``body(book, lang=lang, **options)`` on ``book`` (an
+    :class:`xl_crm.excel.book.XlwingsBook`, or an xlwings ``Book``, wrapped in one) and
+    show the outcome the way each runtime shows a macro's message: ``app.alert`` (a message
+    box in classic Excel, a dialog in xlwings Lite).  An :class:`xl_crm.XlCrmError` is
+    shown as its text in ``lang`` (what, where, how to fix), not as a traceback, and None
+    is returned; any other exception is a bug and propagates as xlwings shows it."""
+    from xl_crm.excel.book import XlwingsBook
+
+    medium = book if isinstance(book, XlwingsBook) else XlwingsBook(book)
+    app = medium.book.app
+    try:
+        result = body(medium, lang=lang, **options)
+    except XlCrmError as exc:
+        app.alert(exc.text(lang), title="xl-crm", mode="critical")
+        return None
+    app.alert(result.text(lang), title="xl-crm", mode="info")
+    return result

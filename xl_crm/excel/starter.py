@@ -1,0 +1,269 @@
+"""What ``xl-crm excel init`` puts into a workbook and ``xl-crm excel lite`` prints.
+
+- :func:`conf_columns`: the ``xlwings.conf`` sheet, read by classic xlwings' VBA
+  (``GetConfigFromSheet`` in ``xlwings.bas``: keys in column A from A1 down, values in
+  column B): ``UDF Modules`` = ``xl_crm.excel.classic``.
+- :func:`example_columns`: one row per worksheet function (``functions.__all__``): its
+  Excel name, an example formula (as text, to copy into a cell), what it returns (the
+  function run in Python on the same values) and its description; beside them, the small
+  customers and orders table the examples refer to.
+- :func:`macro_columns`: the :data:`xl_crm.excel.book.SETTINGS_SHEET` sheet: the
+  ``template`` row the macros read, and for each macro the classic ``RunPython`` line,
+  the Lite script name and how to put it on a button.
+- :func:`lite_files`: ``main.py`` and ``requirements.txt`` for the xlwings Lite add-in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from xl_crm.errors import OutputPathError, ReadOnlyBookError, SheetNotWritableError
+from xl_crm.table import NewColumn
+
+__all__ = [
+    "CONF_SHEET",
+    "EXAMPLES",
+    "EXAMPLES_SHEET",
+    "XLWINGS_VERSION",
+    "conf_columns",
+    "example_columns",
+    "example_result",
+    "init_workbook",
+    "lite_files",
+    "macro_columns",
+    "write_files",
+]
+
+CONF_SHEET = "xlwings.conf"
+EXAMPLES_SHEET = "xl-crm functions"
+#: the xlwings release the Excel medium is written and tested against
+XLWINGS_VERSION = "0.37.8"
+UDF_MODULE = "xl_crm.excel.classic"
+AS_OF = "2026-06-30"
+#: the data the results column is computed on (the formulas refer to the user's own
+#: sheets, as a workbook built from the ecommerce template lays them out)
+ORDERS = [
+    ["订单编号", "客户ID", "下单时间", "金额"],
+    ["A-1", 1001, dt.datetime(2026, 5, 1, 10, 0), 199],
+    ["A-2", 1001, dt.datetime(2026, 3, 2), "¥89.50"],
+    ["A-3", 1002, dt.datetime(2026, 1, 15), 2999],
+]
+CUSTOMERS = [[1001], [1002], [1003]]
+CUSTOMER_TABLE = [
+    ["客户ID", "姓名", "手机号码"],
+    [1001, "王芳", "13812345678"],
+    [1002, "李雷", "123"],
+]
+_O, _C, _T = "订单!A1:F5000", "客户!A2:A1000", "客户!A1:G1000"
+#: function -> (arguments as a formula gives them, the sample values Python passes)
+EXAMPLES: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "crm_validate": (f'{_T},"ecommerce","zh"', (CUSTOMER_TABLE, "ecommerce", "zh")),
+    "crm_is_valid_phone": ('"13812345678"', ("13812345678",)),
+    "crm_normalize_phone": ('"138 1234 5678"', ("138 1234 5678",)),
+    "crm_is_valid_email": ('"wang.fang@example.com"', ("wang.fang@example.com",)),
+    "crm_is_valid_id": ('"11010519491231002X"', ("11010519491231002X",)),
+    "crm_is_valid_uscc": ('"91350100M000100Y43"', ("91350100M000100Y43",)),
+    "crm_dedupe_key": ('" Wang.Fang@Example.com ","email"', (" Wang.Fang@Example.com ", "email")),
+    "crm_mask": ('"13812345678","phone"', ("13812345678", "phone")),
+    "crm_purchase_frequency": (f'{_C},{_O},"{AS_OF}"', (CUSTOMERS, ORDERS, AS_OF)),
+    "crm_last_purchase": (f'{_C},{_O},"{AS_OF}"', (CUSTOMERS, ORDERS, AS_OF)),
+    "crm_total_spend": (f'{_C},{_O},"{AS_OF}"', (CUSTOMERS, ORDERS, AS_OF)),
+    "crm_rfm": (f'{_C},{_O},"{AS_OF}"', (CUSTOMERS, ORDERS, AS_OF)),
+    "crm_segment": (f'{_C},{_O},"zh","{AS_OF}"', (CUSTOMERS, ORDERS, "zh", AS_OF)),
+}
+#: (function, Lite script name, what it does zh, en)
+MACROS = [
+    ("validate_workbook", "xl-crm Validate 校验", "校验并标记错误单元格，列出检查结果",
+     "check, mark bad cells, list the findings"),
+    ("compute_columns", "xl-crm Compute 计算", "计算客户指标列与分群（只写入变化的单元格）",
+     "compute the customer columns and segments (changed cells only)"),
+    ("build_template", "xl-crm Build template 建表", "添加模板工作表（表头、格式、下拉列表）",
+     "add a template's sheets (headers, formats, dropdowns)"),
+    ("sort_by_last_update", "xl-crm Sort 排序", "按最近更新日期排序（最新在前）",
+     "sort by the last-update date, newest first"),
+    ("export_masked_copy", "xl-crm Masked copy 脱敏副本",
+     "导出脱敏副本（手机号、邮箱、证件号、姓名）", "masked copies (phones, e-mails, IDs, names)"),
+]  # fmt: skip
+
+
+def _column(header: str, values: list[Any], **options: Any) -> NewColumn:
+    return NewColumn(header, pd.Series(values, dtype=object), **options)
+
+
+def conf_columns() -> list[NewColumn]:
+    """The ``xlwings.conf`` sheet: A1 ``UDF Modules``, B1 ``xl_crm.excel.classic``."""
+    return [_column("UDF Modules", [], width=16), _column(UDF_MODULE, [], width=24)]
+
+
+def example_result(value: Any) -> Any:
+    """A function's result as one cell shows it: a value as it is, a spilled array as the
+    JSON of its first rows (at most 120 characters)."""
+    if isinstance(value, list):
+        text = json.dumps(value[:3], ensure_ascii=False, default=str)
+        return text if len(text) <= 120 else text[:119] + "…"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def example_columns(functions: Any) -> list[NewColumn]:
+    """The examples sheet for the module ``functions``: a row per name of its ``__all__``
+    (each needs an entry in :data:`EXAMPLES`; a KeyError names one that has none), the
+    formula as text to copy, its result on the sample data (the function run in Python on
+    :data:`CUSTOMER_TABLE`, :data:`CUSTOMERS` and :data:`ORDERS`), its description; then
+    the sample data as text.  No row looks like a customer or order sheet's header, so the
+    sheet is never taken for one."""
+    names, formulas, results, docs = [], [], [], []
+    for name in functions.__all__:
+        shown, args = EXAMPLES[name]
+        fn = getattr(functions, name)
+        names.append(name.upper())
+        formulas.append(f"={name.upper()}({shown})")
+        results.append(example_result(fn(*args)))
+        docs.append(((inspect.getdoc(fn) or "").splitlines() or [""])[0])
+    data = {"customers": CUSTOMER_TABLE, "customer_ids": CUSTOMERS, "orders": ORDERS}
+    sample = json.dumps(data, ensure_ascii=False, default=str)
+    names += [None, "示例数据 Sample data"]
+    formulas += [None, sample]
+    results += [None, None]
+    docs += [None, "“结果”列是各函数在这些数据上的结果 / the Result column is each function on it"]
+    return [
+        _column("函数 Function", names, width=26),
+        _column("示例公式（复制到单元格）Formula to copy", formulas, width=56),
+        _column("示例数据上的结果 Result on the sample data", results, width=40),
+        _column("说明 Description", docs, width=60),
+    ]
+
+
+def macro_columns(template: str | None) -> list[NewColumn]:
+    """The settings and macros sheet: row ``template`` (the template the macros use; empty
+    when not known yet), then one row per macro with its classic ``RunPython`` line and its
+    Lite script, then how to make buttons."""
+    keys: list[str | None] = ["template", None]
+    values: list[str | None] = [template or None, None]
+    notes = [
+        "宏使用的模板（可改为 ecommerce、hotel、ledger、car_sales）/ the template the macros "
+        "use (edit it: ecommerce, hotel, ledger, car_sales)",
+        None,
+    ]
+    for name, script, zh, en in MACROS:
+        keys.append(name)
+        values.append(f'RunPython "import xl_crm.excel.classic as crm; crm.{name}()"')
+        notes.append(f"{zh} / {en}。Lite: {script}")
+    keys += [None, "classic", "Lite"]
+    values += [
+        None,
+        "开发工具 > 插入 > 按钮，指定一个调用上面 RunPython 行的 Sub"
+        "（需要 xlwings 的 VBA 模块或加载项）",
+        "在 xlwings Lite 任务窗格选择脚本并运行，或在 App Mode 中点按钮",
+    ]
+    notes += [
+        None,
+        "Developer > Insert > Button, assign a Sub that runs the RunPython line above "
+        "(needs xlwings' VBA module or add-in)",
+        "choose the script in the xlwings Lite task pane and run it, or click its button in "
+        "App Mode",
+    ]
+    return [
+        _column("设置 / 宏 Setting / macro", keys, width=22),
+        _column("值 / classic xlwings Value", values, width=70),
+        _column("说明 Notes", notes, width=70),
+    ]
+
+
+def lite_files(version: str) -> dict[str, str]:
+    """``main.py`` and ``requirements.txt`` for the xlwings Lite add-in, for xl-crm
+    ``version``."""
+    main = (
+        '"""xl-crm in xlwings Lite: the CRM_* worksheet functions and the xl-crm scripts\n'
+        '(docs/excel.md of xl-crm)."""\n\n'
+        "from xl_crm.excel.lite import *  # noqa: F403\n"
+    )
+    requirements = f"xlwings=={XLWINGS_VERSION}\nxl-crm=={version}\n"
+    return {"main.py": main, "requirements.txt": requirements}
+
+
+def init_workbook(
+    path: Path, *, template: str | None = None, force: bool = False, backups: int = 5
+) -> dict[str, Any]:
+    """Add the ``xlwings.conf``, examples and ``xl-crm`` sheets to the workbook ``path``
+    through the in-place writer (:meth:`xl_crm.xlsx.book.XlsxBook.add_sheet`: every other
+    part of the package is copied as it was).  ``template``: the template the macros use
+    (default: the one that built the workbook, :func:`xl_crm.xlsx.book.template_of`);
+    ``backups``: copies of the workbook kept before (``.xlcrm-backups``).
+    Returns ``{"file", "sheets", "template"}``.  Raises
+    :class:`xl_crm.errors.SheetNotWritableError` when one of the sheets exists (nothing
+    is written then) unless ``force``, and what opening and writing the file raises."""
+    from xl_crm.excel import functions
+    from xl_crm.excel.book import SETTINGS_SHEET
+    from xl_crm.specs import load_spec
+    from xl_crm.xlsx.atomic import replace_file
+    from xl_crm.xlsx.book import XlsxBook, template_of
+
+    path = Path(path)
+    book = XlsxBook(path)
+    if not book.writable:
+        raise ReadOnlyBookError.of(path)
+    chosen = template or template_of(path)
+    if chosen:
+        load_spec(chosen)  # an unknown template is refused before anything is written
+    sheets = {
+        CONF_SHEET: conf_columns(),
+        EXAMPLES_SHEET: example_columns(functions),
+        SETTINGS_SHEET: macro_columns(chosen),
+    }
+    there = [n for n in book.sheet_names() if n.casefold() in {s.casefold() for s in sheets}]
+    if there and not force:
+        raise SheetNotWritableError(
+            (
+                f"工作簿已有工作表 {'、'.join(there)}",
+                f"the workbook has the sheets {', '.join(there)} already",
+            ),
+            file=path,
+            hint=("加 --force 重写这些工作表", "add --force to rewrite them"),
+        )
+    # the sheets go into a copy beside the workbook, which then replaces it in one step:
+    # a failure on the second sheet leaves the workbook as it was
+    work = path.with_name(f".{path.stem}.{os.getpid()}.xlcrm-init{path.suffix}")
+    shutil.copyfile(path, work)
+    try:
+        copy = XlsxBook(work, backups=0, shown_as=path)
+        added = [copy.add_sheet(n, c, replace_if=lambda first: True) for n, c in sheets.items()]
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
+    replace_file(path, work, backups)
+    return {"file": str(path), "sheets": added, "template": chosen}
+
+
+def write_files(folder: Path, files: dict[str, str], *, force: bool = False) -> list[Path]:
+    """Write ``files`` (name -> text, UTF-8) into ``folder`` (created when missing).
+    Raises :class:`xl_crm.errors.OutputPathError` for a file that exists, unless
+    ``force``; nothing is written then."""
+    folder = Path(folder)
+    targets = [folder / name for name in files]
+    there = [t for t in targets if t.exists()]
+    if there and not force:
+        raise OutputPathError(
+            (
+                f"文件已存在：{'、'.join(map(str, there))}",
+                f"the files exist already: {', '.join(map(str, there))}",
+            ),
+            file=there[0],
+            hint=(
+                "加 --force 覆盖，或换一个文件夹",
+                "add --force to replace them, or choose another folder",
+            ),
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for target, text in zip(targets, files.values(), strict=True):
+        target.write_text(text, encoding="utf-8")
+    return targets
