@@ -132,6 +132,19 @@ def same_value(old: Any, new: Any) -> bool:
     return type(old) is type(new) and old == new
 
 
+def bridged(spans: list[tuple[int, int]], blank: set[int]) -> list[tuple[int, int]]:
+    """``spans`` with the gaps between them joined where every row of the gap is in
+    ``blank`` (a cell that is empty and stays empty: writing it changes nothing), so a
+    column with customers that have no value is still one range call."""
+    out: list[tuple[int, int]] = []
+    for first, last in spans:
+        if out and all(r in blank for r in range(out[-1][1] + 1, first)):
+            out[-1] = (out[-1][0], last)
+        else:
+            out.append((first, last))
+    return out
+
+
 def runs(rows: list[int]) -> list[tuple[int, int]]:
     """Sorted row numbers as (first, last) runs of adjacent rows."""
     out: list[tuple[int, int]] = []
@@ -267,24 +280,36 @@ class XlwingsBook:
                           None)  # fmt: skip
             values = {int(r): plain(v) for r, v in update.values.items()}
             if column is None:  # a new column after the data: header and values in one call
-                plans.append((update, free, True, values, sorted(values)))
+                plans.append(
+                    (
+                        update,
+                        free,
+                        True,
+                        values,
+                        [(table.header_row, max(values, default=table.header_row))],
+                    )
+                )
                 free += 1
                 continue
             changed = [r for r, v in values.items() if not same_value(self._at(grid, r, column), v)]
+            spans: list[tuple[int, int]] = []
             if changed:
-                cells = self._formula_cells(sheet, column, changed)
+                span = list(range(min(changed), max(changed) + 1))
+                formulas = self._formula_cells(sheet, column, span)
                 letter = column_letter(column)
-                problems += [(f"{letter}{r}", f"公式 {f}", f"the formula {f}")
-                             for r, f in sorted(cells.items())]  # fmt: skip
-            plans.append((update, column, False, values, changed))
+                problems += [(f"{letter}{r}", f"公式 {formulas[r]}", f"the formula {formulas[r]}")
+                             for r in sorted(changed) if r in formulas]  # fmt: skip
+                blank = {r for r in span if r not in formulas and values.get(r) is None
+                         and self._at(grid, r, column) is None}  # fmt: skip
+                spans = bridged(runs(changed), blank)
+            plans.append((update, column, False, values, spans))
         if problems and not force:
             raise OverwriteRefusedError(problems, file=self.name, sheet=table.sheet)
         for done, (update, column, new, values, changed) in enumerate(plans, start=1):
-            self._write_column(sheet, table, update, column, new, values, changed)
+            self._write_column(sheet, update, column, new, values, changed)
             if progress:
                 progress(done, len(plans))
         self._grids.pop(table.sheet, None)
-        self._formulas.pop(table.sheet, None)
         return self._overwritten(problems) if force else []
 
     @staticmethod
@@ -293,10 +318,11 @@ class XlwingsBook:
             return grid[row - 1][column - 1]
         return None
 
-    def _write_column(self, sheet, table, update, column, new, values, changed) -> None:
+    def _write_column(self, sheet, update, column, new, values, changed) -> None:
+        """Write one planned column: a new one (header and values) in one call, an existing
+        one a call per span of ``changed`` (first row, last row)."""
         if new:
-            first = table.header_row
-            last = max(changed, default=first)
+            first, last = changed[0]
             cells = [[cell_out(update.header)]]
             cells += [[cell_out(values.get(r))] for r in range(first + 1, last + 1)]
             sheet.range((first, column), (last, column)).value = cells
@@ -305,9 +331,14 @@ class XlwingsBook:
                     update.kind
                 ]
             return
-        for first, last in runs(changed):
-            cells = [[cell_out(values[r])] for r in range(first, last + 1)]
+        for first, last in changed:
+            cells = [[cell_out(values.get(r))] for r in range(first, last + 1)]
             sheet.range((first, column), (last, column)).value = cells
+        held = self._formulas.get(sheet.name)
+        for first, last in changed if held is not None else []:  # what was written is a value
+            for r in range(first, min(last, len(held)) + 1):
+                if column <= len(held[r - 1]):
+                    held[r - 1][column - 1] = ""
 
     @staticmethod
     def _overwritten(problems: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
