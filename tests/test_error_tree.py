@@ -34,6 +34,7 @@ from xl_crm import (
 )
 from xl_crm.cli.paths import OutputTarget, check_outputs
 from xl_crm.errors import FAMILIES, XlCrmError, error_classes
+from xl_crm.excel.macros import sort_by_last_update
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path("../shared/cases/real-inputs")  # from the project root, as the guide says
@@ -169,6 +170,8 @@ CASES: dict[str, Callable[..., object]] = {
         tmp, ColumnUpdate("会员", pd.Series({3: "maybe"}), kind="boolean")
     ),
     "template-undetected": lambda tmp: validate(REAL / "baseline.xlsx"),
+    # sorting is Excel's own sort: a file cannot do it
+    "excel-feature-missing": lambda tmp: sort_by_last_update(open_book(_shop(tmp))),
     "customer-key": lambda tmp: compute(
         xlsx(
             tmp / "twice.xlsx",

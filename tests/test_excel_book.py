@@ -21,7 +21,8 @@ from tests.memorybook import cell_value, frames_from_xlsx, write_xlsx
 from tests.test_seam import AS_OF, REAL, REAL_FILES, dirty_frames, findings
 from xl_crm.book import Book, open_book
 from xl_crm.errors import ExcelFeatureError, OverwriteRefusedError, SheetNotWritableError
-from xl_crm.excel.book import XlwingsBook, cell_out, same_value
+from xl_crm.excel.book import XlwingsBook
+from xl_crm.excel.cells import cell_out, same_value
 from xl_crm.excel.ledger import LEDGER, MARK_FILL, link_formula
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn
 

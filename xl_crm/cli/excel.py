@@ -11,10 +11,6 @@ import typer
 from xl_crm.cli.output import Output, output_options
 from xl_crm.cli.paths import OutputTarget
 
-ForceOption = Annotated[
-    bool, typer.Option("--force", help="Rewrite the sheets (or files) when they exist already.")
-]
-
 
 @output_options(reads="book")
 def excel_init_command(
@@ -28,15 +24,17 @@ def excel_init_command(
             "that built the workbook; you can edit it in Excel).",
         ),
     ] = None,
-    force: ForceOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rewrite these sheets when the workbook has them.")
+    ] = False,
     *,
     output: Output,
 ) -> None:
     """Add the sheets classic xlwings and xlwings Lite use to a workbook.
 
     Adds 'xlwings.conf' (UDF Modules = xl_crm.excel.classic, for the CRM_* worksheet
-    functions in classic xlwings), 'xl-crm functions' (an example of every function, with
-    the data it refers to) and 'xl-crm' (the template the macros use, each macro's
+    functions in classic xlwings), 'xl-crm functions' (an example formula of every
+    function, with its result on sample data) and 'xl-crm' (the template the macros use, each macro's
     RunPython line and Lite script, how to make buttons). Every other part of the workbook
     stays as it was. Refused when one of these sheets exists, unless --force.
 
@@ -55,7 +53,9 @@ def excel_lite_command(
         Path | None,
         typer.Option("--out", help="Folder to write main.py and requirements.txt into."),
     ] = None,
-    force: ForceOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace main.py and requirements.txt in --out.")
+    ] = False,
     *,
     output: Output,
 ) -> None:

@@ -31,14 +31,11 @@ xlwings itself is never imported here: the object passed in is the workbook.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import pandas as pd
-
 from xl_crm.errors import OverwriteRefusedError, SheetNotFoundError, SheetNotWritableError
+from xl_crm.excel.cells import FORMATS, bridged, cell_in, cell_out, plain, runs, same_value
 from xl_crm.excel.ledger import (
     LEDGER,
     MARK_FILL,
@@ -49,111 +46,22 @@ from xl_crm.excel.ledger import (
     parse_cell,
     setting,
 )
-from xl_crm.fields.types import FIELD_TYPES
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
 from xl_crm.view.matching import normalise_header
 from xl_crm.view.rows import read_book_rows
 
-__all__ = ["FORMATS", "SETTINGS_SHEET", "XlwingsBook", "cell_out", "open_book", "same_value"]
+__all__ = ["SETTINGS_SHEET", "XlwingsBook", "open_book"]
 
 #: the sheet ``xl-crm excel init`` adds: the macros' instructions and settings
 #: (a row ``template | ecommerce`` names the template)
 SETTINGS_SHEET = "xl-crm"
-#: number formats of the kinds a column is written as (the file medium's codes)
-FORMATS = {
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm",
-    "money": FIELD_TYPES["money"].number_format,
-}
 
 
 def open_book(target: Any) -> XlwingsBook:
     """The :class:`XlwingsBook` of an xlwings ``Book`` (what :func:`xl_crm.book.open_book`
     calls for an xlwings object)."""
     return XlwingsBook(target)
-
-
-def plain(value: Any) -> Any:
-    """A value as Python has it: None for NA/NaN, ``datetime`` for pandas timestamps,
-    ``int``/``float``/``bool`` for numpy scalars."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.to_pydatetime()
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        return value
-    if hasattr(value, "item") and not isinstance(value, dt.date):
-        return value.item()
-    return value
-
-
-def cell_out(value: Any) -> Any:
-    """``value`` as it is assigned to a cell: text with Excel's text prefix (``'``) so that
-    Excel keeps it as typed (never a formula, a number or a date it reads into it), an
-    empty text as None, NaN as None."""
-    value = plain(value)
-    if isinstance(value, str):
-        return "'" + value if value else None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def cell_in(value: Any) -> Any:
-    """A value xlwings read, as :meth:`xl_crm.book.Book.rows` hands it over: empty text is
-    None, a datetime carries no time zone (classic xlwings reads dates time-zone aware)."""
-    if isinstance(value, str) and value == "":
-        return None
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
-    return value
-
-
-def same_value(old: Any, new: Any) -> bool:
-    """Whether a cell holding ``old`` (as read) already shows ``new`` (as planned): numbers
-    equal to 1e-9, a date equal to a datetime at midnight, empty text as empty."""
-    old, new = cell_in(plain(old)), cell_in(plain(new))
-    if old is None or new is None:
-        return old is None and new is None
-    if isinstance(old, bool) or isinstance(new, bool):
-        return type(old) is type(new) and old == new
-    if isinstance(old, int | float) and isinstance(new, int | float):
-        return math.isclose(float(old), float(new), rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(old, dt.date) and isinstance(new, dt.date):
-        as_dt = [v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-                 for v in (old, new)]  # fmt: skip
-        return as_dt[0] == as_dt[1]
-    return type(old) is type(new) and old == new
-
-
-def bridged(spans: list[tuple[int, int]], blank: set[int]) -> list[tuple[int, int]]:
-    """``spans`` with the gaps between them joined where every row of the gap is in
-    ``blank`` (a cell that is empty and stays empty: writing it changes nothing), so a
-    column with customers that have no value is still one range call."""
-    out: list[tuple[int, int]] = []
-    for first, last in spans:
-        if out and all(r in blank for r in range(out[-1][1] + 1, first)):
-            out[-1] = (out[-1][0], last)
-        else:
-            out.append((first, last))
-    return out
-
-
-def runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Sorted row numbers as (first, last) runs of adjacent rows."""
-    out: list[tuple[int, int]] = []
-    for r in sorted(rows):
-        if out and r == out[-1][1] + 1:
-            out[-1] = (out[-1][0], r)
-        else:
-            out.append((r, r))
-    return out
 
 
 class XlwingsBook:
