@@ -34,9 +34,9 @@ def excel_init_command(
 
     Adds 'xlwings.conf' (UDF Modules = xl_crm.excel.classic, for the CRM_* worksheet
     functions in classic xlwings), 'xl-crm functions' (an example formula of every
-    function, with its result on sample data) and 'xl-crm' (the template the macros use, each macro's
-    RunPython line and Lite script, how to make buttons). Every other part of the workbook
-    stays as it was. Refused when one of these sheets exists, unless --force.
+    function, with its result on sample data) and 'xl-crm' (the template the macros use,
+    each macro's RunPython line and Lite script, how to make buttons). Every other part of
+    the workbook stays as it was. Refused when one of these sheets exists, unless --force.
 
     Example: xl-crm excel init customers.xlsx --template ecommerce
     """
