@@ -104,3 +104,20 @@ def test_the_book_check_itself_can_fail():
     assert book_parameters(namespace["wrong"]) == ["other"]
     assert book_parameters(namespace["right"]) == ["book"]
     assert book_parameters(as_text) == []
+
+
+def test_installing_xl_crm_in_pyodide_skips_fastexcel():
+    """Lite installs ``xl-crm`` with micropip, which finds no Pyodide build of fastexcel:
+    the requirement carries a marker that leaves it out there (Lite never reads files)."""
+    import importlib.metadata
+    import re
+
+    from packaging.requirements import Requirement
+
+    required = [Requirement(r) for r in importlib.metadata.requires("xl-crm") or []]
+    fastexcel = next(r for r in required if r.name == "fastexcel")
+    assert fastexcel.marker is not None
+    assert not fastexcel.marker.evaluate({"sys_platform": "emscripten"})
+    assert fastexcel.marker.evaluate({"sys_platform": "linux"})
+    excel = next(r for r in required if r.name == "xlwings" and "excel" in str(r.marker))
+    assert re.search(r">=\s*0\.37\.8", str(excel.specifier))
