@@ -77,12 +77,4 @@ MACROS = [
     export_masked_copy,
 ]
 
-__all__ = [
-    *FUNCTIONS,
-    "build_template",
-    "caller",
-    "compute_columns",
-    "export_masked_copy",
-    "sort_by_last_update",
-    "validate_workbook",
-]
+__all__ = [*FUNCTIONS, "caller", *(f.__name__ for f in MACROS)]

@@ -99,11 +99,4 @@ SCRIPTS = [
     export_masked_copy,
 ]
 
-__all__ = [
-    *FUNCTIONS,
-    "build_template",
-    "compute_columns",
-    "export_masked_copy",
-    "sort_by_last_update",
-    "validate_workbook",
-]
+__all__ = [*FUNCTIONS, *(f.__name__ for f in SCRIPTS)]
