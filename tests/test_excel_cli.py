@@ -4,6 +4,7 @@ everything else left as it was) and ``xl-crm excel lite`` (main.py and requireme
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from xl_crm.excel import functions, lite
 from xl_crm.excel.book import SETTINGS_SHEET, XlwingsBook
 from xl_crm.excel.starter import CONF_SHEET, EXAMPLES, EXAMPLES_SHEET, XLWINGS_VERSION
 
+ROOT = Path(__file__).resolve().parents[1]
 #: the parts adding sheets must change: the sheet list, its relationships, the content
 #: types, the shared styles (the new sheets' formats) and the app properties' sheet names
 CHANGED = {
@@ -178,8 +180,14 @@ def test_lite_writes_files_whose_main_py_imports_the_lite_names(tmp_path):
         "import json, runpy; ns = runpy.run_path('main.py'); "
         "print(json.dumps(sorted(n for n in ns if not n.startswith('__'))))"
     )
+    here = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's xl_crm, as in-process
     done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=out, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", probe],
+        cwd=out,
+        env=here,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == sorted(lite.__all__)
