@@ -138,10 +138,22 @@ def _column_cells(
     if hit.all() and not isinstance(styles, list):
         s = f' s="{styles}"' if styles else ""
         head = f'<{prefix}c r="{letter}%d"{s}'.encode()
-        fast = values.template(pos, prefix, nums)
-        if fast is not None:
-            piece, args = fast
+        piece, args, missing = values.template(pos, prefix, nums)
+        if missing is None:
             return head + piece, [numbers, *args]
+        # some values missing: an empty cell keeps its style (<c r="E5" s="3"/>), so the
+        # cells differ only after the style; without a style an empty cell goes
+        full = np.flatnonzero(~missing)
+        ends = piece == b"%s" and len(args) == 1
+        made = args[0] if ends else list(map(piece.__mod__, zip(*args, strict=True)))
+        if styles:
+            tails = np.full(len(numbers), b"/>", dtype=object)
+            tails[full] = made
+            return head + b"%s", [numbers, tails.tolist()]
+        cells = np.full(len(numbers), b"", dtype=object)
+        rows = zip(nums[full].tolist(), made, strict=True)
+        cells[full] = list(map((head + b"%s").__mod__, rows))
+        return cells.tolist()
     frags = [_ABSENT] * len(numbers)
     idx = np.flatnonzero(hit)
     if len(idx):

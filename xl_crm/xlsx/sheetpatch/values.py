@@ -171,42 +171,47 @@ class ColumnValues:
             for x, ok in zip(values.tolist(), finite.tolist(), strict=True)
         ]
 
-    def template(self, pos: np.ndarray, prefix: str, nums: np.ndarray) -> tuple[bytes, list] | None:
-        """(template piece after the style, argument lists) for values with none missing,
-        formatted by bytes %-formatting in C; None when some are missing."""
+    def template(
+        self, pos: np.ndarray, prefix: str, nums: np.ndarray
+    ) -> tuple[bytes, list, np.ndarray | None]:
+        """(template piece after the style, argument lists, missing) for the values at
+        ``pos``, formatted by bytes %-formatting in C.  ``missing`` is None when every value
+        is there, else a mask of the rows without one (their cells are empty): the
+        argument lists then hold the other rows' arguments only."""
         v, c = f"><{prefix}v>".encode(), f"</{prefix}v></{prefix}c>".encode()
         if self.codes is not None:
             codes = self.codes[pos]
-            if (codes < 0).any():
-                return None
             frags = self._table(prefix, nums, pos, encoded=True)
-            if any(frags[code] is None for code in np.unique(codes).tolist()):
-                return None
             table = np.empty(len(frags), dtype=object)
             table[:] = frags
-            return b"%s", [table[codes].tolist()]
+            cells = table[codes]  # code -1: the None at the end
+            missing = np.equal(cells, None)
+            if missing.any():
+                return b"%s", [cells[~missing].tolist()], missing
+            return b"%s", [cells.tolist()], None
         values = self.array[pos]
         kind = values.dtype.kind
-        if kind == "b" or (self.kind == "boolean" and kind in "iuf"):
-            if kind == "f" and not np.isfinite(values).all():
-                return None
-            return b' t="b"' + v + b"%d" + c, [(values != 0).astype(np.int64).tolist()]
-        if kind in "iu":
-            return v + b"%d" + c, [values.tolist()]
         if kind == "M":
-            values = serials(values, self.epoch, self.letter, nums)
-        if not np.isfinite(values).all():
-            return None
+            values = serials(values, self.epoch, self.letter, nums)  # NaN for NaT
+        missing = None
+        if values.dtype.kind == "f":
+            empty = ~np.isfinite(values)
+            if empty.any():
+                missing, values = empty, values[~empty]
+        if kind == "b" or (self.kind == "boolean" and kind in "iuf"):
+            return b' t="b"' + v + b"%d" + c, [(values != 0).astype(np.int64).tolist()], missing
+        if kind in "iu":
+            return v + b"%d" + c, [values.tolist()], missing
         # whole numbers below 1e16 print as integers (repr switches to exponents there)
         integral = (values == np.round(values)) & (np.abs(values) < 1e16)
         if integral.all():
-            return v + b"%d" + c, [values.astype(np.int64).tolist()]
+            return v + b"%d" + c, [values.astype(np.int64).tolist()], missing
         # shortest round-trip text (repr), whole numbers without ".0", as _number() does
         texts = list(map(float.__repr__, values.tolist()))
         whole = np.flatnonzero(integral)
         for i, number in zip(whole.tolist(), values[whole].astype(np.int64).tolist(), strict=True):
             texts[i] = str(number)
-        return v + b"%s" + c, ["\x00".join(texts).encode("ascii").split(b"\x00")]
+        return v + b"%s" + c, ["\x00".join(texts).encode("ascii").split(b"\x00")], missing
 
 
 _DAY_US = 86_400_000_000
