@@ -392,10 +392,18 @@ def _metric_values(
         if money is None:  # no amounts: nights stand in for M (documented)
             metrics["total_spend"] = metrics["nights"].astype(float)
     metrics = metrics.join(rfm(metrics))
+    # each customer's row of the metrics, looked up once for all of them (a map per
+    # metric, and texts turned into Arrow strings, took a second a million customers)
+    at = metrics.index.get_indexer(keys)
     out = {}
     for name in metrics.columns:
-        if name in METRICS:
-            out[name] = pd.Series(keys.map(metrics[name]).to_numpy(), index=customers.frame.index)
+        if name not in METRICS:
+            continue
+        if (at < 0).any():  # a customer without a key: the map leaves NaN there
+            column = keys.map(metrics[name]).to_numpy()
+        else:
+            column = metrics[name].to_numpy()[at]
+        out[name] = pd.Series(column, index=customers.frame.index, dtype=column.dtype)
     return out
 
 

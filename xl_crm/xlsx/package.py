@@ -27,6 +27,7 @@ from typing import Any
 
 from xl_crm.errors import RESAVE, DamagedWorkbookError, SheetNotFoundError, WriteFailedError
 from xl_crm.sample.rows import SampleColumn
+from xl_crm.xlsx.zipcopy import FAST_ZLIB, ReadAhead
 
 ProgressCallback = Callable[[str, int, int], None]
 _CELL = re.compile(r'<c r="([A-Z]+)\d+"([^>]*)>')
@@ -323,11 +324,12 @@ def _yield_to_formatting() -> None:
 
 
 def _deflate_block(data: bytes, zdict: bytes, level: int) -> bytes:
+    z = FAST_ZLIB
     if zdict:
-        c = zlib.compressobj(level, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
+        c = z.compressobj(level, z.DEFLATED, -15, 8, z.Z_DEFAULT_STRATEGY, zdict)
     else:
-        c = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+        c = z.compressobj(level, z.DEFLATED, -15)
+    return c.compress(data) + c.flush(z.Z_SYNC_FLUSH)
 
 
 def parallel_deflate(raw, level: int = 6) -> None:
@@ -354,7 +356,7 @@ def rewrite_member(
     target = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     target.compress_type = zipfile.ZIP_DEFLATED
     with (
-        src.open(info) as raw_in,
+        ReadAhead(src, info) if ReadAhead.possible(src, info) else src.open(info) as raw_in,
         out.open(target, "w", force_zip64=True) as raw_out,
         _ThreadedSink(raw_out) as sink,
     ):
