@@ -185,7 +185,7 @@ class ColumnValues:
             table = np.empty(len(frags), dtype=object)
             table[:] = frags
             cells = table[codes]  # code -1: the None at the end
-            missing = np.equal(cells, None)
+            missing = np.array([f is None for f in frags])[codes]
             if missing.any():
                 return b"%s", [cells[~missing].tolist()], missing
             return b"%s", [cells.tolist()], None
@@ -206,12 +206,11 @@ class ColumnValues:
         integral = (values == np.round(values)) & (np.abs(values) < 1e16)
         if integral.all():
             return v + b"%d" + c, [values.astype(np.int64).tolist()], missing
-        # shortest round-trip text (repr), whole numbers without ".0", as _number() does
-        texts = list(map(float.__repr__, values.tolist()))
-        whole = np.flatnonzero(integral)
-        for i, number in zip(whole.tolist(), values[whole].astype(np.int64).tolist(), strict=True):
-            texts[i] = str(number)
-        return v + b"%s" + c, ["\x00".join(texts).encode("ascii").split(b"\x00")], missing
+        # shortest round-trip text (repr, by %r in C), whole numbers as ints so they show
+        # no ".0", as _number() does
+        numbers = values.astype(object)
+        numbers[integral] = values[integral].astype(np.int64).astype(object)
+        return v + b"%r" + c, [numbers.tolist()], missing
 
 
 _DAY_US = 86_400_000_000
