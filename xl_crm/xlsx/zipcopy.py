@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - a core dependency; the standard zlib o
 
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _DESCRIPTOR_SIG = b"PK\x07\x08"
-_CHUNK = 1 << 20  # compressed bytes read at a time
+_CHUNK = 1 << 18  # compressed bytes read (and inflated) at a time
 
 
 def raw_member(fp: BinaryIO, info: zipfile.ZipInfo) -> bytes:
@@ -79,7 +79,7 @@ class ReadAhead:
     def __init__(self, source: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         self.source = source
         self.info = info
-        self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+        self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
         self.rest = b""
