@@ -357,3 +357,38 @@ def test_progress_is_reported_block_by_block(tmp_path):
     assert all(total == nrows + 1 for _, total in calls)
     done = [d for d, _ in calls]
     assert done == sorted(done) and done[-1] == nrows + 1
+
+
+def test_fast_path_formats_awkward_numbers_and_gaps_as_the_general_path_does(tmp_path):
+    """Floats whose shortest text is an exponent or long, whole floats, -0.0, huge values,
+    and columns with gaps (empty values in styled and unstyled cells) in Series of every
+    kind: the fast path writes them byte for byte as the general path does."""
+    rng = random.Random(11)
+    book = tmp_path / "book.xlsx"
+    header_row, nrows, headers = _book(book, rng, "openpyxl")
+    rows = pd.RangeIndex(header_row + 1, header_row + 1 + nrows)
+    awkward = [1e-07, 0.1 + 0.2, 123456789.123, 1e16, 2.5e300, -0.0, -2.5, 7.0, 1 / 3, -1e-300]
+    n = np.arange(nrows)
+    floats = np.array(awkward)[n % len(awkward)]
+    gaps = n % 4 == 1
+    texts = np.where(gaps, None, np.array(TEXTS, object)[n % 7])
+    dates = pd.Series(pd.Timestamp("1900-02-27") + pd.to_timedelta(n * 7, "h") * 13, rows)
+    columns = [
+        ColumnWrite(headers[0], pd.Series(floats, rows), kind="number"),  # an existing column
+        ColumnWrite("浮点空", pd.Series(np.where(gaps, np.nan, floats), rows), kind="money"),
+        ColumnWrite("整数空", pd.Series(np.where(gaps, np.nan, n * 1.0), rows), kind="number"),
+        ColumnWrite("日期空", dates.mask(pd.Series(gaps, rows)), kind="datetime"),
+        ColumnWrite("文本空", pd.Series(texts, rows)),
+        ColumnWrite("是否", pd.Series(np.where(gaps, np.nan, n % 2), rows), kind="boolean"),
+    ]
+    fast, general = tmp_path / "fast.xlsx", tmp_path / "general.xlsx"
+    for path in (fast, general):
+        path.write_bytes(book.read_bytes())
+    result = write_columns(fast, "客户", columns, header_row=header_row, backups=0, block_size=4096)
+    again = write_columns(
+        general, "客户", columns, header_row=header_row, backups=0, patch_path="general"
+    )
+    assert result.fast_blocks > 0 and again.fast_blocks == 0
+    assert _sheet(fast) == _sheet(general)
+    assert b"<v>1e-07</v>" in _sheet(fast) and b"<v>1e+16</v>" in _sheet(fast)
+    _check_values(fast, columns, result.columns, header_row)

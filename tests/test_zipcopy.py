@@ -60,9 +60,12 @@ def test_read_ahead_refuses_a_damaged_member(tmp_path):
     at = raw.find(b'<c r="A')  # a stored member: its bytes are in the file as they are
     raw[at + 1] = ord("d")
     path.write_bytes(bytes(raw))
-    with zipfile.ZipFile(path) as z, ReadAhead(z, z.getinfo("xl/worksheets/sheet1.xml")) as r:
-        with pytest.raises(zipfile.BadZipFile, match="CRC"):
-            _blocks(r, 1 << 16)
+    with (
+        zipfile.ZipFile(path) as z,
+        ReadAhead(z, z.getinfo("xl/worksheets/sheet1.xml")) as r,
+        pytest.raises(zipfile.BadZipFile, match="CRC"),
+    ):
+        _blocks(r, 1 << 16)
 
 
 def test_read_ahead_stops_its_thread_when_the_reader_stops(tmp_path):
