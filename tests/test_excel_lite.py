@@ -13,6 +13,7 @@ import sys
 import typing
 from pathlib import Path
 
+import pytest
 import xlwings as xw
 
 from xl_crm.excel import classic, lite
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = r"""
 import json, socket, sys, threading
 
-for name in ("fastexcel", "python_calamine"):
+for name in ("fastexcel", "python_calamine", "zlib_ng"):
     sys.modules[name] = None  # import fastexcel -> ImportError
 
 
@@ -42,7 +43,7 @@ import xl_crm.excel.lite as lite
 print(json.dumps({
     "names": sorted(n for n in namespace if not n.startswith("__")),
     "all": sorted(lite.__all__),
-    "blocked": [sys.modules[n] is None for n in ("fastexcel", "python_calamine")],
+    "blocked": [sys.modules[n] is None for n in ("fastexcel", "python_calamine", "zlib_ng")],
 }))
 """
 
@@ -53,7 +54,7 @@ def test_lite_imports_without_calamine_threads_or_sockets():
     )
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got["blocked"] == [True, True]  # still blocked: nothing needed them
+    assert got["blocked"] == [True, True, True]  # still blocked: nothing needed them
     assert got["names"] == got["all"]
     assert {s.__name__ for s in lite.SCRIPTS} <= set(got["names"])
 
@@ -106,18 +107,20 @@ def test_the_book_check_itself_can_fail():
     assert book_parameters(as_text) == []
 
 
-def test_installing_xl_crm_in_pyodide_skips_fastexcel():
-    """Lite installs ``xl-crm`` with micropip, which finds no Pyodide build of fastexcel:
-    the requirement carries a marker that leaves it out there (Lite never reads files)."""
+@pytest.mark.parametrize("native", ["fastexcel", "zlib-ng"])
+def test_installing_xl_crm_in_pyodide_skips_packages_without_a_pyodide_build(native):
+    """Lite installs ``xl-crm`` with micropip, which finds no Pyodide build of fastexcel or
+    zlib-ng: each requirement carries a marker that leaves it out there (Lite never reads
+    files, and the writer falls back to the standard zlib)."""
     import importlib.metadata
     import re
 
     from packaging.requirements import Requirement
 
     required = [Requirement(r) for r in importlib.metadata.requires("xl-crm") or []]
-    fastexcel = next(r for r in required if r.name == "fastexcel")
-    assert fastexcel.marker is not None
-    assert not fastexcel.marker.evaluate({"sys_platform": "emscripten"})
-    assert fastexcel.marker.evaluate({"sys_platform": "linux"})
+    package = next(r for r in required if r.name == native)
+    assert package.marker is not None
+    assert not package.marker.evaluate({"sys_platform": "emscripten"})
+    assert package.marker.evaluate({"sys_platform": "linux"})
     excel = next(r for r in required if r.name == "xlwings" and "excel" in str(r.marker))
     assert re.search(r">=\s*0\.37\.8", str(excel.specifier))
