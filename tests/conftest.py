@@ -131,3 +131,7 @@ def xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
             ws.append(row)
     wb.save(path)
     return path
+
+
+# the Sheets emulator's fixtures (sheets_emulator, sheets_client), as users get them
+from sheets_sync.emulator.pytest_plugin import sheets_client, sheets_emulator  # noqa: E402, F401
