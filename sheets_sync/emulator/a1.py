@@ -130,8 +130,10 @@ def _is_ref(text: str) -> bool:
     parts = text.split(":")
     if len(parts) == 1:
         match = _CELL.match(parts[0])
-        return bool(match and match.group(1) and match.group(2))
-    return len(parts) == 2 and all(_CELL.match(p) and p for p in parts)
+        return bool(match and 0 < len(match.group(1)) <= 3 and match.group(2))
+    return len(parts) == 2 and all(
+        p and (m := _CELL.match(p)) and len(m.group(1)) <= 3 for p in parts
+    )
 
 
 def _parse_cells(cells: str, whole: str) -> Bounds:

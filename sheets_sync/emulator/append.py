@@ -7,9 +7,9 @@ Recorded behaviour (gspread's ``WorksheetTest.test_append_row_with_empty_value``
 C1=y, appending to ``Sheet1`` gives ``tableRange`` ``Sheet1!C1`` and writes C2:E2, appending
 to ``Sheet1!A1`` writes A2:C2, and an empty sheet's reply has no ``tableRange``.
 
-The emulator's rule, which reproduces those: when the range's first cell holds a value the
-table is the block of filled cells joined to it; otherwise it is the block inside the range
-that ends lowest (then rightmost).  The grid grows to take the rows (OVERWRITE) or rows are
+The emulator's rule, which reproduces those: when the range is one filled cell the table is
+the block of filled cells joined to it; otherwise it is the block inside the range that ends
+lowest (then rightmost).  The grid grows to take the rows (OVERWRITE) or rows are
 inserted (INSERT_ROWS).
 """
 
@@ -50,7 +50,8 @@ def find_table(sheet: Sheet, bounds: Bounds) -> Bounds | None:
     area = bounds.clamp(sheet.rows, sheet.columns)
     filled = _filled(sheet)
     first = (area.row0 or 0, area.col0 or 0)
-    if first in filled:
+    single = bounds.row1 == first[0] + 1 and bounds.col1 == first[1] + 1
+    if single and first in filled:
         block = _block(first, filled, None)
     else:
         inside = {k for k in filled if _within(k, area)}

@@ -126,7 +126,17 @@ def merge_cells(store: Store, book: Spreadsheet, req: dict[str, Any]) -> None:
         if _overlap(grid_range(book, merged)[1].clamp(sheet.rows, sheet.columns), b):
             raise ApiError.bad_request("You can't merge cells that overlap with an existing merge.")
     for part in parts:
-        sheet.merges.append({"sheetId": sheet.id, **as_grid_range(sheet, part)})
+        # merges spell out every index, zeros too (gspread's combine_merged_cells reads
+        # merge["startRowIndex"] directly)
+        sheet.merges.append(
+            {
+                "sheetId": sheet.id,
+                "startRowIndex": part.row0,
+                "endRowIndex": part.row1,
+                "startColumnIndex": part.col0,
+                "endColumnIndex": part.col1,
+            }
+        )
         for key in _keys(part):
             if key != (part.row0, part.col0) and key in sheet.cells:
                 cell = {
