@@ -81,9 +81,7 @@ def select(data: Any, mask: Mask | None) -> Any:
     out = {}
     for name, sub in mask.items():
         if name in data:
-            value = select(data[name], sub)
-            if value not in ({}, [], None) or sub is None:
-                out[name] = value
+            out[name] = select(data[name], sub)
     return out
 
 

@@ -313,13 +313,16 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             entry: dict[str, Any],
         ) -> tuple[int, Any, dict[str, str]]:
             controls = emulator.controls
+            try:
+                entry["api"] = discovery.route(http_method, raw_path, {}).method.id
+            except ApiError:
+                entry["api"] = "oauth.token" if raw_path == "/token" else None
             with emulator.store.lock:
                 controls.log.append(entry)
                 fault = controls.take_fault(http_method, raw_path)
             if fault is not None and fault.hang_seconds:
                 time.sleep(fault.hang_seconds)
             if raw_path == "/token":
-                entry["api"] = "oauth.token"
                 if fault is not None and (fault.invalid_grant or fault.status):
                     return (
                         fault.status or 400,
@@ -347,7 +350,6 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             try:
                 with emulator.store.lock:
                     call = discovery.route(http_method, raw_path, query)
-                    entry["api"] = call.method.id
                     entry["user"] = user = controls.user_of(self.headers.get("Authorization"))
                     controls.charge(user, call.method.id)
                     checked = discovery.check_body(call.method, body)
