@@ -181,7 +181,7 @@ def test_another_user_edits_between_two_of_our_calls(sheets_emulator, sheets_cli
 
 def test_request_log_records_bodies_and_reset_forgets_everything(sheets_emulator, sh):
     sh.sheet1.update([["x"]], "A1")
-    entry = [e for e in log(sheets_emulator) if e["api"] == "sheets.spreadsheets.values.update"][0]
+    entry = next(e for e in log(sheets_emulator) if e["api"] == "sheets.spreadsheets.values.update")
     assert entry["body"]["values"] == [["x"]] and entry["query"] == {"valueInputOption": ["RAW"]}
     assert entry["bytesIn"] > 0 and entry["bytesOut"] > 0
     control(sheets_emulator, "faults", {"faults": [{"status": 500, "times": 5}]})
