@@ -90,16 +90,8 @@ def delete_sheet(store: Store, book: Spreadsheet, req: dict[str, Any]) -> None:
 def duplicate_sheet(store: Store, book: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
     """duplicateSheet: "Copy of <title>" unless ``newSheetName``."""
     source = book.sheet(sheet_id=req.get("sourceSheetId", 0))
-    sheet = Sheet(
-        copy.deepcopy(source.properties),
-        dict(source.cells),
-        copy.deepcopy(source.merges),
-        copy.deepcopy(source.conditional_formats),
-        [],
-        copy.deepcopy(source.basic_filter),
-        copy.deepcopy(source.rows_meta),
-        copy.deepcopy(source.columns_meta),
-    )
+    sheet = source.clone()
+    sheet.protected_ranges = []
     title = req.get("newSheetName") or f"Copy of {source.title}"
     _unique_title(book, title)
     new_id = req.get("newSheetId")
@@ -233,19 +225,7 @@ def working_copy(book: Spreadsheet) -> Spreadsheet:
     clone.properties = copy.deepcopy(book.properties)
     clone.named_ranges = copy.deepcopy(book.named_ranges)
     clone.developer_metadata = copy.deepcopy(book.developer_metadata)
-    clone.sheets = [
-        Sheet(
-            copy.deepcopy(s.properties),
-            dict(s.cells),
-            copy.deepcopy(s.merges),
-            copy.deepcopy(s.conditional_formats),
-            copy.deepcopy(s.protected_ranges),
-            copy.deepcopy(s.basic_filter),
-            copy.deepcopy(s.rows_meta),
-            copy.deepcopy(s.columns_meta),
-        )
-        for s in book.sheets
-    ]
+    clone.sheets = [s.clone() for s in book.sheets]
     return clone
 
 

@@ -11,6 +11,7 @@ a cell is a CellData dict (``userEnteredValue``, ``effectiveValue``, ``userEnter
 
 from __future__ import annotations
 
+import copy
 import random
 import string
 import threading
@@ -88,6 +89,20 @@ class Sheet:
         """The cell's userEnteredValue, or None when empty."""
         cell = self.cells.get((row, col))
         return cell.get("userEnteredValue") if cell else None
+
+    def clone(self) -> Sheet:
+        """A copy whose cell dicts are shared with this sheet (cells are replaced, never
+        changed in place) and whose other parts are copied."""
+        return Sheet(
+            copy.deepcopy(self.properties),
+            dict(self.cells),
+            copy.deepcopy(self.merges),
+            copy.deepcopy(self.conditional_formats),
+            copy.deepcopy(self.protected_ranges),
+            copy.deepcopy(self.basic_filter),
+            copy.deepcopy(self.rows_meta),
+            copy.deepcopy(self.columns_meta),
+        )
 
     def put(self, row: int, col: int, cell: dict[str, Any]) -> None:
         """Store ``cell`` at (row, col), dropping empty parts and empty cells."""
