@@ -1,4 +1,5 @@
-"""Google Sheets sync for xl-crm (client, reader/writer, sync engine, emulator).
+"""Google Sheets for xl-crm: the local Sheets API emulator (``sheets_sync.emulator``) now;
+the client, the sheet reader/writer and the sync engine next.
 
-Needs the ``sheets`` extra: ``pip install 'xl-crm[sheets]'``.  Not built yet.
+Needs the ``sheets`` extra: ``pip install 'xl-crm[sheets]'``.
 """

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from sheets_sync.emulator import client
-from tests.test_emulator_server import service_account_info
+from tests.emulated import service_account_info
 
 
 def control(emulator, name: str, body: dict | None = None, method: str = "POST") -> dict:

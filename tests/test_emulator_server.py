@@ -6,36 +6,18 @@ from __future__ import annotations
 
 import json
 import socket
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import google.oauth2.service_account
 import gspread
 import openpyxl
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from sheets_sync.emulator import Emulator, client
 from sheets_sync.emulator.client import credentials
-
-
-def http(method: str, url: str, body: object = None, token: str | None = "t") -> tuple[int, dict]:
-    """One raw request; (status, JSON reply)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as reply:
-            raw = reply.read()
-            return reply.status, json.loads(raw) if raw else {}
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+from tests.emulated import http, service_account_info
 
 
 def sheets_service(emulator: Emulator):
@@ -101,22 +83,6 @@ def test_a_request_without_a_token_is_401_unauthenticated(sheets_client, sheets_
     key = sheets_client.create("x").id
     status, body = http("GET", f"{sheets_emulator.url}/v4/spreadsheets/{key}", token=None)
     assert status == 401 and body["error"]["status"] == "UNAUTHENTICATED"
-
-
-def service_account_info(url: str) -> dict:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    return {
-        "type": "service_account",
-        "project_id": "emulated",
-        "private_key_id": "1",
-        "private_key": pem,
-        "client_email": "robot@emulated.iam.gserviceaccount.com",
-        "client_id": "1",
-        "token_uri": f"{url}/token",
-    }
 
 
 def test_service_account_gets_a_token_from_the_token_endpoint(sheets_emulator):

@@ -212,11 +212,20 @@ def _check(
     if kind == "array":
         if not isinstance(value, list):
             raise _invalid(where, "TYPE_LIST", value)
+        if _rows_of_any(schema):  # ValueRange.values: rows of any JSON values
+            if not all(isinstance(row, list) for row in value):
+                raise _invalid(where, "TYPE_LIST", value)
+            return value
         return [
             _check(doc, schema["items"], item, f"{where}[{i}]", lenient)
             for i, item in enumerate(value)
         ]
     return _scalar(schema, kind, value, where)
+
+
+def _rows_of_any(schema: dict[str, Any]) -> bool:
+    items = schema.get("items", {})
+    return items.get("type") == "array" and items.get("items", {}).get("type") == "any"
 
 
 def _scalar(schema: dict[str, Any], kind: str | None, value: Any, where: str) -> Any:

@@ -131,7 +131,12 @@ def write_values(
 
 def set_value(sheet: Sheet, row: int, col: int, raw: Any, option: str) -> None:
     """Set one cell's value as a values write does, keeping its format and note."""
-    cell = dict(sheet.cells.get((row, col), {}))
+    old = sheet.cells.get((row, col))
+    value_only = old is None or (len(old) == 1 and "userEnteredValue" in old)
+    if option != "USER_ENTERED" and raw != "" and value_only:  # the common case, kept quick
+        sheet.cells[(row, col)] = {"userEnteredValue": cellvalues.extended(raw)}
+        return
+    cell = dict(old or {})
     cell.pop("effectiveValue", None)
     if raw == "":
         cell.pop("userEnteredValue", None)
