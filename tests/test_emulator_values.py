@@ -242,3 +242,37 @@ def test_include_values_in_response(ws):
         "majorDimension": "ROWS",
         "values": [["42"]],
     }
+
+
+def test_replay_of_recorded_date_time_render_options(sheets_client):
+    # [rec WorksheetTest.test_get_all_values_date_time_render_options], replayed request by
+    # request: the emulator's replies equal the live API's recorded ones
+    ws = sheets_client.create("Replay").sheet1
+    ws.resize(rows=2, cols=4)
+    assert raw_get(ws, "'Sheet1'!A1:D2") == {"range": "Sheet1!A1:D2", "majorDimension": "ROWS"}
+    written = [["=4/2", "2020-01-01", "string", 53], ["=3/2", 0.12, "1999-01-02", ""]]
+    reply = ws.update(written, "A1:D2", raw=False)
+    assert {k: v for k, v in reply.items() if k != "spreadsheetId"} == {
+        "updatedRange": "Sheet1!A1:D2",
+        "updatedRows": 2,
+        "updatedColumns": 4,
+        "updatedCells": 8,
+    }
+    recorded = {
+        ("UNFORMATTED_VALUE", "SERIAL_NUMBER"): [[2, 43831, "string", 53], [1.5, 0.12, 36162]],
+        ("UNFORMATTED_VALUE", "FORMATTED_STRING"): [
+            [2, "2020-01-01", "string", 53],
+            [1.5, 0.12, "1999-01-02"],
+        ],
+        ("FORMATTED_VALUE", "SERIAL_NUMBER"): [
+            ["2", "2020-01-01", "string", "53"],
+            ["1.5", "0.12", "1999-01-02"],
+        ],
+        ("FORMATTED_VALUE", "FORMATTED_STRING"): [
+            ["2", "2020-01-01", "string", "53"],
+            ["1.5", "0.12", "1999-01-02"],
+        ],
+    }
+    for (value, date), values in recorded.items():
+        got = raw_get(ws, "'Sheet1'", valueRenderOption=value, dateTimeRenderOption=date)
+        assert got == {"range": "Sheet1!A1:D2", "majorDimension": "ROWS", "values": values}
