@@ -85,14 +85,19 @@ class Controls:
     reads_per_minute: int | None = 60
     writes_per_minute: int | None = 60
     clock_offset: float = 0.0
+    started: float | None = None
     used: dict[tuple[str, str, int], int] = field(default_factory=dict)
     edits: list[dict[str, Any]] = field(default_factory=list)
     log: list[dict[str, Any]] = field(default_factory=list)
     counter: Any = field(default_factory=itertools.count)
 
     def now(self) -> float:
-        """The quota and token clock (monotonic seconds plus any ``advance``)."""
-        return self.clock() + self.clock_offset
+        """The quota and token clock: seconds since the emulator started (or was reset),
+        plus any ``advance``; quota minutes count from that start, so a test that makes
+        its calls within a minute of it never sees the window turn."""
+        if self.started is None:
+            self.started = self.clock()
+        return self.clock() - self.started + self.clock_offset
 
     def add_faults(self, rules: list[dict[str, Any]]) -> None:
         """Add fault rules given as JSON objects."""
@@ -193,6 +198,7 @@ class Controls:
             "reads_per_minute",
             "writes_per_minute",
             "clock_offset",
+            "started",
             "used",
             "edits",
             "log",
