@@ -107,7 +107,7 @@ def test_the_book_check_itself_can_fail():
     assert book_parameters(as_text) == []
 
 
-@pytest.mark.parametrize("native", ["fastexcel", "zlib-ng"])
+@pytest.mark.parametrize("native", ["fastexcel", "zlib-ng", "psutil"])
 def test_installing_xl_crm_in_pyodide_skips_packages_without_a_pyodide_build(native):
     """Lite installs ``xl-crm`` with micropip, which finds no Pyodide build of fastexcel or
     zlib-ng: each requirement carries a marker that leaves it out there (Lite never reads

@@ -17,7 +17,7 @@ from tests.wrongcells import findings_set, inject_ecommerce
 from xl_crm.errors import WorkbookError
 from xl_crm.specs import load_spec
 from xl_crm.xlsx.book import XlsxBook
-from xl_crm.xlsx.workers import PARALLEL_MIN_BYTES, plan_shares
+from xl_crm.xlsx.workers import PARALLEL_MIN_BYTES, available_cpus, idle_cpus, plan_shares
 
 REAL = Path("../shared/cases/real-inputs")
 REAL_FILES = sorted(p.name for p in REAL.glob("*.xlsx"))
@@ -132,3 +132,24 @@ def test_shares_go_biggest_first_and_small_books_stay_in_one_process():
     assert plan_shares([5 * PARALLEL_MIN_BYTES, small], None) == [[0, 1]]
     assert plan_shares([5 * mb], None) == [[0]]
     assert plan_shares([300 * mb, 310 * mb], 1) == [[0, 1]]
+
+
+def test_no_worker_is_worth_starting_while_every_cpu_is_busy():
+    """``idle_cpus`` looks at the CPUs now, not at the one-minute load average: with one
+    busy loop per CPU it sees no idle CPU (so the default read stays in one process), and
+    once they stop it sees at most every CPU."""
+    import subprocess
+    import sys
+    import time
+
+    cpus = available_cpus()
+    spin = "import time\nend = time.time() + 20\nwhile time.time() < end: pass"
+    loops = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(cpus)]
+    try:
+        time.sleep(0.5)
+        assert idle_cpus() == 1
+    finally:
+        for p in loops:
+            p.kill()
+            p.wait()
+    assert 1 <= idle_cpus() <= cpus

@@ -71,17 +71,30 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+#: how long :func:`idle_cpus` watches the CPUs before deciding, in seconds
+IDLE_SAMPLE_SECONDS = 0.1
+
+
 def idle_cpus() -> int:
-    """Processes worth running now: the CPUs this process may use less the system's
-    one-minute load average (rounded; at least 1).  As ``make --load-average`` does, no
-    worker is started on a machine whose CPUs are busy already: there it would only add
-    its start-up to the same CPU time."""
+    """Processes worth running now: how many of the CPUs this process may use are idle,
+    rounded, at least 1.  Measured over :data:`IDLE_SAMPLE_SECONDS` with psutil's
+    ``cpu_percent`` (the busy share of each CPU, from /proc/stat on Linux), so that a
+    machine that was busy a moment ago (the one-minute load average still counts it) gets
+    its worker, and a machine whose CPUs are busy now does not: there a worker would only
+    add its start-up to the same CPU time.  Without psutil (it has no Pyodide build) the
+    one-minute load average is used, as ``make --load-average`` does."""
     cpus = available_cpus()
     try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - Windows
-        return cpus
-    return max(1, min(cpus, int(cpus - load + 0.5)))
+        import psutil
+
+        busy = psutil.cpu_percent(interval=IDLE_SAMPLE_SECONDS, percpu=True)
+        idle = sum(100.0 - b for b in busy) / 100.0 * cpus / max(len(busy), 1)
+    except (ImportError, OSError, RuntimeError):  # pragma: no cover - no psutil here
+        try:
+            idle = cpus - os.getloadavg()[0]
+        except (AttributeError, OSError):  # Windows without psutil
+            return cpus
+    return max(1, min(cpus, int(idle + 0.5)))
 
 
 def part_sizes(readable: Path) -> dict[str, int]:
