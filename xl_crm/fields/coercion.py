@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from xl_crm.fields.grid import EXCEL_EPOCH_1900
+from xl_crm.fields.typedcells import date_cells, number_cells, text_cells
 from xl_crm.fields.words import FALSE_WORDS, TRUE_WORDS
 
 #: Excel's error values as Excel shows them, by the names calamine/fastexcel give them
@@ -229,7 +230,7 @@ def _is_str(raw: pd.Series) -> np.ndarray:
     """Which cells hold text (all present ones, for a column of a string dtype)."""
     if _string_dtype(raw):
         return raw.notna().to_numpy().copy()
-    return np.fromiter((isinstance(v, str) for v in raw.to_numpy(dtype=object)), bool, len(raw))
+    return text_cells(raw.to_numpy(dtype=object))
 
 
 def _trimmed(texts: pd.Series) -> pa.Array:
@@ -282,6 +283,7 @@ def _numbers(raw: pd.Series, text: pd.Series, strings: np.ndarray, present: np.n
         hit = ~np.isnan(quick)
         where = np.flatnonzero(strings)[hit]
         out[where], ok[where], how[where] = quick[hit], True, "text number"
+    number_cells(vals, present & ~strings, out, ok)  # an Excel range's numbers, in one pass
     cache: dict[str, float | None] = {}
     for i in np.flatnonzero(present & ~ok):
         v = vals[i]
@@ -391,6 +393,7 @@ def _dates(raw, text: pd.Series, strings: np.ndarray, present: np.ndarray, order
             hit = ~np.isnat(stamps)
             where = np.flatnonzero(strings)[iso][hit]
             out[where], ok[where], how[where] = stamps[hit], True, "text date"
+    date_cells(vals, present & ~strings, out, ok, how)  # date cells and serials, in one pass
     cache: dict[str, pd.Timestamp | None] = {}
     for i in np.flatnonzero(present & ~ok):
         v = vals[i]

@@ -179,15 +179,8 @@ def plan_columns(
     sheet = customers_sheet(spec)
     customers = tables[sheet.id]
     source = _source_sheet(spec, sheet, tables)
-    _require_columns(customers, [customers.spec.key], file)
-    if source.id in tables:
-        orders = tables[source.id]
-        needed = order_fields(spec, customers, source)
-        money = [f.id for f in source.fields if f.type in ("money", "decimal")]
-        _require_columns(orders, [fid for fid in needed if fid not in money], file)
-    check_customer_keys(customers, file)  # refuses before anything is written
+    values = metric_values(spec, tables, as_of=as_of, window_days=window_days, file=file)
     lang = _language(customers)
-    values = _metric_values(spec, customers, source, tables, as_of, window_days)
     unused = unused_rows(customers, [customers.spec.key]) + unused_rows(
         tables[source.id], order_fields(spec, customers, source)
     )
@@ -195,7 +188,7 @@ def plan_columns(
     updates = []
     stale = []
     for metric, (header, kind, aliases) in columns.items():
-        series = _cells(values[metric])
+        series = cell_values(values[metric])
         fid = next((f.id for f in sheet.fields if f.computed == metric), None)
         if fid is not None:
             current = customers.frame[fid] if fid in customers.frame.columns else None
@@ -222,6 +215,37 @@ def plan_columns(
     )
 
 
+def metric_values(
+    spec: Spec,
+    tables: dict[str, Table],
+    *,
+    as_of: pd.Timestamp,
+    window_days: int = 365,
+    file: str | Path | None = None,
+) -> dict[str, pd.Series]:
+    """Every customer metric (the names of ``xl_crm.specs.metrics.METRICS`` the template's
+    orders or stays give) for each row of the customers table of ``tables``: metric -> a
+    Series on that table's row numbers (docs/metrics.md defines each).  What
+    :func:`plan_columns` and the Excel worksheet functions (``xl_crm.excel``) compute.
+
+    Refuses, before anything is computed, a customers or orders sheet without the columns
+    the metrics need (:class:`xl_crm.errors.MissingColumnError`) and customer keys that
+    repeat after normalising or are empty (:class:`xl_crm.CustomerKeyError`); raises
+    :class:`xl_crm.WorkbookError` when the orders sheet is missing (``file`` names the
+    book in these messages)."""
+    sheet = customers_sheet(spec)
+    customers = tables[sheet.id]
+    source = _source_sheet(spec, sheet, tables)
+    _require_columns(customers, [customers.spec.key], file)
+    if source.id in tables:
+        orders = tables[source.id]
+        needed = order_fields(spec, customers, source)
+        money = [f.id for f in source.fields if f.type in ("money", "decimal")]
+        _require_columns(orders, [fid for fid in needed if fid not in money], file)
+    check_customer_keys(customers, file)  # refuses before anything is written
+    return _metric_values(spec, customers, source, tables, as_of, window_days)
+
+
 def _columns(
     spec: Spec,
     sheet: SheetSpec,
@@ -240,7 +264,7 @@ def _columns(
             columns[f.computed] = (header, kind, {f.label.zh, f.label.en, *f.aliases})
     for segment in spec.segments:
         if segment.sheet == sheet.id:
-            values[segment.id] = _segment_values(segment, customers, values, lang)
+            values[segment.id] = segment_values(segment, customers, values, lang)
     if rfm_columns:
         segment = "rfm_segment_cn" if lang == "zh" else "rfm_segment_en"
         stays = ("stays", "nights", "last_stay", "avg_stay_nights", "preferred_room_type")
@@ -266,7 +290,7 @@ def _extra_column(customers: Table, header: str, aliases: set[str]) -> pd.Series
     return None
 
 
-def _cells(series: pd.Series) -> pd.Series:
+def cell_values(series: pd.Series) -> pd.Series:
     """A metric's values as the writer takes them: numbers rounded to 6 decimals (money
     and averages; the float noise of sums goes), dates as naive datetimes."""
     if pd.api.types.is_float_dtype(series):
@@ -462,9 +486,10 @@ def _stay_fields(sheet: SheetSpec) -> tuple[str, str, str | None] | None:
     return None
 
 
-def _segment_values(
-    segment, customers: Table, values: dict[str, pd.Series], lang: str
-) -> pd.Series:
+def segment_values(segment, customers: Table, values: dict[str, pd.Series], lang: str) -> pd.Series:
+    """The labels (in ``lang``, zh/en) a template's ``segment`` gives each customer row
+    of ``customers``: the first rule whose condition holds over the row's fields and its
+    metrics ``values`` (from :func:`metric_values`), else the ``otherwise`` label."""
     field_spec = customers.spec.field(segment.field)
     labels = {c.value: c.label(lang) for c in field_spec.choices}
     env = {**{fid: customers.frame[fid] for fid in customers.frame.columns}, **values}

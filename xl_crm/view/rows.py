@@ -12,6 +12,7 @@ medium is the same finding on another.  A new medium's ``Book.read`` can be
 
 from __future__ import annotations
 
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ def table_from_rows(
     path: Path,
     *,
     text: bool = False,
+    first_row: int = 1,
 ) -> Table:
     """One sheet's :class:`Table` from all its rows (cell values: str, float, int, bool,
     datetime/date, or None for an empty cell; rows may be ragged).
@@ -68,10 +70,12 @@ def table_from_rows(
     :func:`~xl_crm.fields.coercion.coerce` (typed cells are kept, text is read as the
     field's type; what could not be read becomes a :class:`xl_crm.table.CellIssue`).
     ``text``: every cell is text (a CSV): the columns are read as strings, which is
-    faster.  Raises :class:`WorkbookError` when no header row is found, two headers name
-    one field, or the sheet is over Excel's limits."""
+    faster.  ``first_row``: the sheet row ``rows[0]`` is (a range that starts below row 1,
+    such as an Excel range handed to a worksheet function), so rows, cells and messages
+    name the sheet's own rows.  Raises :class:`WorkbookError` when no header row is
+    found, two headers name one field, or the sheet is over Excel's limits."""
     h, headers = find_header(rows[:HEADER_SCAN_ROWS], sheet, path, name)
-    header_row = h + 1
+    header_row = h + first_row
     check_width(headers, path, name)
     found, unknown = map_headers(headers, sheet, path, name, header_row)
     data = rows[h + 1 :]
@@ -88,10 +92,14 @@ def table_from_rows(
     empty, dtype = ("", "str") if text else (None, object)
     columns: dict[str, pd.Series] = {}
     extra = [column_index_from_string(letter) - 1 for _, letter in unknown]
+    wide = min(map(len, data), default=0)  # cells every row has (rows may be ragged)
     for key, i in [*found.items(), *((f"_col{i}", i) for i in extra)]:
-        columns[key] = pd.Series(
-            [r[i] if i < len(r) else empty for r in data], index=index, dtype=dtype
+        cells = (
+            list(map(itemgetter(i), data))
+            if i < wide
+            else [r[i] if i < len(r) else empty for r in data]
         )
+        columns[key] = pd.Series(cells, index=index, dtype=dtype)
     frame = pd.DataFrame(columns, index=index)
     order = [fid for fid, _ in sorted(found.items(), key=lambda x: x[1])]
     frame = frame[order + [c for c in frame.columns if c not in found]]

@@ -1,0 +1,519 @@
+"""What the Excel runtimes hand a worksheet function, made into what the library reads;
+what the library returns, made into what Excel shows.  The one place for both runtimes.
+
+The two runtimes pass the same cells differently (``../shared/research/xlwings.md`` §3.6,
+xlwings-server ``docs/custom_functions.md``):
+
+============================  =================================  ==========================
+                              classic xlwings (Windows, COM)     xlwings Lite (Office.js)
+============================  =================================  ==========================
+a range                       tuples of tuples (lists after      lists of lists
+                              xlwings' conversion)
+a whole number                float (``7.0``)                    int (``7``)
+an empty cell                 None                               ``0``, or ``""`` (``=""``)
+a date cell                   datetime (pywin32's is tz-aware,   its serial number
+                              stamped UTC, xlwings' is naive)    (``46143``)
+an error cell (``#N/A``)      an int (``-2146826246``), None,    the error's text
+                              or its text with ``err_to_str``
+an optional argument left     ``-2147352572`` (xlwings puts the  the Python default
+out                           Python default instead)
+============================  =================================  ==========================
+
+:func:`cell` makes every value one of None, str, int, float, bool or a naive datetime
+(the values ``Book.rows`` gives), :func:`grid` makes a range rows of those, and
+:func:`read_tables` / :func:`customer_rows` make the rows Tables through the project's
+typed view (:func:`xl_crm.view.rows.table_from_rows` and
+:func:`xl_crm.fields.coercion.coerce`), so ``2026年5月1日`` or ``¥89.50`` in a cell means
+what it means in a file.
+
+Empty cells that arrive as ``0`` (Lite) cannot be told from a typed 0.  The rule, the
+same in both runtimes (docs/excel-functions.md): a number 0 is an empty cell in a row
+holding nothing but zeros and empty cells, in the header row and the rows above it, in a
+column without a header and in a column the template reads as text, a date or yes/no;
+in a column of numbers it stays 0.
+
+Back to Excel: :func:`shown` makes a result cell (NaN, None and NaT become ``""``,
+numpy and pandas scalars plain Python), :func:`error_text` an exception the text Excel
+shows in the cell (``#VALUE! <reason>``), never a traceback.
+
+Importing this module loads only the standard library (the library's tables, pandas
+among them, are imported when a table is read), so it imports in Pyodide without pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import itertools
+import math
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from xl_crm.specs.model import SheetSpec, Spec
+    from xl_crm.table import Tables
+
+__all__ = [
+    "COM_ERRORS",
+    "COM_MISSING",
+    "answer",
+    "as_of_day",
+    "cell",
+    "column_shown",
+    "customer_rows",
+    "error_text",
+    "first_cell",
+    "grid",
+    "is_empty",
+    "language",
+    "option",
+    "read_tables",
+    "region",
+    "reshape",
+    "shape",
+    "shown",
+    "template",
+    "whole_days",
+]
+
+#: Excel's error values as COM hands them to Python (``VT_ERROR`` codes; xlwings reads the
+#: same table in ``_xlwindows.cell_errors``)
+COM_ERRORS: dict[int, str] = {
+    -2146826281: "#DIV/0!",
+    -2146826246: "#N/A",
+    -2146826259: "#NAME?",
+    -2146826288: "#NULL!",
+    -2146826252: "#NUM!",
+    -2146826265: "#REF!",
+    -2146826273: "#VALUE!",
+}
+#: what VBA passes for an optional argument left out (``DISP_E_PARAMNOTFOUND``)
+COM_MISSING = -2147352572
+#: the sheet name messages use for a range given without one
+RANGE = "range"
+
+
+# -- cells in ---------------------------------------------------------------------------
+
+
+def cell(value: Any) -> Any:
+    """One cell as the typed view reads it: None (empty: None, ``""``, NaN, a left-out
+    argument), str, bool, int, float, an error's text (``#N/A`` for a COM error code) or a
+    naive datetime (a tz-aware one keeps its wall-clock time: Excel has no time zones; a
+    date becomes midnight).  Anything else becomes its ``str``."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if value is None or kind is bool:
+        return value
+    if kind is float or isinstance(value, float):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, int):  # Lite's whole numbers, and COM's error codes
+        if value in COM_ERRORS:
+            return COM_ERRORS[value]
+        return None if value == COM_MISSING else int(value)
+    if isinstance(value, dt.datetime):
+        if value != value:  # NaT
+            return None
+        return value.replace(tzinfo=None) if value.tzinfo is not None else value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if kind.__name__ == "NAType":  # pandas.NA
+        return None
+    if hasattr(value, "item") and not isinstance(value, list | tuple):  # numpy scalars
+        return cell(value.item())
+    return str(value)
+
+
+def _row(row: Any) -> list[Any]:
+    """A row of cells; plain texts and numbers (nearly every cell) skip :func:`cell`."""
+    return [c if (type(c) is str and c) or (type(c) is float and c == c) else cell(c) for c in row]
+
+
+def shape(value: Any) -> str:
+    """How a value came: ``"cell"`` (one value), ``"list"`` (a flat list or tuple, as a
+    plain Python caller or a 1-D range without ``ndim=2`` gives it) or ``"grid"`` (rows)."""
+    if hasattr(value, "columns") and hasattr(value, "itertuples"):
+        return "grid"  # a DataFrame (plain Python callers)
+    if isinstance(value, list | tuple):
+        kinds = set(map(type, value))  # one pass in C
+        rows = kinds and all(issubclass(k, list | tuple) for k in kinds)
+        return "grid" if rows else "list"
+    return "cell"
+
+
+def grid(value: Any) -> list[Any]:
+    """``value`` as rows of :func:`cell` values: a range's rows, a flat list as one
+    column, one value as a 1×1 grid, a DataFrame as its header and rows.
+
+    A range of only texts, numbers, bools, None and naive datetimes (what xlwings hands
+    over) is taken as it is, rows and all (an empty text is an empty cell to the typed
+    view as None is); only a range holding something else (an aware datetime, an error
+    code, numpy values) goes cell by cell."""
+    kind = shape(value)
+    if kind == "grid" and hasattr(value, "columns"):  # NaN is an empty cell: None
+        body = value.astype(object).where(value.notna(), None)
+        rows = [list(value.columns), *body.itertuples(index=False)]
+    elif kind == "grid":
+        rows = list(value)
+    elif kind == "list":
+        rows = [[c] for c in value]
+    else:
+        return [[cell(value)]]
+    return rows if _plain(rows) else [_row(r) for r in rows]
+
+
+#: types of cell value the typed view reads as they are
+_PLAIN = frozenset({str, float, int, bool, type(None), dt.datetime})
+_CODES = frozenset({*COM_ERRORS, COM_MISSING})
+
+
+def _plain(rows: list[Any]) -> bool:
+    """Whether every cell of ``rows`` is one :func:`cell` leaves as it is (a pass over the
+    cells' types in C, then over the few kinds that need a second look)."""
+    cells = itertools.chain.from_iterable
+    types = set(map(type, cells(rows)))
+    if not types <= _PLAIN:
+        return False
+    if int in types and not _CODES.isdisjoint(cells(rows)):
+        return False  # COM error codes (a NaN, which xlwings never gives, reads as empty)
+    times = (c for c in cells(rows) if type(c) is dt.datetime)
+    return dt.datetime not in types or all(c.tzinfo is None for c in times)
+
+
+def reshape(results: list[Any], value: Any) -> Any:
+    """``results`` (one per cell of ``value``, row by row) in the shape ``value`` came in:
+    one value, a flat list, or rows as long as ``value``'s."""
+    kind = shape(value)
+    if kind == "cell":
+        return results[0]
+    if kind == "list":
+        return list(results)
+    out, at = [], 0
+    for row in value.itertuples(index=False) if hasattr(value, "columns") else value:
+        out.append(results[at : at + len(row)])
+        at += len(row)
+    return out
+
+
+def is_empty(value: Any) -> bool:
+    """Whether an argument was left empty: None, ``""``, a left-out argument, NaN, or
+    Lite's ``0`` for an empty cell (for arguments that are never a number)."""
+    value = cell(value) if not isinstance(value, list | tuple) else value
+    return value is None or (type(value) in (int, float) and value == 0)
+
+
+# -- arguments ----------------------------------------------------------------------------
+
+
+def _single(value: Any) -> Any:
+    """The one value of an argument Excel may hand as a 1×1 range (``[[x]]``)."""
+    while isinstance(value, list | tuple) and len(value) == 1:
+        value = value[0]
+    return cell(value)
+
+
+def option(value: Any, default: str) -> str:
+    """A text argument (a template name, a kind, a model), ``default`` when left empty;
+    trimmed."""
+    value = _single(value)
+    if is_empty(value):
+        return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or default
+
+
+def language(value: Any) -> str:
+    """``zh`` or ``en`` (default zh); raises :class:`xl_crm.errors.InvalidOptionError`."""
+    text = option(value, "zh").lower()
+    if text not in ("zh", "en"):
+        from xl_crm.errors import InvalidOptionError
+
+        raise InvalidOptionError(
+            (f"语言 {text!r} 无效，应为 zh 或 en", f"language {text!r}: give zh or en"),
+            expected=("zh 或 en", "zh or en"),
+        )
+    return text
+
+
+def region(value: Any) -> str:
+    """A two-letter region (ISO 3166, default ``CN``) phone numbers are read for."""
+    text = option(value, "CN").upper()
+    if not re.fullmatch(r"[A-Z]{2}", text):
+        from xl_crm.errors import InvalidOptionError
+
+        raise InvalidOptionError(
+            (f"地区 {text!r} 无效，应为两个字母，如 CN", f"region {text!r}: give two letters"),
+            expected=("ISO 3166 地区代码，如 CN、HK、US", "an ISO 3166 code such as CN, HK, US"),
+        )
+    return text
+
+
+def template(value: Any, default: str = "ecommerce") -> Spec:
+    """The template named by ``value`` (a built-in name such as ``ecommerce``, or a spec
+    file's path where Python can read files); raises
+    :class:`xl_crm.errors.TemplateNotFoundError` or :class:`xl_crm.errors.SpecError`."""
+    from xl_crm.specs import builtin_names, load_spec
+
+    name = option(value, default)
+    if not name:
+        from xl_crm.errors import InvalidOptionError
+
+        raise InvalidOptionError(
+            ("没有给出模板", "no template given"),
+            expected=("模板名，如 ecommerce", "a template's name, e.g. ecommerce"),
+        )
+    if name in builtin_names():
+        return _builtin(name)
+    return load_spec(name)
+
+
+_BUILTIN: dict[str, Spec] = {}
+
+
+def _builtin(name: str) -> Spec:
+    """A built-in template, loaded once per process (a formula recalculates often)."""
+    from xl_crm.specs import load_spec
+
+    if name not in _BUILTIN:
+        _BUILTIN[name] = load_spec(name)
+    return _BUILTIN[name]
+
+
+def as_of_day(value: Any) -> pd.Timestamp:
+    """The as-of day of a metric: empty for today; a date cell (a datetime in classic, a
+    serial number in Lite, e.g. from ``TODAY()`` or ``DATE(2026,6,30)``); or text read
+    strictly by :func:`xl_crm.metrics.asof.as_of_date` (``2026-06-30``, ``2026年6月30日``).
+    Raises :class:`xl_crm.errors.AsOfDateError` for a value that is not one day."""
+    from xl_crm.metrics.asof import as_of_date
+
+    value = _single(value)
+    if is_empty(value):
+        return as_of_date(None)
+    if type(value) in (int, float):
+        from xl_crm.errors import AsOfDateError
+        from xl_crm.fields.coercion import from_serial
+
+        stamp = from_serial(float(value))
+        if stamp is None:
+            raise AsOfDateError(
+                (f"截至日期 {value!r} 不是 Excel 日期", f"as-of {value!r} is not an Excel date"),
+                expected=("日期，如 DATE(2026,6,30)", "a date, e.g. DATE(2026,6,30)"),
+            )
+        value = stamp.to_pydatetime()
+    return as_of_date(value)
+
+
+def whole_days(value: Any, default: int = 365) -> int:
+    """The frequency window in days (default 365 when left empty): a whole number of at
+    least 1, as :func:`xl_crm.metrics.asof.window_days_of` reads it (a classic ``365.0``
+    is 365); raises :class:`xl_crm.errors.InvalidWindowError` otherwise (0 too)."""
+    from xl_crm.metrics.asof import window_days_of
+
+    value = _single(value)
+    if value is None:  # not 0: a window of 0 days is refused, not taken for empty
+        return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return window_days_of(value)
+
+
+_FIRST_CELL = re.compile(
+    r"^(?:\[[^\]]*\])?(?:(?P<sheet>'(?:[^']|'')+'|[^!]+)!)?"
+    r"\$?(?P<col>[A-Za-z]{1,3})\$?(?P<row>[0-9]{1,7})(?::.*)?$"
+)
+
+
+def first_cell(value: Any) -> tuple[str, int, int]:
+    """(sheet, row, column) of a range's first cell from its address (``B3``, ``$B$3``,
+    ``客户!B3``, ``'Q1 data'!B3``, ``[Book1]客户!$B$3`` as ``CELL("address", B3)``
+    gives it); empty means ``A1`` on an unnamed sheet.  Raises
+    :class:`xl_crm.errors.InvalidOptionError` for anything else."""
+    text = option(value, "A1")
+    m = _FIRST_CELL.match(text)
+    if m is None:
+        from xl_crm.errors import InvalidOptionError
+
+        raise InvalidOptionError(
+            (f"{text!r} 不是单元格地址", f"{text!r} is not a cell address"),
+            expected=("如 A1、客户!B3", "e.g. A1 or Customers!B3"),
+        )
+    sheet = m.group("sheet") or ""
+    if sheet.startswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    sheet = re.sub(r"^\[[^\]]*\]", "", sheet)  # '[Book 1.xlsx]Q1 data'!A1
+    column = 0
+    for ch in m.group("col").upper():
+        column = column * 26 + ord(ch) - 64
+    return sheet, int(m.group("row")), column
+
+
+# -- tables -------------------------------------------------------------------------------
+
+
+def _zero(value: Any) -> bool:
+    return type(value) in (int, float) and value == 0
+
+
+def _blank_zeros(rows: list[list[Any]], spec: Spec, sheet: SheetSpec, name: str) -> list:
+    """``rows`` with the zeros that stand for empty cells made None (the module's rule):
+    all-zero rows, the header row and above, columns without a header, and columns the
+    template reads as anything but a number."""
+    if not any(0 in row for row in rows):  # cheap: no zero (False == 0 too) anywhere
+        return rows
+    from pathlib import Path
+
+    from xl_crm.view.headers import HEADER_SCAN_ROWS, find_header, map_headers
+
+    top = [[None if _zero(c) else c for c in row] for row in rows[:HEADER_SCAN_ROWS]]
+    h, headers = find_header(top, sheet, Path(RANGE), name)
+    found, _ = map_headers(headers, sheet, Path(RANGE), name, h + 1)
+    numbers = {i for fid, i in found.items() if sheet.field(fid).ftype.storage in _NUMBERS}
+    out = top[: h + 1]
+    for row in rows[h + 1 :]:
+        if 0 in row:
+            if all(c is None or c == "" or _zero(c) for c in row):
+                row = [None] * len(row)
+            else:
+                row = [None if _zero(c) and i not in numbers else c for i, c in enumerate(row)]
+        out.append(row)
+    return out
+
+
+_NUMBERS = ("integer", "number")
+
+
+def read_tables(
+    value: Any, spec: Spec, *, sheet_name: str = "", row: int = 1, column: int = 1
+) -> Tables:
+    """The range ``value`` (a table with its header row) as :class:`xl_crm.table.Tables`
+    holding the one template sheet its headers match (:func:`xl_crm.view.matching.match_sheets`),
+    read through the typed view.  ``sheet_name``, ``row`` and ``column`` say where the
+    range starts on its sheet, so findings and messages name the sheet's own cells.
+    Raises :class:`xl_crm.WorkbookError` when no template sheet matches the headers."""
+    from pathlib import Path
+
+    from xl_crm.table import Tables
+    from xl_crm.view.headers import HEADER_SCAN_ROWS
+    from xl_crm.view.matching import match_sheets
+    from xl_crm.view.rows import book_mapping, table_from_rows
+
+    name = sheet_name or RANGE
+    rows = grid(value)
+    if column > 1:
+        rows = [[*([None] * (column - 1)), *r] for r in rows]
+    top = [[None if _zero(c) else c for c in r] for r in rows[:HEADER_SCAN_ROWS]]
+    matches = match_sheets(spec, {name: top}, Path(RANGE))
+    sheet = spec.sheet(matches[0].template_sheet)
+    rows = _blank_zeros(rows, spec, sheet, name)
+    tables = Tables()
+    tables[sheet.id] = table_from_rows(rows, spec, sheet, name, Path(RANGE), first_row=row)
+    tables.mapping = book_mapping(spec, matches, tables, [name])
+    return tables
+
+
+def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int | None]:
+    """The customers range of a metric function as Tables holding the template's
+    customers sheet, the range's rows (:func:`grid`) and the index of its header among
+    them (None: the range holds only keys).  Row ``i`` of the range is the table's row
+    ``i + 1``.
+
+    One column is the customer keys (``客户ID``), with or without its header cell on top;
+    more columns are a customers table with its header row."""
+    from pathlib import Path
+
+    from xl_crm.metrics.plan import customers_sheet
+    from xl_crm.table import Tables
+    from xl_crm.view.matching import field_lookup, normalise_header
+    from xl_crm.view.rows import table_from_rows
+
+    sheet = customers_sheet(spec)
+    rows = grid(value)
+    if max((len(r) for r in rows), default=0) > 1:
+        rows = _blank_zeros(rows, spec, sheet, RANGE)
+        table = table_from_rows(rows, spec, sheet, RANGE, Path(RANGE))
+        return Tables({sheet.id: table}), rows, table.header_row - 1
+    keys = [r[0] if len(r) else None for r in rows]
+    if 0 in keys or "" in keys:  # empty cells (False == 0 too: _zero tells them apart)
+        keys = [None if k == "" or _zero(k) else k for k in keys]
+    top = next((i for i, k in enumerate(keys) if k is not None), None)
+    headed = top is not None and isinstance(keys[top], str)
+    headed = headed and field_lookup(sheet).get(normalise_header(keys[top])) == sheet.key
+    at = top + 1 if headed else 0  # the keys under their header cell, or all of them
+    # a header row of the key and one other field stands in for the sheet's own
+    other = next(f for f in sheet.fields if f.id != sheet.key)
+    head = [sheet.field(sheet.key).label.zh, other.label.zh]
+    body = [[k, None] for k in keys[at:]]
+    table = table_from_rows([head, *body], spec, sheet, RANGE, Path(RANGE), first_row=at)
+    return Tables({sheet.id: table}), rows, (top if headed else None)
+
+
+# -- results out --------------------------------------------------------------------------
+
+
+def shown(value: Any) -> Any:
+    """A result cell as Excel takes it: ``""`` for None, NaN, NA and NaT; plain Python
+    numbers, bools and naive datetimes for numpy and pandas scalars."""
+    kind = type(value)
+    if kind is str or kind is bool or kind is int:
+        return value
+    if value is None or kind.__name__ in ("NAType", "NaTType"):
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else float(value)
+    if isinstance(value, dt.datetime):  # a pandas Timestamp is one too
+        plain = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+        return plain.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        return shown(value.item())
+    return str(value)
+
+
+def column_shown(series: pd.Series) -> list[Any]:
+    """Each value of ``series`` as :func:`shown` makes it, in order."""
+    return [shown(v) for v in series.tolist()]
+
+
+def error_text(exc: BaseException, lang: str | None = None) -> str:
+    """How a worksheet function shows an error in its cell: ``#VALUE! <reason>`` in
+    ``lang`` (zh/en; both, zh first, when None).  An :class:`xl_crm.XlCrmError` gives its
+    message; anything else its class and first line, never a traceback."""
+    from xl_crm.errors import XlCrmError
+
+    langs = (lang,) if lang in ("zh", "en") else ("zh", "en")
+    if isinstance(exc, XlCrmError):
+        texts = [exc.message_in(x) for x in langs]
+    else:
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        texts = [f"{type(exc).__name__}: {first}" if first else type(exc).__name__]
+    return "#VALUE! " + " / ".join(dict.fromkeys(texts))
+
+
+def answer(work: Callable[[], Any], lang: Any = None) -> Any:
+    """``work()``, or :func:`error_text` of what it raised in ``lang`` (an argument as the
+    function got it; zh and en when it is not a language): what every worksheet function
+    returns, so a cell never shows a traceback.
+
+    Python's cyclic garbage collector is paused while ``work`` runs (and resumed after,
+    if it was on): a range of 100,000 rows makes hundreds of thousands of lists, and the
+    collector scanned them all again and again (0.47 s of a 2.8 s ``CRM_SEGMENT``,
+    benchmarks/bench_excel.py); reference counting still frees them."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return work()
+    except Exception as exc:
+        try:
+            chosen = language(lang) if lang is not None else None
+        except Exception:
+            chosen = None
+        return error_text(exc, chosen)
+    finally:
+        if paused:
+            gc.enable()
