@@ -118,7 +118,9 @@ def cell(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value != value:  # NaT
             return None
-        return value.replace(tzinfo=None) if value.tzinfo is not None else value
+        if type(value) is dt.datetime and value.tzinfo is None:
+            return value
+        return dt.datetime.combine(value.date(), value.time())  # pywin32's TimeType too
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if kind.__name__ == "NAType":  # pandas.NA
@@ -156,7 +158,7 @@ def grid(value: Any) -> list[Any]:
     kind = shape(value)
     if kind == "grid" and hasattr(value, "columns"):  # NaN is an empty cell: None
         body = value.astype(object).where(value.notna(), None)
-        rows = [list(value.columns), *body.itertuples(index=False)]
+        rows = [list(value.columns), *body.itertuples(index=False, name=None)]
     elif kind == "grid":
         rows = list(value)
     elif kind == "list":
@@ -193,7 +195,8 @@ def reshape(results: list[Any], value: Any) -> Any:
     if kind == "list":
         return list(results)
     out, at = [], 0
-    for row in value.itertuples(index=False) if hasattr(value, "columns") else value:
+    rows = grid(value) if hasattr(value, "columns") else value  # a DataFrame's header too
+    for row in rows:
         out.append(results[at : at + len(row)])
         at += len(row)
     return out
