@@ -272,13 +272,17 @@ def _metric_rows(
     (as compute writes them), the headers on the range's header row, ``""`` on empty
     rows; in the shape ``customers`` came when one column is asked for."""
     from xl_crm.errors import InvalidOptionError
-    from xl_crm.metrics.plan import cell_values, customers_sheet, metric_values
+    from xl_crm.metrics.plan import cell_values, customers_sheet, metric_values, order_fields
 
     spec = xv.template(template)
     day, window = xv.as_of_day(as_of), xv.whole_days(window_days)
     tables, rows, head = xv.customer_rows(customers, spec)
     sheet = customers_sheet(spec)
-    for sid, table in xv.read_tables(orders, spec, sheet_name="orders").items():
+
+    def needed(source):  # an order's key, date and amount: the rest is not read
+        return order_fields(spec, tables[sheet.id], source) if source.id != sheet.id else None
+
+    for sid, table in xv.read_tables(orders, spec, sheet_name="orders", only=needed).items():
         if sid == sheet.id:
             raise InvalidOptionError(
                 (

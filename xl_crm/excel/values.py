@@ -43,11 +43,13 @@ among them, are imported when a table is read), so it imports in Pyodide without
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import itertools
 import math
 import re
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -182,8 +184,13 @@ def _plain(rows: list[Any]) -> bool:
         return False
     if int in types and not _CODES.isdisjoint(cells(rows)):
         return False  # COM error codes (a NaN, which xlwings never gives, reads as empty)
-    times = (c for c in cells(rows) if type(c) is dt.datetime)
-    return dt.datetime not in types or all(c.tzinfo is None for c in times)
+    if dt.datetime not in types:
+        return True
+    times = filter(_IS_TIME, cells(rows))  # the filter and the map run in C
+    return set(map(attrgetter("tzinfo"), times)) == {None}
+
+
+_IS_TIME = functools.partial(type.__instancecheck__, dt.datetime)
 
 
 def reshape(results: list[Any], value: Any) -> Any:
@@ -362,21 +369,26 @@ def _zero(value: Any) -> bool:
     return type(value) in (int, float) and value == 0
 
 
-def _blank_zeros(rows: list[list[Any]], spec: Spec, sheet: SheetSpec, name: str) -> list:
-    """``rows`` with the zeros that stand for empty cells made None (the module's rule):
-    all-zero rows, the header row and above, columns without a header, and columns the
-    template reads as anything but a number."""
-    if not any(0 in row for row in rows):  # cheap: no zero (False == 0 too) anywhere
-        return rows
+def _header(rows: list[Any], sheet: SheetSpec, name: str) -> tuple[int, dict[str, int]]:
+    """The index of the header among ``rows`` and field id -> column index, zeros in the
+    rows looked at read as empty (:func:`xl_crm.view.headers.find_header`)."""
     from pathlib import Path
 
     from xl_crm.view.headers import HEADER_SCAN_ROWS, find_header, map_headers
 
     top = [[None if _zero(c) else c for c in row] for row in rows[:HEADER_SCAN_ROWS]]
     h, headers = find_header(top, sheet, Path(RANGE), name)
-    found, _ = map_headers(headers, sheet, Path(RANGE), name, h + 1)
+    return h, map_headers(headers, sheet, Path(RANGE), name, h + 1)[0]
+
+
+def _blank_zeros(rows: list[Any], sheet: SheetSpec, h: int, found: dict[str, int]) -> list:
+    """``rows`` with the zeros that stand for empty cells made None (the module's rule):
+    all-zero rows, the header row (index ``h``) and above, columns without a header, and
+    columns the template reads as anything but a number."""
+    if 0 not in itertools.chain.from_iterable(rows):  # one pass in C (False == 0 too)
+        return rows
     numbers = {i for fid, i in found.items() if sheet.field(fid).ftype.storage in _NUMBERS}
-    out = top[: h + 1]
+    out = [[None if _zero(c) else c for c in row] for row in rows[: h + 1]]
     for row in rows[h + 1 :]:
         if 0 in row:
             if all(c is None or c == "" or _zero(c) for c in row):
@@ -391,13 +403,22 @@ _NUMBERS = ("integer", "number")
 
 
 def read_tables(
-    value: Any, spec: Spec, *, sheet_name: str = "", row: int = 1, column: int = 1
+    value: Any,
+    spec: Spec,
+    *,
+    sheet_name: str = "",
+    row: int = 1,
+    column: int = 1,
+    only: Callable[[SheetSpec], list[str] | None] | None = None,
 ) -> Tables:
     """The range ``value`` (a table with its header row) as :class:`xl_crm.table.Tables`
-    holding the one template sheet its headers match (:func:`xl_crm.view.matching.match_sheets`),
-    read through the typed view.  ``sheet_name``, ``row`` and ``column`` say where the
-    range starts on its sheet, so findings and messages name the sheet's own cells.
-    Raises :class:`xl_crm.WorkbookError` when no template sheet matches the headers."""
+    holding the one template sheet its headers match
+    (:func:`xl_crm.view.matching.match_sheets`), read through the typed view.
+    ``sheet_name``, ``row`` and ``column`` say where the range starts on its sheet, so
+    findings and messages name the sheet's own cells.  ``only(sheet)``: the fields to
+    read of the sheet that matched (None: all); the other columns are left out as if
+    they had no header.  Raises :class:`xl_crm.WorkbookError` when no template sheet
+    matches the headers."""
     from pathlib import Path
 
     from xl_crm.table import Tables
@@ -412,7 +433,15 @@ def read_tables(
     top = [[None if _zero(c) else c for c in r] for r in rows[:HEADER_SCAN_ROWS]]
     matches = match_sheets(spec, {name: top}, Path(RANGE))
     sheet = spec.sheet(matches[0].template_sheet)
-    rows = _blank_zeros(rows, spec, sheet, name)
+    h, found = _header(rows, sheet, name)
+    rows = _blank_zeros(rows, sheet, h, found)
+    wanted = only(sheet) if only is not None else None
+    if wanted is not None:  # the header cells (and bands) of the others made blank
+        keep = {found[f] for f in wanted if f in found}
+        rows = [
+            *([c if i in keep else None for i, c in enumerate(r)] for r in rows[: h + 1]),
+            *rows[h + 1 :],
+        ]
     tables = Tables()
     tables[sheet.id] = table_from_rows(rows, spec, sheet, name, Path(RANGE), first_row=row)
     tables.mapping = book_mapping(spec, matches, tables, [name])
@@ -437,7 +466,7 @@ def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int 
     sheet = customers_sheet(spec)
     rows = grid(value)
     if max((len(r) for r in rows), default=0) > 1:
-        rows = _blank_zeros(rows, spec, sheet, RANGE)
+        rows = _blank_zeros(rows, sheet, *_header(rows, sheet, RANGE))
         table = table_from_rows(rows, spec, sheet, RANGE, Path(RANGE))
         return Tables({sheet.id: table}), rows, table.header_row - 1
     keys = [r[0] if len(r) else None for r in rows]
