@@ -26,12 +26,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix xl_crm sheets_sync tests benchmarks
 	$(BIN)/ruff format xl_crm sheets_sync tests benchmarks
 
-## bench: quick benchmarks (100,000 rows, ~3 min); bench-full: Excel's maximum, 1,048,575
+## bench: quick benchmarks (100,000 rows, ~4 min); bench-full: Excel's maximum, 1,048,575
 ## rows (~25 min, most of it the openpyxl comparisons); figures go to docs/performance.md
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py --rows 100000
 	$(BIN)/python benchmarks/bench_validate.py --rows 100000
 	$(BIN)/python benchmarks/bench_compute.py --rows 100000
+	$(BIN)/python benchmarks/bench_excel.py --rows 100000
 
 bench-full: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py --rows 1048575 --templates ecommerce hotel ledger car_sales

@@ -12,6 +12,7 @@ import pytest
 
 from tests.excelshapes import COM_CODES, TimeType, classic, lite
 from xl_crm.errors import AsOfDateError, InvalidOptionError, InvalidWindowError, XlCrmError
+from xl_crm.excel import ranges
 from xl_crm.excel import values as xv
 from xl_crm.specs import load_spec
 
@@ -183,8 +184,8 @@ def test_lite_zeros_in_a_table_are_empty_cells_where_the_rule_says():
         ["A1", 100001, dt.datetime(2026, 5, 1), 0.0, None, "天猫", None],
         [None, None, None, None, None, None, None],
     ]
-    from_lite = xv.read_tables(lite(rows), spec)["orders"]
-    from_classic = xv.read_tables(classic(rows), spec)["orders"]
+    from_lite = ranges.read_tables(lite(rows), spec)["orders"]
+    from_classic = ranges.read_tables(classic(rows), spec)["orders"]
     assert from_lite.frame.equals(from_classic.frame)
     assert from_lite.frame.at[3, "amount"] == 0.0  # the number column keeps its 0
     assert from_lite.unknown == from_classic.unknown == []
@@ -193,9 +194,9 @@ def test_lite_zeros_in_a_table_are_empty_cells_where_the_rule_says():
 
 def test_customer_keys_with_or_without_their_header_cell():
     spec = load_spec("ecommerce")
-    tables, rows, head = xv.customer_rows([[None], ["客户ID"], [100001.0], [0], [100002]], spec)
+    tables, rows, head = ranges.customer_rows([[None], ["客户ID"], [100001.0], [0], [100002]], spec)
     assert head == 1 and len(rows) == 5
     assert tables["customers"].frame["customer_id"].to_dict() == {3: 100001.0, 5: 100002.0}
-    tables, _, head = xv.customer_rows([100001, 100002], spec)
+    tables, _, head = ranges.customer_rows([100001, 100002], spec)
     assert head is None
     assert tables["customers"].frame["customer_id"].to_dict() == {1: 100001.0, 2: 100002.0}

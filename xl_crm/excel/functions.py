@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from xl_crm.excel import ranges
 from xl_crm.excel import values as xv
 
 try:
@@ -244,7 +245,7 @@ def _findings(table: Any, template: Any, language: Any, first_cell: Any) -> list
     lang = xv.language(language)
     spec = xv.template(template, default="")
     sheet, row, column = xv.first_cell(first_cell)
-    tables = xv.read_tables(table, spec, sheet_name=sheet, row=row, column=column)
+    tables = ranges.read_tables(table, spec, sheet_name=sheet, row=row, column=column)
     report = check(spec, tables)
     out = [FINDING_HEADERS[lang]]
     for f in report.all_findings():
@@ -276,13 +277,13 @@ def _metric_rows(
 
     spec = xv.template(template)
     day, window = xv.as_of_day(as_of), xv.whole_days(window_days)
-    tables, rows, head = xv.customer_rows(customers, spec)
+    tables, rows, head = ranges.customer_rows(customers, spec)
     sheet = customers_sheet(spec)
 
     def needed(source):  # an order's key, date and amount: the rest is not read
         return order_fields(spec, tables[sheet.id], source) if source.id != sheet.id else None
 
-    for sid, table in xv.read_tables(orders, spec, sheet_name="orders", only=needed).items():
+    for sid, table in ranges.read_tables(orders, spec, sheet_name="orders", only=needed).items():
         if sid == sheet.id:
             raise InvalidOptionError(
                 (

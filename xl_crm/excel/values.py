@@ -21,23 +21,15 @@ out                           Python default instead)
 
 :func:`cell` makes every value one of None, str, int, float, bool or a naive datetime
 (the values ``Book.rows`` gives), :func:`grid` makes a range rows of those, and
-:func:`read_tables` / :func:`customer_rows` make the rows Tables through the project's
-typed view (:func:`xl_crm.view.rows.table_from_rows` and
-:func:`xl_crm.fields.coercion.coerce`), so ``2026年5月1日`` or ``¥89.50`` in a cell means
-what it means in a file.
-
-Empty cells that arrive as ``0`` (Lite) cannot be told from a typed 0.  The rule, the
-same in both runtimes (docs/excel-functions.md): a number 0 is an empty cell in a row
-holding nothing but zeros and empty cells, in the header row and the rows above it, in a
-column without a header and in a column the template reads as text, a date or yes/no;
-in a column of numbers it stays 0.
+:mod:`xl_crm.excel.ranges` makes the rows Tables through the project's typed view, so
+``2026年5月1日`` or ``¥89.50`` in a cell means what it means in a file.
 
 Back to Excel: :func:`shown` makes a result cell (NaN, None and NaT become ``""``,
 numpy and pandas scalars plain Python), :func:`error_text` an exception the text Excel
 shows in the cell (``#VALUE! <reason>``), never a traceback.
 
-Importing this module loads only the standard library (the library's tables, pandas
-among them, are imported when a table is read), so it imports in Pyodide without pandas.
+Importing this module loads only the standard library (the error classes are imported
+when an error is shown), so it imports in Pyodide without pandas.
 """
 
 from __future__ import annotations
@@ -55,8 +47,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from xl_crm.specs.model import SheetSpec, Spec
-    from xl_crm.table import Tables
+    from xl_crm.specs.model import Spec
 
 __all__ = [
     "COM_ERRORS",
@@ -64,17 +55,17 @@ __all__ = [
     "answer",
     "as_of_day",
     "cell",
+    "cleaned",
     "column_shown",
-    "customer_rows",
     "error_text",
     "first_cell",
     "grid",
     "is_empty",
     "language",
     "option",
-    "read_tables",
     "region",
     "reshape",
+    "rows_of",
     "shape",
     "shown",
     "template",
@@ -151,22 +142,30 @@ def shape(value: Any) -> str:
 
 def grid(value: Any) -> list[Any]:
     """``value`` as rows of :func:`cell` values: a range's rows, a flat list as one
-    column, one value as a 1×1 grid, a DataFrame as its header and rows.
+    column, one value as a 1×1 grid, a DataFrame as its header and rows
+    (:func:`cleaned` of :func:`rows_of`)."""
+    return cleaned(rows_of(value))
 
-    A range of only texts, numbers, bools, None and naive datetimes (what xlwings hands
-    over) is taken as it is, rows and all (an empty text is an empty cell to the typed
-    view as None is); only a range holding something else (an aware datetime, an error
-    code, numpy values) goes cell by cell."""
+
+def rows_of(value: Any) -> list[Any]:
+    """``value``'s rows as they came (a flat list as one column, one value as a 1×1 grid
+    of :func:`cell`, a DataFrame as its header and rows, NaN as None), cells unread."""
     kind = shape(value)
     if kind == "grid" and hasattr(value, "columns"):  # NaN is an empty cell: None
         body = value.astype(object).where(value.notna(), None)
-        rows = [list(value.columns), *body.itertuples(index=False, name=None)]
-    elif kind == "grid":
-        rows = list(value)
-    elif kind == "list":
-        rows = [[c] for c in value]
-    else:
-        return [[cell(value)]]
+        return [list(value.columns), *body.itertuples(index=False, name=None)]
+    if kind == "grid":
+        return list(value)
+    if kind == "list":
+        return [[c] for c in value]
+    return [[cell(value)]]
+
+
+def cleaned(rows: list[Any]) -> list[Any]:
+    """``rows`` with every cell as :func:`cell` makes it.  Rows of only texts, numbers,
+    bools, None and naive datetimes (what xlwings hands over) are taken as they are (an
+    empty text is an empty cell to the typed view as None is); only rows holding
+    something else (an aware datetime, an error code, numpy values) go cell by cell."""
     return rows if _plain(rows) else [_row(r) for r in rows]
 
 
@@ -360,128 +359,6 @@ def first_cell(value: Any) -> tuple[str, int, int]:
     for ch in m.group("col").upper():
         column = column * 26 + ord(ch) - 64
     return sheet, int(m.group("row")), column
-
-
-# -- tables -------------------------------------------------------------------------------
-
-
-def _zero(value: Any) -> bool:
-    return type(value) in (int, float) and value == 0
-
-
-def _header(rows: list[Any], sheet: SheetSpec, name: str) -> tuple[int, dict[str, int]]:
-    """The index of the header among ``rows`` and field id -> column index, zeros in the
-    rows looked at read as empty (:func:`xl_crm.view.headers.find_header`)."""
-    from pathlib import Path
-
-    from xl_crm.view.headers import HEADER_SCAN_ROWS, find_header, map_headers
-
-    top = [[None if _zero(c) else c for c in row] for row in rows[:HEADER_SCAN_ROWS]]
-    h, headers = find_header(top, sheet, Path(RANGE), name)
-    return h, map_headers(headers, sheet, Path(RANGE), name, h + 1)[0]
-
-
-def _blank_zeros(rows: list[Any], sheet: SheetSpec, h: int, found: dict[str, int]) -> list:
-    """``rows`` with the zeros that stand for empty cells made None (the module's rule):
-    all-zero rows, the header row (index ``h``) and above, columns without a header, and
-    columns the template reads as anything but a number."""
-    if 0 not in itertools.chain.from_iterable(rows):  # one pass in C (False == 0 too)
-        return rows
-    numbers = {i for fid, i in found.items() if sheet.field(fid).ftype.storage in _NUMBERS}
-    out = [[None if _zero(c) else c for c in row] for row in rows[: h + 1]]
-    for row in rows[h + 1 :]:
-        if 0 in row:
-            if all(c is None or c == "" or _zero(c) for c in row):
-                row = [None] * len(row)
-            else:
-                row = [None if _zero(c) and i not in numbers else c for i, c in enumerate(row)]
-        out.append(row)
-    return out
-
-
-_NUMBERS = ("integer", "number")
-
-
-def read_tables(
-    value: Any,
-    spec: Spec,
-    *,
-    sheet_name: str = "",
-    row: int = 1,
-    column: int = 1,
-    only: Callable[[SheetSpec], list[str] | None] | None = None,
-) -> Tables:
-    """The range ``value`` (a table with its header row) as :class:`xl_crm.table.Tables`
-    holding the one template sheet its headers match
-    (:func:`xl_crm.view.matching.match_sheets`), read through the typed view.
-    ``sheet_name``, ``row`` and ``column`` say where the range starts on its sheet, so
-    findings and messages name the sheet's own cells.  ``only(sheet)``: the fields to
-    read of the sheet that matched (None: all); the other columns are left out as if
-    they had no header.  Raises :class:`xl_crm.WorkbookError` when no template sheet
-    matches the headers."""
-    from pathlib import Path
-
-    from xl_crm.table import Tables
-    from xl_crm.view.headers import HEADER_SCAN_ROWS
-    from xl_crm.view.matching import match_sheets
-    from xl_crm.view.rows import book_mapping, table_from_rows
-
-    name = sheet_name or RANGE
-    rows = grid(value)
-    if column > 1:
-        rows = [[*([None] * (column - 1)), *r] for r in rows]
-    top = [[None if _zero(c) else c for c in r] for r in rows[:HEADER_SCAN_ROWS]]
-    matches = match_sheets(spec, {name: top}, Path(RANGE))
-    sheet = spec.sheet(matches[0].template_sheet)
-    h, found = _header(rows, sheet, name)
-    rows = _blank_zeros(rows, sheet, h, found)
-    wanted = only(sheet) if only is not None else None
-    if wanted is not None:  # the header cells (and bands) of the others made blank
-        keep = {found[f] for f in wanted if f in found}
-        rows = [
-            *([c if i in keep else None for i, c in enumerate(r)] for r in rows[: h + 1]),
-            *rows[h + 1 :],
-        ]
-    tables = Tables()
-    tables[sheet.id] = table_from_rows(rows, spec, sheet, name, Path(RANGE), first_row=row)
-    tables.mapping = book_mapping(spec, matches, tables, [name])
-    return tables
-
-
-def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int | None]:
-    """The customers range of a metric function as Tables holding the template's
-    customers sheet, the range's rows (:func:`grid`) and the index of its header among
-    them (None: the range holds only keys).  Row ``i`` of the range is the table's row
-    ``i + 1``.
-
-    One column is the customer keys (``客户ID``), with or without its header cell on top;
-    more columns are a customers table with its header row."""
-    from pathlib import Path
-
-    from xl_crm.metrics.plan import customers_sheet
-    from xl_crm.table import Tables
-    from xl_crm.view.matching import field_lookup, normalise_header
-    from xl_crm.view.rows import table_from_rows
-
-    sheet = customers_sheet(spec)
-    rows = grid(value)
-    if max((len(r) for r in rows), default=0) > 1:
-        rows = _blank_zeros(rows, sheet, *_header(rows, sheet, RANGE))
-        table = table_from_rows(rows, spec, sheet, RANGE, Path(RANGE))
-        return Tables({sheet.id: table}), rows, table.header_row - 1
-    keys = [r[0] if len(r) else None for r in rows]
-    if 0 in keys or "" in keys:  # empty cells (False == 0 too: _zero tells them apart)
-        keys = [None if k == "" or _zero(k) else k for k in keys]
-    top = next((i for i, k in enumerate(keys) if k is not None), None)
-    headed = top is not None and isinstance(keys[top], str)
-    headed = headed and field_lookup(sheet).get(normalise_header(keys[top])) == sheet.key
-    at = top + 1 if headed else 0  # the keys under their header cell, or all of them
-    # a header row of the key and one other field stands in for the sheet's own
-    other = next(f for f in sheet.fields if f.id != sheet.key)
-    head = [sheet.field(sheet.key).label.zh, other.label.zh]
-    body = [[k, None] for k in keys[at:]]
-    table = table_from_rows([head, *body], spec, sheet, RANGE, Path(RANGE), first_row=at)
-    return Tables({sheet.id: table}), rows, (top if headed else None)
 
 
 # -- results out --------------------------------------------------------------------------
