@@ -15,16 +15,20 @@ impose (``../shared/research/xlwings.md`` §6.2, each rule measured there):
    argument description for every parameter (at most 128 characters, the custom
    functions metadata limit), each in English with the Chinese term.
 
-The check reads the source (the decorators do nothing outside Excel, so the live
-functions carry no metadata); ``tests/excel_classic`` checks the metadata the real
-classic decorators build.
+The check reads the source, and runs it once with recording stand-ins for xlwings'
+``func``/``arg``/``ret`` (outside Excel the real ones do nothing, so the live functions
+carry no metadata) to see the options and descriptions each function gets;
+``tests/excel_classic`` checks the metadata the real classic decorators build.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import sys
+import types
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -40,71 +44,80 @@ FUNC_OPTIONS = {"category", "volatile", "help_url"}
 TOP_IMPORTS = {"__future__", "typing", "xl_crm.excel", "xlwings"}
 
 
-def constants(tree: ast.Module) -> dict[str, object]:
-    """Module-level NAME = <literal> assignments (the shared argument docs)."""
-    out: dict[str, object] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name):
-                try:
-                    out[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    continue
-    return out
+class Recorder:
+    """Stands in for xlwings' decorators and keeps what each function was given:
+    ``meta[name] = {"func": options, "args": {parameter: options}, "ret": options}``."""
+
+    def __init__(self) -> None:
+        self.meta: dict[str, dict] = {}
+
+    def _of(self, f) -> dict:
+        return self.meta.setdefault(f.__name__, {"func": None, "args": {}, "ret": {}, "f": f})
+
+    def func(self, f=None, **options):
+        def apply(g):
+            self._of(g)["func"] = options
+            return g
+
+        return apply(f) if f is not None else apply
+
+    def arg(self, name, convert=None, **options):
+        def apply(g):
+            self._of(g)["args"][name] = {"convert": convert, **options}
+            return g
+
+        return apply
+
+    def ret(self, convert=None, **options):
+        def apply(g):
+            self._of(g)["ret"] = {"convert": convert, **options}
+            return g
+
+        return apply
 
 
-def value_of(node: ast.AST, names: dict[str, object]) -> object:
-    if isinstance(node, ast.Name) and node.id in names:
-        return names[node.id]
-    try:
-        return ast.literal_eval(node)
-    except ValueError:
-        return ast.unparse(node)
-
-
-def decorator(node: ast.expr) -> tuple[str, list[ast.expr], dict[str, ast.expr], list[str]]:
-    """(name, positional args, keyword args, ``**`` splats) of ``@name(...)`` / ``@name``."""
-    if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
-        kwargs = {k.arg: k.value for k in node.keywords if k.arg is not None}
-        splats = [ast.unparse(k.value) for k in node.keywords if k.arg is None]
-        return name, list(node.args), kwargs, splats
-    return (node.id if isinstance(node, ast.Name) else ast.unparse(node)), [], {}, []
+def recorded(source: str) -> dict[str, dict]:
+    """Run ``source`` as a module with :class:`Recorder` standing in for xlwings."""
+    recorder = Recorder()
+    stand_in = types.ModuleType("xlwings")
+    stand_in.func, stand_in.arg, stand_in.ret = recorder.func, recorder.arg, recorder.ret
+    namespace = {"__name__": "probe", "func": recorder.func, "arg": recorder.arg}
+    namespace["ret"] = recorder.ret
+    with mock.patch.dict(sys.modules, {"xlwings": stand_in}):
+        exec(compile(source, "functions.py", "exec"), namespace)
+    return recorder.meta
 
 
 def problems(source: str) -> list[str]:
     """Every rule the module ``source`` breaks, as ``function: what``."""
     tree = ast.parse(source)
-    names = constants(tree)
     out: list[str] = []
+    exported: list[str] = []
     for node in tree.body:
         modules = []
         if isinstance(node, ast.Import):
             modules = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             modules = [node.module or ""]
-        elif isinstance(node, ast.Try):
-            modules = [
-                n.module or "" for n in node.body if isinstance(n, ast.ImportFrom)
-            ]  # the guarded xlwings import
+        elif isinstance(node, ast.Try):  # the guarded xlwings import
+            modules = [n.module or "" for n in node.body if isinstance(n, ast.ImportFrom)]
         for module in modules:
             if module not in TOP_IMPORTS:
                 out.append(f"module: imports {module} at the top (import it in the function)")
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "__xlwings_func_namespace__" for t in node.targets
-        ):
+        targets = [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+        if "__xlwings_func_namespace__" in targets:
             out.append("module: sets a namespace (classic ignores it)")
-    exported = names.get("__all__", [])
+        if "__all__" in targets:
+            exported = ast.literal_eval(node.value)
+    meta = recorded(source)
     worksheet = {}
     for node in tree.body:
-        if not isinstance(node, ast.FunctionDef):
-            continue
-        decorators = [decorator(d) for d in node.decorator_list]
-        if "func" not in [d[0] for d in decorators]:
-            continue
-        worksheet[node.name] = node
-        out += [f"{node.name}: {p}" for p in function_problems(node, decorators, names)]
+        if (
+            isinstance(node, ast.FunctionDef)
+            and (meta.get(node.name) or {}).get("func") is not None
+        ):
+            worksheet[node.name] = node
+            out += [f"{node.name}: {p}" for p in function_problems(node, meta[node.name])]
     if sorted(exported) != sorted(worksheet):
         out.append(f"module: __all__ {sorted(exported)} is not the functions {sorted(worksheet)}")
     upper = [n.upper() for n in worksheet]
@@ -112,11 +125,12 @@ def problems(source: str) -> list[str]:
     return out
 
 
-def function_problems(node: ast.FunctionDef, decorators, names) -> list[str]:
+def function_problems(node: ast.FunctionDef, meta: dict) -> list[str]:
     out = []
     if not node.name.startswith("crm_") or not EXCEL_NAME.match(node.name) or len(node.name) > 64:
         out.append("name is not crm_* or not a valid Excel name")
-    if decorators[0][0] != "func":
+    first = node.decorator_list[0]
+    if (first.func if isinstance(first, ast.Call) else first).id != "func":
         out.append("@func is not the outermost decorator")
     a = node.args
     if a.posonlyargs or a.kwonlyargs or a.kwarg:
@@ -131,39 +145,22 @@ def function_problems(node: ast.FunctionDef, decorators, names) -> list[str]:
         hint = ast.unparse(p.annotation) if p.annotation is not None else ""
         if hint and (set(re.findall(r"\w+", hint)) & BANNED_HINTS or "|" in hint):
             out.append(f"{p.arg}: hint {hint!r} (Optional/Union/Literal/date)")
-    documented = set()
-    for name, args, kwargs, splats in decorators:
-        options = set(kwargs) | {
-            k for s in splats for k in (names.get(s) or {}) if isinstance(names.get(s), dict)
-        }
-        if options & BANNED_OPTIONS:
-            out.append(f"@{name} uses {sorted(options & BANNED_OPTIONS)}")
-        if name == "func" and set(kwargs) - FUNC_OPTIONS:
-            out.append(f"@func takes {sorted(set(kwargs) - FUNC_OPTIONS)}")
-        convert = (
-            ast.unparse(args[1])
-            if len(args) > 1
-            else ast.unparse(kwargs.get("convert", ast.Constant(None)))
-        )
-        if name == "ret" and args:
-            convert = ast.unparse(args[0])
-        if (
-            "DataFrame" in convert
-            and value_of(kwargs.get("index", ast.Constant(None)), names) is not False
-        ):
-            out.append(f"@{name}: DataFrame without index=False")
-        if name == "arg":
-            target = value_of(args[0], names) if args else None
-            if target not in params:
-                out.append(f"@arg names {target!r}, no parameter of that name")
-            doc = value_of(kwargs["doc"], names) if "doc" in kwargs else None
-            if isinstance(doc, str) and doc_ok(doc, 128):
-                documented.add(target)
-            else:
-                out.append(f"{target}: no argument description in English with the Chinese term")
+    if set(meta["func"]) - FUNC_OPTIONS:
+        out.append(f"@func takes {sorted(set(meta['func']) - FUNC_OPTIONS)}")
+    for where, options in [("@func", meta["func"]), ("@ret", meta["ret"])] + [
+        (f"@arg {name!r}", o) for name, o in meta["args"].items()
+    ]:
+        if set(options) & BANNED_OPTIONS:
+            out.append(f"{where} uses {sorted(set(options) & BANNED_OPTIONS)}")
+        if "DataFrame" in repr(options.get("convert")) and options.get("index") is not False:
+            out.append(f"{where}: DataFrame without index=False")
+    for name in meta["args"]:
+        if name not in params:
+            out.append(f"@arg names {name!r}, no parameter of that name")
     for p in params:
-        if p not in documented:
-            out.append(f"{p}: no @arg(..., doc=...)")
+        doc = meta["args"].get(p, {}).get("doc")
+        if not (isinstance(doc, str) and doc_ok(doc, 128)):
+            out.append(f"{p}: no argument description in English with the Chinese term")
     doc = ast.get_docstring(node, clean=False)
     if not (doc and "\n" not in doc and doc_ok(doc, 255)):
         out.append("docstring is not one line of English with the Chinese term (<= 255)")
@@ -214,19 +211,19 @@ def CRM_A(d: dt.date, when: Literal["a"], n: int | None, *rest):
         "crm_b: keyword-only",
         "crm_b: a parameter named caller",
         "crm_b: x: hint 'Optional[int]'",
-        "crm_b: @func uses ['expand']",
         "crm_b: @func takes ['expand', 'name']",
+        "crm_b: @func uses ['expand']",
         "crm_b: @ret: DataFrame without index=False",
-        "crm_b: caller: no @arg",
+        "crm_b: caller: no argument description",
         "crm_b: docstring is not one line",
         "CRM_A: name is not crm_*",
         "CRM_A: d: hint 'dt.date'",
         "CRM_A: when: hint",
         "CRM_A: n: hint 'int | None'",
-        "CRM_A: @arg: DataFrame without index=False",
+        "CRM_A: @arg 'd': DataFrame without index=False",
         "CRM_A: d: no argument description",
         "CRM_A: @arg names 'nothere'",
-        "CRM_A: rest: no @arg",
+        "CRM_A: rest: no argument description",
         "CRM_A: docstring is not one line",
     ]
     for text in expected:

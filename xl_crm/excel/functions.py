@@ -65,13 +65,47 @@ __all__ = [
 CATEGORY = "xl-crm"
 #: options of every range argument: always rows (one cell is [[x]]), error cells as text
 RANGE = {"ndim": 2, "err_to_str": True}
-VALUES_DOC = "The cells: one cell, a column or a range (单元格或区域)"
-REGION_DOC = "Region the numbers are read for (地区), ISO code; default CN"
-TEMPLATE_DOC = "Template (模板): ecommerce, hotel, ledger, car_sales; default ecommerce"
-CUSTOMERS_DOC = "Customer IDs (客户ID), one column, header cell optional; or the customers table"
-ORDERS_DOC = "The orders table with its header row (订单表，含表头)"
-AS_OF_DOC = "As-of date (统计截止日): a date cell, TODAY() or 2026-06-30; empty: today"
-WINDOW_DOC = "Purchase-frequency window in days (统计窗口天数); default 365"
+#: parameter -> (description Excel shows, xlwings options); :func:`described` applies them
+ARGUMENTS: dict[str, tuple[str, dict]] = {
+    "values": ("The cells: one cell, a column or a range (单元格或区域)", RANGE),
+    "region": ("Region the numbers are read for (地区), ISO code; default CN", {}),
+    "table": ("The table with its header row (数据表，含表头)", RANGE),
+    "template": ("Template (模板): ecommerce, hotel, ledger, car_sales; default ecommerce", {}),
+    "language": ("Language of the messages (语言): zh or en; default zh", {}),
+    "first_cell": (
+        'Where the table starts (起始单元格), e.g. A1, 客户!A1 or CELL("address",A1)',
+        {},
+    ),
+    "customers": (
+        "Customer IDs (客户ID), one column, header cell optional; or the customers table",
+        RANGE,
+    ),
+    "orders": ("The orders table with its header row (订单表，含表头)", RANGE),
+    "as_of": ("As-of date (统计截止日): a date cell, TODAY() or 2026-06-30; empty: today", {}),
+    "window_days": ("Purchase-frequency window in days (统计窗口天数); default 365", {}),
+    "model": (
+        "Segment model (分群模型): zh 8-class, en R-F grid, rules or rules_en; default zh",
+        {},
+    ),
+}
+
+
+def described(**docs: str):
+    """Applies ``arg(name, doc=..., **options)`` to every parameter of the function, from
+    :data:`ARGUMENTS` or ``docs`` (name -> description, for a parameter whose meaning is
+    the function's own)."""
+
+    def apply(f):
+        import inspect
+
+        for name in inspect.signature(f).parameters:
+            doc, options = ARGUMENTS.get(name, (None, {}))
+            f = arg(name, **options, doc=docs.get(name, doc))(f)
+        return f
+
+    return apply
+
+
 FINDING_HEADERS = {
     "zh": ["单元格", "字段", "规则", "说明"],
     "en": ["Cell", "Field", "Rule", "Message"],
@@ -123,61 +157,58 @@ def _phones(cells_in: Any, region: Any, *, e164: bool) -> Any:
     return _each(cells_in, "phone", judge)
 
 
-def _problems(cells_in: Any, kind: str, check) -> Any:
-    """TRUE/FALSE/"" by a :mod:`xl_crm.fields.formats` check (a reason where invalid)."""
+def _problems(cells_in: Any, kind: str) -> Any:
+    """TRUE/FALSE/"" by the :mod:`xl_crm.fields.formats` check of field type ``kind``
+    (the check gives a reason where a value is invalid)."""
+    from xl_crm.fields import formats
+
+    check = {
+        "email": formats.email_problems,
+        "cn_resident_id": formats.resident_id_problems,
+        "uscc": formats.uscc_problems,
+    }[kind]
     return _each(cells_in, kind, lambda typed: _valid(typed, check(typed).notna().to_numpy()))
 
 
 @func(category=CATEGORY)
-@arg("values", **RANGE, doc=VALUES_DOC)
-@arg("region", doc=REGION_DOC)
+@described()
 def crm_is_valid_phone(values, region="CN"):
     """TRUE where a phone number (手机号码/电话) is valid by phonenumbers (+86, spaces, dashes, full-width digits accepted), FALSE where not, empty where the cell is."""  # noqa: E501
     return xv.answer(lambda: _phones(values, region, e164=False))
 
 
 @func(category=CATEGORY)
-@arg("values", **RANGE, doc=VALUES_DOC)
-@arg("region", doc=REGION_DOC)
+@described()
 def crm_normalize_phone(values, region="CN"):
     """Each phone number (手机号码) in E.164 form, e.g. +8613812345678; empty where the number is not valid or the cell is empty."""  # noqa: E501
     return xv.answer(lambda: _phones(values, region, e164=True))
 
 
 @func(category=CATEGORY)
-@arg("values", **RANGE, doc=VALUES_DOC)
+@described()
 def crm_is_valid_email(values):
     """TRUE where an e-mail address (电子邮件) is valid by email-validator (syntax only, no DNS), FALSE where not, empty where the cell is."""  # noqa: E501
-    from xl_crm.fields.formats import email_problems
-
-    return xv.answer(lambda: _problems(values, "email", email_problems))
+    return xv.answer(lambda: _problems(values, "email"))
 
 
 @func(category=CATEGORY)
-@arg("values", **RANGE, doc=VALUES_DOC)
+@described()
 def crm_is_valid_id(values):
     """TRUE where an 18-character resident ID (公民身份号码, GB 11643) is valid: format, region code, birth date and check character; FALSE where not, empty where the cell is."""  # noqa: E501
-    from xl_crm.fields.formats import resident_id_problems
-
-    return xv.answer(lambda: _problems(values, "cn_resident_id", resident_id_problems))
+    return xv.answer(lambda: _problems(values, "cn_resident_id"))
 
 
 @func(category=CATEGORY)
-@arg("values", **RANGE, doc=VALUES_DOC)
+@described()
 def crm_is_valid_uscc(values):
     """TRUE where a unified social credit code (统一社会信用代码, GB 32100) is valid: characters, registration authority and check character; FALSE where not."""  # noqa: E501
-    from xl_crm.fields.formats import uscc_problems
-
-    return xv.answer(lambda: _problems(values, "uscc", uscc_problems))
+    return xv.answer(lambda: _problems(values, "uscc"))
 
 
 @func(category=CATEGORY)
-@arg("values", **RANGE, doc=VALUES_DOC)
-@arg(
-    "kind",
-    doc="Field type (字段类型): text, phone, email, integer, cn_resident_id ...; default text",
+@described(
+    kind="Field type (字段类型): text, phone, email, integer, cn_resident_id ...; default text"
 )
-@arg("region", doc=REGION_DOC)
 def crm_dedupe_key(values, kind="text", region="CN"):
     """The key each value is compared by for uniqueness (去重键): text full-width folded, trimmed, lower case; phones in E.164; numbers as numbers. Equal keys are duplicates."""  # noqa: E501
     return xv.answer(lambda: _dedupe_keys(values, kind, region))
@@ -207,8 +238,7 @@ def _kind(value: Any, default: str) -> str:
 
 
 @func(category=CATEGORY)
-@arg("values", **RANGE, doc=VALUES_DOC)
-@arg("kind", doc="What the values are (类型): name, phone, email, cn_resident_id; default name")
+@described(kind="What the values are (类型): name, phone, email, cn_resident_id; default name")
 def crm_mask(values, kind="name"):
     """Each value masked as reports show personal data (脱敏): 138****5678, w***@qq.com, 110101********123X, 王*."""  # noqa: E501
     return xv.answer(lambda: _masked(values, kind))
@@ -228,12 +258,7 @@ def _masked(cells_in: Any, kind: Any) -> Any:
 
 
 @func(category=CATEGORY)
-@arg("table", **RANGE, doc="The table with its header row (数据表，含表头)")
-@arg("template", doc=TEMPLATE_DOC)
-@arg("language", doc="Language of the messages (语言): zh or en; default zh")
-@arg(
-    "first_cell", doc='Where the table starts (起始单元格), e.g. A1, 客户!A1 or CELL("address",A1)'
-)
+@described(template="Template (模板): ecommerce, hotel, ledger, car_sales, or a spec file's path")
 def crm_validate(table, template, language="zh", first_cell="A1"):
     """Checks a table against its template (按模板校验): one row per problem, spilled: cell, field, rule, message; only the header row when the table is clean."""  # noqa: E501
     return xv.answer(lambda: _findings(table, template, language, first_cell), language)
@@ -324,11 +349,7 @@ def _metric(name: str):
 
 
 @func(category=CATEGORY)
-@arg("customers", **RANGE, doc=CUSTOMERS_DOC)
-@arg("orders", **RANGE, doc=ORDERS_DOC)
-@arg("as_of", doc=AS_OF_DOC)
-@arg("window_days", doc=WINDOW_DOC)
-@arg("template", doc=TEMPLATE_DOC)
+@described()
 def crm_purchase_frequency(customers, orders, as_of="", window_days=365, template="ecommerce"):
     """Purchase frequency (购买频率) of each customer: orders in the window ending on the as-of date, both ends included (docs/metrics.md)."""  # noqa: E501
     pick = _metric("purchase_frequency")
@@ -336,10 +357,7 @@ def crm_purchase_frequency(customers, orders, as_of="", window_days=365, templat
 
 
 @func(category=CATEGORY)
-@arg("customers", **RANGE, doc=CUSTOMERS_DOC)
-@arg("orders", **RANGE, doc=ORDERS_DOC)
-@arg("as_of", doc=AS_OF_DOC)
-@arg("template", doc=TEMPLATE_DOC)
+@described()
 @ret(date_format="yyyy-mm-dd hh:mm")
 def crm_last_purchase(customers, orders, as_of="", template="ecommerce"):
     """Date of each customer's most recent order (最近一次购买日期) on or before the as-of date; empty for a customer without orders."""  # noqa: E501
@@ -348,10 +366,7 @@ def crm_last_purchase(customers, orders, as_of="", template="ecommerce"):
 
 
 @func(category=CATEGORY)
-@arg("customers", **RANGE, doc=CUSTOMERS_DOC)
-@arg("orders", **RANGE, doc=ORDERS_DOC)
-@arg("as_of", doc=AS_OF_DOC)
-@arg("template", doc=TEMPLATE_DOC)
+@described()
 def crm_total_spend(customers, orders, as_of="", template="ecommerce"):
     """Total spend (累计消费金额) of each customer: the sum of the amounts of their orders up to the as-of date; 0 for a customer without orders."""  # noqa: E501
     pick = _metric("total_spend")
@@ -359,11 +374,7 @@ def crm_total_spend(customers, orders, as_of="", template="ecommerce"):
 
 
 @func(category=CATEGORY)
-@arg("customers", **RANGE, doc=CUSTOMERS_DOC)
-@arg("orders", **RANGE, doc=ORDERS_DOC)
-@arg("as_of", doc=AS_OF_DOC)
-@arg("window_days", doc=WINDOW_DOC)
-@arg("template", doc=TEMPLATE_DOC)
+@described()
 def crm_rfm(customers, orders, as_of="", window_days=365, template="ecommerce"):
     """RFM scores (RFM 评分) of each customer, spilled as four columns: R, F and M 1-5 by percentile rank, and the code such as 545; empty without orders."""  # noqa: E501
 
@@ -377,14 +388,7 @@ def crm_rfm(customers, orders, as_of="", window_days=365, template="ecommerce"):
 
 
 @func(category=CATEGORY)
-@arg("customers", **RANGE, doc=CUSTOMERS_DOC)
-@arg("orders", **RANGE, doc=ORDERS_DOC)
-@arg(
-    "model", doc="Segment model (分群模型): zh 8-class, en R-F grid, rules or rules_en; default zh"
-)
-@arg("as_of", doc=AS_OF_DOC)
-@arg("window_days", doc=WINDOW_DOC)
-@arg("template", doc=TEMPLATE_DOC)
+@described()
 def crm_segment(customers, orders, model="zh", as_of="", window_days=365, template="ecommerce"):
     """Segment (客户分群) of each customer: zh the 8-class RFM model (重要价值客户 ...), en the R-F grid (Champions ...), rules the template's own segment rules."""  # noqa: E501
     return xv.answer(
