@@ -223,16 +223,11 @@ def metric_values(
     window_days: int = 365,
     file: str | Path | None = None,
 ) -> dict[str, pd.Series]:
-    """Every customer metric (the names of ``xl_crm.specs.metrics.METRICS`` the template's
-    orders or stays give) for each row of the customers table of ``tables``: metric -> a
-    Series on that table's row numbers (docs/metrics.md defines each).  What
-    :func:`plan_columns` and the Excel worksheet functions (``xl_crm.excel``) compute.
-
-    Refuses, before anything is computed, a customers or orders sheet without the columns
-    the metrics need (:class:`xl_crm.errors.MissingColumnError`) and customer keys that
-    repeat after normalising or are empty (:class:`xl_crm.CustomerKeyError`); raises
-    :class:`xl_crm.WorkbookError` when the orders sheet is missing (``file`` names the
-    book in these messages)."""
+    """Each customer metric (``METRICS`` names; docs/metrics.md) of the customers table of
+    ``tables``, as a Series on its row numbers: what :func:`plan_columns` and the Excel
+    functions (``xl_crm.excel``) compute.  Refuses sheets without the columns the metrics
+    need (MissingColumnError), repeated or empty keys (CustomerKeyError), a missing orders
+    sheet (WorkbookError); ``file`` names the book in those messages."""
     sheet = customers_sheet(spec)
     customers = tables[sheet.id]
     source = _source_sheet(spec, sheet, tables)
