@@ -160,8 +160,11 @@ def ecommerce(request, tmp_path_factory):
 
 
 def column(rows: list[list], header: str) -> list:
-    at = rows[1].index(header)  # row 1 is the group band, row 2 the header
-    return [r[at] for r in rows[2:]]
+    """The values under ``header`` (the header row is the first or, under a band, the
+    second row)."""
+    h = 0 if header in rows[0] else 1
+    at = rows[h].index(header)
+    return [r[at] for r in rows[h + 1 :]]
 
 
 def data(result: list[list]) -> list:
@@ -192,6 +195,20 @@ def test_metrics_are_what_compute_writes(ecommerce, shape):
     segment = crm_segment(ids, book, lang, AS_OF)
     assert data(segment) == column(after, "RFM 客户分类" if zh else "RFM Segment")
     assert len(set(data(segment))) >= 3
+
+
+def test_a_hotels_stays_give_what_compute_writes(tmp_path_factory):
+    """Stays (check-in, check-out, room) instead of orders; nights stand in for spend."""
+    guests, stays, after = computed(tmp_path_factory, "hotel", "zh", seed=3)
+    ids = [[r[0]] for r in guests]
+    for shape in SHAPES.values():
+        rfm = crm_rfm(shape(ids), shape(stays), AS_OF, 365, "hotel")
+        assert [r[3] for r in rfm[1:]] == [c or "" for c in column(after, "RFM 评分")]
+        segment = crm_segment(shape(ids), shape(stays), "zh", AS_OF, 365, "hotel")
+        assert [r[0] for r in segment[1:]] == column(after, "RFM 客户分类")
+        last = crm_last_purchase(shape(ids), shape(stays), AS_OF, "hotel")
+        assert [r[0] for r in last[1:]] == [v or "" for v in column(after, "最近一次入住")]
+    assert len({r[3] for r in rfm[1:]}) > 3
 
 
 def test_the_ledgers_own_segment_rules_are_what_compute_writes(tmp_path_factory):

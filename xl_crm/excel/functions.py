@@ -305,8 +305,10 @@ def _metric_rows(
     tables, rows, head = ranges.customer_rows(customers, spec)
     sheet = customers_sheet(spec)
 
-    def needed(source):  # an order's key, date and amount: the rest is not read
-        return order_fields(spec, tables[sheet.id], source) if source.id != sheet.id else None
+    def needed(source):  # an order's key, date and amount (stays, with row rules: all)
+        if source.id == sheet.id or source.rules:
+            return None
+        return order_fields(spec, tables[sheet.id], source)
 
     for sid, table in ranges.read_tables(orders, spec, sheet_name="orders", only=needed).items():
         if sid == sheet.id:
