@@ -15,7 +15,10 @@ session), each function is timed ``--repeat`` times on each shape, the result be
 the list of lists Excel receives:
 
 - ``crm_segment(customer IDs, orders, "zh", "2026-06-30")``: ROWS IDs and the orders;
-- ``crm_validate(customers table, "ecommerce")``: ROWS rows × 7 columns and the header.
+- ``crm_validate(customers table, "ecommerce")``: ROWS rows × 7 columns and the header,
+  as built (clean, as bench_validate.py measures the library);
+- the same with every 10th row's phone and e-mail made invalid, each value its own (a
+  finding each, ROWS / 5 rows spilled): shown for what findings cost, no target.
 
     python benchmarks/bench_excel.py --rows 100000 --repeat 5
 """
@@ -63,6 +66,14 @@ def lite(rows: list[list]) -> list:
     return [[one(c) for c in row] for row in rows]
 
 
+def spoiled(table):
+    """``table`` with every 10th data row's e-mail (column C) and phone (D) made invalid."""
+    out = [list(row) for row in table]
+    for i, row in enumerate(out[2::10]):  # each value its own: no duplicate findings
+        row[2], row[3] = f"user{i}.example.com", f"{i:05d}"
+    return type(table)(map(type(table[0]), out))
+
+
 def timed(function, args: tuple, repeat: int) -> tuple[list[float], object]:
     times, result = [], None
     for _ in range(repeat):
@@ -101,17 +112,19 @@ def main() -> None:
         calls = {
             "crm_segment": (crm_segment, (ids, book_orders, "zh", "2026-06-30")),
             "crm_validate": (crm_validate, (table, "ecommerce")),
+            "crm_validate, 10% of rows bad": (crm_validate, (spoiled(table), "ecommerce")),
         }
-        for name, (function, call_args) in calls.items():
+        for label, (function, call_args) in calls.items():
             times, result = timed(function, call_args, args.repeat)
             assert isinstance(result, list) and isinstance(result[0], list), result
             median = statistics.median(times)
-            ok = median < TARGETS[name]
+            target = TARGETS.get(label)
+            ok = target is None or median < target
             if shape == "classic" and not ok:
-                missed.append(name)
-            verdict = f"{TARGETS[name]:.0f} s" + ("" if ok else " MISSED")
+                missed.append(label)
+            verdict = "none" if target is None else f"{target:.0f} s" + ("" if ok else " MISSED")
             print(
-                f"| {shape} | {name} | {len(call_args[0]):,} | {len(result):,} | "
+                f"| {shape} | {label} | {len(call_args[0]):,} | {len(result):,} | "
                 f"{median:.2f} | {min(times):.2f} | {verdict} |"
             )
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
