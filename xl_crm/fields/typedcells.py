@@ -9,6 +9,8 @@ leaves a column of any other mix to that loop.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 import pandas as pd
 
@@ -44,6 +46,11 @@ def number_cells(vals: np.ndarray, typed: np.ndarray, out: np.ndarray, ok: np.nd
         out[typed], ok[typed] = some.astype(float), True
 
 
+def _zones(stamps: np.ndarray) -> set:
+    """The time zones of datetimes (None for naive ones), looked at in one pass in C."""
+    return set(map(attrgetter("tzinfo"), stamps))
+
+
 def date_cells(vals: np.ndarray, typed: np.ndarray, out, ok, how) -> None:
     """Where ``typed`` marks only naive datetimes (or dates), set ``out`` to them; where it
     marks only numbers, read them as Excel serials (1900 date system, ECMA-376 Part 1
@@ -53,7 +60,8 @@ def date_cells(vals: np.ndarray, typed: np.ndarray, out, ok, how) -> None:
         return
     some = vals[typed]
     kind = pd.api.types.infer_dtype(some, skipna=False)
-    if kind in ("datetime", "date") and all(getattr(v, "tzinfo", None) is None for v in some):
+    naive = kind == "date" or (kind == "datetime" and _zones(some) == {None})
+    if naive:
         try:
             stamps = pd.to_datetime(some).to_numpy(dtype="datetime64[ns]")
         except (ValueError, OverflowError, TypeError, pd.errors.OutOfBoundsDatetime):
