@@ -1,4 +1,4 @@
-"""What xlwings Lite imports must load in Pyodide: no fastexcel, no calamine, no threads,
+"""What xlwings Lite imports must load in Pyodide: no fastexcel, calamine, zlib-ng, threads,
 no sockets on the path of ``xl_crm.excel.functions`` (issue 10; Pyodide has none of them,
 ``../shared/research/xlwings.md`` §2.4).  A fresh interpreter blocks them all, imports
 the functions and runs one of each kind."""
@@ -10,22 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.pyodide_limits import PRELUDE
+
 ROOT = Path(__file__).resolve().parents[1]
 
-PROBE = r"""
-import json, socket, sys, threading
-
-for name in ("fastexcel", "python_calamine"):
-    sys.modules[name] = None  # import fastexcel -> ImportError
-
-
-def refuse(*args, **kwargs):
-    raise RuntimeError("no threads or sockets in Pyodide")
-
-
-threading.Thread.start = refuse
-socket.socket.__init__ = refuse
-
+PROBE = (
+    PRELUDE
+    + r"""
 import xl_crm.excel.functions as f
 
 orders = [["订单编号", "客户ID", "下单时间", "金额"], ["A1", 1, 46143, "¥89.50"]]
@@ -35,9 +26,10 @@ print(json.dumps({
                                                "ecommerce", "en")[1:]],
     "spend": f.crm_total_spend(1, orders, "2026-06-30"),
     "segment": f.crm_segment([[1]], orders, "zh", "2026-06-30"),
-    "blocked": [sys.modules[n] is None for n in ("fastexcel", "python_calamine")],
+    "blocked": [sys.modules[n] is None for n in ("fastexcel", "python_calamine", "zlib_ng")],
 }, ensure_ascii=False))
 """
+)
 
 
 def test_the_functions_load_and_run_without_calamine_threads_or_sockets():
@@ -51,7 +43,7 @@ def test_the_functions_load_and_run_without_calamine_threads_or_sockets():
         "findings": ["missing-optional-column", "missing-optional-column", "phone"],
         "spend": 89.5,
         "segment": [["一般挽留客户"]],
-        "blocked": [True, True],
+        "blocked": [True, True, True],
     }
 
 

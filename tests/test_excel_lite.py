@@ -16,26 +16,15 @@ from pathlib import Path
 import pytest
 import xlwings as xw
 
+from tests.pyodide_limits import PRELUDE
 from xl_crm.excel import classic, lite
 from xl_crm.specs import builtin_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PROBE = r"""
-import json, socket, sys, threading
-
-for name in ("fastexcel", "python_calamine", "zlib_ng"):
-    sys.modules[name] = None  # import fastexcel -> ImportError
-
-
-def refuse(*args, **kwargs):
-    raise RuntimeError("no threads or sockets in Pyodide")
-
-
-threading.Thread.start = refuse
-socket.socket.__init__ = refuse
-socket.create_connection = refuse
-
+PROBE = (
+    PRELUDE
+    + r"""
 namespace = {}
 exec("from xl_crm.excel.lite import *", namespace)
 import xl_crm.excel.lite as lite
@@ -46,6 +35,7 @@ print(json.dumps({
     "blocked": [sys.modules[n] is None for n in ("fastexcel", "python_calamine", "zlib_ng")],
 }))
 """
+)
 
 
 def test_lite_imports_without_calamine_threads_or_sockets():

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from xl_crm.excel.values import cell
 from xl_crm.fields.types import FIELD_TYPES
 
 __all__ = ["FORMATS", "bridged", "cell_in", "cell_out", "plain", "runs", "same_value"]
@@ -62,12 +63,9 @@ def cell_out(value: Any) -> Any:
 
 def cell_in(value: Any) -> Any:
     """A value xlwings read, as :meth:`xl_crm.book.Book.rows` hands it over: empty text is
-    None, a datetime carries no time zone (classic xlwings reads dates time-zone aware)."""
-    if isinstance(value, str) and value == "":
-        return None
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
-    return value
+    None, a datetime carries no time zone (classic xlwings reads dates time-zone aware);
+    read by :func:`xl_crm.excel.values.cell`, the one reader of both runtimes' cells."""
+    return cell(value)
 
 
 def same_value(old: Any, new: Any) -> bool:
