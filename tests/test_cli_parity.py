@@ -112,7 +112,7 @@ def test_validate_csv_is_the_reports_csv():
 def test_compute(twins):
     a, b, cd = twins
     for folder in (a, b):
-        shutil.copy(REAL / "chinese_text_dates.xlsx", folder / "shop.xlsx")
+        shutil.copyfile(REAL / "chinese_text_dates.xlsx", folder / "shop.xlsx")
     cd(a)
     shown = cli_json("compute", "shop.xlsx", "-t", "ecommerce", "--as-of", AS_OF, "--backups", "0")
     cd(b)
@@ -124,7 +124,7 @@ def test_compute(twins):
 def test_annotate(twins):
     a, b, cd = twins
     for folder in (a, b):
-        shutil.copy(REAL / "error_values.xlsx", folder / "shop.xlsx")
+        shutil.copyfile(REAL / "error_values.xlsx", folder / "shop.xlsx")
     cd(a)
     shown = cli_json("annotate", "shop.xlsx", "-t", "ecommerce", "--lang", "en")
     cd(b)
@@ -147,7 +147,7 @@ def test_demo(twins):
 
 def test_an_error_goes_to_the_json_too(tmp_path):
     book = tmp_path / "shop.xlsx"
-    shutil.copy(REAL / "baseline.xlsx", book)
+    shutil.copyfile(REAL / "baseline.xlsx", book)
     shown = cli_json("compute", str(book), "-t", "ecommerce", "--as-of", "2026-02-30", code=2)
     assert shown["error"]["reason"] == "invalid-as-of-date"
     assert shown["error"]["message"]["en"] == "--as-of '2026-02-30' is not a date"

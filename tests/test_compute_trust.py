@@ -186,7 +186,7 @@ def test_a_customer_without_orders_is_a_prospect(tmp_path):
 
 def test_real_input_baseline_figures(tmp_path):
     path = tmp_path / "baseline.xlsx"
-    shutil.copy(REAL / "baseline.xlsx", path)
+    shutil.copyfile(REAL / "baseline.xlsx", path)
     result = compute(path, template="ecommerce", as_of=AS_OF, backups=0)
     assert result.written and result.duplicates == []
     ws = openpyxl.load_workbook(path)["客户"]

@@ -122,7 +122,7 @@ def test_compute_writes_into_excel_the_values_it_writes_into_the_file(name, tmp_
         frames["客户"] = frames["客户"].iloc[:-1]
         write_xlsx(frames, path)
     else:
-        shutil.copy(REAL / name, path)
+        shutil.copyfile(REAL / name, path)
     book = excel_book(frames_from_xlsx(path), runtime)
     in_excel = xl_crm.compute(medium(book), template="ecommerce", as_of=AS_OF)
     in_file = xl_crm.compute(path, template="ecommerce", as_of=AS_OF, backups=0)

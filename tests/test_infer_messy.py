@@ -200,7 +200,7 @@ def test_iso_dates_are_never_phones(tmp_path):
 )
 def test_real_inputs_validate_against_their_inferred_spec(tmp_path, name):
     path = tmp_path / f"{name}.xlsx"
-    shutil.copy(f"{REAL}/{name}.xlsx", path)
+    shutil.copyfile(f"{REAL}/{name}.xlsx", path)
     spec = infer_spec(path)
     (customers, orders) = spec.sheets
     assert [r.to for r in orders.references] == [f"customers.{customers.key}"]

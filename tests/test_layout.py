@@ -179,7 +179,7 @@ def fresh_python(code: str) -> str:
 
 def test_computing_loads_no_pandera(tmp_path):
     book = tmp_path / "book.xlsx"
-    shutil.copy(ROOT.parent / "shared/cases/real-inputs/baseline.xlsx", book)
+    shutil.copyfile(ROOT.parent / "shared/cases/real-inputs/baseline.xlsx", book)
     code = (
         "import sys, xl_crm\n"
         "from xl_crm import compute\n"

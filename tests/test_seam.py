@@ -129,7 +129,7 @@ def test_compute_writes_into_a_memory_book_the_values_it_writes_into_the_file(na
         frames["客户"] = frames["客户"].iloc[:-1]
         write_xlsx(frames, path)
     else:
-        shutil.copy(REAL / name, path)
+        shutil.copyfile(REAL / name, path)
     memory = MemoryBook(frames_from_xlsx(path), template="ecommerce")
     in_memory = xl_crm.compute(memory, as_of=AS_OF)
     in_file = xl_crm.compute(path, template="ecommerce", as_of=AS_OF, backups=0)

@@ -184,7 +184,7 @@ def _customers_figures(path: Path) -> dict[int, tuple[int, float, dt.date | None
 )
 def test_real_inputs_validate_clean_and_compute_the_right_figures(name, tmp_path):
     book = tmp_path / name
-    shutil.copy(CASES / name, book)
+    shutil.copyfile(CASES / name, book)
     report = validate(book, template="ecommerce")
     assert [f.where for f in report.findings if f.severity == "error"] == []
     assert report.rows == {"客户": 3, "订单": 4}
@@ -195,7 +195,7 @@ def test_real_inputs_validate_clean_and_compute_the_right_figures(name, tmp_path
 
 def test_blank_rows_are_skipped_and_counted(tmp_path):
     book = tmp_path / "blank_rows.xlsx"
-    shutil.copy(CASES / "blank_rows.xlsx", book)
+    shutil.copyfile(CASES / "blank_rows.xlsx", book)
     report = validate(book, template="ecommerce")
     assert report.blank_rows == {"客户": 3, "订单": 1}
     assert report.to_dict()["summary"]["blank_rows"] == {"客户": 3, "订单": 1}
@@ -203,7 +203,7 @@ def test_blank_rows_are_skipped_and_counted(tmp_path):
 
 def test_error_values_are_formula_errors_at_their_cells(tmp_path):
     book = tmp_path / "error_values.xlsx"
-    shutil.copy(CASES / "error_values.xlsx", book)
+    shutil.copyfile(CASES / "error_values.xlsx", book)
     report = validate(book, template="ecommerce", mask=False)
     errors = {(f.where, f.value) for f in report.findings if f.rule == "formula-error"}
     assert errors == {
@@ -220,7 +220,7 @@ def test_error_values_are_formula_errors_at_their_cells(tmp_path):
 
 def test_compute_names_the_orders_it_could_not_use(tmp_path):
     book = tmp_path / "error_values.xlsx"
-    shutil.copy(CASES / "error_values.xlsx", book)
+    shutil.copyfile(CASES / "error_values.xlsx", book)
     result = compute(book, template="ecommerce", as_of="2026-06-30", backups=0)
     assert {where: en for where, _, en in result.unused} == {
         "客户!A4": "'客户ID' holds the error #REF!",
@@ -413,7 +413,7 @@ def test_saved_by_libreoffice_the_same_cells_are_found(name, target, tmp_path):
     from conftest import libreoffice_convert
 
     original = validate(CASES / name, template="ecommerce", mask=False)
-    shutil.copy(CASES / name, tmp_path / name)
+    shutil.copyfile(CASES / name, tmp_path / name)
     out = tmp_path / "out"
     libreoffice_convert(tmp_path / name, out, target)
     saved = validate(out / Path(name).with_suffix("." + target).name, template="ecommerce")

@@ -205,13 +205,14 @@ def init_workbook(
     from xl_crm.excel import functions
     from xl_crm.excel.book import SETTINGS_SHEET
     from xl_crm.specs import load_spec
-    from xl_crm.xlsx.atomic import replace_file
+    from xl_crm.xlsx.atomic import check_writable, replace_file
     from xl_crm.xlsx.book import XlsxBook, template_of
 
     path = Path(path)
     book = XlsxBook(path)
     if not book.writable:
         raise ReadOnlyBookError.of(path)
+    check_writable(path)  # a read-only file, an encrypted or damaged one: nothing written
     chosen = template or template_of(path)
     if chosen:
         load_spec(chosen)  # an unknown template is refused before anything is written

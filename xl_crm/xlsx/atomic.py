@@ -13,10 +13,11 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import stat
 import zipfile
 from pathlib import Path
 
-from xl_crm.errors import NotASpreadsheetError, ReadOnlyBookError
+from xl_crm.errors import NotASpreadsheetError, ReadOnlyBookError, WriteFailedError
 
 
 def check_writable(path: Path) -> None:
@@ -31,6 +32,23 @@ def check_writable(path: Path) -> None:
             ),
             file=path,
             hint=("先另存为 .xlsx", "save it as .xlsx first"),
+        )
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None  # a missing file: the reader below says so
+    if mode is not None and not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise WriteFailedError(
+            (
+                "工作簿是只读文件，未做任何改动",
+                "the workbook is a read-only file; nothing was changed",
+            ),
+            file=path,
+            hint=(
+                "去掉文件的只读属性（Windows：属性 > 只读；Linux/macOS：chmod u+w）后再试",
+                "clear the file's read-only attribute (Windows: Properties > Read-only; "
+                "Linux/macOS: chmod u+w) and run it again",
+            ),
         )
     from xl_crm.xlsx.reader import check_readable
 
@@ -72,7 +90,9 @@ class AtomicReplace:
         self.backup: Path | None = None
 
     def __enter__(self) -> tuple[zipfile.ZipFile, AtomicReplace]:
-        self._fh = open(self.tmp, "wb")
+        # private while written (0600); given the original's mode before the rename
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._fh = os.fdopen(fd, "wb")
         self._zip = zipfile.ZipFile(self._fh, "w", compression=zipfile.ZIP_DEFLATED)
         return self._zip, self
 
@@ -88,6 +108,7 @@ class AtomicReplace:
         if kind is not None:
             return
         self.backup = _backup(self.path, self.backups) if self.backups else None
+        keep_owner_and_mode(self.path, self.tmp)
         os.replace(self.tmp, self.path)
         _fsync_dir(self.path.parent)
 
@@ -101,12 +122,26 @@ def replace_file(path: Path, new: Path, backups: int) -> Path | None:
         with new.open("rb+") as fh:
             os.fsync(fh.fileno())
         backup = _backup(path, backups) if backups else None
+        keep_owner_and_mode(path, new)
         os.replace(new, path)
     except BaseException:
         new.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
     return backup
+
+
+def keep_owner_and_mode(original: Path, new: Path) -> None:
+    """Give ``new`` the permission bits (and, where allowed, the owner and group) of
+    ``original`` before it replaces it: a private workbook (0600) stays private, a shared
+    one stays shared.  Nothing when ``original`` does not exist."""
+    try:
+        st = original.stat()
+    except OSError:
+        return
+    os.chmod(new, stat.S_IMODE(st.st_mode))
+    with contextlib.suppress(OSError, AttributeError):  # not the owner, or Windows
+        os.chown(new, st.st_uid, st.st_gid)
 
 
 def _fsync_dir(folder: Path) -> None:
