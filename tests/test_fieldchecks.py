@@ -490,3 +490,19 @@ def test_lost_zero_is_a_damaged_id_not_an_invalid_phone(tmp_path):
     }
     lost = [f for f in report.findings if f.rule == "damaged-id"]
     assert all("lost its leading zero" in f.message_en for f in lost)
+
+
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("+86 139-1234-0001", "139****0001"),  # the country code is not the number
+        ("0086 13912340001", "139****0001"),  # 00: China's international prefix
+        ("+852 6123 4567", "612****4567"),
+        ("not a phone", "***********"),
+    ],
+)
+def test_a_phone_is_masked_on_its_national_number(written, masked):
+    from xl_crm.privacy import mask
+
+    assert mask(written, "phone") == masked
