@@ -63,3 +63,18 @@ def test_a_read_only_workbook_is_refused_and_left_as_it_was(built, tmp_path, ste
     assert book.read_bytes() == before
     assert _mode(book) == 0o444
     assert not (tmp_path / ".xlcrm-backups").exists()
+
+
+def test_excel_init_on_an_encrypted_workbook_says_what_to_do_in_excel(built, tmp_path):
+    """``excel init`` takes no password (the macros run in Excel): its advice is Excel's
+    own way of removing the password, not a ``--password`` option it does not have."""
+    from tests.test_encrypted import encrypted_copy
+    from xl_crm.errors import EncryptedWorkbookError
+
+    book = encrypted_copy(built, tmp_path / "locked.xlsx")
+    before = book.read_bytes()
+    with pytest.raises(EncryptedWorkbookError) as caught:
+        init_workbook(book, template="ecommerce")
+    text = caught.value.text("en")
+    assert "--password" not in text and "Encrypt with Password" in text
+    assert book.read_bytes() == before

@@ -25,7 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from xl_crm.errors import OutputPathError, ReadOnlyBookError, SheetNotWritableError
+from xl_crm.errors import (
+    EncryptedWorkbookError,
+    OutputPathError,
+    ReadOnlyBookError,
+    SheetNotWritableError,
+)
 from xl_crm.table import NewColumn
 
 __all__ = [
@@ -209,10 +214,24 @@ def init_workbook(
     from xl_crm.xlsx.book import XlsxBook, template_of
 
     path = Path(path)
-    book = XlsxBook(path)
-    if not book.writable:
-        raise ReadOnlyBookError.of(path)
-    check_writable(path)  # a read-only file, an encrypted or damaged one: nothing written
+    try:
+        book = XlsxBook(path)
+        if not book.writable:
+            raise ReadOnlyBookError.of(path)
+        check_writable(path)  # a read-only file, an encrypted or damaged one: nothing written
+    except EncryptedWorkbookError as exc:
+        # excel init takes no password: the macros run in Excel, which opens the file itself
+        raise EncryptedWorkbookError(
+            ("工作簿有密码保护（已加密）", "the workbook is password-protected (encrypted)"),
+            file=path,
+            hint=(
+                "excel init 不写加密的工作簿：在 Excel 中去掉密码（文件 > 信息 > 保护工作簿 > "
+                "用密码进行加密，清空密码），运行 excel init，再重新设置密码",
+                "excel init does not write encrypted workbooks: remove the password in Excel "
+                "(File > Info > Protect Workbook > Encrypt with Password, clear it), run "
+                "excel init, then set the password again",
+            ),
+        ) from exc
     chosen = template or template_of(path)
     if chosen:
         load_spec(chosen)  # an unknown template is refused before anything is written
