@@ -131,3 +131,25 @@ def test_damage_is_the_same_on_chunks(values):
     one = fc.damaged_identifiers(pd.Series(values, dtype="str"), "phone", "CN")
     two = fc.damaged_identifiers(_chunked(values), "phone", "CN")
     assert [None if pd.isna(v) else v for v in one] == [None if pd.isna(v) else v for v in two]
+
+
+_CELLS = [*_PIECES, "#N/A", "#DIV/0!", "Error(NA)", "\ufeff", "\r\n", "\u00a0"]
+cells = st.lists(
+    st.one_of(st.none(), st.lists(st.sampled_from(_CELLS), max_size=4).map("".join)),
+    max_size=40,
+)
+
+
+@given(cells, st.booleans())
+def test_text_coercion_is_the_same_for_an_arrow_column(values, identifier):
+    """A calamine or CSV column (pandas ``str``, Arrow, maybe in chunks) reads exactly as
+    the same cells handed over as Python objects (the Excel and Sheets media)."""
+    from xl_crm.fields.coercion import coerce
+
+    plain = coerce(pd.Series(values, dtype=object), "text", identifier=identifier)
+    for s in (pd.Series(values, dtype="str"), _chunked(values)):
+        arrow = coerce(s, "text", identifier=identifier)
+        assert arrow.values.tolist() == plain.values.tolist()
+        assert arrow.failed.tolist() == plain.failed.tolist()
+        assert arrow.errors.tolist() == plain.errors.tolist()
+        assert arrow.how.tolist() == plain.how.tolist()

@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from xl_crm.fields.formats import arrow_text
 from xl_crm.fields.grid import EXCEL_EPOCH_1900
 from xl_crm.fields.typedcells import date_cells, number_cells, text_cells
 from xl_crm.fields.words import FALSE_WORDS, TRUE_WORDS
@@ -129,7 +130,9 @@ def is_blank(values: pd.Series) -> pd.Series:
     out = values.isna().to_numpy().copy()
     strings = _is_str(values) & ~out
     if strings.any():
-        out[strings] = pc.equal(_trimmed(values[strings]), "").to_numpy(zero_copy_only=False)
+        out[strings] = pc.equal(_trimmed(arrow_text(values[strings].astype("str"))), "").to_numpy(
+            zero_copy_only=False
+        )
     return pd.Series(out, index=values.index)
 
 
@@ -182,22 +185,27 @@ def coerce(
     blank = raw.isna().to_numpy().copy()
     errors = np.full(len(raw), None, dtype=object)
     # the trimmed text of text cells (NA elsewhere)
-    if len(raw) and strings.all():  # a text column with no empty cell: no masking
-        trimmed = _trimmed(raw)
+    if _string_dtype(raw):  # an Arrow text column (calamine, CSV): kernels keep its NAs
+        trimmed = _trimmed(arrow_text(raw))
         text = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([trimmed])), dtype="str")
         text.index = index
-    else:
+        blank = pc.fill_null(pc.equal(trimmed, ""), True).to_numpy(zero_copy_only=False).copy()
+        maybe = pc.or_(pc.starts_with(trimmed, "#"), pc.starts_with(trimmed, "Error("))
+        where = np.flatnonzero(pc.fill_null(maybe, False).to_numpy(zero_copy_only=False))
+        if len(where):
+            errors[where] = [excel_error(v) for v in text.iloc[where]]
+    elif strings.any():
         text = pd.Series(pd.NA, index=index, dtype="str")
-    if not strings.all() and strings.any():
-        trimmed = _trimmed(raw[strings])
+        trimmed = _trimmed(arrow_text(raw[strings].astype("str")))
         text[strings] = pd.arrays.ArrowStringArray(pa.chunked_array([trimmed]))
-    if strings.any():
         blank[strings] = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
         maybe = pc.or_(pc.starts_with(trimmed, "#"), pc.starts_with(trimmed, "Error("))
         maybe = maybe.to_numpy(zero_copy_only=False)
         if maybe.any():
             where = np.flatnonzero(strings)[maybe]
             errors[where] = [excel_error(v) for v in text.iloc[where]]
+    else:
+        text = pd.Series(pd.NA, index=index, dtype="str")
     present = ~blank & pd.isna(errors)
     strings = strings & present
     order, ambiguous, conflicting = date_order, False, False
@@ -233,20 +241,23 @@ def _is_str(raw: pd.Series) -> np.ndarray:
     return text_cells(raw.to_numpy(dtype=object))
 
 
-def _trimmed(texts: pd.Series) -> pa.Array:
-    """Texts (no missing values) as Arrow strings without surrounding spaces or invisible
-    characters, and without zero-width spaces and byte-order marks inside."""
-    arr = pa.array(texts, type=pa.large_string(), from_pandas=True)
-    if pc.all(pc.string_is_ascii(arr)).as_py():  # the usual case: only spaces to trim
-        return pc.utf8_trim(arr, characters=" \r\n\t\v\f")
+def _trimmed(arr: pa.Array) -> pa.Array:
+    """Arrow texts (NA stays NA) without surrounding spaces or invisible characters, and
+    without zero-width spaces and byte-order marks inside."""
+    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:  # only spaces to trim
+        return pc.ascii_trim(arr, characters=" \r\n\t\v\f")
     arr = pc.utf8_trim(arr, characters=" " + INVISIBLE)
-    return pc.replace_substring(pc.replace_substring(arr, "\u200b", ""), "\ufeff", "")
+    for inside in ("\u200b", "\ufeff"):  # rare: look before copying every value
+        if pc.any(pc.match_substring(arr, inside)).as_py():
+            arr = pc.replace_substring(arr, inside, "")
+    return arr
 
 
 def _texts(raw: pd.Series, text: pd.Series, strings: np.ndarray, present: np.ndarray, ident):
     """Text: trimmed of invisible characters; identifiers folded from full width (NFKC);
     numbers a reader gave as numbers shown as Excel shows them (13812345678, not ...0)."""
-    out = text.copy() if present.all() else text.where(present, None)
+    same = present.all() or np.array_equal(text.notna().to_numpy(), present)
+    out = text.copy() if same else text.where(present, None)  # NA where blank or an error
     how = np.full(len(raw), None, dtype=object)
     if ident and strings.any():
         before = pa.array(text[strings], type=pa.large_string(), from_pandas=True)
