@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["GOOGLE_SHEET", "Book", "open_book"]
 
-#: the address of a Google Sheet (Sheets API v4: the spreadsheet ID is the path's /d/ part)
-GOOGLE_SHEET = re.compile(r"^https://docs\.google\.com/spreadsheets/d/[\w-]+")
+#: a Google Sheet: its address (Sheets API v4: the spreadsheet ID is the path's /d/ part)
+#: or ``gsheet://KEY``
+GOOGLE_SHEET = re.compile(r"^(?:https://docs\.google\.com/spreadsheets/d/|gsheet://)[\w-]+")
 
 Progress = Callable[[int, int], None]
 
@@ -153,15 +154,17 @@ def open_book(
     encrypted.
     ``backups``: copies of the file kept before each write (``.bak`` files, newest
     first); ``audit_log``: the hash-chained log that records each write.
-    A Google Sheet (its ``https://docs.google.com/spreadsheets/d/...`` address) and an
-    xlwings ``Book`` are opened by the media of the extras ``xl-crm[sheets]`` and
-    ``xl-crm[excel]``, loaded only then.
+    A Google Sheet (its ``https://docs.google.com/spreadsheets/d/...`` address,
+    ``gsheet://KEY`` or a gspread ``Spreadsheet``) and an xlwings ``Book`` are opened by
+    the media of the extras ``xl-crm[sheets]`` and ``xl-crm[excel]``, loaded only then.
     Raises :class:`xl_crm.WorkbookError` when the file is missing or not a spreadsheet
     xl-crm reads.
     """
     if isinstance(target, Book):
         return target
     if isinstance(target, str) and GOOGLE_SHEET.match(target):
+        return _medium("sheets_sync.book", "gspread", "sheets", target)
+    if type(target).__module__.split(".")[0] == "gspread":  # a gspread Spreadsheet
         return _medium("sheets_sync.book", "gspread", "sheets", target)
     if type(target).__module__.split(".")[0] == "xlwings":
         return _medium("xl_crm.excel.book", "xlwings", "excel", target)
