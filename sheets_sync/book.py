@@ -290,10 +290,7 @@ class GoogleSheetBook:
         height = max([header_row, *(max(v, default=0) for *_, v in plans)])
         requests += grow(info, height, width)
         for update, column, new, values in plans:
-            if new:
-                rows = {header_row: update.header, **values}
-            else:
-                rows = values
+            rows = {header_row: update.header, **values} if new else values
             requests += column_cells(info.sheet_id, column, rows, header_row if new else None)
         for part in chunks(requests):
             self.spreadsheet.batch_update({"requests": part})
@@ -361,7 +358,7 @@ class GoogleSheetBook:
                                 "dimension": "COLUMNS",
                                 "startIndex": i - 1,
                                 "endIndex": i,
-                            },  # fmt: skip
+                            },
                             "properties": {"pixelSize": int(c.width * 7 + 5)},
                             "fields": "pixelSize",
                         }

@@ -96,7 +96,7 @@ def column_cells(
                         "sheetId": sheet_id,
                         "rowIndex": first - 1,
                         "columnIndex": column - 1,
-                    },  # fmt: skip
+                    },
                     "fields": "userEnteredValue,userEnteredFormat.numberFormat,"
                     "userEnteredFormat.textFormat.bold",
                 }
