@@ -60,7 +60,7 @@ def _identifier_text_whole_column(s: pd.Series) -> list:
             out.append(None)
             continue
         arr = pa.array([unicodedata.normalize("NFKC", v)], type=pa.large_string())
-        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, fc._INVISIBLE, ""))
+        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, fc.ZERO_WIDTH, ""))
         text = arr[0].as_py()
         out.append(text or None)
     return out

@@ -35,34 +35,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from xl_crm.fields.errorvalues import excel_error
 from xl_crm.fields.formats import arrow_text
 from xl_crm.fields.grid import EXCEL_EPOCH_1900
 from xl_crm.fields.typedcells import date_cells, number_cells, text_cells
 from xl_crm.fields.words import FALSE_WORDS, TRUE_WORDS
-
-#: Excel's error values as Excel shows them, by the names calamine/fastexcel give them
-EXCEL_ERRORS: dict[str, str] = {
-    "NA": "#N/A",
-    "Value": "#VALUE!",
-    "Ref": "#REF!",
-    "Div0": "#DIV/0!",
-    "Name": "#NAME?",
-    "Null": "#NULL!",
-    "Num": "#NUM!",
-    "GettingData": "#GETTING_DATA",
-}
-_ERROR_TEXTS = {
-    *EXCEL_ERRORS.values(),
-    "#SPILL!",
-    "#CALC!",
-    "#FIELD!",
-    "#BLOCKED!",
-    "#CONNECT!",
-    "#BUSY!",
-    "#UNKNOWN!",
-    "#DIV/0",
-}
-_ERROR_NAME = re.compile(r"^Error\((\w+)\)$")
 
 #: characters people cannot see that spreadsheets and web copies leave in cells and headers
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000\u202f\u2007\r\n\t\v\f"
@@ -147,19 +124,6 @@ def blank_cells(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def clean_text(text: str) -> str:
     """A cell's or header's text without surrounding spaces or invisible characters."""
     return text.strip(" " + INVISIBLE).replace("\u200b", "").replace("\ufeff", "")
-
-
-def excel_error(value: object) -> str | None:
-    """The Excel error value (``#N/A``) a cell holds, from its text or calamine's name."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.upper() in _ERROR_TEXTS:
-        return text.upper()
-    m = _ERROR_NAME.match(text)
-    if m:
-        return EXCEL_ERRORS.get(m.group(1), f"#{m.group(1).upper()}")
-    return None
 
 
 def coerce(

@@ -51,8 +51,9 @@ _URL = r"^https?://[^\s/$.?#][^\s]*\.[^\s]{2,}$"
 _MOBILE = r"(?:\+?86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}"
 _SCI = r"^[0-9]\.[0-9]+[eE]\+?[0-9]+$"
 _DOT_ZERO = r"^[0-9]+\.0+$"
-# zero-width and formatting characters people paste in with copied text
-_INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]"
+#: zero-width and formatting characters people paste in with copied text (a regex class;
+#: identifier checks remove them)
+ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]"
 
 RESIDENT_ID_FORMAT = "18 位：17 位数字 + 数字或 X / 17 digits + digit or X"
 USCC_FORMAT = "18 位数字或大写字母（不含 I O Z S V） / 18 digits or capitals (no I, O, Z, S, V)"
@@ -75,7 +76,7 @@ def identifier_text(s: pd.Series) -> pd.Series:
     arr = arrow_text(s.astype("str"))
     # ASCII is already NFKC, and visible: fold only the other values
     arr = on_non_ascii(
-        arr, lambda a: pc.replace_substring_regex(pc.utf8_normalize(a, "NFKC"), _INVISIBLE, "")
+        arr, lambda a: pc.replace_substring_regex(pc.utf8_normalize(a, "NFKC"), ZERO_WIDTH, "")
     )
     arr = pc.utf8_trim_whitespace(arr)
     empty = pc.equal(pc.binary_length(arr), 0)
