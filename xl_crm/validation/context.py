@@ -29,7 +29,9 @@ class SheetContext:
     per rule and column (:data:`FINDINGS_PER_RULE`; the rest go to ``overflow`` as
     :class:`xl_crm.validation.bounded.FindingBatch` objects).  ``duplicate_groups`` caches, per
     sheet and field, the rows sharing each normalised value (the "other cell" of a
-    ``duplicate`` finding).
+    ``duplicate`` finding).  ``distinct``: per sheet, the fields found present in every
+    row and distinct on their normalised keys by the uniqueness check (no row of such a
+    sheet can copy another).
     """
 
     spec: Spec
@@ -38,6 +40,7 @@ class SheetContext:
     limit: int = FINDINGS_PER_RULE
     overflow: list[FindingBatch] = field(default_factory=list)
     duplicate_groups: dict[tuple[str, str], Any] = field(default_factory=dict)
+    distinct: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,7 @@ def check_table(table: Table, ctx: SheetContext, engine: str = "fast") -> list[F
         unread.setdefault(issue.field, set()).add(issue.row)
     found = findings_from_failures(failures, table, frame, ctx, skip=unread)
     found += [failure_finding(table, ctx, frame, item) for item in derived.failures.items]
+    ctx.distinct[table.sheet] = derived.distinct
     return _ordered(findings + found)
 
 

@@ -31,6 +31,8 @@ def copied_rows(table: Table) -> pd.Series:
 def duplicate_row_findings(table: Table, ctx: SheetContext) -> list[Finding]:
     """One ``duplicate-row`` warning per copied row, at the row's first column (at most
     ``ctx.limit`` built; the rest go to ``ctx.overflow``)."""
+    if ctx.distinct.get(table.sheet):  # a key filled and distinct in every row: no copies
+        return []
     copies = copied_rows(table)
     if copies.empty:
         return []

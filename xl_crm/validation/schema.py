@@ -44,6 +44,8 @@ class Derived:
         self._phones: dict[str, tuple[pd.Series, pd.Series]] = {}
         self._damage: dict[str, pd.Series] = {}
         self.failures = CheckFailures()
+        #: fields the uniqueness check found filled and distinct in every row
+        self.distinct: set[str] = set()
 
     def damage(self, fid: str, kind: str) -> pd.Series:
         """How each identifier of column ``fid`` was damaged (NA where intact)."""
@@ -309,7 +311,10 @@ def _unique_check(f: FieldSpec, region: str, derived: Derived):
             if f.type == "phone" and f.id in derived.frame.columns
             else None,
         )
-        return pd.Series(~repeated(keys), index=s.index)
+        twice = repeated(keys)
+        if len(s) == len(derived.frame) and not twice.any() and keys.notna().all():
+            derived.distinct.add(f.id)
+        return pd.Series(~twice, index=s.index)
 
     return check
 
