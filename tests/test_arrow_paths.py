@@ -153,3 +153,24 @@ def test_text_coercion_is_the_same_for_an_arrow_column(values, identifier):
         assert arrow.failed.tolist() == plain.failed.tolist()
         assert arrow.errors.tolist() == plain.errors.tolist()
         assert arrow.how.tolist() == plain.how.tolist()
+
+
+@settings(max_examples=80)
+@given(phones)
+def test_phone_keys_are_e164_else_the_normalised_text(values):
+    """Uniqueness and references compare phones as E.164, and what is not a valid number
+    as its normalised text (the plain definition, value by value)."""
+    from xl_crm import load_spec
+    from xl_crm.fields.normalise import comparable
+
+    field = next(f for s in load_spec("ecommerce").sheets for f in s.fields if f.type == "phone")
+    s = _chunked(values)
+    e164, _ = fc.phone_numbers(s, "CN")
+    text = normalise_text(s)
+    expected = [
+        None if pd.isna(v) else (e if not pd.isna(e) else t)
+        for v, e, t in zip(s, e164, text, strict=True)
+    ]
+    got = comparable(s, field, "CN")
+    assert [None if pd.isna(k) else k for k in got] == expected
+    assert got.index.equals(s.index)

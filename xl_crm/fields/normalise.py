@@ -78,11 +78,16 @@ def comparable(
     storage = f.ftype.storage
     if storage in ("integer", "number", "date", "datetime", "boolean"):
         return s
-    text = normalise_text(s).where(s.notna(), None)
     if f.type == "phone":
         if phones is not None:
             e164 = phones.reindex(s.index)
         else:
             e164, _ = phone_numbers(s, region)
-        return e164.where(e164.notna(), text)
+        other = e164.isna().to_numpy() & s.notna().to_numpy()
+        if not other.any():  # every present value is a valid number: keys are E.164
+            return e164
+        e164 = e164.copy()
+        e164[other] = normalise_text(s[other]).to_numpy()  # the rest compare as text
+        return e164
+    text = normalise_text(s).where(s.notna(), None)
     return text
