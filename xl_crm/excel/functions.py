@@ -116,10 +116,11 @@ FINDING_HEADERS = {
 
 
 def _typed(cells: list[Any], kind: str):
-    """The cells as the column of a field of type ``kind`` reads in a file: a zero is an
-    empty cell unless ``kind`` is a number (:mod:`xl_crm.excel.values`), then
+    """The cells as the column of a field of type ``kind`` reads in a file:
     :func:`xl_crm.fields.coercion.coerce` (trimmed, full-width folded, numbers shown as
-    Excel shows them)."""
+    Excel shows them, error values such as ``#N/A`` recognised), a zero read as an empty
+    cell unless ``kind`` is a number (:mod:`xl_crm.excel.values`).  Returns the
+    :class:`xl_crm.fields.coercion.Coerced` column."""
     import pandas as pd
 
     from xl_crm.fields.coercion import coerce
@@ -129,13 +130,20 @@ def _typed(cells: list[Any], kind: str):
     if ftype.storage not in ("integer", "number"):
         cells = [None if xv.is_empty(c) else c for c in cells]
     series = pd.Series(cells, dtype=object)
-    return coerce(series, ftype.storage, identifier=ftype.identifier).values
+    return coerce(series, ftype.storage, identifier=ftype.identifier)
 
 
 def _each(cells_in: Any, kind: str, judge) -> Any:
-    """``judge(typed column)`` -> one result per cell, in the shape the cells came."""
+    """``judge(typed column)`` -> one result per cell, in the shape the cells came; a
+    cell holding an Excel error value gives that error (``#N/A``), as the file reader
+    reports such a cell instead of reading it as empty."""
     cells = [c for row in xv.grid(cells_in) for c in row]
-    return xv.reshape(list(judge(_typed(cells, kind))), cells_in)
+    read = _typed(cells, kind)
+    results = list(judge(read.values))
+    errors = read.errors.tolist()
+    if any(e is not None for e in errors):
+        results = [r if e is None else e for r, e in zip(results, errors, strict=True)]
+    return xv.reshape(results, cells_in)
 
 
 def _valid(typed, invalid) -> list[Any]:
@@ -148,13 +156,32 @@ def _valid(typed, invalid) -> list[Any]:
 def _phones(cells_in: Any, region: Any, *, e164: bool) -> Any:
     from xl_crm.fields.formats import phone_numbers
 
-    where = xv.region(region)
+    where = _phone_region(region)
 
     def judge(typed):
         numbers, invalid = phone_numbers(typed, where)
         return xv.column_shown(numbers) if e164 else _valid(typed, invalid.to_numpy())
 
     return _each(cells_in, "phone", judge)
+
+
+def _phone_region(value: Any) -> str:
+    """:func:`xl_crm.excel.values.region`, refused unless phonenumbers knows the region
+    (``ZZ`` would make every number FALSE); raises InvalidOptionError."""
+    import phonenumbers
+
+    where = xv.region(value)
+    if where not in phonenumbers.SUPPORTED_REGIONS:
+        from xl_crm.errors import InvalidOptionError
+
+        raise InvalidOptionError(
+            (
+                f'地区 "{where}" 未知；请给出地区代码，如 CN、HK、US',
+                f'unknown region "{where}": give a region code such as CN, HK, US',
+            ),
+            expected=("地区代码，如 CN、HK、US", "a region code such as CN, HK, US"),
+        )
+    return where
 
 
 def _problems(cells_in: Any, kind: str) -> Any:
@@ -219,7 +246,7 @@ def _dedupe_keys(cells_in: Any, kind: Any, region: Any) -> Any:
     from xl_crm.specs.model import FieldSpec
 
     field = FieldSpec(id="value", label="value", type=_kind(kind, "text"))
-    where = xv.region(region)
+    where = _phone_region(region)
     return _each(cells_in, field.type, lambda s: xv.column_shown(comparable(s, field, where)))
 
 

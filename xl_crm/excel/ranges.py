@@ -4,31 +4,28 @@ project's typed view (:func:`xl_crm.view.rows.table_from_rows` and
 
 The cells are first read by :func:`xl_crm.excel.values.grid`.  Empty cells that arrive as
 ``0`` (xlwings Lite) cannot be told from a typed 0; the rule, the same in both runtimes
-(docs/excel-functions.md): a number 0 is an empty cell in a row holding nothing but zeros
-and empty cells, in the header row and the rows above it, in a column without a header and
-in a column the template reads as text, a date or yes/no; in a column of numbers it stays
+(docs/excel-functions.md, :func:`xl_crm.excel.values.blank_zeros`): a number 0 is an empty
+cell in a row holding nothing but zeros and empty cells, in the header row and the rows above
+it, in a column without a header, in a column the template reads as text, a date or yes/no,
+and in a number column where 0 is no value of the field (the key, a unique field, a
+reference, ``客户ID`` of at least 1); in the other number columns (amounts, counts) it stays
 0.  Importing this module loads only the standard library; the library's readers (pandas
 among them) are imported when a range is read.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from xl_crm.excel.values import RANGE, cleaned, grid, rows_of
+from xl_crm.excel.values import RANGE, blank_zeros, cleaned, grid, is_zero, rows_of
 
 if TYPE_CHECKING:
     from xl_crm.specs.model import SheetSpec, Spec
     from xl_crm.table import Tables
 
 __all__ = ["customer_rows", "read_tables"]
-
-
-def _zero(value: Any) -> bool:
-    return type(value) in (int, float) and value == 0
 
 
 def _header(rows: list[Any], sheet: SheetSpec, name: str) -> tuple[int, dict[str, int]]:
@@ -38,30 +35,9 @@ def _header(rows: list[Any], sheet: SheetSpec, name: str) -> tuple[int, dict[str
 
     from xl_crm.view.headers import HEADER_SCAN_ROWS, find_header, map_headers
 
-    top = [[None if _zero(c) else c for c in row] for row in rows[:HEADER_SCAN_ROWS]]
+    top = [[None if is_zero(c) else c for c in row] for row in rows[:HEADER_SCAN_ROWS]]
     h, headers = find_header(top, sheet, Path(RANGE), name)
     return h, map_headers(headers, sheet, Path(RANGE), name, h + 1)[0]
-
-
-def _blank_zeros(rows: list[Any], sheet: SheetSpec, h: int, found: dict[str, int]) -> list:
-    """``rows`` with the zeros that stand for empty cells made None (the module's rule):
-    all-zero rows, the header row (index ``h``) and above, columns without a header, and
-    columns the template reads as anything but a number."""
-    if 0 not in itertools.chain.from_iterable(rows):  # one pass in C (False == 0 too)
-        return rows
-    numbers = {i for fid, i in found.items() if sheet.field(fid).ftype.storage in _NUMBERS}
-    out = [[None if _zero(c) else c for c in row] for row in rows[: h + 1]]
-    for row in rows[h + 1 :]:
-        if 0 in row:
-            if all(c is None or c == "" or _zero(c) for c in row):
-                row = [None] * len(row)
-            else:
-                row = [None if _zero(c) and i not in numbers else c for i, c in enumerate(row)]
-        out.append(row)
-    return out
-
-
-_NUMBERS = ("integer", "number")
 
 
 def _columns(rows: list[Any], keep: list[int]) -> list[Any]:
@@ -100,7 +76,7 @@ def read_tables(
 
     name = sheet_name or RANGE
     rows = rows_of(value)
-    top = [[None if _zero(c) else c for c in r] for r in cleaned(rows[:HEADER_SCAN_ROWS])]
+    top = [[None if is_zero(c) else c for c in r] for r in cleaned(rows[:HEADER_SCAN_ROWS])]
     if column > 1:
         top = [[*([None] * (column - 1)), *r] for r in top]
     matches = match_sheets(spec, {name: top}, Path(RANGE))
@@ -112,7 +88,7 @@ def read_tables(
     rows = cleaned(rows)
     if column > 1:
         rows = [[*([None] * (column - 1)), *r] for r in rows]
-    rows = _blank_zeros(rows, sheet, *_header(rows, sheet, name))
+    rows = blank_zeros(rows, sheet, *_header(rows, sheet, name))
     tables = Tables()
     tables[sheet.id] = table_from_rows(rows, spec, sheet, name, Path(RANGE), first_row=row)
     tables.mapping = book_mapping(spec, matches, tables, [name])
@@ -137,12 +113,12 @@ def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int 
     sheet = customers_sheet(spec)
     rows = grid(value)
     if max((len(r) for r in rows), default=0) > 1:
-        rows = _blank_zeros(rows, sheet, *_header(rows, sheet, RANGE))
+        rows = blank_zeros(rows, sheet, *_header(rows, sheet, RANGE))
         table = table_from_rows(rows, spec, sheet, RANGE, Path(RANGE))
         return Tables({sheet.id: table}), rows, table.header_row - 1
     keys = [r[0] if len(r) else None for r in rows]
-    if 0 in keys or "" in keys:  # empty cells (False == 0 too: _zero tells them apart)
-        keys = [None if k == "" or _zero(k) else k for k in keys]
+    if 0 in keys or "" in keys:  # empty cells (False == 0 too: is_zero tells them apart)
+        keys = [None if k == "" or is_zero(k) else k for k in keys]
     top = next((i for i, k in enumerate(keys) if k is not None), None)
     headed = top is not None and isinstance(keys[top], str)
     headed = headed and field_lookup(sheet).get(normalise_header(keys[top])) == sheet.key

@@ -54,6 +54,7 @@ __all__ = [
     "COM_MISSING",
     "answer",
     "as_of_day",
+    "blank_zeros",
     "cell",
     "cleaned",
     "column_shown",
@@ -61,6 +62,7 @@ __all__ = [
     "first_cell",
     "grid",
     "is_empty",
+    "is_zero",
     "language",
     "option",
     "region",
@@ -70,6 +72,7 @@ __all__ = [
     "shown",
     "template",
     "whole_days",
+    "zero_is_empty",
 ]
 
 #: Excel's error values as COM hands them to Python (``VT_ERROR`` codes; xlwings reads the
@@ -215,6 +218,43 @@ def is_empty(value: Any) -> bool:
     return value is None or (type(value) in (int, float) and value == 0)
 
 
+def is_zero(value: Any) -> bool:
+    """Whether a cell holds the number 0 (an int or float; not False)."""
+    return type(value) in (int, float) and value == 0
+
+
+def zero_is_empty(sheet: Any, field: Any) -> bool:
+    """Whether a 0 in the column of ``field`` (a FieldSpec of the SheetSpec ``sheet``)
+    stands for an empty cell, as xlwings Lite passes one: in every column but a number
+    column; in a number column, where 0 is no value of the field: the sheet's key, a
+    unique field, a reference to another sheet, a field whose least value is above 0
+    (``客户ID``, at least 1).  Elsewhere (an amount, a count) 0 stays 0."""
+    if field.ftype.storage not in ("integer", "number"):
+        return True
+    refs = {r.field for r in getattr(sheet, "references", ())}
+    low = field.min_value is not None and field.min_value > 0
+    return field.id == sheet.key or field.unique or field.id in refs or low
+
+
+def blank_zeros(rows: list[Any], sheet: Any, h: int, found: dict[str, int]) -> list[Any]:
+    """``rows`` (a range's rows, the header at index ``h``, field id -> column index in
+    ``found``) with the zeros that stand for empty cells made None, the same in both
+    runtimes (docs/excel-functions.md): all-zero rows, the header row and above, columns
+    without a header, and columns where :func:`zero_is_empty`."""
+    if 0 not in itertools.chain.from_iterable(rows):  # one pass in C (False == 0 too)
+        return rows
+    kept = {i for fid, i in found.items() if not zero_is_empty(sheet, sheet.field(fid))}
+    out = [[None if is_zero(c) else c for c in row] for row in rows[: h + 1]]
+    for row in rows[h + 1 :]:
+        if 0 in row:
+            if all(c is None or c == "" or is_zero(c) for c in row):
+                row = [None] * len(row)
+            else:
+                row = [None if is_zero(c) and i not in kept else c for i, c in enumerate(row)]
+        out.append(row)
+    return out
+
+
 # -- arguments ----------------------------------------------------------------------------
 
 
@@ -297,38 +337,51 @@ def as_of_day(value: Any) -> pd.Timestamp:
     """The as-of day of a metric: empty for today; a date cell (a datetime in classic, a
     serial number in Lite, e.g. from ``TODAY()`` or ``DATE(2026,6,30)``); or text read
     strictly by :func:`xl_crm.metrics.asof.as_of_date` (``2026-06-30``, ``2026年6月30日``).
-    Raises :class:`xl_crm.errors.AsOfDateError` for a value that is not one day."""
+    Raises :class:`xl_crm.errors.AsOfDateError` for a value that is not one day, worded
+    for Excel (:func:`xl_crm.excel.advice.as_of_refused`: ``=NOW()`` is shown as
+    ``2026-05-01 14:30``, the fix names the ``as_of`` argument)."""
+    from xl_crm.errors import AsOfDateError
+    from xl_crm.excel.advice import as_of_refused
     from xl_crm.metrics.asof import as_of_date
 
     value = _single(value)
     if is_empty(value):
         return as_of_date(None)
+    given = value
     if type(value) in (int, float):
-        from xl_crm.errors import AsOfDateError
         from xl_crm.fields.coercion import from_serial
 
         stamp = from_serial(float(value))
         if stamp is None:
-            raise AsOfDateError(
-                (f"截至日期 {value!r} 不是 Excel 日期", f"as-of {value!r} is not an Excel date"),
-                expected=("日期，如 DATE(2026,6,30)", "a date, e.g. DATE(2026,6,30)"),
+            raise as_of_refused(
+                AsOfDateError(("不是 Excel 日期", "is not an Excel date")), value, None
             )
-        value = stamp.to_pydatetime()
-    return as_of_date(value)
+        value = given = stamp.to_pydatetime()
+    try:
+        return as_of_date(value)
+    except AsOfDateError as exc:
+        raise as_of_refused(exc, given, value) from None
 
 
 def whole_days(value: Any, default: int = 365) -> int:
     """The frequency window in days (default 365 when left empty): a whole number of at
     least 1, as :func:`xl_crm.metrics.asof.window_days_of` reads it (a classic ``365.0``
-    is 365); raises :class:`xl_crm.errors.InvalidWindowError` otherwise (0 too)."""
+    is 365); raises :class:`xl_crm.errors.InvalidWindowError` otherwise (0 too), worded
+    for Excel (:func:`xl_crm.excel.advice.window_refused`)."""
+    from xl_crm.errors import InvalidWindowError
+    from xl_crm.excel.advice import window_refused
     from xl_crm.metrics.asof import window_days_of
 
     value = _single(value)
     if value is None:  # not 0: a window of 0 days is refused, not taken for empty
         return default
+    given = value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return window_days_of(value)
+    try:
+        return window_days_of(value)
+    except InvalidWindowError as exc:
+        raise window_refused(exc, given) from None
 
 
 _FIRST_CELL = re.compile(
