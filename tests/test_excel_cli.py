@@ -22,7 +22,13 @@ from tests.zipparts import raw_parts
 from xl_crm.cli.app import app
 from xl_crm.excel import functions, lite
 from xl_crm.excel.book import SETTINGS_SHEET, XlwingsBook
-from xl_crm.excel.starter import CONF_SHEET, EXAMPLES, EXAMPLES_SHEET, XLWINGS_VERSION
+from xl_crm.excel.starter import (
+    CONF_SHEET,
+    EXAMPLES,
+    EXAMPLES_SHEET,
+    XLWINGS_VERSION,
+    lite_files,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the parts adding sheets must change: the sheet list, its relationships, the content
@@ -174,7 +180,8 @@ def test_lite_writes_files_whose_main_py_imports_the_lite_names(tmp_path):
     assert run("excel", "lite", "--out", str(out), "-q").exit_code == 0
     main = (out / "main.py").read_text(encoding="utf-8")
     compile(main, "main.py", "exec")
-    requirements = (out / "requirements.txt").read_text(encoding="utf-8").split()
+    lines = (out / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = [line for line in lines if line and not line.startswith("#")]
     assert requirements == [f"xlwings=={XLWINGS_VERSION}", f"xl-crm=={xl_crm.__version__}"]
     probe = (
         "import json, runpy; ns = runpy.run_path('main.py'); "
@@ -194,3 +201,53 @@ def test_lite_writes_files_whose_main_py_imports_the_lite_names(tmp_path):
     again = run("excel", "lite", "--out", str(out))
     assert again.exit_code == 2 and "--force" in again.output
     assert run("excel", "lite", "--out", str(out), "--force").exit_code == 0
+
+
+def test_lite_names_the_running_version_and_says_how_to_use_a_wheel_url(tmp_path):
+    text = lite_files("9.9.9")["requirements.txt"]
+    assert "xl-crm==9.9.9" in text.splitlines() and "PyPI" in text and ".whl" in text
+    url = "https://files.example.com/xl_crm-9.9.9-py3-none-any.whl"
+    lines = [x for x in lite_files("9.9.9", url)["requirements.txt"].splitlines() if x[:1] != "#"]
+    assert lines == [f"xlwings=={XLWINGS_VERSION}", url]
+    result = run("excel", "lite", "--wheel", url, "--lang", "en")
+    assert result.exit_code == 0 and url in result.stdout
+    refused = run("excel", "lite", "--wheel", "git+https://example.com/xl-crm.git")
+    assert refused.exit_code == 2 and ".whl" in refused.output
+
+
+def test_lite_out_creates_a_folder_only_inside_one_that_exists(tmp_path):
+    deep = tmp_path / "no" / "such" / "lite"
+    refused = run("excel", "lite", "--out", str(deep), "--lang", "en")
+    assert refused.exit_code == 2 and "does not exist" in refused.output
+    assert not (tmp_path / "no").exists()
+    made = run("excel", "lite", "--out", str(tmp_path / "lite"), "--lang", "en")
+    assert made.exit_code == 0 and "created the folder" in made.output
+    assert (tmp_path / "lite" / "main.py").is_file()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_init_says_what_it_added_and_what_to_do_next_in_the_chosen_language(tmp_path, lang):
+    path = openpyxl_book(tmp_path / "theirs.xlsx")
+    result = run("excel", "init", str(path), "--lang", lang)
+    assert result.exit_code == 0
+    if lang == "en":
+        assert "Added xlwings.conf" in result.output and "No template named" in result.output
+        assert "template row of the xl-crm sheet" in result.output
+    else:
+        assert "已向" in result.output and "未指定模板" in result.output
+    named = run("excel", "init", str(path), "-t", "hotel", "--force", "--lang", "en")
+    assert "The macros use the template hotel" in named.output
+
+
+def test_the_examples_work_in_any_workbook_and_show_results_as_excel_does():
+    from xl_crm.excel.starter import example_columns
+
+    columns = example_columns(functions)
+    n = len(functions.__all__)
+    formulas = list(columns[1].values)[:n]
+    results = dict(zip(list(columns[0].values)[:n], list(columns[2].values)[:n], strict=True))
+    assert not [f for f in formulas if "!" in f]  # no sheet the workbook may not have
+    assert results["CRM_PURCHASE_FREQUENCY"] == "{2;1;0}"
+    assert results["CRM_IS_VALID_PHONE"] == "TRUE"
+    assert results["CRM_LAST_PURCHASE"] == '{"2026-05-01 10:00";"2026-01-15";""}'
+    assert not [r for r in results.values() if "[" in str(r) or "datetime" in str(r)]

@@ -44,7 +44,9 @@ def excel_init_command(
 
     result = init_workbook(book, template=template, force=force)
     output.emit(result)
-    output.note(f"added {', '.join(result['sheets'])} to {book}")
+    sheets = ("、" if output.zh else ", ").join(result["sheets"])
+    added = f"已向 {book} 添加 {sheets}。" if output.zh else f"Added {sheets} to {book}."
+    output.note(f"{added}\n{result['next'][output.lang]}")
 
 
 @output_options(files={"out_dir": OutputTarget("--out", folder=True, example="lite")})
@@ -56,6 +58,14 @@ def excel_lite_command(
     force: Annotated[
         bool, typer.Option("--force", help="Replace main.py and requirements.txt in --out.")
     ] = False,
+    wheel: Annotated[
+        str | None,
+        typer.Option(
+            "--wheel",
+            help="URL of an xl-crm wheel (.whl) for requirements.txt, instead of the "
+            "release on PyPI (for a version not published there).",
+        ),
+    ] = None,
     *,
     output: Output,
 ) -> None:
@@ -63,13 +73,26 @@ def excel_lite_command(
 
     Paste them into the Lite add-in's main.py and requirements.txt tabs: the CRM_*
     functions then work in cells and the xl-crm scripts appear in the add-in.
+    requirements.txt names the xl-crm version running here; when that version is not on
+    PyPI, give the URL of its wheel with --wheel. --out creates the folder when its
+    parent exists.
 
     Example: xl-crm excel lite --out lite
     """
     from xl_crm import __version__
     from xl_crm.excel.starter import lite_files
 
-    files = lite_files(__version__)
+    if wheel is not None and not wheel.split("?")[0].endswith(".whl"):
+        from xl_crm.errors import InvalidOptionError
+
+        raise InvalidOptionError(
+            (f"--wheel {wheel!r} 不是 .whl 文件的网址", f"--wheel {wheel!r} is not a .whl URL"),
+            expected=(
+                "以 .whl 结尾的网址，如 https://…/xl_crm-0.1.0-py3-none-any.whl",
+                "a URL ending in .whl, e.g. https://…/xl_crm-0.1.0-py3-none-any.whl",
+            ),
+        )
+    files = lite_files(__version__, wheel)
     result: dict[str, Any] = {"files": dict(files), "written": []}
     if out_dir is None:
         for name, text in files.items():
@@ -78,6 +101,11 @@ def excel_lite_command(
     else:
         from xl_crm.excel.starter import write_files
 
+        made = not out_dir.exists()
         result["written"] = [str(p) for p in write_files(out_dir, files, force=force)]
-        output.note(f"wrote {', '.join(result['written'])}")
+        result["created"] = str(out_dir) if made else None
+        if made:
+            output.note(f"已新建文件夹 {out_dir}" if output.zh else f"created the folder {out_dir}")
+        written = ", ".join(result["written"])
+        output.note(f"已写入 {written}" if output.zh else f"wrote {written}")
     output.emit(result)

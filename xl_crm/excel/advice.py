@@ -18,7 +18,6 @@ when an error is reworded), like :mod:`xl_crm.excel.values`.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from typing import Any
@@ -162,12 +161,14 @@ def for_macro(exc: Any, runtime: str, macro: str) -> Any:
     ``macro``, e.g. ``compute_columns``).  Returns a reworded copy; ``exc`` is unchanged."""
     from xl_crm.errors.base import in_lang
 
-    out = copy.copy(exc)
+    out = type(exc).__new__(type(exc))  # not copy.copy: some classes take other arguments
+    for attr in ("file", "sheet", "cell", "field", "hints", "expected"):
+        setattr(out, attr, getattr(exc, attr))
     texts = [in_lang(exc.texts, x) or "" for x in ("zh", "en")]
     out.texts = (_message(texts[0]), _message(texts[1]))
     for attr in ("hints", "expected"):
         value = getattr(exc, attr)
-        if value is None:
+        if value is None or isinstance(value, str):
             continue
         both = [in_lang(value, x) or "" for x in ("zh", "en")]
         setattr(out, attr, tuple(_reworded(t, i, runtime, macro) for i, t in enumerate(both)))

@@ -31,17 +31,37 @@ def caller() -> Any:
     return xw.Book.caller()
 
 
-def validate_workbook(template: str = "", lang: str = "zh") -> None:
-    """Check the workbook: mark bad cells, list the findings on 'xl-crm findings'.
+def validate_workbook(template: str = "", lang: str = "zh", mask: bool = False) -> None:
+    """Check the workbook: mark bad cells, list the findings on 'xl-crm findings'
+    (``mask=True``: personal values masked there).
     ``RunPython "import xl_crm.excel.classic as crm; crm.validate_workbook()"``"""
-    macros.run_macro(caller(), macros.validate_book, lang=lang, template=template or None)
-
-
-def compute_columns(template: str = "", as_of: str = "", lang: str = "zh") -> None:
-    """Compute the customer columns and segments; only changed cells are written.
-    ``RunPython "import xl_crm.excel.classic as crm; crm.compute_columns()"``"""
     macros.run_macro(
-        caller(), macros.compute_book, lang=lang, template=template or None, as_of=as_of
+        caller(),
+        macros.validate_book,
+        lang=lang,
+        template=template or None,
+        mask_values=bool(mask),
+    )
+
+
+def compute_columns(
+    template: str = "",
+    as_of: str = "",
+    lang: str = "zh",
+    window_days: int = 365,
+    force: bool = False,
+) -> None:
+    """Compute the customer columns and segments; only changed cells are written, formulas
+    are kept unless ``force=True``.
+    ``RunPython "import xl_crm.excel.classic as crm; crm.compute_columns(as_of='2026-06-30')"``"""
+    macros.run_macro(
+        caller(),
+        macros.compute_book,
+        lang=lang,
+        template=template or None,
+        as_of=as_of,
+        window_days=window_days,
+        force=bool(force),
     )
 
 

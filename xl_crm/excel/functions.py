@@ -297,7 +297,8 @@ def _findings(table: Any, template: Any, language: Any, first_cell: Any) -> list
     lang = xv.language(language)
     spec = xv.template(template, default="")
     sheet, row, column = xv.first_cell(first_cell)
-    tables = ranges.read_tables(table, spec, sheet_name=sheet, row=row, column=column)
+    name = sheet or xv.RANGE_NAMES[lang]
+    tables = ranges.read_tables(table, spec, sheet_name=name, row=row, column=column)
     report = check(spec, tables)
     out = [FINDING_HEADERS[lang]]
     for f in report.all_findings():
@@ -337,7 +338,9 @@ def _metric_rows(
             return None
         return order_fields(spec, tables[sheet.id], source)
 
-    for sid, table in ranges.read_tables(orders, spec, sheet_name="orders", only=needed).items():
+    for sid, table in ranges.read_tables(
+        orders, spec, sheet_name=xv.ORDERS_NAMES[None], only=needed
+    ).items():
         if sid == sheet.id:
             raise InvalidOptionError(
                 (

@@ -48,22 +48,44 @@ async def with_formulas(book: xw.Book) -> XlwingsBook:
 
 
 @script(name="xl-crm Validate 校验")
-async def validate_workbook(book: xw.Book, template: Template = "auto", lang: Lang = "zh"):
+async def validate_workbook(
+    book: xw.Book, template: Template = "auto", lang: Lang = "zh", mask: bool = False
+):
     """Check the workbook: mark bad cells (fill and note), list the findings on the sheet
-    'xl-crm findings' with links. 校验工作簿：标记错误单元格并列出检查结果。"""
-    return macros.run_macro(book, macros.validate_book, lang=lang, template=chosen(template))
+    'xl-crm findings' with links; mask: personal values masked on that sheet.
+    校验工作簿：标记错误单元格并列出检查结果（mask：检查结果中的个人信息脱敏）。"""
+    return macros.run_macro(
+        book,
+        macros.validate_book,
+        lang=lang,
+        runtime="lite",
+        template=chosen(template),
+        mask_values=mask,
+    )
 
 
 @script(name="xl-crm Compute 计算")
 async def compute_columns(
-    book: xw.Book, template: Template = "auto", as_of: str = "", lang: Lang = "zh"
+    book: xw.Book,
+    template: Template = "auto",
+    as_of: str = "",
+    lang: Lang = "zh",
+    window_days: int = 365,
+    force: bool = False,
 ):
     """Compute the customer columns and segments from the orders (as of a date such as
-    2026-06-30; empty: today); only changed cells are written, formulas are kept.
-    计算客户指标列与分群。"""
+    2026-06-30; empty: today; window_days: the purchase-frequency window); only changed
+    cells are written, formulas are kept unless force. 计算客户指标列与分群。"""
     medium = await with_formulas(book)
     return macros.run_macro(
-        medium, macros.compute_book, lang=lang, template=chosen(template), as_of=as_of
+        medium,
+        macros.compute_book,
+        lang=lang,
+        runtime="lite",
+        template=chosen(template),
+        as_of=as_of,
+        window_days=window_days,
+        force=force,
     )
 
 
@@ -74,21 +96,27 @@ async def build_template(
     lang: Lang = "zh",
 ):
     """Add a template's sheets: headers, number formats, dropdowns. 添加模板工作表。"""
-    return macros.run_macro(book, macros.build_template, lang=lang, template=template)
+    return macros.run_macro(
+        book, macros.build_template, lang=lang, runtime="lite", template=template
+    )
 
 
 @script(name="xl-crm Sort 排序")
 async def sort_by_last_update(book: xw.Book, template: Template = "auto", lang: Lang = "zh"):
     """Sort each sheet by its last-update date, newest first (Excel's own sort).
     按最近更新日期排序。"""
-    return macros.run_macro(book, macros.sort_by_last_update, lang=lang, template=chosen(template))
+    return macros.run_macro(
+        book, macros.sort_by_last_update, lang=lang, runtime="lite", template=chosen(template)
+    )
 
 
 @script(name="xl-crm Masked copy 脱敏副本")
 async def export_masked_copy(book: xw.Book, template: Template = "auto", lang: Lang = "zh"):
     """Add masked copies of the sheets (phones, e-mails, IDs, names masked) to share.
     导出脱敏副本。"""
-    return macros.run_macro(book, macros.export_masked, lang=lang, template=chosen(template))
+    return macros.run_macro(
+        book, macros.export_masked, lang=lang, runtime="lite", template=chosen(template)
+    )
 
 
 SCRIPTS = [

@@ -121,10 +121,11 @@ def spec_of(book: Book, template: str | Path | Spec | None) -> Spec:
             ("无法判断这个工作簿使用哪个模板", "cannot tell which template this workbook follows"),
             file=book.name,
             hint=(
-                "在脚本中选择模板，或在 xl-crm 工作表的 template 行填写模板名"
-                "（xl-crm excel init --template ecommerce 会写好）",
-                "choose the template in the script, or write its name in the template row of "
-                "the xl-crm sheet (xl-crm excel init --template ecommerce writes it)",
+                "在 xlwings Lite 脚本的表单中选择模板（classic：RunPython 行的 template 参数），"
+                "或在 xl-crm 工作表 template 行的 B 列填写模板名，如 ecommerce",
+                "choose the template in the xlwings Lite script's form (classic: the template "
+                "argument of the RunPython line), or write its name, e.g. ecommerce, in "
+                "column B of the template row of the xl-crm sheet",
             ),
         )
     return load_spec(chosen)
@@ -351,13 +352,16 @@ def export_masked(
     ``脱敏 客户`` / ``masked Customers``: the template's columns only (a column the
     template does not know may hold anything), personal fields masked with
     :func:`xl_crm.privacy.mask` (phones 138****5678, e-mails w***@qq.com, ID numbers,
-    names).  A masked sheet from an earlier run is rewritten."""
+    names), every other cell copied as the sheet holds it (:meth:`Book.rows`: ``C004``
+    and ``007`` stay the text they are, a number stays a number).  A masked sheet from
+    an earlier run is rewritten."""
     spec = spec_of(book, template)
     tables = book.read(spec)
     into = target if target is not None else book
     added = []
     for table in tables.values():
-        columns = [_masked_column(table, table.spec.field(fid)) for fid in table.letters]
+        cells = book.rows(table.sheet)
+        columns = [_masked_column(table, table.spec.field(fid), cells) for fid in table.letters]
         name = (MASKED_PREFIX[lang] + table.sheet)[:SHEET_NAME_MAX]
         headers = [c.header for c in columns]
         added.append(
@@ -370,26 +374,61 @@ def export_masked(
     )
 
 
-def _masked_column(table: Table, f: FieldSpec) -> NewColumn:
-    values = table.frame[f.id]
+def _masked_column(table: Table, f: FieldSpec, cells: list[list[Any]]) -> NewColumn:
+    """The column of ``f`` on the table's rows: the sheet's own cells (``cells``, as
+    :meth:`Book.rows` gives them), personal values masked (from the typed value, so a
+    phone stored as a number is masked on its digits)."""
+    at = column_index_from_string(table.letters[f.id]) - 1
+    rows = [int(r) for r in table.frame.index]
+    raw = [cells[r - 1][at] if r <= len(cells) and at < len(cells[r - 1]) else None
+           for r in rows]  # fmt: skip
     header = table.headers[f.id]
     if f.type in PERSONAL_TYPES or f.personal:
-        shown = [None if pd.isna(v) else mask(str(v), f.type) for v in values]
+        typed = table.frame[f.id].tolist()
+        shown = [
+            None if v is None or v == "" else mask(_text(v if pd.isna(t) else t), f.type)
+            for v, t in zip(raw, typed, strict=True)
+        ]
         return NewColumn(header, pd.Series(shown, dtype=object))
-    return NewColumn(
-        header, values.astype(object), kind=_kind(f), number_format=f.ftype.number_format
-    )
+    present = [v for v in raw if v is not None and v != ""]
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
+    dates = all(isinstance(v, dt.date) for v in present)
+    if present and (numbers or dates):
+        kind = ("datetime" if f.ftype.storage == "datetime" else "date") if dates else "number"
+        code = f.ftype.number_format if _kind(f) == kind else None
+        return NewColumn(header, pd.Series(raw, dtype=object), kind=kind, number_format=code)
+    # a mixed column: each cell as it is (in Excel a number stays a number; a file's text
+    # column holds it as the text Excel shows, 7 not 7.0)
+    kept = [int(v) if isinstance(v, float) and v.is_integer() else v for v in raw]
+    return NewColumn(header, pd.Series(kept, dtype=object))
+
+
+def _text(value: Any) -> str:
+    """A cell's value as text, as Excel shows it in General format (``7``, not ``7.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d" if value.time() == dt.time(0) else "%Y-%m-%d %H:%M")
+    return str(value)
 
 
 def run_macro(
-    book: Any, body: Callable[..., MacroResult], *, lang: str = "zh", **options: Any
+    book: Any,
+    body: Callable[..., MacroResult],
+    *,
+    lang: str = "zh",
+    runtime: str = "classic",
+    **options: Any,
 ) -> MacroResult | None:
     """Run ``body(book, lang=lang, **options)`` on ``book`` (an
     :class:`xl_crm.excel.book.XlwingsBook`, or an xlwings ``Book``, wrapped in one) and
     show the outcome the way each runtime shows a macro's message: ``app.alert`` (a message
     box in classic Excel, a dialog in xlwings Lite).  An :class:`xl_crm.XlCrmError` is
-    shown as its text in ``lang`` (what, where, how to fix), not as a traceback, and None
-    is returned; any other exception is a bug and propagates as xlwings shows it."""
+    shown as its text in ``lang`` (what, where, how to fix), not as a traceback, its fix
+    worded for ``runtime`` (``lite``: the script's form; ``classic``: the ``RunPython``
+    line; :func:`xl_crm.excel.advice.for_macro`), and None is returned; any other
+    exception is a bug and propagates as xlwings shows it."""
+    from xl_crm.excel.advice import MACRO_SHELLS, for_macro
     from xl_crm.excel.book import XlwingsBook
 
     medium = book if isinstance(book, XlwingsBook) else XlwingsBook(book)
@@ -397,7 +436,9 @@ def run_macro(
     try:
         result = body(medium, lang=lang, **options)
     except XlCrmError as exc:
-        app.alert(exc.text(lang), title="xl-crm", mode="critical")
+        shell = MACRO_SHELLS.get(body.__name__, body.__name__)
+        shown = for_macro(exc, runtime, shell)
+        app.alert(shown.text(lang), title="xl-crm", mode="critical")
         return None
     app.alert(result.text(lang), title="xl-crm", mode="info")
     return result

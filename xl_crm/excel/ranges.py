@@ -19,7 +19,7 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from xl_crm.excel.values import RANGE, blank_zeros, cleaned, grid, is_zero, rows_of
+from xl_crm.excel.values import RANGE, RANGE_NAMES, blank_zeros, cleaned, grid, is_zero, rows_of
 
 if TYPE_CHECKING:
     from xl_crm.specs.model import SheetSpec, Spec
@@ -63,7 +63,8 @@ def read_tables(
     holding the one template sheet its headers match
     (:func:`xl_crm.view.matching.match_sheets`), read through the typed view.
     ``sheet_name``, ``row`` and ``column`` say where the range starts on its sheet, so
-    findings and messages name the sheet's own cells.  ``only(sheet)``: the fields to
+    findings and messages name the sheet's own cells (no sheet: messages say "the
+    range", :data:`xl_crm.excel.values.RANGE_NAMES`).  ``only(sheet)``: the fields to
     read of the sheet that matched (None: all); the other columns are left out (so the
     cells of the table count only those columns).  Raises :class:`xl_crm.WorkbookError`
     when no template sheet matches the headers."""
@@ -74,7 +75,7 @@ def read_tables(
     from xl_crm.view.matching import match_sheets
     from xl_crm.view.rows import book_mapping, table_from_rows
 
-    name = sheet_name or RANGE
+    name = sheet_name or RANGE_NAMES[None]
     rows = rows_of(value)
     top = [[None if is_zero(c) else c for c in r] for r in cleaned(rows[:HEADER_SCAN_ROWS])]
     if column > 1:
@@ -113,8 +114,9 @@ def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int 
     sheet = customers_sheet(spec)
     rows = grid(value)
     if max((len(r) for r in rows), default=0) > 1:
-        rows = blank_zeros(rows, sheet, *_header(rows, sheet, RANGE))
-        table = table_from_rows(rows, spec, sheet, RANGE, Path(RANGE))
+        name = RANGE_NAMES[None]
+        rows = blank_zeros(rows, sheet, *_header(rows, sheet, name))
+        table = table_from_rows(rows, spec, sheet, name, Path(RANGE))
         return Tables({sheet.id: table}), rows, table.header_row - 1
     keys = [r[0] if len(r) else None for r in rows]
     if 0 in keys or "" in keys:  # empty cells (False == 0 too: is_zero tells them apart)
@@ -127,5 +129,7 @@ def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int 
     other = next(f for f in sheet.fields if f.id != sheet.key)
     head = [sheet.field(sheet.key).label.zh, other.label.zh]
     body = [(k, None) for k in keys[at:]]
-    table = table_from_rows([head, *body], spec, sheet, RANGE, Path(RANGE), first_row=at)
+    table = table_from_rows(
+        [head, *body], spec, sheet, RANGE_NAMES[None], Path(RANGE), first_row=at
+    )
     return Tables({sheet.id: table}), rows, (top if headed else None)

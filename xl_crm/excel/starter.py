@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-import json
 import os
 import shutil
 from pathlib import Path
@@ -41,9 +40,11 @@ __all__ = [
     "conf_columns",
     "example_columns",
     "example_result",
+    "excel_constant",
     "init_workbook",
     "lite_files",
     "macro_columns",
+    "next_steps",
     "write_files",
 ]
 
@@ -53,13 +54,14 @@ EXAMPLES_SHEET = "xl-crm functions"
 XLWINGS_VERSION = "0.37.8"
 UDF_MODULE = "xl_crm.excel.classic"
 AS_OF = "2026-06-30"
-#: the data the results column is computed on (the formulas refer to the user's own
-#: sheets, as a workbook built from the ecommerce template lays them out)
+#: the sample data of the examples, written into each formula as an Excel array constant,
+#: so an example works in any workbook, whatever its sheets are called (array constants
+#: hold no dates: a date is the text a cell may hold, which the functions read as one)
 ORDERS = [
     ["订单编号", "客户ID", "下单时间", "金额"],
-    ["A-1", 1001, dt.datetime(2026, 5, 1, 10, 0), 199],
-    ["A-2", 1001, dt.datetime(2026, 3, 2), "¥89.50"],
-    ["A-3", 1002, dt.datetime(2026, 1, 15), 2999],
+    ["A-1", 1001, "2026-05-01 10:00", 199],
+    ["A-2", 1001, "2026-03-02", "¥89.50"],
+    ["A-3", 1002, "2026-01-15", 2999],
 ]
 CUSTOMERS = [[1001], [1002], [1003]]
 CUSTOMER_TABLE = [
@@ -67,7 +69,27 @@ CUSTOMER_TABLE = [
     [1001, "王芳", "13812345678"],
     [1002, "李雷", "123"],
 ]
-_O, _C, _T = "订单!A1:F5000", "客户!A2:A1000", "客户!A1:G1000"
+
+
+def excel_constant(value: Any) -> str:
+    """``value`` as Excel writes it in a formula: rows of values as an array constant
+    (``{1;2;3}`` a column, ``{"a",1;"b",2}`` rows), a text in double quotes, TRUE/FALSE,
+    a number without ``.0``, a date and time as ``2026-05-01 10:00``."""
+    if isinstance(value, list | tuple):
+        rows = [r if isinstance(r, list | tuple) else [r] for r in value]
+        return "{" + ";".join(",".join(map(excel_constant, r)) for r in rows) + "}"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return f'"{example_result(value)}"'
+    if value is None:
+        return '""'
+    return '"' + str(value).replace('"', '""') + '"'
+
+
+_C, _O, _T = excel_constant(CUSTOMERS), excel_constant(ORDERS), excel_constant(CUSTOMER_TABLE)
 #: function -> (arguments as a formula gives them, the sample values Python passes)
 EXAMPLES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "crm_validate": (f'{_T},"ecommerce","zh"', (CUSTOMER_TABLE, "ecommerce", "zh")),
@@ -109,12 +131,17 @@ def conf_columns() -> list[NewColumn]:
 
 
 def example_result(value: Any) -> Any:
-    """A function's result as one cell shows it: a value as it is, a spilled array as the
-    JSON of its first rows (at most 120 characters)."""
+    """A function's result as Excel shows it, in one cell: TRUE/FALSE and numbers as they
+    are, a date and time as ``2026-05-01 10:00``, a spilled array as its array constant
+    (``{2;1;0}``; at most 120 characters, cut with ``…``)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, list):
-        text = json.dumps(value[:3], ensure_ascii=False, default=str)
+        text = excel_constant(value)
         return text if len(text) <= 120 else text[:119] + "…"
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d" if value.time() == dt.time(0) else "%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
@@ -122,10 +149,10 @@ def example_result(value: Any) -> Any:
 def example_columns(functions: Any) -> list[NewColumn]:
     """The examples sheet for the module ``functions``: a row per name of its ``__all__``
     (each needs an entry in :data:`EXAMPLES`; a KeyError names one that has none), the
-    formula as text to copy, its result on the sample data (the function run in Python on
-    :data:`CUSTOMER_TABLE`, :data:`CUSTOMERS` and :data:`ORDERS`), its description; then
-    the sample data as text.  No row looks like a customer or order sheet's header, so the
-    sheet is never taken for one."""
+    formula as text to copy (its sample data inside it as array constants, so it works in
+    any workbook), its result as Excel shows it (the function run in Python on the same
+    values), its description.  No row looks like a customer or order sheet's header, so
+    the sheet is never taken for one."""
     names, formulas, results, docs = [], [], [], []
     for name in functions.__all__:
         shown, args = EXAMPLES[name]
@@ -134,10 +161,12 @@ def example_columns(functions: Any) -> list[NewColumn]:
         formulas.append(f"={name.upper()}({shown})")
         results.append(example_result(fn(*args)))
         docs.append(((inspect.getdoc(fn) or "").splitlines() or [""])[0])
-    data = {"customers": CUSTOMER_TABLE, "customer_ids": CUSTOMERS, "orders": ORDERS}
-    sample = json.dumps(data, ensure_ascii=False, default=str)
     names += [None, "示例数据 Sample data"]
-    formulas += [None, sample]
+    formulas += [
+        None,
+        "数据写在公式里（{…} 数组常量）；换成你的区域，如 客户!A2:A1000 / the data is inside "
+        "each formula ({…} array constants): put your own ranges there, e.g. Customers!A2:A1000",
+    ]
     results += [None, None]
     docs += [None, "“结果”列是各函数在这些数据上的结果 / the Result column is each function on it"]
     return [
@@ -184,15 +213,26 @@ def macro_columns(template: str | None) -> list[NewColumn]:
     ]
 
 
-def lite_files(version: str) -> dict[str, str]:
+def lite_files(version: str, wheel: str | None = None) -> dict[str, str]:
     """``main.py`` and ``requirements.txt`` for the xlwings Lite add-in, for xl-crm
-    ``version``."""
+    ``version`` (the one running).  ``wheel``: the URL of an xl-crm wheel to install
+    instead of the release on PyPI (Lite installs with micropip, which takes a URL ending
+    in ``.whl``; a git URL does not work there); the file's comment says how."""
     main = (
         '"""xl-crm in xlwings Lite: the CRM_* worksheet functions and the xl-crm scripts\n'
         '(docs/excel.md of xl-crm)."""\n\n'
         "from xl_crm.excel.lite import *  # noqa: F403\n"
     )
-    requirements = f"xlwings=={XLWINGS_VERSION}\nxl-crm=={version}\n"
+    line = wheel or f"xl-crm=={version}"
+    requirements = (
+        f"xlwings=={XLWINGS_VERSION}\n{line}\n"
+        f"# xl-crm {version}: when this version is not on PyPI (pip index versions xl-crm),\n"
+        "# put the URL of its wheel on the line above instead, e.g.\n"
+        f"# https://files.example.com/xl_crm-{version}-py3-none-any.whl\n"
+        "# (build it in a clone of the git repository: python -m build --wheel; a git URL\n"
+        "# does not work in Lite; the web server must allow CORS;\n"
+        "# xl-crm excel lite --wheel URL writes that line). Restart xlwings Lite after editing.\n"
+    )
     return {"main.py": main, "requirements.txt": requirements}
 
 
@@ -261,13 +301,50 @@ def init_workbook(
         work.unlink(missing_ok=True)
         raise
     replace_file(path, work, backups)
-    return {"file": str(path), "sheets": added, "template": chosen}
+    return {
+        "file": str(path),
+        "sheets": added,
+        "template": chosen,
+        "next": next_steps(path, chosen, given=bool(template)),
+    }
+
+
+def next_steps(path: Path, template: str | None, *, given: bool) -> dict[str, str]:
+    """What ``excel init`` says after adding its sheets: which template the macros use
+    (given, the one that built the workbook, or none yet and how to choose one) and what to
+    do next in each runtime; ``{"zh": ..., "en": ...}``."""
+    if template and given:
+        zh, en = f"宏使用模板 {template}。", f"The macros use the template {template}."
+    elif template:
+        zh = f"宏使用模板 {template}（构建该工作簿的模板）。"
+        en = f"The macros use the template {template} (the one that built this workbook)."
+    else:
+        zh = (
+            "未指定模板：在 Excel 中把模板名（ecommerce、hotel、ledger、car_sales）写到 "
+            "xl-crm 工作表 template 行的 B 列，或加 --template NAME --force 重新运行。"
+        )
+        en = (
+            "No template named: write one (ecommerce, hotel, ledger, car_sales) in column B "
+            "of the template row of the xl-crm sheet in Excel, or run again with "
+            "--template NAME --force."
+        )
+    zh += (
+        "下一步：classic xlwings 在 xlwings 功能区点 Import Functions，宏按钮见 xl-crm 工作表；"
+        "xlwings Lite 用 xl-crm excel lite 生成 main.py 和 requirements.txt。"
+    )
+    en += (
+        " Next: classic xlwings, click Import Functions on the xlwings ribbon (the macros' "
+        "RunPython lines are on the xl-crm sheet); xlwings Lite, run xl-crm excel lite for "
+        "main.py and requirements.txt."
+    )
+    return {"zh": zh, "en": en}
 
 
 def write_files(folder: Path, files: dict[str, str], *, force: bool = False) -> list[Path]:
-    """Write ``files`` (name -> text, UTF-8) into ``folder`` (created when missing).
-    Raises :class:`xl_crm.errors.OutputPathError` for a file that exists, unless
-    ``force``; nothing is written then."""
+    """Write ``files`` (name -> text, UTF-8) into ``folder``, created when missing if its
+    parent folder exists.  Raises :class:`xl_crm.errors.OutputPathError` for a file that
+    exists, unless ``force``, and for a folder whose parent does not exist; nothing is
+    written then."""
     folder = Path(folder)
     targets = [folder / name for name in files]
     there = [t for t in targets if t.exists()]
@@ -283,7 +360,20 @@ def write_files(folder: Path, files: dict[str, str], *, force: bool = False) -> 
                 "add --force to replace them, or choose another folder",
             ),
         )
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.parent.is_dir():
+        raise OutputPathError(
+            (
+                f"文件夹 {folder.parent} 不存在",
+                f"the folder {folder.parent} does not exist",
+            ),
+            file=folder,
+            hint=(
+                "只会在已有的文件夹里新建一层文件夹：先创建上一级，或换一个路径",
+                "only a folder inside one that exists is created: create its parent "
+                "first, or choose another path",
+            ),
+        )
+    folder.mkdir(exist_ok=True)
     for target, text in zip(targets, files.values(), strict=True):
         target.write_text(text, encoding="utf-8")
     return targets

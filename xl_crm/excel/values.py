@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 __all__ = [
     "COM_ERRORS",
     "COM_MISSING",
+    "ORDERS_NAMES",
+    "RANGE_NAMES",
     "answer",
     "as_of_day",
     "blank_zeros",
@@ -88,8 +90,11 @@ COM_ERRORS: dict[int, str] = {
 }
 #: what VBA passes for an optional argument left out (``DISP_E_PARAMNOTFOUND``)
 COM_MISSING = -2147352572
-#: the sheet name messages use for a range given without one
+#: the file name of a range in errors (a range has no file; messages do not show it)
 RANGE = "range"
+#: what messages call a range given without its sheet, by language (None: both)
+RANGE_NAMES = {"zh": "所给区域", "en": "the range", None: "所给区域 / the range"}
+ORDERS_NAMES = {"zh": "订单区域", "en": "the orders range", None: "订单区域 / the orders range"}
 
 
 # -- cells in ---------------------------------------------------------------------------
