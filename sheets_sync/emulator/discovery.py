@@ -155,11 +155,13 @@ def _query_value(name: str, spec: dict[str, Any], value: str) -> Any:
     return value
 
 
+@cache
 def snake(name: str) -> str:
     """``addSheet`` -> ``add_sheet``: the API names fields this way in error messages."""
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
+@cache
 def camel(name: str) -> str:
     """``add_sheet`` -> ``addSheet`` (both spellings are accepted in bodies)."""
     head, *rest = name.split("_")

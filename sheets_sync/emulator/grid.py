@@ -7,6 +7,7 @@ A range reaches the emulator as A1 text (values calls), a GridRange (batchUpdate
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sheets_sync.emulator import values as cellvalues
@@ -83,6 +84,24 @@ def a1_of(sheet: Sheet, bounds: Bounds) -> str:
     return format_range(sheet.title, bounds)
 
 
+def cells_in(sheet: Sheet, bounds: Bounds) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """(row, column, cell) of each stored cell inside bounded ``bounds``, in no particular
+    order: looked up cell by cell when the range is smaller than the sheet's stored cells,
+    else found by a pass over them."""
+    r0, r1, c0, c1 = bounds.row0 or 0, bounds.row1 or 0, bounds.col0 or 0, bounds.col1 or 0
+    cells = sheet.cells
+    if (r1 - r0) * (c1 - c0) < len(cells):
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                cell = cells.get((r, c))
+                if cell is not None:
+                    yield r, c, cell
+        return
+    for (r, c), cell in cells.items():
+        if r0 <= r < r1 and c0 <= c < c1:
+            yield r, c, cell
+
+
 def read_values(
     sheet: Sheet, bounds: Bounds, *, value_option: str, date_option: str, major: str
 ) -> list[list[Any]]:
@@ -92,11 +111,10 @@ def read_values(
     assert bounds.row0 is not None and bounds.row1 is not None
     assert bounds.col0 is not None and bounds.col1 is not None
     grid: dict[tuple[int, int], Any] = {}
-    for (r, c), cell in sheet.cells.items():
-        if bounds.row0 <= r < bounds.row1 and bounds.col0 <= c < bounds.col1:
-            shown = cellvalues.render(cell, value_option, date_option)
-            if shown is not None:
-                grid[(r - bounds.row0, c - bounds.col0)] = shown
+    for r, c, cell in cells_in(sheet, bounds):
+        shown = cellvalues.render(cell, value_option, date_option)
+        if shown is not None:
+            grid[(r - bounds.row0, c - bounds.col0)] = shown
     if major == "COLUMNS":
         grid = {(c, r): v for (r, c), v in grid.items()}
     if not grid:

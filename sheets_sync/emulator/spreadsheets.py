@@ -16,8 +16,8 @@ from typing import Any
 from sheets_sync.emulator import values as cellvalues
 from sheets_sync.emulator.a1 import Bounds
 from sheets_sync.emulator.errors import ApiError
-from sheets_sync.emulator.fields import parse_mask, select
-from sheets_sync.emulator.grid import filter_ranges, in_grid, metadata_locations, resolve
+from sheets_sync.emulator.fields import Mask, parse_mask, select
+from sheets_sync.emulator.grid import cells_in, filter_ranges, in_grid, metadata_locations, resolve
 from sheets_sync.emulator.state import (
     DEFAULT_COLUMNS,
     DEFAULT_ROWS,
@@ -32,23 +32,36 @@ from sheets_sync.emulator.state import (
 ROW_PIXELS, COLUMN_PIXELS = 21, 100
 
 
-def _cell_json(cell: dict[str, Any]) -> dict[str, Any]:
-    out = {k: copy.deepcopy(v) for k, v in cell.items()}
+def _cell_json(cell: dict[str, Any], mask: Mask | None = None) -> dict[str, Any]:
+    """A CellData of the reply: the stored cell with its effective and formatted values.
+    With ``mask`` (the cell part of the ``fields`` mask) only the fields it names are made
+    (what ``select`` would keep of the whole cell), so a masked read of a big grid neither
+    copies nor renders what it drops."""
     entered = cell.get("userEnteredValue")
+    if mask is None or "*" in mask:
+        out = {k: copy.deepcopy(v) for k, v in cell.items()}
+        if entered:
+            out["effectiveValue"] = cell.get("effectiveValue") or cellvalues.effective(entered)
+            out["formattedValue"] = cellvalues.render(cell, "FORMATTED_VALUE", "SERIAL_NUMBER")
+        return out
+    out = {k: copy.deepcopy(select(v, mask[k])) for k, v in cell.items() if k in mask}
     if entered:
-        out["effectiveValue"] = cell.get("effectiveValue") or cellvalues.effective(entered)
-        out["formattedValue"] = cellvalues.render(cell, "FORMATTED_VALUE", "SERIAL_NUMBER")
+        if "effectiveValue" in mask:
+            shown = cell.get("effectiveValue") or cellvalues.effective(entered)
+            out["effectiveValue"] = copy.deepcopy(select(shown, mask["effectiveValue"]))
+        if "formattedValue" in mask:
+            out["formattedValue"] = cellvalues.render(cell, "FORMATTED_VALUE", "SERIAL_NUMBER")
     return out
 
 
-def grid_data(sheet: Sheet, bounds: Bounds) -> dict[str, Any]:
+def grid_data(sheet: Sheet, bounds: Bounds, mask: Mask | None = None) -> dict[str, Any]:
     """A GridData for bounded ``bounds``: rowData trimmed after the last non-empty row and
-    cell, row and column metadata for each row and column of the range."""
+    cell, row and column metadata for each row and column of the range.  ``mask``: the
+    fields of each cell wanted (None: all)."""
     r0, r1, c0, c1 = bounds.row0 or 0, bounds.row1 or 0, bounds.col0 or 0, bounds.col1 or 0
     rows: dict[int, dict[int, dict[str, Any]]] = {}
-    for (r, c), cell in sheet.cells.items():
-        if r0 <= r < r1 and c0 <= c < c1:
-            rows.setdefault(r - r0, {})[c - c0] = _cell_json(cell)
+    for r, c, cell in cells_in(sheet, bounds):
+        rows.setdefault(r - r0, {})[c - c0] = _cell_json(cell, mask)
     row_data = []
     for r in range(max(rows, default=-1) + 1):
         line = rows.get(r, {})
@@ -70,14 +83,17 @@ def grid_data(sheet: Sheet, bounds: Bounds) -> dict[str, Any]:
     return out
 
 
-def sheet_json(book: Spreadsheet, sheet: Sheet, data: list[Bounds] | None) -> dict[str, Any]:
-    """One Sheet resource (with ``data`` for each of ``data`` when given)."""
+def sheet_json(
+    book: Spreadsheet, sheet: Sheet, data: list[Bounds] | None, mask: Mask | None = None
+) -> dict[str, Any]:
+    """One Sheet resource (with ``data`` for each of ``data`` when given; ``mask``: the
+    fields of each cell wanted, None for all)."""
     out: dict[str, Any] = {"properties": copy.deepcopy(sheet.properties)}
     props = out["properties"]
     props["index"] = book.sheets.index(sheet)
     props.setdefault("sheetType", "GRID")
     if data is not None:
-        out["data"] = [grid_data(sheet, b) for b in data]
+        out["data"] = [grid_data(sheet, b, mask) for b in data]
     for key, value in (
         ("merges", sheet.merges),
         ("conditionalFormats", sheet.conditional_formats),
@@ -99,10 +115,16 @@ def sheet_json(book: Spreadsheet, sheet: Sheet, data: list[Bounds] | None) -> di
 
 
 def spreadsheet_json(
-    book: Spreadsheet, ranges: list[tuple[Sheet, Bounds]] | None, include_grid: bool
+    book: Spreadsheet,
+    ranges: list[tuple[Sheet, Bounds]] | None,
+    include_grid: bool,
+    fields: str | None = None,
 ) -> dict[str, Any]:
     """The Spreadsheet resource; ``ranges`` limits the sheets (and their grid data) to those
-    named, as the API does."""
+    named, as the API does.  ``fields``: the request's field mask, whose cell part
+    (``sheets.data.rowData.values``) limits what each cell of the grid data is made of
+    (the whole reply is still cut to the mask by the caller)."""
+    mask = cell_mask(fields)
     wanted: dict[int, list[Bounds]] = {}
     for sheet, bounds in ranges or []:
         wanted.setdefault(sheet.id, []).append(in_grid(sheet, bounds, sheet.title))
@@ -112,7 +134,7 @@ def spreadsheet_json(
             continue
         whole = [Bounds(0, sheet.rows, 0, sheet.columns)]
         data = wanted.get(sheet.id, whole) if include_grid else None
-        sheets.append(sheet_json(book, sheet, data))
+        sheets.append(sheet_json(book, sheet, data, mask))
     out: dict[str, Any] = {
         "spreadsheetId": book.id,
         "properties": copy.deepcopy(book.properties),
@@ -127,6 +149,17 @@ def spreadsheet_json(
     return out
 
 
+def cell_mask(fields: str | None) -> Mask | None:
+    """The part of the field mask ``fields`` that applies to each cell of the grid data
+    (``sheets.data.rowData.values``), or None when the whole cell is wanted."""
+    node = parse_mask(fields or "")
+    for name in ("sheets", "data", "rowData", "values"):
+        if node is None or "*" in node or not isinstance(node.get(name), dict):
+            return None
+        node = node[name]
+    return node
+
+
 def _wants_data(fields: str | None) -> bool:
     mask = parse_mask(fields or "")
     sheets = (mask or {}).get("sheets") if mask else None
@@ -137,14 +170,14 @@ def get(book: Spreadsheet, query: dict[str, Any]) -> dict[str, Any]:
     """spreadsheets.get with ``ranges``, ``includeGridData`` and ``fields``."""
     ranges = [resolve(book, r) for r in query.get("ranges") or []]
     include = bool(query.get("includeGridData")) or _wants_data(query.get("fields"))
-    return spreadsheet_json(book, ranges or None, include)
+    return spreadsheet_json(book, ranges or None, include, query.get("fields"))
 
 
 def get_by_filter(book: Spreadsheet, body: dict[str, Any], fields: str | None) -> dict[str, Any]:
     """spreadsheets.getByDataFilter."""
     ranges = [r for f in body.get("dataFilters", []) for r in filter_ranges(book, f)]
     include = bool(body.get("includeGridData")) or _wants_data(fields)
-    return spreadsheet_json(book, ranges or None, include)
+    return spreadsheet_json(book, ranges or None, include, fields)
 
 
 def create(store: Store, body: dict[str, Any]) -> dict[str, Any]:
