@@ -17,7 +17,7 @@ from typing import Any
 from sheets_sync.emulator import values as cellvalues
 from sheets_sync.emulator.a1 import Bounds
 from sheets_sync.emulator.errors import ApiError
-from sheets_sync.emulator.fields import Mask, apply_update, mask_or_error
+from sheets_sync.emulator.fields import Mask, apply_update, json_copy, mask_or_error
 from sheets_sync.emulator.grid import (
     as_grid_range,
     filter_ranges,
@@ -44,7 +44,7 @@ def _keys(b: Bounds) -> Iterator[tuple[int, int]]:
 def _set_cell(
     sheet: Sheet, key: tuple[int, int], source: dict[str, Any], mask: Mask | None
 ) -> None:
-    cell = copy.deepcopy(sheet.cells.get(key, {}))
+    cell = json_copy(sheet.cells.get(key, {}))
     apply_update(cell, source, mask)
     cell.pop("effectiveValue", None)
     entered = cell.get("userEnteredValue")

@@ -178,11 +178,16 @@ def check_body(method: Method, body: Any) -> Any:
     if body is None:
         return {}
     doc = document(method.document)
-    return _check(doc, {"$ref": method.request}, body, "", method.document == "drive.v3")
+    return _check(doc, {"$ref": method.request}, body, None, method.document == "drive.v3")
+
+
+#: where a value is in a body: None for the body, else (the parent's place, a field name or
+#: a list index); spelled out (``requests[0].add_sheet``) only for an error message
+Where = tuple[Any, str | int] | None
 
 
 def _check(
-    doc: dict[str, Any], schema: dict[str, Any], value: Any, where: str, lenient: bool
+    doc: dict[str, Any], schema: dict[str, Any], value: Any, where: Where, lenient: bool
 ) -> Any:
     if "$ref" in schema:
         schema = doc["schemas"][schema["$ref"]]
@@ -200,13 +205,13 @@ def _check(
                 continue
             name = camel(key)
             if props is not None and name in props:
-                out[name] = _check(doc, props[name], item, _join(where, name), lenient)
+                out[name] = _check(doc, props[name], item, (where, name), lenient)
             elif extra is not None:
-                out[key] = _check(doc, extra, item, _join(where, key), lenient)
+                out[key] = _check(doc, extra, item, (where, key), lenient)
             elif lenient:
                 continue  # Drive ignores fields it does not know (gspread sends "withLink")
             else:
-                at = f" at '{where}'" if where else ""
+                at = f" at '{_text(where)}'" if where else ""
                 raise ApiError.bad_request(
                     f'Invalid JSON payload received. Unknown name "{key}"{at}: Cannot find field.'
                 )
@@ -219,8 +224,7 @@ def _check(
                 raise _invalid(where, "TYPE_LIST", value)
             return value
         return [
-            _check(doc, schema["items"], item, f"{where}[{i}]", lenient)
-            for i, item in enumerate(value)
+            _check(doc, schema["items"], item, (where, i), lenient) for i, item in enumerate(value)
         ]
     return _scalar(schema, kind, value, where)
 
@@ -230,7 +234,7 @@ def _rows_of_any(schema: dict[str, Any]) -> bool:
     return items.get("type") == "array" and items.get("items", {}).get("type") == "any"
 
 
-def _scalar(schema: dict[str, Any], kind: str | None, value: Any, where: str) -> Any:
+def _scalar(schema: dict[str, Any], kind: str | None, value: Any, where: Where) -> Any:
     fmt = schema.get("format")
     if kind == "boolean":
         if not isinstance(value, bool):
@@ -257,10 +261,21 @@ def _scalar(schema: dict[str, Any], kind: str | None, value: Any, where: str) ->
     return value
 
 
-def _join(where: str, name: str) -> str:
-    return f"{where}.{snake(name)}" if where else snake(name)
+def _text(where: Where) -> str:
+    """``where`` as the API writes it in messages: ``requests[0].add_sheet.properties``."""
+    parts: list[str | int] = []
+    while where is not None:
+        where, part = where
+        parts.append(part)
+    out = ""
+    for part in reversed(parts):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out = f"{out}.{snake(part)}" if out else snake(part)
+    return out
 
 
-def _invalid(where: str, kind: str, value: Any) -> ApiError:
+def _invalid(where: Where, kind: str, value: Any) -> ApiError:
     shown = json.dumps(value, ensure_ascii=False)
-    return ApiError.bad_request(f"Invalid value at '{where}' ({kind}), {shown}")
+    return ApiError.bad_request(f"Invalid value at '{_text(where)}' ({kind}), {shown}")

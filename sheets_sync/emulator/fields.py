@@ -10,7 +10,6 @@ everything.  gspread sends ``gridProperties/frozenRowCount`` and
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from sheets_sync.emulator.errors import ApiError
@@ -81,8 +80,18 @@ def select(data: Any, mask: Mask | None) -> Any:
     out = {}
     for name, sub in mask.items():
         if name in data:
-            out[name] = select(data[name], sub)
+            out[name] = data[name] if sub is None else select(data[name], sub)
     return out
+
+
+def json_copy(data: Any) -> Any:
+    """A copy of JSON data (dicts and lists copied, strings, numbers and booleans shared):
+    ``copy.deepcopy`` for the emulator's cells and request bodies, several times quicker."""
+    if isinstance(data, dict):
+        return {k: json_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [json_copy(v) for v in data]
+    return data
 
 
 def apply_update(target: dict[str, Any], source: dict[str, Any], mask: Mask | None) -> None:
@@ -90,12 +99,12 @@ def apply_update(target: dict[str, Any], source: dict[str, Any], mask: Mask | No
     from ``source`` is cleared (the API's update-mask rule)."""
     if mask is None or "*" in mask:
         target.clear()
-        target.update(copy.deepcopy(source))
+        target.update(json_copy(source))
         return
     for name, sub in mask.items():
         if sub is None or not isinstance(source.get(name), dict | type(None)):
             if name in source:
-                target[name] = copy.deepcopy(source[name])
+                target[name] = json_copy(source[name])
             else:
                 target.pop(name, None)
             continue

@@ -16,7 +16,7 @@ from typing import Any
 from sheets_sync.emulator import values as cellvalues
 from sheets_sync.emulator.a1 import Bounds
 from sheets_sync.emulator.errors import ApiError
-from sheets_sync.emulator.fields import Mask, parse_mask, select
+from sheets_sync.emulator.fields import Mask, json_copy, parse_mask, select
 from sheets_sync.emulator.grid import cells_in, filter_ranges, in_grid, metadata_locations, resolve
 from sheets_sync.emulator.state import (
     DEFAULT_COLUMNS,
@@ -39,16 +39,16 @@ def _cell_json(cell: dict[str, Any], mask: Mask | None = None) -> dict[str, Any]
     copies nor renders what it drops."""
     entered = cell.get("userEnteredValue")
     if mask is None or "*" in mask:
-        out = {k: copy.deepcopy(v) for k, v in cell.items()}
+        out = {k: json_copy(v) for k, v in cell.items()}
         if entered:
             out["effectiveValue"] = cell.get("effectiveValue") or cellvalues.effective(entered)
             out["formattedValue"] = cellvalues.render(cell, "FORMATTED_VALUE", "SERIAL_NUMBER")
         return out
-    out = {k: copy.deepcopy(select(v, mask[k])) for k, v in cell.items() if k in mask}
+    out = {k: json_copy(select(v, mask[k])) for k, v in cell.items() if k in mask}
     if entered:
         if "effectiveValue" in mask:
             shown = cell.get("effectiveValue") or cellvalues.effective(entered)
-            out["effectiveValue"] = copy.deepcopy(select(shown, mask["effectiveValue"]))
+            out["effectiveValue"] = json_copy(select(shown, mask["effectiveValue"]))
         if "formattedValue" in mask:
             out["formattedValue"] = cellvalues.render(cell, "FORMATTED_VALUE", "SERIAL_NUMBER")
     return out
