@@ -168,7 +168,8 @@ class Server:
     """``xl-crm sheets emulator`` with ``book`` loaded, in a child process."""
 
     def __init__(self, book: Path, tmp: Path) -> None:
-        info = tmp / "emulator.json"
+        info = tmp / f"emulator-{book.stem}.json"
+        info.unlink(missing_ok=True)
         start = time.perf_counter()
         self.proc = subprocess.Popen(
             [
