@@ -189,11 +189,15 @@ class Server:
             stderr=subprocess.PIPE,
             text=True,
         )
-        while not info.exists() or not info.read_text().strip():
+        got = None
+        while got is None:
             if self.proc.poll() is not None:
                 sys.exit(f"the emulator stopped: {self.proc.stderr.read()}")  # type: ignore[union-attr]
             time.sleep(0.2)
-        got = json.loads(info.read_text())
+            try:
+                got = json.loads(info.read_text())
+            except (OSError, ValueError):  # not written yet, or half written
+                got = None
         self.url, self.key = got["url"], got["spreadsheets"][0]
         self.load_s = time.perf_counter() - start
 
