@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sheets_sync.cells import a1, cell_out
+from sheets_sync.cells import a1, cell_out, pixels
 from sheets_sync.fetch import PROBE_ROWS, Fetcher
 from sheets_sync.marking import Marker, chunks, column_cells, grow, new_sheet
 from xl_crm.errors import (
@@ -359,7 +359,7 @@ class GoogleSheetBook:
                                 "startIndex": i - 1,
                                 "endIndex": i,
                             },
-                            "properties": {"pixelSize": int(c.width * 7 + 5)},
+                            "properties": {"pixelSize": pixels(c.width)},
                             "fields": "pixelSize",
                         }
                     }

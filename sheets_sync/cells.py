@@ -29,10 +29,12 @@ __all__ = [
     "a1",
     "cell_in",
     "cell_out",
+    "colour",
     "effective_in",
     "extended",
     "kind_of",
     "number_format",
+    "pixels",
     "quote",
 ]
 
@@ -173,3 +175,20 @@ def a1(title: str, row1: int, col1: int, row2: int | None = None, col2: int | No
     if row2 is None or col2 is None or (row2, col2) == (row1, col1):
         return f"{quote(title)}!{first}"
     return f"{quote(title)}!{first}:{get_column_letter(col2)}{row2}"
+
+
+def colour(hex_rgb: str) -> dict[str, float]:
+    """An RGB colour (``#FFC7CD``, ``FFC7CD`` or openpyxl's ARGB ``FFFFC7CD``: the last six
+    hex digits count) as a Sheets ``Color`` (red, green, blue from 0 to 1)."""
+    rgb = hex_rgb.lstrip("#")[-6:]
+    return {
+        "red": int(rgb[0:2], 16) / 255,
+        "green": int(rgb[2:4], 16) / 255,
+        "blue": int(rgb[4:6], 16) / 255,
+    }
+
+
+def pixels(width: float) -> int:
+    """A column width in characters (Excel's unit, what templates give) in pixels, as the
+    Sheets API sizes columns (``pixelSize``): 7 pixels a character and 5 of padding."""
+    return int(width * 7 + 5)

@@ -18,7 +18,7 @@ import json
 import re
 from typing import Any
 
-from sheets_sync.cells import extended, number_format
+from sheets_sync.cells import colour, extended, number_format
 from sheets_sync.fetch import Fetcher, SheetInfo
 from xl_crm.excel.cells import runs
 from xl_crm.excel.ledger import LEDGER, MARK_FILL, Ledger, parse_cell
@@ -27,11 +27,7 @@ from xl_crm.table import CellMark
 __all__ = ["MARK_COLOUR", "REQUEST_BYTES", "Marker", "chunks", "column_cells", "grow", "new_sheet"]
 
 #: the marks' fill as a Sheets ``Color`` (the file medium's light red, #FFC7CD)
-MARK_COLOUR = {
-    "red": int(MARK_FILL[1:3], 16) / 255,
-    "green": int(MARK_FILL[3:5], 16) / 255,
-    "blue": int(MARK_FILL[5:7], 16) / 255,
-}
+MARK_COLOUR = colour(MARK_FILL)
 #: the largest body sent in one request: under the API's 10,485,760 bytes ("Request
 #: payload size exceeds the limit", research/gsheets.md §4), with room for the envelope
 REQUEST_BYTES = 9_000_000

@@ -289,13 +289,7 @@ def put_text(ws, row: int, column: int, text: str):
 def _band(ws, layout: SheetLayout) -> None:
     row = layout.band_row
     groups = {g.id: g for g in layout.sheet.groups}
-    runs: list[tuple[str, int, int]] = []
-    for i, f in enumerate(layout.sheet.fields, start=1):
-        if f.group and runs and runs[-1][0] == f.group and runs[-1][2] == i - 1:
-            runs[-1] = (f.group, runs[-1][1], i)
-        elif f.group:
-            runs.append((f.group, i, i))
-    for n, (gid, start, end) in enumerate(runs):
+    for n, (gid, start, end) in enumerate(layout.group_runs()):
         cell = put_text(ws, row, start, groups[gid].label.get(layout.lang))
         cell.font = S.BAND_FONT
         cell.fill = S.BAND_FILLS[n % len(S.BAND_FILLS)]

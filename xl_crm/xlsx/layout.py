@@ -54,6 +54,17 @@ class SheetLayout:
     def letter(self, field_id: str) -> str:
         return get_column_letter(self.sheet.field_ids().index(field_id) + 1)
 
+    def group_runs(self) -> list[tuple[str, int, int]]:
+        """``(group id, first column, last column)`` (1-based) of each run of neighbouring
+        fields in one group: the cells of the band row, in order."""
+        runs: list[tuple[str, int, int]] = []
+        for i, f in enumerate(self.sheet.fields, start=1):
+            if f.group and runs and runs[-1][0] == f.group and runs[-1][2] == i - 1:
+                runs[-1] = (f.group, runs[-1][1], i)
+            elif f.group:
+                runs.append((f.group, i, i))
+        return runs
+
     def columns(self) -> list[tuple[str, FieldSpec]]:
         return [(get_column_letter(i + 1), f) for i, f in enumerate(self.sheet.fields)]
 
