@@ -50,6 +50,8 @@ CELL_LIMIT = 10_000_000
 #: the xl-crm version (spreadsheet location), and the template sheet a sheet is (its id,
 #: sheet location); the .xlsx builder keeps the same in custom document properties
 LANG_KEY, VERSION_KEY, SHEET_KEY = "xlcrm.lang", "xlcrm.version", "xlcrm.sheet"
+#: the cells of the blank 1000 x 26 sheet a new spreadsheet starts with
+NEW_SHEET_CELLS = 1000 * 26
 
 
 @dataclass
@@ -245,6 +247,10 @@ def build_sheet(
     chosen = _chosen(spec, sheets)
     generator = SampleGenerator(spec, sample, seed=seed, lang=lang)
     layouts = [SheetLayout(s, lang, generator.row_count(s.id)) for s in chosen]
+    wanted = sum((lay.header_row + lay.rows + rows) * len(lay.sheet.fields) for lay in layouts)
+    floor = 0 if hasattr(target, "fetch_sheet_metadata") else NEW_SHEET_CELLS
+    if wanted + floor > CELL_LIMIT:  # checked before a spreadsheet is created
+        raise _over_limit(wanted, floor, str(title or spec.title.get(lang)))
     spreadsheet, created = _target(target, title, spec, lang)
     fetch = Fetcher(spreadsheet)
     name = str(getattr(spreadsheet, "title", None) or spreadsheet.id)

@@ -127,8 +127,6 @@ def input_rule(f: FieldSpec, cell: str, lang: str) -> dict[str, Any] | None:
     storage = f.ftype.storage
     longest = f.effective_max_length
     condition: dict[str, Any]
-    if f.computed:
-        return None
     if f.type == "choice" and f.choices:
         values = [{"userEnteredValue": label} for label in f.choice_labels(lang)]  # type: ignore[arg-type]
         condition = {"type": "ONE_OF_LIST", "values": values}

@@ -90,6 +90,21 @@ def test_raw_input_stores_strings_as_they_are(ws):
     ]
 
 
+def test_user_entered_text_in_a_plain_text_cell_stays_text(ws):
+    # ValueInputOption USER_ENTERED: "The values will be parsed as if the user typed them
+    # into the UI" (API reference, ValueInputOption); a cell formatted as Plain text keeps
+    # what is typed as text (Sheets Help, "Format numbers in a spreadsheet"; NumberFormat
+    # type TEXT: "Text formatting, e.g 1000.12")
+    ws.spreadsheet.batch_update({"requests": [{"repeatCell": {
+        "range": {"sheetId": ws.id, "startColumnIndex": 0, "endColumnIndex": 1},
+        "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT", "pattern": "@"}}},
+        "fields": "userEnteredFormat.numberFormat"}}]})  # fmt: skip
+    ws.update([["007", "007"], ["=1+1", "=1+1"], ["2026-01-02", "2026-01-02"]], "A1",
+              value_input_option="USER_ENTERED")  # fmt: skip
+    got = raw_get(ws, "Sheet1!A1:B3", valueRenderOption="UNFORMATTED_VALUE")
+    assert got["values"] == [["007", 7], ["=1+1", 2], ["2026-01-02", 46024]]
+
+
 def test_render_options(ws):
     # https://developers.google.com/sheets/api/reference/rest/v4/ValueRenderOption and
     # [rec WorksheetTest.test_get_all_values_date_time_render_options]: FORMULA returns

@@ -160,7 +160,13 @@ def set_value(sheet: Sheet, row: int, col: int, raw: Any, option: str) -> None:
         cell.pop("userEnteredValue", None)
         sheet.put(row, col, cell)
         return
-    if option == "USER_ENTERED":
+    plain_text = ((cell.get("userEnteredFormat") or {}).get("numberFormat") or {}).get("type")
+    if option == "USER_ENTERED" and isinstance(raw, str) and plain_text == "TEXT":
+        # a cell formatted as plain text keeps what is typed as text: "007" stays "007",
+        # "=A1" is not a formula (USER_ENTERED: "parsed as if the user typed them into the
+        # UI"; Sheets Help, "Format numbers in a spreadsheet": Plain text)
+        entered = {"stringValue": raw}
+    elif option == "USER_ENTERED":
         entered, fmt = cellvalues.user_entered(raw)
         if fmt is not None:
             user_fmt = dict(cell.get("userEnteredFormat") or {})
