@@ -14,6 +14,7 @@ import pytest
 import xl_crm
 from sheets_sync.book import GoogleSheetBook
 from sheets_sync.build import CELL_LIMIT, build_sheet
+from sheets_sync.emulator import client
 from tests.gsheets import api_requests, comparable, forget_requests, stored_cells
 from xl_crm.errors import InvalidOptionError, NotInTemplateError, SheetNotWritableError
 from xl_crm.specs import load_spec
@@ -25,6 +26,13 @@ AS_OF = "2026-06-30"
 #: wrong cells written into both media: (sheet, cell, value)
 DIRT = [("客户", "C4", "xq.wu#example.com"), ("客户", "D5", "1391234"),
         ("订单", "D4", "一百元"), ("订单", "B6", 999999)]  # fmt: skip
+
+
+@pytest.fixture
+def gc(sheets_emulator):
+    """A gspread Client for the emulator with room for a build on a busy machine (the
+    sheets_client fixture's 5 s timeouts are for the fault tests)."""
+    return client(sheets_emulator.url, timeout=60)
 
 
 def findings(report: xl_crm.Report) -> set[tuple[str, str, str]]:
@@ -46,12 +54,12 @@ def metadata(sh) -> dict:
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
-def test_a_built_template_reads_back_through_the_book(template, sheets_emulator, sheets_client):
+def test_a_built_template_reads_back_through_the_book(template, sheets_emulator, gc):
     spec = load_spec(template)
     forget_requests(sheets_emulator)
-    result = build_sheet(sheets_client, template, rows=200)
+    result = build_sheet(gc, template, rows=200)
     assert len(batch_updates(sheets_emulator)) == 1 and result.requests == 1
-    book = GoogleSheetBook(sheets_client.open_by_key(result.spreadsheet_id))
+    book = GoogleSheetBook(gc.open_by_key(result.spreadsheet_id))
     assert book.template() == template
     titles = [s.label.zh for s in spec.sheets]
     assert book.sheet_names() == titles  # the blank Sheet1 of the new spreadsheet is gone
@@ -75,8 +83,8 @@ def test_a_built_template_reads_back_through_the_book(template, sheets_emulator,
         assert result.grid[layout.title] == (layout.header_row + 200, len(sheet.fields))
 
 
-def test_the_sheet_has_the_workbooks_layout(sheets_emulator, sheets_client):
-    result = build_sheet(sheets_client, "ecommerce", sample=10, rows=50)
+def test_the_sheet_has_the_workbooks_layout(sheets_emulator, gc):
+    result = build_sheet(gc, "ecommerce", sample=10, rows=50)
     got = metadata(result.spreadsheet)
     sheets = {s["properties"]["title"]: s for s in got["sheets"]}
     customers = sheets["客户"]
@@ -110,8 +118,8 @@ def test_the_sheet_has_the_workbooks_layout(sheets_emulator, sheets_client):
     assert "REGEXMATCH" in rule["condition"]["values"][0]["userEnteredValue"]
 
 
-def test_identifiers_typed_into_the_sheet_stay_text(sheets_client):
-    result = build_sheet(sheets_client, "ledger", lang="en", rows=20)
+def test_identifiers_typed_into_the_sheet_stay_text(gc):
+    result = build_sheet(gc, "ledger", lang="en", rows=20)
     ws = result.spreadsheet.worksheet("Customers")
     ws.update_acell("A3", "007")  # USER_ENTERED, as typed in the UI: a TEXT column
     ws.update_acell("I3", "2026-05-01")  # a date column: parsed to a date
@@ -120,7 +128,7 @@ def test_identifiers_typed_into_the_sheet_stay_text(sheets_client):
     assert row[0] == "007" and row[8] == dt.date(2026, 5, 1)
 
 
-def test_a_header_starting_with_an_equals_sign_stays_text(tmp_path, sheets_client):
+def test_a_header_starting_with_an_equals_sign_stays_text(tmp_path, gc):
     spec = tmp_path / "odd.yaml"
     spec.write_text(
         "name: odd\ntitle: Odd\nsheets:\n  - id: things\n    label: Things\n    fields:\n"
@@ -128,21 +136,19 @@ def test_a_header_starting_with_an_equals_sign_stays_text(tmp_path, sheets_clien
         "      - {id: code, label: Code, type: text}\n",
         encoding="utf-8",
     )
-    result = build_sheet(sheets_client, spec, rows=5)
+    result = build_sheet(gc, spec, rows=5)
     cells = stored_cells(GoogleSheetBook(result.spreadsheet), "Things", "A1:B1")[0]
     assert cells[0]["userEnteredValue"] == {"stringValue": "=SUM(A1:A9)"}
 
 
-def test_the_same_findings_and_computed_values_as_the_xlsx_build(
-    tmp_path, sheets_emulator, sheets_client
-):
+def test_the_same_findings_and_computed_values_as_the_xlsx_build(tmp_path, sheets_emulator, gc):
     path = tmp_path / "ecommerce.xlsx"
     xl_crm.build_workbook("ecommerce", path, sample=60, seed=3)
     wb = openpyxl.load_workbook(path)
     for sheet, cell, value in DIRT:
         wb[sheet][cell] = value
     wb.save(path)
-    result = build_sheet(sheets_client, "ecommerce", sample=60, seed=3)
+    result = build_sheet(gc, "ecommerce", sample=60, seed=3)
     for sheet, cell, value in DIRT:
         result.spreadsheet.worksheet(sheet).update([[value]], cell, raw=True)
     book = GoogleSheetBook(result.spreadsheet)
@@ -159,8 +165,8 @@ def test_the_same_findings_and_computed_values_as_the_xlsx_build(
     assert comparable(fresh.rows("客户")) == comparable(XlsxBook(path).rows("客户"))
 
 
-def test_building_into_a_spreadsheet_keeps_its_other_sheets(sheets_emulator, sheets_client):
-    sh = sheets_client.create("Team")
+def test_building_into_a_spreadsheet_keeps_its_other_sheets(sheets_emulator, gc):
+    sh = gc.create("Team")
     sh.sheet1.update([["our notes"], ["0042"]], "A1", raw=True)
     forget_requests(sheets_emulator)
     result = build_sheet(sh, "hotel", lang="en", sheets=["guests"], rows=10)
@@ -171,8 +177,8 @@ def test_building_into_a_spreadsheet_keeps_its_other_sheets(sheets_emulator, she
     assert book.template() == "hotel"
 
 
-def test_an_empty_sheet_of_the_same_name_is_reused(sheets_emulator, sheets_client):
-    sh = sheets_client.create("Team")
+def test_an_empty_sheet_of_the_same_name_is_reused(sheets_emulator, gc):
+    sh = gc.create("Team")
     empty = sh.add_worksheet("Guests", rows=5, cols=2)
     result = build_sheet(sh, "hotel", lang="en", sheets=["Guests"], rows=2000)
     book = GoogleSheetBook(sh)
@@ -184,8 +190,8 @@ def test_an_empty_sheet_of_the_same_name_is_reused(sheets_emulator, sheets_clien
     assert result.grid["Guests"] == (2001, 3)
 
 
-def test_a_sheet_of_the_same_name_holding_data_is_refused(sheets_emulator, sheets_client):
-    sh = sheets_client.create("Team")
+def test_a_sheet_of_the_same_name_holding_data_is_refused(sheets_emulator, gc):
+    sh = gc.create("Team")
     sh.add_worksheet("客户", rows=100, cols=3).update([["mine"]], "B50", raw=True)
     forget_requests(sheets_emulator)
     with pytest.raises(SheetNotWritableError) as caught:
@@ -198,20 +204,20 @@ def test_a_sheet_of_the_same_name_holding_data_is_refused(sheets_emulator, sheet
     assert GoogleSheetBook(sh).sheet_names() == ["Sheet1", "客户"]
 
 
-def test_bad_options_are_refused_before_anything_is_sent(sheets_emulator, sheets_client):
+def test_bad_options_are_refused_before_anything_is_sent(sheets_emulator, gc):
     forget_requests(sheets_emulator)
     with pytest.raises(InvalidOptionError) as caught:
-        build_sheet(sheets_client, "ecommerce", sample=CELL_LIMIT // 10)
+        build_sheet(gc, "ecommerce", sample=CELL_LIMIT // 10)
     assert "10,000,000" in caught.value.text("en")
     with pytest.raises(NotInTemplateError):
-        build_sheet(sheets_client, "ecommerce", sheets=["nope"])
+        build_sheet(gc, "ecommerce", sheets=["nope"])
     with pytest.raises(InvalidOptionError):
-        build_sheet(sheets_client, "ecommerce", lang="fr")  # type: ignore[arg-type]
+        build_sheet(gc, "ecommerce", lang="fr")  # type: ignore[arg-type]
     assert api_requests(sheets_emulator) == []  # no spreadsheet created
 
 
-def test_a_rebuild_replaces_the_recorded_template(sheets_client):
-    sh = sheets_client.create("Team")
+def test_a_rebuild_replaces_the_recorded_template(gc):
+    sh = gc.create("Team")
     build_sheet(sh, "hotel", lang="en", rows=5)
     build_sheet(sh, "ecommerce", rows=5)  # its zh sheet names do not clash with the en ones
     got = metadata(sh)
@@ -220,8 +226,8 @@ def test_a_rebuild_replaces_the_recorded_template(sheets_client):
     assert GoogleSheetBook(sh).template() == "ecommerce"
 
 
-def test_the_result_is_json_ready(sheets_client, tmp_path: Path):
-    result = build_sheet(sheets_client, "hotel", title="Hotel", sample=5, rows=5)
+def test_the_result_is_json_ready(gc, tmp_path: Path):
+    result = build_sheet(gc, "hotel", title="Hotel", sample=5, rows=5)
     data = result.to_dict()
     assert data["title"] == "Hotel" and data["sheets"] == {"客户": 5, "入住记录": 10}
     assert data["requests"] == 1 and data["bytes"] > 0 and "spreadsheet" not in data

@@ -93,13 +93,10 @@ def set_data_validation(store: Store, book: Spreadsheet, req: dict[str, Any]) ->
         and not condition.get("values")
     ):
         raise ApiError.bad_request(f"Invalid DataValidation: {condition['type']} requires values.")
-    for key in _keys(b):
-        _set_cell(
-            sheet,
-            key,
-            {"dataValidation": req.get("rule")} if req.get("rule") else {},
-            {"dataValidation": None},
-        )
+    rule = copy.deepcopy(req.get("rule")) or None
+    for key in _keys(b):  # one rule shared by the cells: cells are replaced, never changed
+        cell = {k: v for k, v in sheet.cells.get(key, {}).items() if k != "dataValidation"}
+        sheet.put(key[0], key[1], {**cell, "dataValidation": rule})
 
 
 def _overlap(a: Bounds, b: Bounds) -> bool:
