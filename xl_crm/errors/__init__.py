@@ -21,11 +21,17 @@ The tree (families in capitals are never raised themselves, only their subclasse
       InvalidOptionError
         AsOfDateError, InvalidWindowError, OutputPathError
       MissingExtraError
+      JobsFileError, ServiceDatabaseError, ActionUnavailableError   the scheduled service
 """
 
 from __future__ import annotations
 
 from xl_crm.errors.base import LANGS, RESAVE, Text, XlCrmError, both_langs, in_lang
+from xl_crm.errors.service import (
+    ActionUnavailableError,
+    JobsFileError,
+    ServiceDatabaseError,
+)
 from xl_crm.errors.templates import (
     NotInTemplateError,
     SpecError,
@@ -67,6 +73,7 @@ __all__ = [
     "FAMILIES",
     "LANGS",
     "RESAVE",
+    "ActionUnavailableError",
     "AsOfDateError",
     "CellNotWritableError",
     "CustomerKeyError",
@@ -78,6 +85,7 @@ __all__ = [
     "FileMissingError",
     "InvalidOptionError",
     "InvalidWindowError",
+    "JobsFileError",
     "MissingColumnError",
     "MissingExtraError",
     "NoHeaderError",
@@ -88,6 +96,7 @@ __all__ = [
     "OutputPathError",
     "OverwriteRefusedError",
     "ReadOnlyBookError",
+    "ServiceDatabaseError",
     "SheetNotFoundError",
     "SheetNotWritableError",
     "SpecError",
