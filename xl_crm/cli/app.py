@@ -1,11 +1,11 @@
 """``xl-crm``: commands parse options, make one library call and print the result.
 
 One module per command group (:mod:`.templates`, :mod:`.checking`, :mod:`.computing`,
-:mod:`.demo`, :mod:`.excel`, :mod:`.sheets`, :mod:`.service`); the output options every command shares
-(``--json``, ``--csv``, ``--lang``, ``--quiet``) come from :mod:`.output`.  Library errors
-(:class:`xl_crm.XlCrmError`) become one clear message on stderr and a non-zero exit code:
-1 when the input was read but is not valid (a report with errors, a spec that fails
-``check``), 2 when it cannot be used at all.
+:mod:`.demo`, :mod:`.excel`, :mod:`.sheets`, :mod:`.service`); the output options every
+command shares (``--json``, ``--csv``, ``--lang``, ``--quiet``) come from :mod:`.output`.
+Library errors (:class:`xl_crm.XlCrmError`) become one clear message on stderr and a
+non-zero exit code: 1 when the input was read but is not valid (a report with errors, a
+spec that fails ``check``), 2 when it cannot be used at all.
 """
 
 from __future__ import annotations
