@@ -146,6 +146,11 @@ class Store:
         with self.engine.connect() as db:
             return {job: owner for job, owner in db.execute(select(leases.c.job, leases.c.owner))}
 
+    def expiry(self, job: str) -> dt.datetime | None:
+        """When ``job``'s lease expires (None: free)."""
+        with self.engine.connect() as db:
+            return db.scalar(select(leases.c.expires_at).where(leases.c.job == job))
+
     # -- runs -----------------------------------------------------------------------------
 
     def last_slots(self) -> dict[str, dt.datetime]:
