@@ -20,6 +20,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from sheets_sync.service import load_jobs, open_store
 from tests.conftest import xlsx
 from xl_crm import (
     CellMark,
@@ -110,6 +111,16 @@ def _formulas(tmp: Path) -> None:
     compute(path, template="ecommerce", as_of=AS_OF, backups=0)
 
 
+def _unavailable(tmp: Path) -> None:
+    """A job that lists ``sync``, which a later part of issue 12 brings: its run fails with
+    the reason, raised here by the action itself."""
+    jobs = _csv(tmp, "jobs: [{name: a, source: s.xlsx, actions: [sync], schedule: {every: 5}}]",
+                "jobs.yaml")  # fmt: skip
+    from sheets_sync.service.runner import run_actions
+
+    run_actions(load_jobs(jobs).jobs[0])
+
+
 def _spec_file(tmp: Path) -> None:
     path = tmp / "mine.yaml"
     path.write_text("name: mine\nsheets: []\n", encoding="utf-8")
@@ -194,6 +205,9 @@ CASES: dict[str, Callable[..., object]] = {
         [(OutputTarget("--json"), tmp / "no such folder" / "report.json")]
     ),
     "missing-extra": _extra_missing,
+    "jobs-file-invalid": lambda tmp: load_jobs(_csv(tmp, "jobs:\n  - name: a\n", "jobs.yaml")),
+    "service-database": lambda tmp: open_store(f"sqlite:///{tmp / 'no folder' / 'jobs.db'}"),
+    "action-unavailable": _unavailable,
 }
 
 

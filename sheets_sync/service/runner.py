@@ -22,7 +22,7 @@ from typing import Any
 from sheets_sync.service.jobs import Job, SheetsAccess
 from xl_crm.errors import ActionUnavailableError, XlCrmError
 
-__all__ = ["RunResult", "SheetsClient", "run_job", "safe_error"]
+__all__ = ["RunResult", "SheetsClient", "run_actions", "run_job", "safe_error"]
 
 #: makes the gspread client of a run on a Google Sheet (None: the default, ``connect()``
 #: with the jobs file's credentials and endpoint)
@@ -106,7 +106,7 @@ def run_job(job: Job, access: SheetsAccess, client: SheetsClient | None = None) 
         if job.is_sheet:
             gc = (client or default_client)(access)
             before = _requests(gc)
-        _actions(job, result, lambda: _target(job, gc))
+        run_actions(job, result, lambda: _target(job, gc))
     except Exception as exc:  # a job's failure is recorded, never stops the service
         result.outcome, result.error = "failed", safe_error(exc)
     finally:
@@ -123,9 +123,19 @@ def _target(job: Job, gc: Any) -> Any:
     return open_book(job.source, gc)
 
 
-def _actions(job: Job, result: RunResult, target: Callable[[], Any]) -> None:
+def run_actions(
+    job: Job, result: RunResult | None = None, target: Callable[[], Any] | None = None
+) -> RunResult:
+    """Run ``job``'s actions in order, filling ``result`` (a new :class:`RunResult` when
+    None) as they go; ``target()`` gives what each library call works on (default: the
+    job's workbook path, or its Google Sheet through ``sheets_sync.connect()``).  Raises
+    what the first failing action raises: the :class:`xl_crm.XlCrmError` family (a
+    missing file, a bad template ...), :class:`xl_crm.errors.ActionUnavailableError` for
+    ``report`` and ``sync``.  :func:`run_job` is this, recorded instead of raised."""
     import xl_crm
 
+    result = result if result is not None else RunResult()
+    target = target or (lambda: _target(job, None))
     o = job.options
     report = None
     for action in job.actions:
@@ -150,3 +160,4 @@ def _actions(job: Job, result: RunResult, target: Callable[[], Any]) -> None:
                 )
             )
         result.done.append(action)
+    return result
