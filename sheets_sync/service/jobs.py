@@ -26,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from xl_crm.errors import JobsFileError, SpecError, SpecProblem
+from xl_crm.specs.loader import pydantic_message
 from xl_crm.specs.yamlio import load_yaml, mark_at, plain
 
 __all__ = ["ACTIONS", "Job", "JobOptions", "Jobs", "Schedule", "SheetsAccess", "load_jobs"]
@@ -33,6 +34,7 @@ __all__ = ["ACTIONS", "Job", "JobOptions", "Jobs", "Schedule", "SheetsAccess", "
 #: what a job can do, in the order a run does them when listed
 ACTIONS = ("compute", "validate", "annotate", "report", "sync")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+DOCS = "docs/service.md"
 _SHEET = re.compile(r"^(?:gsheet://|https://docs\.google\.com/spreadsheets/d/)[\w-]+")
 
 
@@ -176,7 +178,7 @@ def load_jobs(path: str | Path) -> Jobs:
         jobs = Jobs.model_validate(data)
     except ValidationError as exc:
         raise JobsFileError(
-            [_at(raw, path, tuple(e["loc"]), _message(e)) for e in exc.errors()]
+            [_at(raw, path, tuple(e["loc"]), pydantic_message(e, DOCS)) for e in exc.errors()]
         ) from None
     return _anchored(jobs)
 
@@ -192,20 +194,6 @@ def _anchored(jobs: Jobs) -> Jobs:
     if sheets.credentials is not None:
         sheets = sheets.model_copy(update={"credentials": base / sheets.credentials})
     return jobs.model_copy(update={"jobs": fixed, "sheets": sheets})
-
-
-def _message(err: Any) -> tuple[str, str]:
-    """A pydantic error as (zh, en)."""
-    kind, loc = err.get("type", ""), err.get("loc", ())
-    if kind == "extra_forbidden":
-        return (
-            f"未知的键 {loc[-1]!r}；请检查拼写（见 docs/service.md）",
-            f"unknown key {loc[-1]!r}; check the spelling (see docs/service.md)",
-        )
-    if kind == "missing":
-        return f"缺少必需的键 {loc[-1]!r}", f"required key {loc[-1]!r} is missing"
-    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"取值无效：{msg}", msg
 
 
 def _at(raw: Any, path: Path, loc: tuple[Any, ...], text: tuple[str, str]) -> SpecProblem:

@@ -21,7 +21,7 @@ The tree (families in capitals are never raised themselves, only their subclasse
       InvalidOptionError
         AsOfDateError, InvalidWindowError, OutputPathError
       MissingExtraError
-      JobsFileError, ServiceDatabaseError, ActionUnavailableError   the scheduled service
+      ServiceDatabaseError, ActionUnavailableError (and SpecError's JobsFileError): the service
 """
 
 from __future__ import annotations

@@ -3,40 +3,25 @@ database that cannot be opened, an action a job names that is not available yet.
 
 from __future__ import annotations
 
-from xl_crm.errors.base import LANGS, Text, XlCrmError
-from xl_crm.errors.templates import SpecProblem
+from xl_crm.errors.base import Text, XlCrmError
+from xl_crm.errors.templates import SpecError
 
 
-class JobsFileError(XlCrmError):
+class JobsFileError(SpecError):
     """A jobs file (``xl-crm service run JOBS.yaml``) that cannot be used: bad YAML, an
     unknown key, a job without a source, a cron expression that does not parse, two jobs
-    of one name.  ``problems`` lists each with its file, line and key (the same
-    :class:`SpecProblem` a template spec's errors use)."""
+    of one name.  ``problems`` lists each with its file, line and key, as a template
+    spec's errors do."""
 
     reason = "jobs-file-invalid"
     fix: Text = (
         "按每条问题所指的行修改任务文件（见 docs/service.md 的“任务文件参考”）",
         "correct the jobs file at each line named (docs/service.md, Jobs file reference)",
     )
-
-    def __init__(self, problems: list[SpecProblem]) -> None:
-        self.problems = problems
-        count = len(problems)
-        head = (
-            ("任务文件有误", "jobs file is invalid")
-            if count <= 1
-            else (f"任务文件有 {count} 处问题", f"jobs file has {count} problems")
-        )
-        super().__init__(
-            tuple(h + ":\n" + "\n".join(f"  {p.describe(lang)}" for p in problems)
-                  for h, lang in zip(head, LANGS, strict=True)),  # type: ignore[arg-type]
-            file=problems[0].file if problems else None,
-        )  # fmt: skip
-
-    @property
-    def where(self) -> str:
-        """'': each problem names its own file and line."""
-        return ""
+    heads = (
+        ("任务文件有误", "jobs file is invalid"),
+        ("任务文件有 {count} 处问题", "jobs file has {count} problems"),
+    )
 
 
 class ServiceDatabaseError(XlCrmError):
