@@ -86,7 +86,17 @@ def test_a_failing_job_does_not_stop_the_others_and_the_exit_code_says_so(tmp_pa
         ],
     )  # fmt: skip
     result = CliRunner().invoke(
-        app, ["service", "run", str(jobs_file), "--once", "--json", "-", "--log", "log.jsonl"]
+        app,
+        [
+            "service",
+            "run",
+            str(jobs_file),
+            "--once",
+            "--json",
+            "-",
+            "--log",
+            str(tmp_path / "log.jsonl"),
+        ],
     )
     assert result.exit_code == 1, result.output
     got = {j["job"]: j for j in json.loads(result.stdout)["jobs"]}
