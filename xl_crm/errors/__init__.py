@@ -22,6 +22,10 @@ The tree (families in capitals are never raised themselves, only their subclasse
         AsOfDateError, InvalidWindowError, OutputPathError
       MissingExtraError
       ServiceDatabaseError, ActionUnavailableError (and SpecError's JobsFileError): the service
+      SHEETS: SheetsError                  a Google credential or Sheets API call that failed
+        CredentialsFileError, CredentialsKindError, NoDefaultCredentialsError,
+        TokenRefusedError, UnauthorizedError, NotSharedError, SpreadsheetNotFoundError,
+        QuotaExhaustedError, SheetsUnavailableError (SheetsTimeoutError)
 """
 
 from __future__ import annotations
@@ -31,6 +35,19 @@ from xl_crm.errors.service import (
     ActionUnavailableError,
     JobsFileError,
     ServiceDatabaseError,
+)
+from xl_crm.errors.sheets import (
+    CredentialsFileError,
+    CredentialsKindError,
+    NoDefaultCredentialsError,
+    NotSharedError,
+    QuotaExhaustedError,
+    SheetsError,
+    SheetsTimeoutError,
+    SheetsUnavailableError,
+    SpreadsheetNotFoundError,
+    TokenRefusedError,
+    UnauthorizedError,
 )
 from xl_crm.errors.templates import (
     NotInTemplateError,
@@ -76,6 +93,8 @@ __all__ = [
     "ActionUnavailableError",
     "AsOfDateError",
     "CellNotWritableError",
+    "CredentialsFileError",
+    "CredentialsKindError",
     "CustomerKeyError",
     "DamagedWorkbookError",
     "DuplicateHeaderError",
@@ -88,22 +107,31 @@ __all__ = [
     "JobsFileError",
     "MissingColumnError",
     "MissingExtraError",
+    "NoDefaultCredentialsError",
     "NoHeaderError",
     "NoMatchingSheetError",
     "NoRoomForColumnError",
     "NotASpreadsheetError",
     "NotInTemplateError",
+    "NotSharedError",
     "OutputPathError",
     "OverwriteRefusedError",
+    "QuotaExhaustedError",
     "ReadOnlyBookError",
     "ServiceDatabaseError",
     "SheetNotFoundError",
     "SheetNotWritableError",
+    "SheetsError",
+    "SheetsTimeoutError",
+    "SheetsUnavailableError",
     "SpecError",
     "SpecProblem",
+    "SpreadsheetNotFoundError",
     "TemplateNotFoundError",
     "TemplateUndetectedError",
     "Text",
+    "TokenRefusedError",
+    "UnauthorizedError",
     "ValueNotWritableError",
     "WorkbookError",
     "WriteFailedError",
@@ -128,4 +156,4 @@ def error_classes() -> list[type[XlCrmError]]:
 
 
 #: families: classes that group others and are never raised themselves
-FAMILIES = (XlCrmError, WorkbookError)
+FAMILIES = (XlCrmError, WorkbookError, SheetsError)
