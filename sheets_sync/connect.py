@@ -46,7 +46,9 @@ def connect(
             JSON as a dict, google-auth ``Credentials``, or None for Application Default
             Credentials (``GOOGLE_APPLICATION_CREDENTIALS``, ``gcloud auth
             application-default login``, the Google Cloud metadata server).  With an
-            endpoint and no credentials, a fixed token is sent (the emulator takes any).
+            endpoint and no credentials: ``GOOGLE_APPLICATION_CREDENTIALS`` when set, else
+            a fixed token (the emulator takes any; a person's gcloud login is never sent
+            to a stand-in).
         endpoint: base URL standing in for Google (the emulator: ``http://127.0.0.1:8765``);
             Sheets, Drive and the credentials' token endpoint (``/token``) all go there.
             Default: ``$XL_CRM_SHEETS_ENDPOINT``, else Google.
@@ -67,7 +69,8 @@ def connect(
     """
     endpoint = (endpoint or os.environ.get(ENDPOINT_ENV) or "").rstrip("/") or None
     token_uri = f"{endpoint}/token" if endpoint else None
-    if credentials is None and endpoint:
+    if credentials is None and endpoint and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
+        # not the gcloud ADC file: a person's refresh token is not sent to a stand-in
         credentials = Credentials(token=EMULATOR_TOKEN, token_uri=token_uri)
     loaded = load_credentials(credentials, scopes=scopes, token_uri=token_uri)
     if isinstance(retries, int):

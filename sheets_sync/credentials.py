@@ -132,8 +132,9 @@ def _from_info(
             )
             return Loaded(creds, kind, info.get("client_email"), _name(path))
         if kind == "authorized_user":
+            # google-auth always sets Google's token endpoint here: move it afterwards
             creds = user_credentials.Credentials.from_authorized_user_info(info, list(scopes))
-            return Loaded(creds, kind, None, _name(path))
+            return Loaded(_retarget(creds, token_uri), kind, None, _name(path))
         if kind in OTHER_KINDS:
             creds, _ = google.auth.load_credentials_from_dict(info, scopes=list(scopes))
             return Loaded(_retarget(creds, token_uri), kind, _email_of(creds), _name(path))

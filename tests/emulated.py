@@ -41,3 +41,26 @@ def service_account_info(url: str) -> dict:
         "client_id": "1",
         "token_uri": f"{url}/token",
     }
+
+
+def authorized_user_info() -> dict:
+    """An authorized-user file's contents (what ``gcloud auth application-default login``
+    writes); its token endpoint is Google's until ``connect(endpoint=...)`` moves it."""
+    return {
+        "type": "authorized_user",
+        "client_id": "xl-crm-test.apps.googleusercontent.com",
+        "client_secret": "not-a-secret",
+        "refresh_token": "refresh-me",
+    }
+
+
+def inject(url: str, *rules: dict) -> None:
+    """Add fault rules to the emulator at ``url`` (docs/sheets-emulator.md)."""
+    status, reply = http("POST", f"{url}/_emulator/faults", {"faults": list(rules)}, token=None)
+    assert status == 200, reply
+
+
+def request_log(url: str, api: str | None = None) -> list[dict]:
+    """The emulator's request log, only the calls of Google method ``api`` when given."""
+    entries = http("GET", f"{url}/_emulator/requests", token=None)[1]["requests"]
+    return [e for e in entries if api is None or e.get("api") == api]
