@@ -1,7 +1,7 @@
 """Google Sheets for xl-crm: ``connect()`` (an authorised gspread client with timeouts,
-retries, a rate limiter and clear errors; docs/sheets.md) and the local Sheets API emulator
-(``sheets_sync.emulator``, docs/sheets-emulator.md); the sheet reader/writer and the sync
-engine next.
+retries, a rate limiter and clear errors; docs/sheets.md), a Google Sheet as a Book
+(``sheets_sync.book``, docs/google-sheets.md) and the local Sheets API emulator
+(``sheets_sync.emulator``, docs/sheets-emulator.md); the sync engine next.
 
 Needs the ``sheets`` extra: ``pip install 'xl-crm[sheets]'``.
 """

@@ -25,7 +25,7 @@ from tests.gsheets import (
     stored_cells,
 )
 from xl_crm.book import Book
-from xl_crm.errors import OverwriteRefusedError, WorkbookError
+from xl_crm.errors import NoDefaultCredentialsError, OverwriteRefusedError
 from xl_crm.table import CellMark, ColumnUpdate
 from xl_crm.xlsx.book import XlsxBook
 
@@ -77,9 +77,22 @@ def test_a_key_opens_with_a_client_without_the_metadata_request(sheets_client, s
     assert book.rows("Sheet1") == [["客户ID"], ["0042"]]
 
 
-def test_a_key_without_a_client_says_what_to_pass():
-    with pytest.raises(WorkbookError, match="gspread Spreadsheet"):
+def test_a_key_without_a_client_asks_connect_for_one(tmp_path, monkeypatch):
+    """Without a client, ``sheets_sync.connect()`` is asked: with no credentials anywhere
+    that is a clear error saying how to sign in (docs/sheets.md)."""
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.delenv("XL_CRM_SHEETS_ENDPOINT", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))  # no gcloud ADC file there
+    monkeypatch.setenv("NO_GCE_CHECK", "True")  # google-auth: not on Google Cloud
+    with pytest.raises(NoDefaultCredentialsError, match="gcloud auth application-default"):
         xl_crm.open_book("gsheet://1AbC-dEf_123")
+
+
+def test_a_key_reaches_the_endpoint_connect_is_given(sheets_client, sheets_emulator, monkeypatch):
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("XL_CRM_SHEETS_ENDPOINT", sheets_emulator.url)
+    key = sheets_client.create("By key").id
+    assert xl_crm.open_book(f"gsheet://{key}").sheet_names() == ["Sheet1"]
 
 
 # -- reading ------------------------------------------------------------------------------
