@@ -64,3 +64,13 @@ def request_log(url: str, api: str | None = None) -> list[dict]:
     """The emulator's request log, only the calls of Google method ``api`` when given."""
     entries = http("GET", f"{url}/_emulator/requests", token=None)[1]["requests"]
     return [e for e in entries if api is None or e.get("api") == api]
+
+
+def no_default_credentials(monkeypatch, folder) -> None:
+    """An environment where Application Default Credentials find nothing and connect()
+    has no endpoint: no GOOGLE_APPLICATION_CREDENTIALS, a gcloud config ``folder`` without
+    an ADC file, and google-auth told it is not on Google Cloud (``NO_GCE_CHECK``)."""
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.delenv("XL_CRM_SHEETS_ENDPOINT", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(folder))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")

@@ -24,7 +24,7 @@ import pytest
 from sheets_sync import Retries, connect
 from sheets_sync.emulator import Emulator
 from tests.conftest import xlsx
-from tests.emulated import http, inject, service_account_info
+from tests.emulated import http, inject, no_default_credentials, service_account_info
 from xl_crm import (
     CellMark,
     ColumnUpdate,
@@ -134,10 +134,7 @@ def _on_sheets(faults: list[dict], call: Callable[..., object], *, creds: Any = 
 
 
 def _no_adc(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    monkeypatch.delenv("XL_CRM_SHEETS_ENDPOINT", raising=False)
-    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp))  # no gcloud ADC file there
-    monkeypatch.setenv("NO_GCE_CHECK", "True")  # google-auth: not on Google Cloud
+    no_default_credentials(monkeypatch, tmp)
     connect()
 
 

@@ -16,6 +16,7 @@ import pytest
 import xl_crm
 from sheets_sync.book import GoogleSheetBook, open_book, spreadsheet_key
 from sheets_sync.emulator import client
+from tests.emulated import no_default_credentials
 from tests.gsheets import (
     api_requests,
     columns_of,
@@ -80,10 +81,7 @@ def test_a_key_opens_with_a_client_without_the_metadata_request(sheets_client, s
 def test_a_key_without_a_client_asks_connect_for_one(tmp_path, monkeypatch):
     """Without a client, ``sheets_sync.connect()`` is asked: with no credentials anywhere
     that is a clear error saying how to sign in (docs/sheets.md)."""
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    monkeypatch.delenv("XL_CRM_SHEETS_ENDPOINT", raising=False)
-    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))  # no gcloud ADC file there
-    monkeypatch.setenv("NO_GCE_CHECK", "True")  # google-auth: not on Google Cloud
+    no_default_credentials(monkeypatch, tmp_path)
     with pytest.raises(NoDefaultCredentialsError, match="gcloud auth application-default"):
         xl_crm.open_book("gsheet://1AbC-dEf_123")
 

@@ -12,7 +12,13 @@ import pytest
 
 from sheets_sync import calls, connect
 from sheets_sync.retries import retry_after
-from tests.emulated import authorized_user_info, inject, request_log, service_account_info
+from tests.emulated import (
+    authorized_user_info,
+    inject,
+    no_default_credentials,
+    request_log,
+    service_account_info,
+)
 from xl_crm.errors import (
     CredentialsFileError,
     CredentialsKindError,
@@ -120,10 +126,7 @@ def test_a_client_secret_file_says_how_to_make_credentials(tmp_path):
 
 
 def test_no_application_default_credentials(tmp_path, monkeypatch):
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    monkeypatch.delenv("XL_CRM_SHEETS_ENDPOINT", raising=False)
-    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))  # no gcloud ADC file there
-    monkeypatch.setenv("NO_GCE_CHECK", "True")  # google-auth: not on Google Cloud
+    no_default_credentials(monkeypatch, tmp_path)
     with pytest.raises(NoDefaultCredentialsError) as caught:
         connect()
     assert "gcloud auth application-default login" in caught.value.hint
