@@ -41,3 +41,36 @@ def service_account_info(url: str) -> dict:
         "client_id": "1",
         "token_uri": f"{url}/token",
     }
+
+
+def authorized_user_info() -> dict:
+    """An authorized-user file's contents (what ``gcloud auth application-default login``
+    writes); its token endpoint is Google's until ``connect(endpoint=...)`` moves it."""
+    return {
+        "type": "authorized_user",
+        "client_id": "xl-crm-test.apps.googleusercontent.com",
+        "client_secret": "not-a-secret",
+        "refresh_token": "refresh-me",
+    }
+
+
+def inject(url: str, *rules: dict) -> None:
+    """Add fault rules to the emulator at ``url`` (docs/sheets-emulator.md)."""
+    status, reply = http("POST", f"{url}/_emulator/faults", {"faults": list(rules)}, token=None)
+    assert status == 200, reply
+
+
+def request_log(url: str, api: str | None = None) -> list[dict]:
+    """The emulator's request log, only the calls of Google method ``api`` when given."""
+    entries = http("GET", f"{url}/_emulator/requests", token=None)[1]["requests"]
+    return [e for e in entries if api is None or e.get("api") == api]
+
+
+def no_default_credentials(monkeypatch, folder) -> None:
+    """An environment where Application Default Credentials find nothing and connect()
+    has no endpoint: no GOOGLE_APPLICATION_CREDENTIALS, a gcloud config ``folder`` without
+    an ADC file, and google-auth told it is not on Google Cloud (``NO_GCE_CHECK``)."""
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.delenv("XL_CRM_SHEETS_ENDPOINT", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(folder))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")

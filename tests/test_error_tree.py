@@ -15,12 +15,16 @@ import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from sheets_sync import Retries, connect
+from sheets_sync.emulator import Emulator
 from tests.conftest import xlsx
+from tests.emulated import http, inject, no_default_credentials, service_account_info
 from xl_crm import (
     CellMark,
     ColumnUpdate,
@@ -116,6 +120,29 @@ def _spec_file(tmp: Path) -> None:
     load_spec(path)
 
 
+def _on_sheets(faults: list[dict], call: Callable[..., object], *, creds: Any = None) -> None:
+    """``call(client, worksheet)`` on a fresh emulator's sheet after injecting ``faults``; quick
+    retries, a short timeout."""
+    with Emulator() as emu:
+        info = creds(emu.url) if creds else None
+        quick = Retries(attempts=2, total_seconds=5, base_seconds=0.01)
+        gc = connect(info, endpoint=emu.url, retries=quick, timeout=(1.0, 0.5))
+        ws = gc.create("Errors").sheet1
+        if faults:
+            inject(emu.url, *faults)
+        call(gc, ws)
+
+
+def _no_adc(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_default_credentials(monkeypatch, tmp)
+    connect()
+
+
+def _revoked(gc: Any, ws: Any) -> None:
+    http("POST", gc.http_client.endpoint + "/_emulator/tokens", {"revoke": True})
+    ws.get("A1")
+
+
 #: reason slug -> how a public call raises it (``tmp`` a fresh folder)
 CASES: dict[str, Callable[..., object]] = {
     "file-not-found": lambda tmp: validate(tmp / "missing.xlsx", template="ecommerce"),
@@ -194,6 +221,26 @@ CASES: dict[str, Callable[..., object]] = {
         [(OutputTarget("--json"), tmp / "no such folder" / "report.json")]
     ),
     "missing-extra": _extra_missing,
+    "credentials-not-found": lambda tmp: connect(tmp / "key.json"),
+    "credentials-wrong-kind": lambda tmp: connect(_csv(tmp, '{"type": "api_key"}', "key.json")),
+    "no-default-credentials": _no_adc,
+    "token-refused": lambda tmp: _on_sheets([], _revoked, creds=service_account_info),
+    "sheets-unauthorized": lambda tmp: _on_sheets(
+        [{"status": 401, "times": 5}], lambda gc, ws: ws.get("A1"), creds=service_account_info
+    ),
+    "sheet-not-shared": lambda tmp: _on_sheets([{"status": 403}], lambda gc, ws: ws.get("A1")),
+    "spreadsheet-not-found": lambda tmp: _on_sheets(
+        [], lambda gc, ws: gc.open_by_key("no-such-key")
+    ),
+    "sheets-quota-exhausted": lambda tmp: _on_sheets(
+        [{"status": 429, "times": 5}], lambda gc, ws: ws.get("A1")
+    ),
+    "sheets-unavailable": lambda tmp: _on_sheets(
+        [{"status": 503}], lambda gc, ws: ws.append_row(["0042"])
+    ),
+    "sheets-timeout": lambda tmp: _on_sheets(
+        [{"hangSeconds": 2, "times": 2}], lambda gc, ws: ws.get("A1")
+    ),
 }
 
 

@@ -16,6 +16,7 @@ import pytest
 import xl_crm
 from sheets_sync.book import GoogleSheetBook, open_book, spreadsheet_key
 from sheets_sync.emulator import client
+from tests.emulated import no_default_credentials
 from tests.gsheets import (
     api_requests,
     columns_of,
@@ -25,7 +26,7 @@ from tests.gsheets import (
     stored_cells,
 )
 from xl_crm.book import Book
-from xl_crm.errors import OverwriteRefusedError, WorkbookError
+from xl_crm.errors import NoDefaultCredentialsError, OverwriteRefusedError
 from xl_crm.table import CellMark, ColumnUpdate
 from xl_crm.xlsx.book import XlsxBook
 
@@ -77,9 +78,19 @@ def test_a_key_opens_with_a_client_without_the_metadata_request(sheets_client, s
     assert book.rows("Sheet1") == [["客户ID"], ["0042"]]
 
 
-def test_a_key_without_a_client_says_what_to_pass():
-    with pytest.raises(WorkbookError, match="gspread Spreadsheet"):
+def test_a_key_without_a_client_asks_connect_for_one(tmp_path, monkeypatch):
+    """Without a client, ``sheets_sync.connect()`` is asked: with no credentials anywhere
+    that is a clear error saying how to sign in (docs/sheets.md)."""
+    no_default_credentials(monkeypatch, tmp_path)
+    with pytest.raises(NoDefaultCredentialsError, match="gcloud auth application-default"):
         xl_crm.open_book("gsheet://1AbC-dEf_123")
+
+
+def test_a_key_reaches_the_endpoint_connect_is_given(sheets_client, sheets_emulator, monkeypatch):
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("XL_CRM_SHEETS_ENDPOINT", sheets_emulator.url)
+    key = sheets_client.create("By key").id
+    assert xl_crm.open_book(f"gsheet://{key}").sheet_names() == ["Sheet1"]
 
 
 # -- reading ------------------------------------------------------------------------------

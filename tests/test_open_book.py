@@ -7,8 +7,9 @@ import importlib.util
 import openpyxl
 import pytest
 
+from tests.emulated import no_default_credentials
 from xl_crm import Book, open_book
-from xl_crm.errors import MissingExtraError, WorkbookError
+from xl_crm.errors import MissingExtraError, NoDefaultCredentialsError, WorkbookError
 from xl_crm.table import ColumnUpdate
 from xl_crm.xlsx.book import XlsxBook
 
@@ -35,13 +36,14 @@ def test_a_csv_is_read_only(tmp_path):
         book.write(None, [ColumnUpdate("x", None)])
 
 
-def test_a_google_sheet_address_needs_the_sheets_extra():
+def test_a_google_sheet_address_needs_the_sheets_extra(tmp_path, monkeypatch):
     url = "https://docs.google.com/spreadsheets/d/1AbC-dEf_123/edit#gid=0"
     if importlib.util.find_spec("gspread") is None:
         with pytest.raises(MissingExtraError, match=r"xl-crm\[sheets\]"):
             open_book(url)
-    else:  # the extra is there: the medium itself says what it can do
-        with pytest.raises(WorkbookError):
+    else:  # the extra is there: sheets_sync.connect() says what credentials it needs
+        no_default_credentials(monkeypatch, tmp_path)
+        with pytest.raises(NoDefaultCredentialsError):
             open_book(url)
 
 

@@ -295,6 +295,7 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 self.send(status, reply)
                 return
             entry: dict[str, Any] = {
+                "time": time.time(),  # when it arrived (Unix seconds): waits between calls
                 "method": http_method,
                 "path": raw_path,
                 "query": query,

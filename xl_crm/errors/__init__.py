@@ -21,11 +21,28 @@ The tree (families in capitals are never raised themselves, only their subclasse
       InvalidOptionError
         AsOfDateError, InvalidWindowError, OutputPathError
       MissingExtraError
+      SHEETS: SheetsError                  a Google credential or Sheets API call that failed
+        CredentialsFileError, CredentialsKindError, NoDefaultCredentialsError,
+        TokenRefusedError, UnauthorizedError, NotSharedError, SpreadsheetNotFoundError,
+        QuotaExhaustedError, SheetsUnavailableError (SheetsTimeoutError)
 """
 
 from __future__ import annotations
 
 from xl_crm.errors.base import LANGS, RESAVE, Text, XlCrmError, both_langs, in_lang
+from xl_crm.errors.sheets import (
+    CredentialsFileError,
+    CredentialsKindError,
+    NoDefaultCredentialsError,
+    NotSharedError,
+    QuotaExhaustedError,
+    SheetsError,
+    SheetsTimeoutError,
+    SheetsUnavailableError,
+    SpreadsheetNotFoundError,
+    TokenRefusedError,
+    UnauthorizedError,
+)
 from xl_crm.errors.templates import (
     NotInTemplateError,
     SpecError,
@@ -69,6 +86,8 @@ __all__ = [
     "RESAVE",
     "AsOfDateError",
     "CellNotWritableError",
+    "CredentialsFileError",
+    "CredentialsKindError",
     "CustomerKeyError",
     "DamagedWorkbookError",
     "DuplicateHeaderError",
@@ -80,21 +99,30 @@ __all__ = [
     "InvalidWindowError",
     "MissingColumnError",
     "MissingExtraError",
+    "NoDefaultCredentialsError",
     "NoHeaderError",
     "NoMatchingSheetError",
     "NoRoomForColumnError",
     "NotASpreadsheetError",
     "NotInTemplateError",
+    "NotSharedError",
     "OutputPathError",
     "OverwriteRefusedError",
+    "QuotaExhaustedError",
     "ReadOnlyBookError",
     "SheetNotFoundError",
     "SheetNotWritableError",
+    "SheetsError",
+    "SheetsTimeoutError",
+    "SheetsUnavailableError",
     "SpecError",
     "SpecProblem",
+    "SpreadsheetNotFoundError",
     "TemplateNotFoundError",
     "TemplateUndetectedError",
     "Text",
+    "TokenRefusedError",
+    "UnauthorizedError",
     "ValueNotWritableError",
     "WorkbookError",
     "WriteFailedError",
@@ -119,4 +147,4 @@ def error_classes() -> list[type[XlCrmError]]:
 
 
 #: families: classes that group others and are never raised themselves
-FAMILIES = (XlCrmError, WorkbookError)
+FAMILIES = (XlCrmError, WorkbookError, SheetsError)
