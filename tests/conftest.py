@@ -135,3 +135,24 @@ def xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 # the Sheets emulator's fixtures (sheets_emulator, sheets_client), as users get them
 from sheets_sync.emulator.pytest_plugin import sheets_client, sheets_emulator  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (tests/pgserver.py): its URL without a
+    database; skipped when PostgreSQL is not installed, a failure under CI."""
+    from tests.pgserver import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service_db(request, tmp_path) -> str:
+    """The URL of an empty service database: a SQLite file, or a fresh database on the
+    session's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'service.db'}"
+    from tests.pgserver import new_database
+
+    return new_database(request.getfixturevalue("pg_server"))

@@ -23,6 +23,7 @@ import pytest
 
 from sheets_sync import Retries, connect
 from sheets_sync.emulator import Emulator
+from sheets_sync.service import load_jobs, open_store
 from tests.conftest import xlsx
 from tests.emulated import http, inject, no_default_credentials, service_account_info
 from xl_crm import (
@@ -112,6 +113,16 @@ def _formulas(tmp: Path) -> None:
         },
     )
     compute(path, template="ecommerce", as_of=AS_OF, backups=0)
+
+
+def _unavailable(tmp: Path) -> None:
+    """A job that lists ``sync``, which a later part of issue 12 brings: its run fails with
+    the reason, raised here by the action itself."""
+    jobs = _csv(tmp, "jobs: [{name: a, source: s.xlsx, actions: [sync], schedule: {every: 5}}]",
+                "jobs.yaml")  # fmt: skip
+    from sheets_sync.service.runner import run_actions
+
+    run_actions(load_jobs(jobs).jobs[0])
 
 
 def _spec_file(tmp: Path) -> None:
@@ -241,6 +252,9 @@ CASES: dict[str, Callable[..., object]] = {
     "sheets-timeout": lambda tmp: _on_sheets(
         [{"hangSeconds": 2, "times": 2}], lambda gc, ws: ws.get("A1")
     ),
+    "jobs-file-invalid": lambda tmp: load_jobs(_csv(tmp, "jobs:\n  - name: a\n", "jobs.yaml")),
+    "service-database": lambda tmp: open_store(f"sqlite:///{tmp / 'no folder' / 'jobs.db'}"),
+    "action-unavailable": _unavailable,
 }
 
 

@@ -23,6 +23,11 @@ def test_wheel_contains_templates_and_both_packages(tmp_path):
     shipped = {Path(n).name for n in names if n.startswith("xl_crm/_templates/")}
     assert shipped == {p.name for p in (ROOT / "templates").glob("*.yaml")}
     assert "sheets_sync/__init__.py" in names
+    # the service upgrades its database on start from the migrations inside the package
+    migrations = {p.relative_to(ROOT).as_posix()
+                  for p in (ROOT / "sheets_sync/service/migrations").rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts}  # fmt: skip
+    assert migrations and migrations <= set(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "xl-crm = xl_crm.cli.app:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

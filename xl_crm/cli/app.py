@@ -1,11 +1,11 @@
 """``xl-crm``: commands parse options, make one library call and print the result.
 
 One module per command group (:mod:`.templates`, :mod:`.checking`, :mod:`.computing`,
-:mod:`.demo`, :mod:`.excel`, :mod:`.sheets`); the output options every command shares
-(``--json``, ``--csv``, ``--lang``, ``--quiet``) come from :mod:`.output`.  Library errors
-(:class:`xl_crm.XlCrmError`) become one clear message on stderr and a non-zero exit code:
-1 when the input was read but is not valid (a report with errors, a spec that fails
-``check``), 2 when it cannot be used at all.
+:mod:`.demo`, :mod:`.excel`, :mod:`.sheets`, :mod:`.service`); the output options every
+command shares (``--json``, ``--csv``, ``--lang``, ``--quiet``) come from :mod:`.output`.
+Library errors (:class:`xl_crm.XlCrmError`) become one clear message on stderr and a
+non-zero exit code: 1 when the input was read but is not valid (a report with errors, a
+spec that fails ``check``), 2 when it cannot be used at all.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from xl_crm import __version__
-from xl_crm.cli import checking, computing, demo, excel, sheets, templates
+from xl_crm.cli import checking, computing, demo, excel, service, sheets, templates
 from xl_crm.cli.output import out
 
 app = typer.Typer(
@@ -53,6 +53,7 @@ app.command("demo")(demo.demo_command)
 excel_app.command("init")(excel.excel_init_command)
 excel_app.command("lite")(excel.excel_lite_command)
 app.add_typer(sheets.sheets_app, name="sheets")
+app.add_typer(service.service_app, name="service")
 
 
 def _version(value: bool) -> None:

@@ -25,11 +25,17 @@ The tree (families in capitals are never raised themselves, only their subclasse
         CredentialsFileError, CredentialsKindError, NoDefaultCredentialsError,
         TokenRefusedError, UnauthorizedError, NotSharedError, SpreadsheetNotFoundError,
         QuotaExhaustedError, SheetsUnavailableError (SheetsTimeoutError)
+      ServiceDatabaseError, ActionUnavailableError (and SpecError's JobsFileError): the service
 """
 
 from __future__ import annotations
 
 from xl_crm.errors.base import LANGS, RESAVE, Text, XlCrmError, both_langs, in_lang
+from xl_crm.errors.service import (
+    ActionUnavailableError,
+    JobsFileError,
+    ServiceDatabaseError,
+)
 from xl_crm.errors.sheets import (
     CredentialsFileError,
     CredentialsKindError,
@@ -84,6 +90,7 @@ __all__ = [
     "FAMILIES",
     "LANGS",
     "RESAVE",
+    "ActionUnavailableError",
     "AsOfDateError",
     "CellNotWritableError",
     "CredentialsFileError",
@@ -97,6 +104,7 @@ __all__ = [
     "FileMissingError",
     "InvalidOptionError",
     "InvalidWindowError",
+    "JobsFileError",
     "MissingColumnError",
     "MissingExtraError",
     "NoDefaultCredentialsError",
@@ -110,6 +118,7 @@ __all__ = [
     "OverwriteRefusedError",
     "QuotaExhaustedError",
     "ReadOnlyBookError",
+    "ServiceDatabaseError",
     "SheetNotFoundError",
     "SheetNotWritableError",
     "SheetsError",

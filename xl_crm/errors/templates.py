@@ -72,15 +72,16 @@ class SpecError(XlCrmError):
         "按每条问题所指的行修改模板文件；xl-crm template check 列出全部",
         "correct the spec at each line named; xl-crm template check lists them all",
     )
+    #: the message's first line for one problem, and for ``{count}`` problems (zh, en)
+    heads = (
+        ("模板规格有误", "template spec is invalid"),
+        ("模板规格有 {count} 处问题", "template spec has {count} problems"),
+    )
 
     def __init__(self, problems: list[SpecProblem]) -> None:
         self.problems = problems
         count = len(problems)
-        head = (
-            ("模板规格有误", "template spec is invalid")
-            if count <= 1
-            else (f"模板规格有 {count} 处问题", f"template spec has {count} problems")
-        )
+        head = [h.format(count=count) for h in self.heads[0 if count <= 1 else 1]]
         super().__init__(
             tuple(h + ":\n" + "\n".join(f"  {p.describe(lang)}" for p in problems)
                   for h, lang in zip(head, LANGS, strict=True)),  # type: ignore[arg-type]

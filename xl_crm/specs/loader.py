@@ -311,7 +311,9 @@ def _validate(raw: MarkedDict, path: Path, found: list[SpecProblem] | None = Non
             break
         except ValidationError as exc:
             errors = exc.errors()
-            problems += [_problem(current, path, tuple(e["loc"]), _message(e)) for e in errors]
+            problems += [
+                _problem(current, path, tuple(e["loc"]), pydantic_message(e)) for e in errors
+            ]
             parts = {_part(current, tuple(e["loc"])) for e in errors}
             if None in parts:
                 break  # a top-level key is wrong: nothing to check the rest against
@@ -361,9 +363,10 @@ def _leave_out(raw: Any, part: tuple[Any, ...]) -> set[str]:
     return {item["id"]} if isinstance(item, dict) and isinstance(item.get("id"), str) else set()
 
 
-def _message(err: dict[str, Any]) -> tuple[str, str]:
-    """A pydantic error as (zh, en): our own errors carry both; pydantic's common kinds are
-    translated; any other keeps pydantic's English words inside a Chinese frame."""
+def pydantic_message(err: dict[str, Any], docs: str = "docs/template-format.md") -> tuple[str, str]:
+    """A pydantic error (an item of ``ValidationError.errors()``) as (zh, en): our own
+    errors carry both; pydantic's common kinds are translated (an unknown key points at
+    ``docs``); any other keeps pydantic's English words inside a Chinese frame."""
     kind = err.get("type", "")
     loc = err.get("loc", ())
     ctx = err.get("ctx") or {}
@@ -371,8 +374,8 @@ def _message(err: dict[str, Any]) -> tuple[str, str]:
         return ctx["zh"], ctx["en"]
     if kind == "extra_forbidden":
         return (
-            f"未知的键 {loc[-1]!r}；请检查拼写（见 docs/template-format.md）",
-            f"unknown key {loc[-1]!r}; check the spelling (see docs/template-format.md)",
+            f"未知的键 {loc[-1]!r}；请检查拼写（见 {docs}）",
+            f"unknown key {loc[-1]!r}; check the spelling (see {docs})",
         )
     if kind == "missing":
         return f"缺少必需的键 {loc[-1]!r}", f"required key {loc[-1]!r} is missing"

@@ -1,0 +1,163 @@
+"""One run of one job: its actions on its source through the pipeline, and what to record.
+
+The actions are the library's own calls on a :class:`xl_crm.book.Book`: ``compute`` is
+:func:`xl_crm.compute`, ``validate`` :func:`xl_crm.validate`, ``annotate``
+:func:`xl_crm.annotate` with that report.  A local workbook is given to each call by its
+path; a Google Sheet is opened for each call with :func:`sheets_sync.book.open_book` on
+the run's gspread client, whose request counts (``client.http_client.stats``, xl-crm's
+Sheets client) give the run's API requests.  ``report`` and ``sync`` come with later parts
+of issue 12: a job that lists them fails with ``action-unavailable``, clearly, and the
+other jobs go on.
+
+What is recorded never holds a cell value: counts, the score, and for a failure the
+error's reason slug and where (file, sheet, cell) only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheets_sync.service.jobs import Job, SheetsAccess
+from xl_crm.errors import ActionUnavailableError, XlCrmError
+
+__all__ = ["RunResult", "SheetsClient", "run_actions", "run_job", "safe_error"]
+
+#: makes the gspread client of a run on a Google Sheet (None: the default, ``connect()``
+#: with the jobs file's credentials and endpoint)
+SheetsClient = Callable[[SheetsAccess], Any]
+
+
+@dataclass
+class RunResult:
+    """What a run did: ``outcome`` (``succeeded`` or ``failed``), the validation's
+    ``findings`` by rule ({slug: count}; None when the job does not validate),
+    ``errors``, ``warnings``, ``score`` (0-100), ``rows_changed`` (customer rows
+    compute wrote; 0 when they were up to date), ``marked`` (cells annotate marked),
+    ``api_requests`` (sent to Google Sheets; 0 for a workbook) and ``error`` (reason slug
+    and where, for a failure)."""
+
+    outcome: str = "succeeded"
+    findings: dict[str, int] | None = None
+    errors: int | None = None
+    warnings: int | None = None
+    score: float | None = None
+    rows_changed: int = 0
+    marked: int = 0
+    api_requests: int = 0
+    error: str | None = None
+    done: list[str] = field(default_factory=list)
+
+    def columns(self) -> dict[str, Any]:
+        """The run-history columns this result fills."""
+        return {
+            "findings": self.findings,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "score": self.score,
+            "rows_changed": self.rows_changed,
+            "api_requests": self.api_requests,
+            "error": self.error,
+        }
+
+
+def safe_error(exc: BaseException) -> str:
+    """``exc`` as text that holds no personal data: an xl-crm error's reason slug and
+    where it is (``file-not-found: /data/shop.xlsx``), else the exception's class name
+    (its message may quote a cell)."""
+    if isinstance(exc, XlCrmError):
+        return f"{exc.reason}: {exc.where}" if exc.where else exc.reason
+    return type(exc).__name__
+
+
+def default_client(access: SheetsAccess) -> Any:
+    """A gspread client for ``access`` through ``sheets_sync.connect()`` (xl-crm's Sheets
+    client: timeouts, retries, quota, request counts), or None when this sheets_sync has
+    no ``connect`` (then :func:`sheets_sync.book.open_book` says so)."""
+    import sheets_sync
+
+    connect = getattr(sheets_sync, "connect", None)
+    if connect is None:
+        return None
+    credentials = str(access.credentials) if access.credentials else None
+    return connect(credentials, endpoint=access.endpoint)
+
+
+def _requests(client: Any) -> int:
+    stats = getattr(getattr(client, "http_client", None), "stats", None)
+    if stats is None or not hasattr(stats, "as_dict"):
+        return 0
+    return int(stats.as_dict().get("requests", 0))
+
+
+def run_job(job: Job, access: SheetsAccess, client: SheetsClient | None = None) -> RunResult:
+    """Run ``job``'s actions in order on its source and return the :class:`RunResult`.
+
+    ``access``: the jobs file's Google Sheets settings; ``client(access)`` makes the
+    gspread client for a sheet source (default :func:`default_client`).  Never raises for
+    a job's own failure (a missing file, a bad template, an unreachable sheet, an action
+    not yet available): the result says ``failed`` with the error's reason; the first
+    failing action stops the job's run.
+    """
+    result = RunResult()
+    gc, before = None, 0
+    try:
+        if job.is_sheet:
+            gc = (client or default_client)(access)
+            before = _requests(gc)
+        run_actions(job, result, lambda: _target(job, gc))
+    except Exception as exc:  # a job's failure is recorded, never stops the service
+        result.outcome, result.error = "failed", safe_error(exc)
+    finally:
+        if gc is not None:
+            result.api_requests = _requests(gc) - before
+    return result
+
+
+def _target(job: Job, gc: Any) -> Any:
+    if not job.is_sheet:
+        return job.source
+    from sheets_sync.book import open_book
+
+    return open_book(job.source, gc)
+
+
+def run_actions(
+    job: Job, result: RunResult | None = None, target: Callable[[], Any] | None = None
+) -> RunResult:
+    """Run ``job``'s actions in order, filling ``result`` (a new :class:`RunResult` when
+    None) as they go; ``target()`` gives what each library call works on (default: the
+    job's workbook path, or its Google Sheet through ``sheets_sync.connect()``).  Raises
+    what the first failing action raises: the :class:`xl_crm.XlCrmError` family (a
+    missing file, a bad template ...), :class:`xl_crm.errors.ActionUnavailableError` for
+    ``report`` and ``sync``.  :func:`run_job` is this, recorded instead of raised."""
+    import xl_crm
+
+    result = result if result is not None else RunResult()
+    target = target or (lambda: _target(job, None))
+    o = job.options
+    report = None
+    for action in job.actions:
+        if action == "compute":
+            computed = xl_crm.compute(
+                target(), template=job.template, as_of=o.as_of, window_days=o.window,
+                backups=o.backups, sheets=o.sheets, rfm_columns=o.rfm_columns, force=o.force,
+            )  # fmt: skip
+            result.rows_changed = computed.rows if computed.written else 0
+        elif action == "validate":
+            report = xl_crm.validate(target(), template=job.template, mask=o.mask, sheets=o.sheets)
+            result.findings = report.counts_by_rule()
+            result.errors, result.warnings = report.errors, report.warnings
+            result.score = report.score
+        elif action == "annotate" and report is not None:
+            result.marked = xl_crm.annotate(target(), report, lang=o.lang, backups=o.backups).marked
+        else:
+            raise ActionUnavailableError(
+                (
+                    f"任务 {job.name} 的动作 {action!r} 在此版本中尚不可用",
+                    f"job {job.name}: the action {action!r} is not available yet in this version",
+                )
+            )
+        result.done.append(action)
+    return result

@@ -1,0 +1,179 @@
+"""The scheduled service on one instance: jobs on a short interval run and are recorded
+(SQLite and PostgreSQL), a failing job does not stop the others, runs of a job never
+overlap, a restart resumes the schedule, SIGTERM ends ``serve`` cleanly, a Google Sheet
+source runs on the emulator, and neither the log nor the history holds a cell value."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+import xl_crm
+from sheets_sync.service import Service, json_log, load_jobs, open_store
+from tests.servicejobs import (
+    PLANTED,
+    job,
+    overlaps,
+    planted_book,
+    serve,
+    stop,
+    wait_for,
+    write_jobs,
+)
+from xl_crm.cli.app import app
+
+
+def _no_planted_value(text: str) -> None:
+    leaked = [v for v in PLANTED if v in text]
+    assert leaked == [], f"personal data in the output: {leaked}"
+
+
+def test_two_jobs_on_a_short_interval_run_and_record_history(tmp_path, service_db):
+    planted_book(tmp_path / "a.xlsx")
+    planted_book(tmp_path / "b.xlsx")
+    jobs = load_jobs(
+        write_jobs(tmp_path / "jobs.yaml", [job("a", "a.xlsx", 1), job("b", "b.xlsx", 1)])
+    )
+    log = io.StringIO()
+    store = open_store(service_db)
+    service = Service(jobs, store, lease_seconds=3, poll_seconds=0.1, log=json_log(log))
+    halt = threading.Event()
+    thread = threading.Thread(target=service.serve, args=(halt,))
+    thread.start()
+    try:
+        wait_for(
+            lambda: sum(r["outcome"] == "succeeded" for r in store.history("b")) >= 3,
+            60,
+            "three runs of each job",
+        )
+    finally:
+        halt.set()
+        thread.join(60)
+    runs = store.history()
+    expected = xl_crm.validate(tmp_path / "a.xlsx", template="ecommerce").counts_by_rule()
+    for name in ("a", "b"):
+        mine = [r for r in runs if r["job"] == name]
+        assert len(mine) >= 3 and {r["outcome"] for r in mine} == {"succeeded"}
+        assert all(r["findings"] == expected and r["errors"] > 0 for r in mine)
+        slots = [r["due_at"] for r in mine]
+        assert slots == sorted(set(slots))  # one run per slot, in order
+    assert expected["email"] == 1  # the planted e-mail was found
+    assert overlaps(runs) == []
+    assert set(store.holders().values()) == {None}  # every lease given back
+    events = [json.loads(line) for line in log.getvalue().splitlines()]
+    assert {e["event"] for e in events} >= {"service-started", "run-started", "run-finished"}
+    assert events[-1]["event"] == "service-stopped"
+    _no_planted_value(log.getvalue())
+    _no_planted_value(repr(runs))
+    store.close()
+
+
+def test_a_failing_job_does_not_stop_the_others_and_the_exit_code_says_so(tmp_path):
+    planted_book(tmp_path / "good.xlsx")
+    planted_book(tmp_path / "marked.xlsx")
+    jobs_file = write_jobs(
+        tmp_path / "jobs.yaml",
+        [
+            job("missing", "nowhere.xlsx"),
+            job("bad-template", "good.xlsx", template="no-such-template"),
+            job("later", "good.xlsx", actions=["validate", "sync"]),
+            job("good", "marked.xlsx", actions=["validate", "annotate"], options={"lang": "en"}),
+        ],
+    )  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "service",
+            "run",
+            str(jobs_file),
+            "--once",
+            "--json",
+            "-",
+            "--log",
+            str(tmp_path / "log.jsonl"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    got = {j["job"]: j for j in json.loads(result.stdout)["jobs"]}
+    assert {n: j["status"] for n, j in got.items()} == {  # one line each, in the file's order
+        "missing": "failed", "bad-template": "failed", "later": "failed", "good": "succeeded",
+    }  # fmt: skip
+    assert got["missing"]["error"] == f"file-not-found: {tmp_path / 'nowhere.xlsx'}"
+    assert got["bad-template"]["error"] == "template-not-found"
+    assert got["later"]["error"] == "action-unavailable" and got["later"]["findings"]
+    assert got["good"]["marked"] > 0 and got["good"]["score"] < 100
+    history = open_store(f"sqlite:///{tmp_path / 'jobs.db'}").history()
+    assert sorted(r["outcome"] for r in history) == ["failed"] * 3 + ["succeeded"]
+
+
+def test_a_restart_resumes_the_schedule_from_the_history(tmp_path):
+    planted_book(tmp_path / "a.xlsx")
+    jobs = load_jobs(write_jobs(tmp_path / "jobs.yaml", [job("hourly", "a.xlsx", 3600)]))
+    db = jobs.default_db
+    first = Service(jobs, open_store(db), log=json_log(io.StringIO())).run_once()
+    again = Service(jobs, open_store(db), log=json_log(io.StringIO())).run_once()
+    assert [o.status for o in first] == ["succeeded"]
+    assert [o.status for o in again] == ["not-due"]  # the next slot is an hour later
+
+
+def test_sigterm_ends_serve_cleanly_with_the_run_recorded_and_the_lease_released(tmp_path):
+    planted_book(tmp_path / "a.xlsx", rows=2000)  # a run long enough to stop it midway
+    jobs_file = write_jobs(tmp_path / "jobs.yaml", [job("a", "a.xlsx", 1)])
+    db, log = f"sqlite:///{tmp_path / 'jobs.db'}", tmp_path / "log.jsonl"
+    process = serve(jobs_file, db, log)
+    store = open_store(db)
+    try:
+        wait_for(lambda: any(r["outcome"] == "running" for r in store.history()), 90, "a run")
+    finally:
+        code = stop(process)
+    assert code == 0, process.stderr.read().decode()
+    runs = store.history()
+    assert runs and {r["outcome"] for r in runs} <= {"succeeded", "abandoned"}
+    assert store.holders() == {"a": None}
+    text = log.read_text(encoding="utf-8")
+    assert json.loads(text.splitlines()[-1])["event"] == "service-stopped"
+    _no_planted_value(text)
+    store.close()
+
+
+def test_a_google_sheet_source_runs_on_the_emulator(tmp_path, sheets_emulator, sheets_client):
+    book = planted_book(tmp_path / "a.xlsx")
+    key = sheets_emulator.load(book)[0]
+    jobs = load_jobs(write_jobs(tmp_path / "jobs.yaml", [job("team", f"gsheet://{key}", 60)]))
+    log = io.StringIO()
+    service = Service(
+        jobs, open_store(jobs.default_db), log=json_log(log), sheets_client=lambda _: sheets_client
+    )
+    (outcome,) = service.run_once()
+    assert outcome.status == "succeeded", outcome.result
+    local = xl_crm.validate(book, template="ecommerce").counts_by_rule()
+    assert outcome.result.findings == local
+    _no_planted_value(log.getvalue())
+
+
+def test_a_google_sheet_run_counts_its_api_requests(tmp_path, sheets_emulator):
+    import sheets_sync
+
+    if not hasattr(sheets_sync, "connect"):
+        pytest.skip("sheets_sync.connect() (the Sheets client with request counts) is not here")
+    from tests.gsheets import api_requests, forget_requests
+
+    key = sheets_emulator.load(planted_book(tmp_path / "a.xlsx"))[0]
+    jobs = load_jobs(
+        write_jobs(
+            tmp_path / "jobs.yaml",
+            [job("team", f"gsheet://{key}", 60, actions=["validate", "annotate"])],
+            sheets={"endpoint": sheets_emulator.url},
+        )
+    )
+    forget_requests(sheets_emulator)
+    started = time.monotonic()
+    (outcome,) = Service(jobs, open_store(jobs.default_db), log=json_log(io.StringIO())).run_once()
+    assert outcome.status == "succeeded", outcome.result
+    assert outcome.result.api_requests == len(api_requests(sheets_emulator)) > 0
+    assert time.monotonic() - started < 120
