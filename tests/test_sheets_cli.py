@@ -169,3 +169,14 @@ def test_the_sheet_is_left_alone_when_an_option_is_wrong(broken):
     bad = on_sheet(key, url, "compute", "--window", "0", "--lang", "en")
     assert bad.exit_code == 2 and "--window" in bad.stderr
     assert cells() == before
+
+
+def test_the_demo_builds_validates_and_computes_a_sheet_in_the_emulator():
+    from sheets_sync.demo import SHEET_ERRORS, run_sheets_demo
+
+    lines = list(run_sheets_demo(rows=20, seed=3))
+    text = "\n".join(lines)
+    assert "/v4/spreadsheets/" in text and lines[-1].strip() == "emulator stopped"
+    validated = next(line for line in lines if "validated on the sheet" in line)
+    assert f"{len(SHEET_ERRORS)} errors" in validated
+    assert "computed on the sheet" in text and "RFM" in text
