@@ -139,9 +139,10 @@ def test_demo(twins):
 
     a, b, cd = twins
     cd(a)
-    shown = cli_json("demo", "--out", "demo", "--rows", "20", "--seed", "3")
+    # the Google Sheets part names an emulator on a free port: tested in test_sheets_cli.py
+    shown = cli_json("demo", "--out", "demo", "--rows", "20", "--seed", "3", "--no-sheets")
     cd(b)
-    assert shown == lib_json(demo("demo", rows=20, seed=3))
+    assert shown == lib_json(demo("demo", rows=20, seed=3, sheets=False))
     assert any("planted" in line for line in shown["lines"])
 
 

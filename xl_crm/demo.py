@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,13 +49,20 @@ def demo(
     rows: int = 200,
     seed: int = 42,
     on_line: Callable[[str], None] | None = None,
+    sheets: bool = True,
 ) -> DemoResult:
     """Run :func:`run_demo` into ``out_dir`` (created when missing) with ``rows`` sample
     rows per workbook and ``seed``; ``on_line(line)`` sees each line as it is made.
+    ``sheets``: then the same on a Google Sheet in the local emulator
+    (:func:`sheets_sync.demo.run_sheets_demo`; skipped with a line saying so when the
+    ``sheets`` extra is not installed).
     Returns a :class:`DemoResult`.  Raises the :class:`xl_crm.XlCrmError` of the step
     that failed."""
     result = DemoResult(str(out_dir))
-    for line in run_demo(Path(out_dir), rows=rows, seed=seed):
+    lines = run_demo(Path(out_dir), rows=rows, seed=seed)
+    if sheets:
+        lines = itertools.chain(lines, sheets_demo(rows=rows, seed=seed))
+    for line in lines:
         result.lines.append(line)
         if on_line is not None:
             on_line(line)
@@ -101,6 +109,16 @@ def run_demo(out_dir: Path, *, rows: int = 200, seed: int = 42) -> Iterator[str]
             f"{report.warnings} warnings (score {report.score:.2f}) -> {html}"
         )
     yield from run_user_books(out_dir)
+
+
+def sheets_demo(*, rows: int, seed: int) -> Iterator[str]:
+    """The Google Sheets part of the demo, or one line saying the extra is missing."""
+    try:
+        from sheets_sync.demo import run_sheets_demo
+    except ImportError:
+        yield "Google Sheets part skipped: pip install 'xl-crm[sheets]'"
+        return
+    yield from run_sheets_demo(rows=rows, seed=seed)
 
 
 #: the shop workbook's headers: (field id, header as the shop wrote it); None: its own column

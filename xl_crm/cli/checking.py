@@ -2,19 +2,93 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 
-from xl_crm.cli.options import PasswordOption, SheetOption, TemplateOption, sheet_pairs
+from xl_crm.cli.options import (
+    HtmlOption,
+    LimitOption,
+    MaskOption,
+    PasswordOption,
+    SheetOption,
+    TemplateOption,
+    sheet_pairs,
+)
 from xl_crm.cli.output import Output, out, output_options
 from xl_crm.cli.paths import OutputTarget
 
 BookArgument = Annotated[Path, typer.Argument(help="Workbook (.xlsx, .xlsm, .xls, .ods) or .csv.")]
-MaskOption = Annotated[
-    bool, typer.Option("--mask", help="Mask personal data (phones, e-mails, IDs) in output.")
+AnnotateOption = Annotated[
+    bool,
+    typer.Option(
+        "--annotate",
+        help="Mark each bad cell in the workbook (fill and note); "
+        "marks of an earlier run are cleared.",
+    ),
 ]
+
+
+def check_and_report(
+    book: Any,
+    output: Output,
+    *,
+    template: str | None,
+    mask: bool,
+    sheet: list[str] | None,
+    shown: str,
+    password: str | None = None,
+    html_file: Path | None = None,
+    annotate_book: bool = False,
+    limit: int = 20,
+    after: Callable[[Any], None] | None = None,
+) -> NoReturn:
+    """What ``validate`` and ``sheets validate`` do with ``book`` (a path or a Book): the
+    report to --json/--csv/--html, the cells marked when ``annotate_book``, ``after(report)``
+    (the sheets command's report tab), the report in the terminal; then exit with the
+    report's exit code (0 no error, 1 errors).  ``shown``: how notes name the book."""
+    from xl_crm import validate
+    from xl_crm.validation.render import print_report, write_html
+
+    report = validate(
+        book, template=template, password=password, mask=mask, sheets=sheet_pairs(sheet)
+    )
+    output.emit(report)
+    if html_file is not None:
+        write_html(report, html_file, lang=output.lang)  # type: ignore[arg-type]
+    if annotate_book:
+        from xl_crm import annotate
+
+        marked = annotate(book, report, lang=output.lang, password=password)
+        output.note(f"marked {marked.marked} cells in {shown}")
+    if after is not None:
+        after(report)
+    if output.human:
+        print_report(report, out, lang=output.lang, limit=limit)  # type: ignore[arg-type]
+    raise typer.Exit(report.exit_code)
+
+
+def annotate_and_report(
+    book: Any,
+    output: Output,
+    *,
+    template: str | None,
+    mask: bool,
+    sheet: list[str] | None,
+    password: str | None = None,
+) -> None:
+    """What ``annotate`` and ``sheets annotate`` do with ``book`` (a path or a Book):
+    validate, mark the bad cells, the marks to --json/--csv and a summary line."""
+    from xl_crm import annotate, validate
+
+    report = validate(
+        book, template=template, password=password, mask=mask, sheets=sheet_pairs(sheet)
+    )
+    result = annotate(book, report, lang=output.lang, password=password)
+    output.emit(result)
+    output.print(f"marked {result.marked} cells in {result.file}")
 
 
 @output_options(
@@ -23,22 +97,11 @@ MaskOption = Annotated[
 def validate_command(
     book: BookArgument,
     template: TemplateOption = None,
-    html_file: Annotated[
-        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
-    ] = None,
+    html_file: HtmlOption = None,
     mask: MaskOption = False,
-    annotate_book: Annotated[
-        bool,
-        typer.Option(
-            "--annotate",
-            help="Mark each bad cell in the workbook (fill and note); "
-            "marks of an earlier run are cleared.",
-        ),
-    ] = False,
+    annotate_book: AnnotateOption = False,
     password: PasswordOption = None,
-    limit: Annotated[
-        int, typer.Option("--limit", help="Findings shown in the terminal (all go to files).")
-    ] = 20,
+    limit: LimitOption = 20,
     sheet: SheetOption = None,
     *,
     output: Output,
@@ -54,23 +117,10 @@ def validate_command(
 
     Example: xl-crm validate export.xlsx -t ecommerce --sheet orders=Sheet2
     """
-    from xl_crm import validate
-    from xl_crm.validation.render import print_report, write_html
-
-    report = validate(
-        book, template=template, password=password, mask=mask, sheets=sheet_pairs(sheet)
-    )
-    output.emit(report)
-    if html_file is not None:
-        write_html(report, html_file, lang=output.lang)  # type: ignore[arg-type]
-    if annotate_book:
-        from xl_crm import annotate
-
-        marked = annotate(book, report, lang=output.lang, password=password)
-        output.note(f"marked {marked.marked} cells in {book}")
-    if output.human:
-        print_report(report, out, lang=output.lang, limit=limit)  # type: ignore[arg-type]
-    raise typer.Exit(report.exit_code)
+    check_and_report(
+        book, output, template=template, mask=mask, sheet=sheet, shown=str(book),
+        password=password, html_file=html_file, annotate_book=annotate_book, limit=limit,
+    )  # fmt: skip
 
 
 @output_options(csv=True, reads="book")
@@ -94,11 +144,4 @@ def annotate_command(
 
     Example: XLCRM_PASSWORD=secret xl-crm annotate locked.xlsx
     """
-    from xl_crm import annotate, validate
-
-    report = validate(
-        book, template=template, password=password, mask=mask, sheets=sheet_pairs(sheet)
-    )
-    result = annotate(book, report, lang=output.lang, password=password)
-    output.emit(result)
-    output.print(f"marked {result.marked} cells in {result.file}")
+    annotate_and_report(book, output, template=template, mask=mask, sheet=sheet, password=password)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from xl_crm.cli.options import (
+    AsOfOption,
+    ForceOption,
     PasswordOption,
     ProgressBar,
+    RfmOption,
     SheetOption,
+    SummarySheetOption,
     TemplateOption,
+    WindowOption,
     sheet_pairs,
 )
 from xl_crm.cli.output import Output, output_options
@@ -33,27 +38,9 @@ def compute_command(
         typer.Argument(help="Workbook (.xlsx or .xlsm) to write into, or a CSV of orders (-o)."),
     ],
     template: TemplateOption = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            help="The day recency and the window count to: YYYY-MM-DD (2026年6月30日 and "
-            "2026/6/30 also work; 06/07/2026, which reads two ways, and a time of day are "
-            "refused). Default: today.",
-        ),
-    ] = None,
-    rfm_columns: Annotated[
-        bool,
-        typer.Option(
-            "--rfm/--no-rfm", help="Also write spend, recency, RFM score and segment columns."
-        ),
-    ] = True,
-    window: Annotated[
-        int,
-        typer.Option(
-            "--window", help="Days in the purchase-frequency window (a whole number, 1 or more)."
-        ),
-    ] = 365,
+    as_of: AsOfOption = None,
+    rfm_columns: RfmOption = True,
+    window: WindowOption = 365,
     backups: Annotated[
         int, typer.Option("--backups", help="Backups of the workbook to keep (0: none).")
     ] = 5,
@@ -61,14 +48,7 @@ def compute_command(
         Path | None, typer.Option("--audit-log", help="Append an audit record to this file.")
     ] = None,
     sheet: SheetOption = None,
-    summary_sheet: Annotated[
-        str | None,
-        typer.Option(
-            "--summary-sheet",
-            help="Orders only: the sheet for the customer summary (default 客户汇总 / "
-            "Customer Summary); one xl-crm wrote is updated, any other is refused.",
-        ),
-    ] = None,
+    summary_sheet: SummarySheetOption = None,
     summary_file: Annotated[
         Path | None,
         typer.Option(
@@ -79,14 +59,7 @@ def compute_command(
         ),
     ] = None,
     password: PasswordOption = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Write even over formulas, and cells hidden in merged cells, of the computed "
-            "columns (refused otherwise, naming the cells); the cells are listed.",
-        ),
-    ] = False,
+    force: ForceOption = False,
     *,
     output: Output,
 ) -> None:
@@ -127,6 +100,12 @@ def compute_command(
             password=password,
             force=force,
         )
+    report_compute(result, output)
+
+
+def report_compute(result: Any, output: Output) -> None:
+    """What ``compute`` and ``sheets compute`` show of a ComputeResult: --json/--csv, the
+    summary line, notes, warnings and the customers per segment."""
     output.emit(result)
     state = "wrote" if result.written else "unchanged (already up to date)"
     where = f"{result.path}: {result.sheet}" if result.sheet else f"{result.path}"

@@ -18,6 +18,14 @@ def demo_command(
     ),
     rows: Annotated[int, typer.Option("--rows", help="Sample rows per workbook.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the sample data.")] = 42,
+    sheets: Annotated[
+        bool,
+        typer.Option(
+            "--sheets/--no-sheets",
+            help="Then build, validate and compute a Google Sheet in the local emulator "
+            "(no credentials; needs the sheets extra).",
+        ),
+    ] = True,
     *,
     output: Output,
 ) -> None:
@@ -26,11 +34,14 @@ def demo_command(
     Each is computed and a copy with planted errors validated; then a workbook laid out like
     a shop's own (Sheet1, a title row, alias headers, dates and amounts as text, blank rows)
     and an orders-only CSV are written, validated and computed (the CSV's customers derived
-    into a summary workbook). --json writes the lines it reports.
+    into a summary workbook). Last, the local Google Sheets emulator is started, the
+    ecommerce template built into a sheet there, a few bad values typed in, and the sheet
+    validated and computed (--no-sheets leaves that out). --json writes the lines it
+    reports.
 
     Example: xl-crm demo --out demo --rows 500
     """
     from xl_crm.demo import demo
 
-    result = demo(out_dir, rows=rows, seed=seed, on_line=output.print)
+    result = demo(out_dir, rows=rows, seed=seed, on_line=output.print, sheets=sheets)
     output.emit(result)

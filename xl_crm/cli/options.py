@@ -1,8 +1,11 @@
-"""Options several commands take (``--template``, ``--sheet``, ``--password``) and the
+"""Options several commands take (``--template``, ``--sheet``, ``--password``, and those
+the local commands share with their ``xl-crm sheets`` twins: ``--mask``, ``--html``,
+``--limit``, ``--as-of``, ``--rfm``, ``--window``, ``--force``, ``--summary-sheet``) and the
 progress bar."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -38,6 +41,52 @@ PasswordOption = Annotated[
         help="Password of an encrypted workbook (Excel's Encrypt with Password); what is "
         "written into it is encrypted again with the same password. Set XLCRM_PASSWORD "
         "instead to keep it out of the shell history.",
+    ),
+]
+MaskOption = Annotated[
+    bool, typer.Option("--mask", help="Mask personal data (phones, e-mails, IDs) in output.")
+]
+HtmlOption = Annotated[
+    Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
+]
+LimitOption = Annotated[
+    int, typer.Option("--limit", help="Findings shown in the terminal (all go to files).")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="The day recency and the window count to: YYYY-MM-DD (2026年6月30日 and "
+        "2026/6/30 also work; 06/07/2026, which reads two ways, and a time of day are "
+        "refused). Default: today.",
+    ),
+]
+RfmOption = Annotated[
+    bool,
+    typer.Option(
+        "--rfm/--no-rfm", help="Also write spend, recency, RFM score and segment columns."
+    ),
+]
+WindowOption = Annotated[
+    int,
+    typer.Option(
+        "--window", help="Days in the purchase-frequency window (a whole number, 1 or more)."
+    ),
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write even over formulas, and cells hidden in merged cells, of the computed "
+        "columns (refused otherwise, naming the cells); the cells are listed.",
+    ),
+]
+SummarySheetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--summary-sheet",
+        help="Orders only: the sheet for the customer summary (default 客户汇总 / "
+        "Customer Summary); one xl-crm wrote is updated, any other is refused.",
     ),
 ]
 

@@ -21,6 +21,10 @@ The tree (families in capitals are never raised themselves, only their subclasse
       InvalidOptionError
         AsOfDateError, InvalidWindowError, OutputPathError
       MissingExtraError
+      SHEETS: SheetsError                  a Google credential or Sheets API call that failed
+        CredentialsFileError, CredentialsKindError, NoDefaultCredentialsError,
+        TokenRefusedError, UnauthorizedError, NotSharedError, SpreadsheetNotFoundError,
+        QuotaExhaustedError, SheetsUnavailableError (SheetsTimeoutError)
       ServiceDatabaseError, ActionUnavailableError (and SpecError's JobsFileError): the service
       SHEETS: SheetsError                  a Google credential or Sheets API call that failed
         CredentialsFileError, CredentialsKindError, NoDefaultCredentialsError,
