@@ -50,6 +50,7 @@ __all__ = [
     "build_template",
     "compute_book",
     "export_masked",
+    "findings_columns",
     "run_macro",
     "sort_by_last_update",
     "validate_book",
@@ -147,23 +148,7 @@ def validate_book(
     report = validate(book, template=spec, mask=mask_values)
     marked = annotate(book, report, lang=lang).marked
     rows = [f for _, f in zip(range(SHEET_ROWS), report.all_findings(), strict=False)]
-    columns = [
-        NewColumn(header, pd.Series(values, dtype=object), width=width)
-        for header, values, width in zip(
-            FINDINGS_HEADERS[lang],
-            [
-                [f.where for f in rows],
-                [_SEVERITY.get(f.severity, (f.severity, f.severity))[lang != "zh"] for f in rows],
-                [f.rule for f in rows],
-                [f.header or "" for f in rows],
-                [f.value or "" for f in rows],
-                [f.message(lang) for f in rows],
-                [f.hint(lang) for f in rows],
-            ],
-            [16, 8, 16, 16, 20, 60, 48],
-            strict=True,
-        )
-    ]
+    columns = findings_columns(rows, lang)
     headers = {tuple(h) for h in FINDINGS_HEADERS.values()}
     sheet = book.add_sheet(
         FINDINGS_SHEET, columns, replace_if=lambda first: tuple(first) in headers
@@ -180,6 +165,31 @@ def validate_book(
         sheets=[sheet],
         report=report,
     )
+
+
+def findings_columns(findings: list[Any], lang: str) -> list[NewColumn]:
+    """The findings table of :data:`FINDINGS_SHEET` in ``lang``: cell, severity, rule,
+    column, value (masked when the report was), message and fix, one
+    :class:`xl_crm.table.NewColumn` each, a row per :class:`xl_crm.validation.report.Finding`
+    of ``findings`` (give at most :data:`SHEET_ROWS`)."""
+    rows = findings
+    return [
+        NewColumn(header, pd.Series(values, dtype=object), width=width)
+        for header, values, width in zip(
+            FINDINGS_HEADERS[lang],
+            [
+                [f.where for f in rows],
+                [_SEVERITY.get(f.severity, (f.severity, f.severity))[lang != "zh"] for f in rows],
+                [f.rule for f in rows],
+                [f.header or "" for f in rows],
+                [f.value or "" for f in rows],
+                [f.message(lang) for f in rows],
+                [f.hint(lang) for f in rows],
+            ],
+            [16, 8, 16, 16, 20, 60, 48],
+            strict=True,
+        )
+    ]
 
 
 def _link_runs(book: ExcelSheets, sheet: str, links: list[tuple[str, str]]) -> None:

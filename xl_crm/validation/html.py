@@ -14,6 +14,8 @@ from xl_crm.view.matching import BookMapping
 
 MAX_ROWS = 5000
 BANDS = 10
+#: the colours of a line chart's series, in turn
+PALETTE = ("#c81e1e", "#305496", "#2f855a", "#b7791f", "#6b46c1", "#00838f", "#52606d", "#d53f8c")
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC","Microsoft YaHei",
@@ -36,6 +38,7 @@ input{padding:8px;width:320px;border:1px solid #cbd2d9;border-radius:6px;margin-
 .mapping{background:#fff;border-radius:8px;padding:10px 16px;box-shadow:0 1px 3px #0002}
 .mapping h2{font-size:15px;margin:0 0 6px} .mapping ul{margin:4px 0;padding-left:20px}
 .mapping .cols{color:#52606d;font-size:13px}
+.legend{font-size:12px;color:#52606d} .legend span{margin-right:10px}
 """
 
 _JS = """
@@ -71,6 +74,70 @@ def _bar_chart(title: str, counts: list[tuple[str, int]], colour: str) -> str:
         f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" height="{height}">'
         + "".join(bars)
         + "</svg></div>"
+    )
+
+
+def line_chart(title: str, labels: list[str], series: dict[str, list[float | None]]) -> str:
+    """An inline SVG line chart titled ``title``: x is ``labels`` (one per point, e.g. run
+    times, oldest first), one line per item of ``series`` (name -> a value per label; None
+    leaves a gap), each point a ``<circle class="point">`` with its value in a
+    ``<title>``.  The y axis runs from 0 to the highest value.  Empty string when there
+    is nothing to draw."""
+    if not labels or not series:
+        return ""
+    esc = html.escape
+    width, height, left, top_pad, bottom = 460, 180, 40, 10, 24
+    values = [v for vs in series.values() for v in vs if v is not None]
+    top = max(values, default=0) or 1
+    step = (width - left - 10) / max(1, len(labels) - 1)
+    plot = height - top_pad - bottom
+    parts = [
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" '
+        'stroke="#cbd2d9"/>',
+        f'<text x="{left - 4}" y="{top_pad + 4}" text-anchor="end" font-size="11">{top:g}</text>',
+        f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end" font-size="11">0</text>',
+        f'<text x="{left}" y="{height - 6}" font-size="11">{esc(labels[0])}</text>',
+    ]
+    if len(labels) > 1:
+        parts.append(
+            f'<text x="{width - 10}" y="{height - 6}" text-anchor="end" font-size="11">'
+            f"{esc(labels[-1])}</text>"
+        )
+    legend = []
+    for n, (name, vs) in enumerate(series.items()):
+        colour = PALETTE[n % len(PALETTE)]
+        points = [
+            (i, left + i * step, top_pad + plot * (1 - v / top), v)
+            for i, v in enumerate(vs)
+            if v is not None
+        ]
+        if len(points) > 1:
+            line = " ".join(f"{x:.1f},{y:.1f}" for _, x, y, _ in points)
+            parts.append(
+                f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            )
+        parts += [
+            f'<circle class="point" data-series="{esc(name)}" cx="{x:.1f}" cy="{y:.1f}" r="3" '
+            f'fill="{colour}"><title>{esc(name)} {esc(labels[i])}: {v:g}</title></circle>'
+            for i, x, y, v in points
+        ]
+        legend.append(f'<span style="color:{colour}">&#9679; {esc(name)}</span>')
+    return (
+        f'<div class="chart"><h2>{esc(title)}</h2>'
+        f'<svg role="img" aria-label="{esc(title)}" width="{width}" height="{height}">'
+        + "".join(parts)
+        + f'</svg><div class="legend">{"".join(legend)}</div></div>'
+    )
+
+
+def page(title: str, body: str, *, lang: str = "zh", script: str = "") -> str:
+    """One self-contained HTML page in the report's style: ``title`` (escaped here),
+    ``body`` (HTML, escaped by the caller) and an optional inline ``script``."""
+    tail = f"<script>{script}</script>" if script else ""
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"{body}{tail}</body></html>"
     )
 
 
@@ -118,9 +185,11 @@ def _mapping(mapping: BookMapping | None, lang: str) -> str:
     )
 
 
-def render_html(report: Report, *, lang: str = "zh") -> str:
+def render_html(report: Report, *, lang: str = "zh", trends: str = "") -> str:
     """The report as one self-contained HTML page in ``lang``: counts, charts (by rule,
-    field and row band, all findings counted) and the first :data:`MAX_ROWS` findings."""
+    field and row band, all findings counted), ``trends`` (HTML such as line charts from
+    :func:`line_chart`, shown after the charts) and the first :data:`MAX_ROWS`
+    findings."""
     w = WORDS[lang]
     esc = html.escape
     score_class = "good" if report.valid else "bad"
@@ -160,16 +229,16 @@ def render_html(report: Report, *, lang: str = "zh") -> str:
         {"errors": report.errors, "warnings": report.warnings, "score": report.score},
         ensure_ascii=False,
     )
-    return (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{esc(w['title'])} · {esc(report.file)}</title><style>{_CSS}</style></head><body>"
+    return page(
+        f"{w['title']} · {report.file}",
         f'<h1>{esc(w["title"])}</h1><div class="meta">{esc(w["file"])}: {esc(report.file)} · '
         f"{esc(w['template'])}: {esc(report.template)} · {rows_text}</div>"
-        f"{_mapping(report.mapping, lang)}{cards}{charts}"
+        f"{_mapping(report.mapping, lang)}{cards}{charts}{trends}"
         f'<input id="filter" placeholder="{esc(w["filter"])}" aria-label="filter">'
         f' <span class="note"><span id="shown">{shown}</span> / {report.total:,}</span>'
         f'<table id="findings"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
         f"</table>{note}"
-        f'<script type="application/json" id="summary">{esc(data)}</script>'
-        f"<script>{_JS}</script></body></html>"
+        f'<script type="application/json" id="summary">{esc(data)}</script>',
+        lang=lang,
+        script=_JS,
     )
