@@ -31,6 +31,7 @@ from typing import Any
 
 from sheets_sync.service.jobs import Job, Jobs
 from sheets_sync.service.logs import json_log
+from sheets_sync.service.reports import Reporting
 from sheets_sync.service.runner import RunResult, SheetsClient, run_job
 from sheets_sync.service.schedule import due_slot, trigger_of
 from sheets_sync.service.store import Store
@@ -182,7 +183,10 @@ class Service:
     def _run(self, active: _Active) -> None:
         job = active.job
         started = time.monotonic()
-        result = run_job(job, self.jobs.sheets, self.sheets_client)
+        reporting = Reporting(
+            self.jobs.report_folder(job.name), lambda: self.store.history(job.name), _now()
+        )
+        result = run_job(job, self.jobs.sheets, self.sheets_client, reporting)
         active.result = result
         recorded = self.store.finish(active.run_id, _now(), result.outcome, **result.columns())
         fields = {
@@ -190,6 +194,7 @@ class Service:
             "seconds": round(time.monotonic() - started, 3), "findings": result.findings,
             "errors": result.errors, "score": result.score, "rows_changed": result.rows_changed,
             "marked": result.marked, "api_requests": result.api_requests, "error": result.error,
+            "report": result.report, "delivery_error": result.delivery_error,
         }  # fmt: skip
         if recorded:
             self.store.release(job.name, self.owner)

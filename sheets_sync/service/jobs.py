@@ -11,6 +11,9 @@ reference").
         actions: [compute, validate, annotate]
         schedule: {cron: "0 7 * * 1-5", timezone: Asia/Shanghai}   # or {every: 900}
         options: {as_of: 2026-06-30, window: 365, mask: true, lang: zh}
+        deliver: {folder: /srv/share/reports, webhook: https://hooks.example/crm}
+    reports: reports                     # the report folder (default: reports/ beside
+                                         # this file); each job's in a subfolder
 
 :func:`load_jobs` reads and checks it with pydantic; every problem is reported at once with
 its file, line and key (:class:`xl_crm.errors.JobsFileError`).
@@ -29,7 +32,16 @@ from xl_crm.errors import JobsFileError, SpecError, SpecProblem
 from xl_crm.specs.loader import pydantic_message
 from xl_crm.specs.yamlio import load_yaml, mark_at, plain
 
-__all__ = ["ACTIONS", "Job", "JobOptions", "Jobs", "Schedule", "SheetsAccess", "load_jobs"]
+__all__ = [
+    "ACTIONS",
+    "Deliver",
+    "Job",
+    "JobOptions",
+    "Jobs",
+    "Schedule",
+    "SheetsAccess",
+    "load_jobs",
+]
 
 #: what a job can do, in the order a run does them when listed
 ACTIONS = ("compute", "validate", "annotate", "report", "sync")
@@ -82,6 +94,25 @@ class JobOptions(_Strict):
     force: bool = False
 
 
+class Deliver(_Strict):
+    """Where a run's reports go besides the report folder: ``folder`` (the HTML and JSON
+    copied there, atomically; relative to the jobs file) and/or ``webhook`` (an http(s)
+    URL that gets a JSON summary by POST: job, run time, outcome, findings by rule,
+    score, report path), with ``timeout`` (seconds per attempt) and ``retries`` (more
+    attempts after a failed one, 0-5)."""
+
+    folder: Path | None = None
+    webhook: str | None = Field(None, pattern=r"^https?://\S+$")
+    timeout: float = Field(10.0, gt=0, le=300)
+    retries: int = Field(2, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Deliver:
+        if self.folder is None and self.webhook is None:
+            raise ValueError("give 'folder', 'webhook' or both")
+        return self
+
+
 class SheetsAccess(_Strict):
     """How the service reaches Google Sheets for ``gsheet://`` sources: ``credentials``
     (a service-account or authorized-user JSON file, relative to the jobs file; default
@@ -95,7 +126,8 @@ class SheetsAccess(_Strict):
 class Job(_Strict):
     """One job: ``name``, ``source`` (a workbook path, absolute once loaded, or a Google
     Sheet address), ``template``, ``actions`` (run in the order given; ``annotate`` needs
-    ``validate`` before it), ``schedule`` and ``options``."""
+    ``validate`` before it), ``schedule``, ``options`` and ``deliver`` (where the
+    ``report`` action's reports are delivered; None: only the report folder)."""
 
     name: str
     source: str
@@ -105,6 +137,7 @@ class Job(_Strict):
     )
     schedule: Schedule
     options: JobOptions = JobOptions()
+    deliver: Deliver | None = None
 
     @field_validator("name")
     @classmethod
@@ -132,11 +165,13 @@ class Job(_Strict):
 
 class Jobs(_Strict):
     """A loaded jobs file: its ``path``, the ``jobs`` (names unique) and ``sheets``
-    (Google Sheets access for ``gsheet://`` sources)."""
+    (Google Sheets access for ``gsheet://`` sources) and ``reports`` (the report folder;
+    None: ``reports/`` beside the jobs file)."""
 
     path: Path
     jobs: list[Job] = Field(min_length=1)
     sheets: SheetsAccess = SheetsAccess()
+    reports: Path | None = None
 
     @field_validator("jobs")
     @classmethod
@@ -150,6 +185,11 @@ class Jobs(_Strict):
     def job(self, name: str) -> Job:
         """The job called ``name``; KeyError when there is none."""
         return next(j for j in self.jobs if j.name == name)
+
+    def report_folder(self, job: str) -> Path:
+        """The folder of ``job``'s reports: ``REPORTS/JOB`` where REPORTS is the jobs
+        file's ``reports`` (default ``reports`` beside the jobs file)."""
+        return (self.reports or self.path.parent / "reports") / job
 
     @property
     def default_db(self) -> str:
@@ -186,14 +226,20 @@ def load_jobs(path: str | Path) -> Jobs:
 def _anchored(jobs: Jobs) -> Jobs:
     """``jobs`` with relative paths made absolute against the jobs file's folder."""
     base = jobs.path.parent
-    fixed = [
-        j if j.is_sheet else j.model_copy(update={"source": str(base / Path(j.source))})
-        for j in jobs.jobs
-    ]
+    fixed = []
+    for j in jobs.jobs:
+        if not j.is_sheet:
+            j = j.model_copy(update={"source": str(base / Path(j.source))})
+        if j.deliver is not None and j.deliver.folder is not None:
+            j = j.model_copy(
+                update={"deliver": j.deliver.model_copy(update={"folder": base / j.deliver.folder})}
+            )
+        fixed.append(j)
     sheets = jobs.sheets
     if sheets.credentials is not None:
         sheets = sheets.model_copy(update={"credentials": base / sheets.credentials})
-    return jobs.model_copy(update={"jobs": fixed, "sheets": sheets})
+    reports = base / jobs.reports if jobs.reports is not None else None
+    return jobs.model_copy(update={"jobs": fixed, "sheets": sheets, "reports": reports})
 
 
 def _at(raw: Any, path: Path, loc: tuple[Any, ...], text: tuple[str, str]) -> SpecProblem:

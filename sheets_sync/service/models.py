@@ -54,7 +54,9 @@ metadata = MetaData()
 #: ``outcome``, the validation's ``findings`` by rule ({slug: count}), ``errors`` and
 #: ``warnings`` counted, the quality ``score`` (0-100), ``rows_changed`` by compute,
 #: ``api_requests`` sent to Google Sheets, and the ``error`` (its reason slug and where;
-#: never a cell value).  One run per job and slot (``uq_runs_job_due``).
+#: never a cell value); for a run with the ``report`` action, the ``report`` (the HTML
+#: report's path) and the ``delivery_error`` (why delivering it failed: the error's class
+#: and where, never a cell value).  One run per job and slot (``uq_runs_job_due``).
 runs = Table(
     "service_runs",
     metadata,
@@ -73,6 +75,8 @@ runs = Table(
     Column("rows_changed", Integer, nullable=False, default=0),
     Column("api_requests", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
+    Column("report", Text, nullable=True),
+    Column("delivery_error", Text, nullable=True),
     UniqueConstraint("job", "due_at", name="uq_runs_job_due"),
 )
 

@@ -5,9 +5,12 @@ The actions are the library's own calls on a :class:`xl_crm.book.Book`: ``comput
 :func:`xl_crm.annotate` with that report.  A local workbook is given to each call by its
 path; a Google Sheet is opened for each call with :func:`sheets_sync.book.open_book` on
 the run's gspread client, whose request counts (``client.http_client.stats``, xl-crm's
-Sheets client) give the run's API requests.  ``report`` and ``sync`` come with later parts
-of issue 12: a job that lists them fails with ``action-unavailable``, clearly, and the
-other jobs go on.
+Sheets client) give the run's API requests.  ``report`` writes the run's HTML and JSON
+reports with the job's trend (:mod:`.reports`; it validates first when no ``validate``
+came before it) and, on a Google Sheet, the report tab; after the actions the reports are
+delivered (:mod:`.deliver`) when the job says where.  ``sync`` comes with a later part of
+issue 12: a job that lists it fails with ``action-unavailable``, clearly, and the other
+jobs go on.
 
 What is recorded never holds a cell value: counts, the score, and for a failure the
 error's reason slug and where (file, sheet, cell) only.
@@ -15,11 +18,14 @@ error's reason slug and where (file, sheet, cell) only.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sheets_sync.service.jobs import Job, SheetsAccess
+from sheets_sync.service.reports import Reporting, write_report_tab, write_run_reports
 from xl_crm.errors import ActionUnavailableError, XlCrmError
 
 __all__ = ["RunResult", "SheetsClient", "run_actions", "run_job", "safe_error"]
@@ -35,8 +41,9 @@ class RunResult:
     ``findings`` by rule ({slug: count}; None when the job does not validate),
     ``errors``, ``warnings``, ``score`` (0-100), ``rows_changed`` (customer rows
     compute wrote; 0 when they were up to date), ``marked`` (cells annotate marked),
-    ``api_requests`` (sent to Google Sheets; 0 for a workbook) and ``error`` (reason slug
-    and where, for a failure)."""
+    ``api_requests`` (sent to Google Sheets; 0 for a workbook), ``error`` (reason slug
+    and where, for a failure), ``report`` and ``report_json`` (the report files' paths)
+    and ``delivery_error`` (what delivery failed; the outcome stays as it was)."""
 
     outcome: str = "succeeded"
     findings: dict[str, int] | None = None
@@ -47,6 +54,9 @@ class RunResult:
     marked: int = 0
     api_requests: int = 0
     error: str | None = None
+    report: str | None = None
+    report_json: str | None = None
+    delivery_error: str | None = None
     done: list[str] = field(default_factory=list)
 
     def columns(self) -> dict[str, Any]:
@@ -59,6 +69,8 @@ class RunResult:
             "rows_changed": self.rows_changed,
             "api_requests": self.api_requests,
             "error": self.error,
+            "report": self.report,
+            "delivery_error": self.delivery_error,
         }
 
 
@@ -91,27 +103,42 @@ def _requests(client: Any) -> int:
     return int(stats.as_dict().get("requests", 0))
 
 
-def run_job(job: Job, access: SheetsAccess, client: SheetsClient | None = None) -> RunResult:
-    """Run ``job``'s actions in order on its source and return the :class:`RunResult`.
+def run_job(
+    job: Job,
+    access: SheetsAccess,
+    client: SheetsClient | None = None,
+    reporting: Reporting | None = None,
+) -> RunResult:
+    """Run ``job``'s actions in order on its source, deliver its reports, and return the
+    :class:`RunResult`.
 
     ``access``: the jobs file's Google Sheets settings; ``client(access)`` makes the
-    gspread client for a sheet source (default :func:`default_client`).  Never raises for
-    a job's own failure (a missing file, a bad template, an unreachable sheet, an action
-    not yet available): the result says ``failed`` with the error's reason; the first
-    failing action stops the job's run.
+    gspread client for a sheet source (default :func:`default_client`); ``reporting``:
+    where the ``report`` action writes and the job's history (default: ``reports/JOB``
+    in the working folder, no history).  Never raises for a job's own failure (a missing
+    file, a bad template, an unreachable sheet, an action not yet available): the result
+    says ``failed`` with the error's reason; the first failing action stops the job's
+    run.  A delivery failure is kept in ``delivery_error`` and leaves the outcome as is.
     """
+    from sheets_sync.service.deliver import deliver, summary
+
     result = RunResult()
     gc, before = None, 0
+    reporting = reporting or Reporting(Path("reports") / job.name)
     try:
         if job.is_sheet:
             gc = (client or default_client)(access)
             before = _requests(gc)
-        run_actions(job, result, lambda: _target(job, gc))
+        run_actions(job, result, lambda: _target(job, gc), reporting)
     except Exception as exc:  # a job's failure is recorded, never stops the service
         result.outcome, result.error = "failed", safe_error(exc)
     finally:
         if gc is not None:
             result.api_requests = _requests(gc) - before
+    if job.deliver is not None and result.report and result.report_json:
+        files = [Path(result.report), Path(result.report_json)]
+        when = reporting.when.astimezone(dt.UTC).isoformat()
+        result.delivery_error = deliver(job.deliver, files, summary(job.name, result, when))
     return result
 
 
@@ -124,14 +151,19 @@ def _target(job: Job, gc: Any) -> Any:
 
 
 def run_actions(
-    job: Job, result: RunResult | None = None, target: Callable[[], Any] | None = None
+    job: Job,
+    result: RunResult | None = None,
+    target: Callable[[], Any] | None = None,
+    reporting: Reporting | None = None,
 ) -> RunResult:
     """Run ``job``'s actions in order, filling ``result`` (a new :class:`RunResult` when
     None) as they go; ``target()`` gives what each library call works on (default: the
-    job's workbook path, or its Google Sheet through ``sheets_sync.connect()``).  Raises
-    what the first failing action raises: the :class:`xl_crm.XlCrmError` family (a
-    missing file, a bad template ...), :class:`xl_crm.errors.ActionUnavailableError` for
-    ``report`` and ``sync``.  :func:`run_job` is this, recorded instead of raised."""
+    job's workbook path, or its Google Sheet through ``sheets_sync.connect()``);
+    ``reporting`` says where ``report`` writes (default ``reports/JOB``, no history).
+    Raises what the first failing action raises: the :class:`xl_crm.XlCrmError` family (a
+    missing file, a bad template ...), OSError when the report folder cannot be written,
+    :class:`xl_crm.errors.ActionUnavailableError` for ``sync``.  :func:`run_job` is this,
+    recorded instead of raised."""
     import xl_crm
 
     result = result if result is not None else RunResult()
@@ -145,14 +177,20 @@ def run_actions(
                 backups=o.backups, sheets=o.sheets, rfm_columns=o.rfm_columns, force=o.force,
             )  # fmt: skip
             result.rows_changed = computed.rows if computed.written else 0
-        elif action == "validate":
+        elif action == "validate" or (action == "report" and report is None):
             report = xl_crm.validate(target(), template=job.template, mask=o.mask, sheets=o.sheets)
             result.findings = report.counts_by_rule()
             result.errors, result.warnings = report.errors, report.warnings
             result.score = report.score
-        elif action == "annotate" and report is not None:
+        if action == "annotate" and report is not None:
             result.marked = xl_crm.annotate(target(), report, lang=o.lang, backups=o.backups).marked
-        else:
+        elif action == "report" and report is not None:
+            where = reporting or Reporting(Path("reports") / job.name)
+            page, data = write_run_reports(job.name, report, where, lang=o.lang)
+            result.report, result.report_json = str(page), str(data)
+            if job.is_sheet:
+                write_report_tab(target(), report, lang=o.lang)
+        elif action not in ("compute", "validate"):
             raise ActionUnavailableError(
                 (
                     f"任务 {job.name} 的动作 {action!r} 在此版本中尚不可用",
