@@ -54,6 +54,7 @@ excel_app.command("init")(excel.excel_init_command)
 excel_app.command("lite")(excel.excel_lite_command)
 app.add_typer(sheets.sheets_app, name="sheets")
 app.add_typer(service.service_app, name="service")
+app.command("report")(service.report_command)
 
 
 def _version(value: bool) -> None:

@@ -1,9 +1,10 @@
 """``xl-crm service ...``: the scheduled service (``sheets_sync.service``; docs/service.md).
 
 ``service run JOBS.yaml --once`` runs every due job once (for cron), ``service serve
-JOBS.yaml`` runs until SIGTERM or SIGINT, ``service history JOBS.yaml`` lists the runs.
+JOBS.yaml`` runs until SIGTERM or SIGINT, ``service history JOBS.yaml`` lists the runs,
+``report JOB --jobs JOBS.yaml`` (a top-level command) renders a job's history as HTML.
 Each is one call of the library: :meth:`Service.run_once`, :meth:`Service.serve`,
-:meth:`Store.history`.
+:meth:`Store.history` (with :func:`sheets_sync.service.reports.render_history`).
 """
 
 from __future__ import annotations
@@ -185,3 +186,62 @@ def _serve(service: Any) -> None:
         service.serve(stop)
     finally:
         service.store.close()
+
+
+@output_options()
+def report_command(
+    job: Annotated[str, typer.Argument(metavar="JOB", help="The job's name in the jobs file.")],
+    jobs_file: Annotated[
+        Path,
+        typer.Option("--jobs", metavar="JOBS.yaml", help="The jobs file (docs/service.md)."),
+    ],
+    db: DbOption = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE.html",
+            help="Where to write the page (default: JOB-history.html in the job's report folder).",
+        ),
+    ] = None,
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            formats=["%Y-%m-%d"],
+            help="Only runs started on this day (UTC, YYYY-MM-DD) or later.",
+        ),
+    ] = None,
+    *,
+    output: Output,
+) -> None:
+    """Render a job's run history as one HTML page: findings per rule and the quality score
+    over time, and a table of its runs (counts only, no cell value). --json writes the
+    runs shown.
+
+    Example: xl-crm report shop-daily --jobs jobs.yaml --since 2026-11-01
+    """
+    try:
+        from sheets_sync.service import load_jobs, open_store
+        from sheets_sync.service.reports import render_history, write_atomic
+    except ImportError as exc:
+        raise MissingExtraError(exc.name or "sqlalchemy", "service") from None
+    jobs = load_jobs(jobs_file)
+    names = [j.name for j in jobs.jobs]
+    if job not in names:
+        raise InvalidOptionError(
+            (f"任务文件中没有任务 {job}", f"the jobs file has no job {job}"),
+            expected=(", ".join(names), ", ".join(names)),
+        )
+    store = open_store(db or jobs.default_db)
+    runs = store.history(job)
+    store.close()
+    if since is not None:
+        start = since.replace(tzinfo=dt.UTC)
+        runs = [r for r in runs if r["started_at"] >= start]
+    path = out_file or jobs.report_folder(job) / f"{job}-history.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, render_history(job, runs, lang=output.lang).encode("utf-8"))
+    output.emit({"job": job, "report": str(path), "runs": len(runs)})
+    output.print(f"{job}: {len(runs)} runs -> {path}")
