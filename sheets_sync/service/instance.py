@@ -68,6 +68,7 @@ class _Active:
     run_id: int
     thread: threading.Thread
     renewed: float
+    started: dt.datetime = field(default_factory=_now)
     result: RunResult = field(default_factory=RunResult)
 
 
@@ -172,7 +173,7 @@ class Service:
             self.store.release(job.name, self.owner)
             return "not-due"
         self.log.info("run-started", job=job.name, run=run_id, slot=slot.isoformat())
-        active = _Active(job, run_id, threading.Thread(daemon=True), time.monotonic())
+        active = _Active(job, run_id, threading.Thread(daemon=True), time.monotonic(), now)
         active.thread = threading.Thread(
             target=self._run, args=(active,), name=f"job-{job.name}", daemon=True
         )
@@ -184,7 +185,7 @@ class Service:
         job = active.job
         started = time.monotonic()
         reporting = Reporting(
-            self.jobs.report_folder(job.name), lambda: self.store.history(job.name), _now()
+            self.jobs.report_folder(job.name), lambda: self.store.history(job.name), active.started
         )
         result = run_job(job, self.jobs.sheets, self.sheets_client, reporting)
         active.result = result
