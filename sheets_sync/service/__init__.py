@@ -6,6 +6,8 @@ never overlap, on one machine (SQLite) or several (PostgreSQL).
 - :mod:`.schedule`: when a job is due (APScheduler's triggers, the run history);
 - :mod:`.models`, :mod:`.store`: the tables, the Alembic migrations, leases and history;
 - :mod:`.runner`: one run of one job through the pipeline;
+- :mod:`.reports`, :mod:`.deliver`: the ``report`` action's files, the history page,
+  delivery to a folder or a webhook;
 - :mod:`.instance`: the loop (:class:`Service`), signals;
 - :mod:`.logs`: JSON-lines logs without personal data.
 
