@@ -497,3 +497,34 @@ def test_a_broken_csv_is_described_alike_by_validate_and_compute(tmp_path):
         compute(path, template="ecommerce", as_of="2026-06-30")
     assert computed.value.text("en") == validated.value.text("en")
     assert computed.value.text("zh") == validated.value.text("zh")
+
+
+def test_a_number_typed_as_yyyymmdd_in_a_date_column_is_that_date(tmp_path):
+    """``20260501`` typed into a cell is a number; calamine would read it as the serial of
+    the year 57371.  The file, an Excel range and a CSV all read it as 2026-05-01, and an
+    impossible one (``20260230``) is a type finding, at its cell."""
+    from xl_crm.specs import load_spec
+    from xl_crm.xlsx.book import XlsxBook
+
+    path = tmp_path / "orders.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["订单编号", "客户ID", "下单时间", "金额", "商品类别", "渠道"])
+    for i in range(30):  # enough rows for calamine to type the column as dates
+        when = 20260501 if i % 3 == 0 else dt.datetime(2026, 4, 1)
+        ws.append([f"O{i}", i % 5 + 1, when, 10.0, "数码", "天猫"])
+    ws.append(["Ox", 1, 20260230, 5.0, "数码", "天猫"])
+    wb.save(path)
+    report = validate(path, template="ecommerce")
+    assert [(f.cell, f.rule) for f in report.findings if f.field == "ordered_at"] == [
+        ("C32", "type")
+    ]
+    assert report.coerced["订单"]["compact date"] == 10
+    book = XlsxBook(path)
+    tables = book.read(load_spec("ecommerce"))
+    ordered = tables["orders"].frame["ordered_at"]
+    assert ordered[2] == pd.Timestamp("2026-05-01") and ordered[3] == pd.Timestamp("2026-04-01")
+    for raw in (20260501, 20260501.0, "20260501"):
+        out = coerce(pd.Series([raw], dtype=object), "date")
+        assert out.values.iloc[0] == pd.Timestamp("2026-05-01")

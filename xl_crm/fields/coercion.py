@@ -382,6 +382,11 @@ def _dates(raw, text: pd.Series, strings: np.ndarray, present: np.ndarray, order
         elif isinstance(v, int | float | np.integer | np.floating):
             stamp = from_serial(float(v))
             how[i] = "Excel serial"
+            if stamp is None and float(v).is_integer():
+                # 20260501 typed into a number cell: beyond every serial (9999-12-31 is
+                # 2,958,465), so it can only be a date written without separators
+                stamp = parse_date(str(int(v)), order)
+                how[i] = "compact date"
         elif isinstance(v, str):
             if v not in cache:
                 cache[v] = parse_date(v, order)

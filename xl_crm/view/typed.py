@@ -47,6 +47,8 @@ def type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) ->
         f = table.spec.field(fid)
         storage = f.ftype.storage
         bad = failed.get(fid, {})
+        if storage in ("date", "datetime"):
+            bad = {**bad, **_beyond_excel(frame, fid)}
         if storage == "text":
             column = frame[fid]
             if bad:
@@ -67,6 +69,26 @@ def type_columns(table: Table, spec: Spec, failed: dict[str, dict[int, str]]) ->
             frame[fid] = column
             record_coercion(table, spec, fid, result, cells)
     drop_blank_rows(table)
+
+
+#: the last moment Excel can show (9999-12-31 23:59:59; ECMA-376 Part 1 §18.17.4.1)
+_EXCEL_LAST = pd.Timestamp("9999-12-31 23:59:59")
+
+
+def _beyond_excel(frame: pd.DataFrame, fid: str) -> dict[int, float]:
+    """Cells of a date column a reader made into dates past 9999-12-31: number cells it
+    read as serials (``20260501`` would be the year 57371).  They are set to NaT in
+    ``frame`` and returned as row -> the number typed, for :func:`coerce` to read."""
+    column = frame[fid]
+    if not pd.api.types.is_datetime64_any_dtype(column):
+        return {}
+    late = (column > _EXCEL_LAST).to_numpy(dtype=bool)
+    if not late.any():
+        return {}
+    epoch = np.datetime64("1899-12-30", "ms")
+    days = (column[late].to_numpy(dtype="datetime64[ms]") - epoch) / np.timedelta64(1, "D")
+    frame[fid] = column.where(~late)
+    return {int(row): float(n) for row, n in zip(column.index[late], days, strict=True)}
 
 
 def date_options(spec: Spec, sheet: SheetSpec, texts: dict[str, pd.Series]) -> dict:
