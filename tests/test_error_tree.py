@@ -255,26 +255,6 @@ CASES: dict[str, Callable[..., object]] = {
     "jobs-file-invalid": lambda tmp: load_jobs(_csv(tmp, "jobs:\n  - name: a\n", "jobs.yaml")),
     "service-database": lambda tmp: open_store(f"sqlite:///{tmp / 'no folder' / 'jobs.db'}"),
     "action-unavailable": _unavailable,
-    "credentials-not-found": lambda tmp: connect(tmp / "key.json"),
-    "credentials-wrong-kind": lambda tmp: connect(_csv(tmp, '{"type": "api_key"}', "key.json")),
-    "no-default-credentials": _no_adc,
-    "token-refused": lambda tmp: _on_sheets([], _revoked, creds=service_account_info),
-    "sheets-unauthorized": lambda tmp: _on_sheets(
-        [{"status": 401, "times": 5}], lambda gc, ws: ws.get("A1"), creds=service_account_info
-    ),
-    "sheet-not-shared": lambda tmp: _on_sheets([{"status": 403}], lambda gc, ws: ws.get("A1")),
-    "spreadsheet-not-found": lambda tmp: _on_sheets(
-        [], lambda gc, ws: gc.open_by_key("no-such-key")
-    ),
-    "sheets-quota-exhausted": lambda tmp: _on_sheets(
-        [{"status": 429, "times": 5}], lambda gc, ws: ws.get("A1")
-    ),
-    "sheets-unavailable": lambda tmp: _on_sheets(
-        [{"status": 503}], lambda gc, ws: ws.append_row(["0042"])
-    ),
-    "sheets-timeout": lambda tmp: _on_sheets(
-        [{"hangSeconds": 2, "times": 2}], lambda gc, ws: ws.get("A1")
-    ),
 }
 
 

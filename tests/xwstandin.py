@@ -35,6 +35,11 @@ from typing import Any
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+#: what an error cell holds, as the stand-in stores it (a cell set to "#N/A" is one)
+EXCEL_ERROR_VALUES = frozenset(
+    {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!"}
+)
+
 CLASSIC = "classic"
 LITE = "lite"
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -500,6 +505,10 @@ class Range:
         v = cell.value
         if isinstance(v, bool) or v is None:
             return v
+        if isinstance(v, str) and v in EXCEL_ERROR_VALUES and not self._options.get("err_to_str"):
+            # xlwings hands an error cell over as None unless err_to_str=True (its
+            # Range.options docstring; _xlwindows.py _clean_value_data_element)
+            return None
         if isinstance(v, int | float):
             if self._lite():  # JSON numbers: a whole number arrives as an int
                 return int(v) if float(v).is_integer() else float(v)

@@ -104,7 +104,9 @@ class XlwingsBook:
         """The cells of sheet ``name`` from A1, as rows of equal length (read once, in one
         range call)."""
         if name not in self._grids:
-            values = self._block(self._sheet(name)).options(ndim=2).value
+            # err_to_str: xlwings gives an error cell (#N/A) as None otherwise, and the
+            # pipeline must see it as an error value, as it does in a file
+            values = self._block(self._sheet(name)).options(ndim=2, err_to_str=True).value
             self._grids[name] = [[cell_in(v) for v in row] for row in values]
         return self._grids[name]
 
