@@ -7,10 +7,13 @@
 so a sheet gives the findings and computed values its .xlsx export gives, and writes
 with one request per step:
 
-- :meth:`GoogleSheetBook.write`: only changed cells, one ``values.batchUpdate`` with
-  ``valueInputOption=RAW`` (text starting with ``=``, ``+``, ``-`` or ``@`` stays text);
-  new columns (and a grid grown for them, ``appendDimension``) in one
-  ``spreadsheets.batchUpdate`` instead; formulas are not written over without ``force``;
+- :meth:`GoogleSheetBook.write`: only changed cells (new columns whole, header included),
+  one ``values.batchUpdate`` with ``valueInputOption=USER_ENTERED``, every text behind a
+  ``'`` so it is stored as the text it is (``=A1``, ``0042`` stay text,
+  :func:`sheets_sync.cells.entered`), dates as ISO text the API parses into dates with a
+  date format; a small ``spreadsheets.batchUpdate`` before it only when the grid must grow
+  or a column's own number format would hide what is written
+  (:meth:`GoogleSheetBook.formats`); formulas are not written over without ``force``;
 - :meth:`GoogleSheetBook.mark`: fills and notes, and the ledger of marks
   (:mod:`sheets_sync.marking`), in one ``spreadsheets.batchUpdate``;
 - :meth:`GoogleSheetBook.add_sheet`: a sheet of columns in one ``spreadsheets.batchUpdate``.
@@ -26,9 +29,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sheets_sync.cells import a1, cell_out, pixels
+from sheets_sync.cells import a1, entered, kind_of, number_format, pixels
 from sheets_sync.fetch import PROBE_ROWS, Fetcher
-from sheets_sync.marking import Marker, chunks, column_cells, grow, new_sheet
+from sheets_sync.marking import Marker, chunks, column_cells, grow, new_sheet, repeat_format
 from xl_crm.errors import (
     NotASpreadsheetError,
     OverwriteRefusedError,
@@ -237,7 +240,7 @@ class GoogleSheetBook:
         header = grid[table.header_row - 1] if len(grid) >= table.header_row else []
         by_header = {normalise_header(h): i + 1 for i, h in enumerate(header) if h is not None}
         free = max((len(r) for r in grid), default=0) + 1
-        cells = self.fetch.grid(table.sheet)
+        formulas = self.fetch.formulas_of(table.sheet)
         plans: list[tuple[ColumnUpdate, int, bool, dict[int, Any]]] = []
         problems: list[tuple[str, str, str]] = []
         for update in updates:
@@ -253,7 +256,7 @@ class GoogleSheetBook:
                    else None for r in values}  # fmt: skip
             changed = {r: v for r, v in values.items() if not same_value(old[r], v)}
             for r in sorted(changed):
-                formula = (cells.get((r, column)) or {}).get("formula")
+                formula = formulas.get((r, column))
                 if formula:
                     ref = f"{column_letter(column)}{r}"
                     problems.append((ref, f"公式 {formula}", f"the formula {formula}"))
@@ -269,41 +272,62 @@ class GoogleSheetBook:
         return _overwritten(problems) if force else []
 
     def _send_columns(self, info: Any, header_row: int, plans: list) -> None:
-        """The planned columns in one request: ``values.batchUpdate`` (RAW) of the changed
-        cells; a ``spreadsheets.batchUpdate`` (cells and number formats, the grid grown)
-        when there is a new column."""
-        if not any(new for _, _, new, _ in plans):
-            data = []
-            for _, column, _, values in plans:
-                for first, last in runs(list(values)):
-                    data.append(
-                        {
-                            "range": a1(info.title, first, column, last, column),
-                            "values": [[cell_out(values[r])] for r in range(first, last + 1)],
-                        }
-                    )
-            for part in chunks(data):
-                self.spreadsheet.values_batch_update({"valueInputOption": "RAW", "data": part})
-            return
-        requests: list[dict[str, Any]] = []
+        """The planned columns in one ``values.batchUpdate`` (USER_ENTERED, see the
+        module docstring): adjacent columns that change the same rows go as one block;
+        :meth:`formats` first when it has requests."""
         width = max(column for _, column, _, _ in plans)
         height = max([header_row, *(max(v, default=0) for *_, v in plans)])
-        requests += grow(info, height, width)
+        requests = grow(info, height, width) + self.formats(info.title, info.sheet_id,
+                                                            header_row, plans)  # fmt: skip
+        if requests:
+            self.spreadsheet.batch_update({"requests": requests})
+            self.fetch.resized(info.title, height, width)
+        columns: dict[int, dict[int, Any]] = {}
         for update, column, new, values in plans:
-            rows = {header_row: update.header, **values} if new else values
-            requests += column_cells(info.sheet_id, column, rows, header_row if new else None)
-        for part in chunks(requests):
-            self.spreadsheet.batch_update({"requests": part})
-        self.fetch.resized(info.title, height, width)
+            columns[column] = {header_row: update.header, **values} if new else values
+        data = []
+        for first_col, last_col in _blocks(columns):
+            rows = columns[first_col]
+            block = range(first_col, last_col + 1)
+            for first, last in runs(sorted(rows)):
+                data.append(
+                    {
+                        "range": a1(info.title, first, first_col, last, last_col),
+                        "values": [[entered(columns[c][r]) for c in block]
+                                   for r in range(first, last + 1)],
+                    }
+                )  # fmt: skip
+        for part in chunks(data):
+            self.spreadsheet.values_batch_update({"valueInputOption": "USER_ENTERED", "data": part})
+
+    def formats(
+        self, title: str, sheet_id: int, header_row: int, plans: list
+    ) -> list[dict[str, Any]]:
+        """The number formats to set before the values go in (``repeatCell`` over the
+        rows a column gets): where a column gets times (no typed text makes one), or dates
+        while its own format (the probe's ``userEnteredFormat`` below ``header_row``) is
+        another kind.  None in the common case: a new column has no format of its own and
+        takes the date format of the dates typed into it (the API does as the UI does)."""
+        own = self.fetch.entered_formats(title, header_row)
+        out = []
+        for _, column, _, values in plans:
+            needed = {f["type"]: f for v in values.values() if (f := number_format(v))}
+            if not needed:
+                continue
+            fmt = own[column - 1] if column <= len(own) else None
+            want = needed.get("TIME") or needed.get("DATE_TIME") or needed["DATE"]
+            if "TIME" in needed or (fmt and kind_of(fmt) not in ("date", "datetime")):
+                rows = sorted(values)
+                out.append(repeat_format(sheet_id, column, rows[0], rows[-1], want))
+        return out
 
     def _remember(self, sheet: str, column: int, values: dict[int, Any]) -> None:
         """Keep what was written in the kept values, so the session reads what the sheet
         now holds without a request; written cells hold no formula any more."""
         grid = self.fetch.values.get(sheet)
-        cells = self.fetch.grids.get(sheet, {})
+        formulas = self.fetch.formulas.get(sheet, {})
         for r, v in values.items():
-            if (r, column) in cells:
-                cells[(r, column)]["formula"] = None
+            formulas.pop((r, column), None)
             if grid is None:
                 continue
             while len(grid) < r:
@@ -398,3 +422,15 @@ def _overwritten(problems: list[tuple[str, str, str]]) -> list[tuple[str, str, s
             f"{n} cells with formulas were replaced by values",
         )
     ]
+
+
+def _blocks(columns: dict[int, dict[int, Any]]) -> list[tuple[int, int]]:
+    """Runs of adjacent columns (first, last) that write the same rows."""
+    out: list[tuple[int, int]] = []
+    for column in sorted(columns):
+        same = bool(out) and columns[out[-1][0]].keys() == columns[column].keys()
+        if same and out[-1][1] == column - 1:
+            out[-1] = (out[-1][0], column)
+        else:
+            out.append((column, column))
+    return out

@@ -10,6 +10,11 @@
   Text is never made a number (gspread's ``numericise`` turns ``0042`` into 42: never used).
 - **Out** (:func:`cell_out`): a value as ``RAW`` input / an ``ExtendedValue``: text stays the
   text it is (``=A1`` is stored as text, never parsed as a formula), a date is its serial.
+  :func:`entered`: a value as ``USER_ENTERED`` input, what :meth:`GoogleSheetBook.write
+  <sheets_sync.book.GoogleSheetBook.write>` sends: every text behind a ``'`` (the UI's "treat
+  as text" prefix, not stored: ``'=A1`` is stored as the text ``=A1``, ``'0042`` as ``0042``),
+  dates and date-times as ISO text, which the API parses into a serial *and* gives a date
+  format when the cell has none (so a new date column needs no format request).
 - A1 ranges with the sheet title quoted the way the API accepts it (:func:`a1`).
 """
 
@@ -31,6 +36,7 @@ __all__ = [
     "cell_out",
     "colour",
     "effective_in",
+    "entered",
     "extended",
     "kind_of",
     "number_format",
@@ -135,6 +141,33 @@ def cell_out(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return value / dt.timedelta(days=1)
     return value
+
+
+def entered(value: Any) -> Any:
+    """A value as ``USER_ENTERED`` input of ``values.batchUpdate``.
+
+    Non-empty text goes behind a ``'``: it is stored as the text after it, whatever it
+    starts with, never a formula, a number or a date.  USER_ENTERED input "will be parsed
+    as if the user typed them into the UI" (Sheets API reference, ValueInputOption), where
+    a leading ``'`` makes the entry text and is not shown; values read back, in every
+    ``valueRenderOption``, come without it (Stack Exchange, "Google Sheets API 4: how to get
+    the raw value of a cell with a leading apostrophe"; research/gsheets.md §5;
+    docs/google-sheets.md, "Writing").  A date goes as ``yyyy-mm-dd``, a date-time as
+    ``yyyy-mm-dd hh:mm:ss`` (``yyyy-mm-dd`` at midnight, as :func:`number_format` formats
+    it); anything else as :func:`cell_out` gives it (numbers and booleans stay what they
+    are; times and durations their fraction of a day, which need a number format of their
+    own)."""
+    value = plain(value)
+    if isinstance(value, str):
+        return "'" + value if value else ""
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=None)
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return cell_out(value)
 
 
 def extended(value: Any) -> dict[str, Any]:

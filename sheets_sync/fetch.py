@@ -9,11 +9,18 @@ A book costs a fixed number of requests, whatever the number of rows
    every sheet): each cell's effective value, number format and data validation: the
    headers (sheets are matched to the template on them), which columns hold dates, times
    or durations, and the dropdowns ``structure()`` reports;
-3. **values** (``values.batchGet`` of the matched sheets and the marks ledger,
-   ``UNFORMATTED_VALUE`` + ``SERIAL_NUMBER``): every cell, once;
-4. **formulas and notes** (``spreadsheets.get`` of a sheet's grid with only
-   ``userEnteredValue.formulaValue`` and ``note``), only before a write or marks, so
-   formulas are not written over and a user's own note is kept.
+3. **values** (``values.batchGet`` of the matched sheets and the marks ledger, ``FORMULA`` +
+   ``SERIAL_NUMBER``): every cell, once; a formula comes as its text (``=B2*C2``), every
+   other cell as ``UNFORMATTED_VALUE`` gives it (Sheets API reference, ValueRenderOption:
+   FORMULA "values will not be calculated. The reply will include the formulas").  So the
+   formulas :meth:`GoogleSheetBook.write <sheets_sync.book.GoogleSheetBook.write>` must not
+   write over are known without a request of their own.  Only when a sheet has a cell
+   starting with ``=`` is it asked again ``UNFORMATTED_VALUE`` (one more ``values.batchGet``
+   for all such sheets): where the two differ the cell holds a formula and its value is the
+   computed one; where they are the same it is text that starts with ``=``;
+4. **notes** (``spreadsheets.get`` with only ``note``), only before marks, of the cells
+   about to be marked (one range per column: from its first to its last marked row), so a
+   user's own note is kept.
 
 Everything fetched is kept until :meth:`Fetcher.forget`, so validate, compute and annotate
 on one book read each part once.
@@ -25,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheets_sync.cells import a1, cell_in, effective_in, kind_of, quote
-from xl_crm.excel.ledger import LEDGER
 
 __all__ = ["PROBE_ROWS", "Fetcher", "SheetInfo"]
 
@@ -41,9 +47,7 @@ META_FIELDS = (
     "properties(title,locale,timeZone),developerMetadata,"
     "sheets(properties,merges,protectedRanges,developerMetadata)"
 )
-GRID_FIELDS = (
-    "sheets(data(startRow,startColumn,rowData(values(userEnteredValue/formulaValue,note))))"
-)
+NOTE_FIELDS = "sheets(properties/title,data(startRow,startColumn,rowData(values/note)))"
 
 
 @dataclass
@@ -70,7 +74,8 @@ class Fetcher:
     meta: dict[str, Any] | None = None
     probes: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
     values: dict[str, list[list[Any]]] = field(default_factory=dict)
-    grids: dict[str, dict[tuple[int, int], dict[str, Any]]] = field(default_factory=dict)
+    formulas: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    notes: dict[str, dict[tuple[int, int], str | None]] = field(default_factory=dict)
 
     # -- metadata -----------------------------------------------------------------------
 
@@ -148,6 +153,18 @@ class Fetcher:
                     columns[i] = kind
         return cells, columns
 
+    def entered_formats(self, title: str, header_row: int) -> list[dict[str, Any] | None]:
+        """Each column's own number format (``userEnteredFormat``) in the probed rows below
+        ``header_row``: the last one set, or None."""
+        out: list[dict[str, Any] | None] = []
+        for row in self.probe().get(title, [])[header_row:]:
+            out += [None] * (len(row) - len(out))
+            for i, cell in enumerate(row):
+                fmt = (cell.get("userEnteredFormat") or {}).get("numberFormat")
+                if fmt:
+                    out[i] = fmt
+        return out
+
     def head(self, title: str, limit: int) -> list[list[Any]]:
         """The first ``limit`` rows of ``title`` as ``Book.rows`` values, from the probe."""
         cells, _ = self.kinds(title)
@@ -158,17 +175,31 @@ class Fetcher:
     # -- values ---------------------------------------------------------------------------
 
     def load(self, titles: list[str]) -> None:
-        """Fetch the values of the sheets ``titles`` not fetched yet, in one
-        ``values.batchGet`` (UNFORMATTED_VALUE, SERIAL_NUMBER)."""
+        """Fetch the values and formulas of the sheets ``titles`` not fetched yet: one
+        ``values.batchGet`` (FORMULA, SERIAL_NUMBER), and a second (UNFORMATTED_VALUE) of
+        the sheets with a cell starting with ``=`` (see the module docstring)."""
         wanted = [t for t in dict.fromkeys(titles) if t not in self.values and self.info(t)]
         if not wanted:
             return
         got = self.spreadsheet.values_batch_get(
             [quote(t) for t in wanted],
-            {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"},
+            {"valueRenderOption": "FORMULA", "dateTimeRenderOption": "SERIAL_NUMBER"},
         )
-        for title, block in zip(wanted, got.get("valueRanges", []), strict=False):
-            self.values[title] = self.typed(title, block.get("values", []))
+        raw = {t: b.get("values", []) for t, b in zip(wanted, got.get("valueRanges", []),
+                                                       strict=False)}  # fmt: skip
+        shown: dict[str, list[list[Any]]] = {}
+        maybe = [t for t, rows in raw.items() if _has_formula_text(rows)]
+        if maybe:
+            again = self.spreadsheet.values_batch_get(
+                [quote(t) for t in maybe],
+                {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"},
+            )
+            for t, block in zip(maybe, again.get("valueRanges", []), strict=False):
+                shown[t] = block.get("values", [])
+        for title in wanted:
+            rows = raw.get(title, [])
+            self.formulas[title] = _formulas(rows, shown[title]) if title in shown else {}
+            self.values[title] = self.typed(title, shown.get(title, rows))
 
     def typed(self, title: str, raw: list[list[Any]]) -> list[list[Any]]:
         """``raw`` rows of ``title`` as ``Book.rows`` values: numbers in date, time and
@@ -192,32 +223,49 @@ class Fetcher:
 
     # -- formulas and notes -------------------------------------------------------------
 
-    def grid(self, title: str) -> dict[tuple[int, int], dict[str, Any]]:
-        """(row, column) (1-based) -> ``{"formula": ..., "note": ...}`` for each cell of
-        ``title`` that holds a formula or a note.  One request fetches them for ``title``
-        and every other sheet whose values were fetched (the tables read), kept."""
-        if title not in self.grids:
-            titles = [title, *(t for t in self.values if t not in self.grids and t != title
-                               and t != LEDGER)]  # fmt: skip
-            got = self.spreadsheet.fetch_sheet_metadata(
-                {"ranges": [quote(t) for t in titles], "fields": GRID_FIELDS}
-            )
-            for t, sheet in zip(titles, got.get("sheets", []), strict=False):
-                self.grids[t] = self.special_cells(sheet.get("data", []))
-        return self.grids[title]
+    def formulas_of(self, title: str) -> dict[tuple[int, int], str]:
+        """(row, column) (1-based) -> the formula of each cell of ``title`` that holds one
+        (fetched with the values, when not yet)."""
+        self.load([title])
+        return self.formulas.get(title, {})
+
+    def note(self, title: str, row: int, column: int) -> str | None:
+        """The note of a cell :meth:`fetch_notes` fetched (None: none)."""
+        return self.notes.get(title, {}).get((row, column))
+
+    def fetch_notes(self, cells: dict[str, set[tuple[int, int]]]) -> None:
+        """Fetch the notes of ``cells`` (sheet title -> (row, column)s, 1-based) not
+        fetched yet, in one ``spreadsheets.get``: a range per column, from its first to
+        its last cell asked."""
+        spans: dict[tuple[str, int], list[int]] = {}
+        for title, spots in cells.items():
+            known = self.notes.setdefault(title, {})
+            for row, column in spots:
+                if (row, column) not in known:
+                    spans.setdefault((title, column), []).append(row)
+        if not spans:
+            return
+        ranges = [a1(t, min(rows), c, max(rows), c) for (t, c), rows in spans.items()]
+        got = self.spreadsheet.fetch_sheet_metadata({"ranges": ranges, "fields": NOTE_FIELDS})
+        found: dict[str, dict[tuple[int, int], str]] = {}
+        for sheet in got.get("sheets", []):
+            title = (sheet.get("properties") or {}).get("title", "")
+            found.setdefault(title, {}).update(self.noted_cells(sheet.get("data", [])))
+        for (title, column), rows in spans.items():
+            known, notes = self.notes[title], found.get(title, {})
+            for row in rows:
+                known[(row, column)] = notes.get((row, column))
 
     @staticmethod
-    def special_cells(blocks: list[dict[str, Any]]) -> dict[tuple[int, int], dict[str, Any]]:
-        """The cells of GridData ``blocks`` that hold a formula or a note."""
-        found: dict[tuple[int, int], dict[str, Any]] = {}
+    def noted_cells(blocks: list[dict[str, Any]]) -> dict[tuple[int, int], str]:
+        """The cells of GridData ``blocks`` that hold a note, and the note."""
+        found: dict[tuple[int, int], str] = {}
         for data in blocks:
             r0, c0 = data.get("startRow", 0), data.get("startColumn", 0)
             for r, row in enumerate(data.get("rowData", [])):
                 for c, cell in enumerate(row.get("values", [])):
-                    formula = (cell.get("userEnteredValue") or {}).get("formulaValue")
-                    if formula or cell.get("note"):
-                        found[(r0 + r + 1, c0 + c + 1)] = {"formula": formula,
-                                                           "note": cell.get("note")}  # fmt: skip
+                    if cell.get("note"):
+                        found[(r0 + r + 1, c0 + c + 1)] = cell["note"]
         return found
 
     # -- what the book changed ----------------------------------------------------------
@@ -246,7 +294,26 @@ class Fetcher:
             self.meta = None
             self.probes.clear()
             self.values.clear()
-            self.grids.clear()
+            self.formulas.clear()
+            self.notes.clear()
             return
-        for kept in (self.probes, self.values, self.grids):
+        for kept in (self.probes, self.values, self.formulas, self.notes):
             kept.pop(title, None)
+
+
+def _has_formula_text(rows: list[list[Any]]) -> bool:
+    """Whether a FORMULA-rendered range has a cell starting with ``=``."""
+    return any(isinstance(v, str) and v[:1] == "=" for row in rows for v in row)
+
+
+def _formulas(rendered: list[list[Any]], shown: list[list[Any]]) -> dict[tuple[int, int], str]:
+    """(row, column) -> formula of the cells whose FORMULA rendering (``rendered``) starts
+    with ``=`` and differs from the value shown (``shown``, UNFORMATTED_VALUE): text that
+    starts with ``=`` renders the same in both."""
+    out: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(rendered):
+        values = shown[r] if r < len(shown) else []
+        for c, v in enumerate(row):
+            if isinstance(v, str) and v[:1] == "=" and (c >= len(values) or values[c] != v):
+                out[(r + 1, c + 1)] = v
+    return out

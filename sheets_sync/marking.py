@@ -7,6 +7,7 @@
   exactly those and never a colour or note of the user's.
 - :func:`column_cells`: one column's cells as ``updateCells`` requests (typed values, so
   text is never parsed; date formats where a value is a date).
+- :func:`repeat_format`: a number format over rows of a column.
 - :func:`grow`, :func:`new_sheet`: the grid grown (``appendDimension``), a sheet added
   with an ID chosen here, so later requests of the same batch can name it.
 - :func:`chunks`: a list of requests cut into bodies under the API's 10 MiB cap.
@@ -24,7 +25,16 @@ from xl_crm.excel.cells import runs
 from xl_crm.excel.ledger import LEDGER, MARK_FILL, Ledger, parse_cell
 from xl_crm.table import CellMark
 
-__all__ = ["MARK_COLOUR", "REQUEST_BYTES", "Marker", "chunks", "column_cells", "grow", "new_sheet"]
+__all__ = [
+    "MARK_COLOUR",
+    "REQUEST_BYTES",
+    "Marker",
+    "chunks",
+    "column_cells",
+    "grow",
+    "new_sheet",
+    "repeat_format",
+]
 
 #: the marks' fill as a Sheets ``Color`` (the file medium's light red, #FFC7CD)
 MARK_COLOUR = colour(MARK_FILL)
@@ -101,6 +111,22 @@ def column_cells(
     return out
 
 
+def repeat_format(
+    sheet_id: int, column: int, first: int, last: int, fmt: dict[str, Any]
+) -> dict[str, Any]:
+    """A ``repeatCell`` request giving rows ``first``..``last`` (1-based) of ``column`` the
+    ``NumberFormat`` ``fmt``."""
+    grid = {"sheetId": sheet_id, "startRowIndex": first - 1, "endRowIndex": last,
+            "startColumnIndex": column - 1, "endColumnIndex": column}  # fmt: skip
+    return {
+        "repeatCell": {
+            "range": grid,
+            "cell": {"userEnteredFormat": {"numberFormat": fmt}},
+            "fields": "userEnteredFormat.numberFormat",
+        }
+    }
+
+
 def grow(info: SheetInfo, rows: int, columns: int) -> list[dict[str, Any]]:
     """``appendDimension`` requests that make ``info``'s grid at least ``rows`` x
     ``columns`` (none when it is)."""
@@ -167,14 +193,18 @@ class Marker:
             if noted:
                 self.cleared.append((name, cell))
         placed: dict[tuple[str, str], bool] = {}
+        asked: dict[str, set[tuple[int, int]]] = {}
+        for name, cell in wanted:
+            if self.fetch.info(name) is not None and not earlier.get((name, cell), False):
+                asked.setdefault(name, set()).add(cell_index(cell))
+        self.fetch.fetch_notes(asked)  # one request: a user's own note is kept
         for (name, cell), text in wanted.items():
             info = self.fetch.info(name)
             if info is None:
                 continue
             row, column = cell_index(cell)
-            note = (self.fetch.grid(name).get((row, column)) or {}).get("note")
             ours = earlier.get((name, cell), False)
-            mine = note is None or ours
+            mine = ours or self.fetch.note(name, row, column) is None
             body: dict[str, Any] = {"userEnteredFormat": {"backgroundColor": MARK_COLOUR}}
             if mine:
                 body["note"] = text
@@ -231,11 +261,9 @@ class Marker:
         if self.added is not None:
             self.fetch.added(self.added)
         self.fetch.values[LEDGER] = [list(r) for r in self.new_ledger]
-        grids = self.fetch.grids
+        notes = self.fetch.notes
         for name, cell in self.cleared:
-            if name in grids and (spot := grids[name].get(cell_index(cell))):
-                spot["note"] = None
+            notes.setdefault(name, {})[cell_index(cell)] = None
         for (name, cell), noted in self.ledger.marks.items():
-            if noted and name in grids:
-                spot = grids[name].setdefault(cell_index(cell), {"formula": None})
-                spot["note"] = "xl-crm"
+            if noted:
+                notes.setdefault(name, {})[cell_index(cell)] = "xl-crm"

@@ -239,7 +239,8 @@ def test_a_book_of_orders_gets_the_same_customer_summary_sheet(
 def test_text_that_looks_like_a_formula_is_written_as_text(
     header, tmp_path, sheets_emulator, sheets_client
 ):
-    """RAW input is "not parsed and stored as-is" (Sheets API reference, ValueInputOption):
+    """Text goes as USER_ENTERED input behind a ``'`` (parsed "as if the user typed them
+    into the UI", Sheets API reference, ValueInputOption, where a leading ``'`` makes text):
     text starting with = + - @ stays text, never a formula (research/gsheets.md §5)."""
     path = tmp_path / "b.xlsx"
     shutil.copyfile(REAL / "baseline.xlsx", path)
@@ -250,9 +251,10 @@ def test_text_that_looks_like_a_formula_is_written_as_text(
     forget_requests(sheets_emulator)
     book.write(table, [ColumnUpdate(header, pd.Series(texts, index=rows))])
     sent = [r for r in api_requests(sheets_emulator) if r["method"] == "POST"]
-    assert len(sent) == 1
-    if header == "兴趣类别":
-        assert sent[0]["path"].endswith("values:batchUpdate") and "RAW" in str(sent[0]["body"])
+    assert len(sent) == 1  # a new column too: one values.batchUpdate, no format request
+    assert sent[0]["path"].endswith("values:batchUpdate")
+    assert sent[0]["body"]["valueInputOption"] == "USER_ENTERED"
+    assert all(row[0].startswith("'") for d in sent[0]["body"]["data"] for row in d["values"])
     fresh = GoogleSheetBook(book.spreadsheet)
     column = fresh.rows("客户")[table.header_row - 1].index(header) + 1
     letter = openpyxl.utils.get_column_letter(column)
