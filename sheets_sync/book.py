@@ -303,22 +303,26 @@ class GoogleSheetBook:
     def formats(
         self, title: str, sheet_id: int, header_row: int, plans: list
     ) -> list[dict[str, Any]]:
-        """The number formats to set before the values go in (``repeatCell`` over the
-        rows a column gets): where a column gets times (no typed text makes one), or dates
-        while its own format (the probe's ``userEnteredFormat`` below ``header_row``) is
-        another kind.  None in the common case: a new column has no format of its own and
-        takes the date format of the dates typed into it (the API does as the UI does)."""
+        """The number formats to set before the values go in (``repeatCell`` over each run
+        of adjacent cells that need the same one): where a column gets times (no typed text
+        makes one), or dates while its own format (the probe's ``userEnteredFormat`` below
+        ``header_row``) is another kind.  None in the common case: a new column has no
+        format of its own and takes the date format of the dates typed into it (the API
+        does as the UI does)."""
         own = self.fetch.entered_formats(title, header_row)
         out = []
         for _, column, _, values in plans:
-            needed = {f["type"]: f for v in values.values() if (f := number_format(v))}
-            if not needed:
-                continue
+            wanted = {r: f for r, v in values.items() if (f := number_format(v))}
             fmt = own[column - 1] if column <= len(own) else None
-            want = needed.get("TIME") or needed.get("DATE_TIME") or needed["DATE"]
-            if "TIME" in needed or (fmt and kind_of(fmt) not in ("date", "datetime")):
-                rows = sorted(values)
-                out.append(repeat_format(sheet_id, column, rows[0], rows[-1], want))
+            dated = fmt is None or kind_of(fmt) in ("date", "datetime")
+            wanted = {r: f for r, f in wanted.items() if f["type"] == "TIME" or not dated}
+            spans: list[tuple[int, int, dict[str, Any]]] = []
+            for r in sorted(wanted):
+                if spans and spans[-1][1] == r - 1 and spans[-1][2] == wanted[r]:
+                    spans[-1] = (spans[-1][0], r, wanted[r])
+                else:
+                    spans.append((r, r, wanted[r]))
+            out += [repeat_format(sheet_id, column, a, b, f) for a, b, f in spans]
         return out
 
     def _remember(self, sheet: str, column: int, values: dict[int, Any]) -> None:

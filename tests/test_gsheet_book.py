@@ -263,6 +263,70 @@ def test_text_that_looks_like_a_formula_is_written_as_text(
     assert [fresh.rows("客户")[r - 1][column - 1] for r in rows] == texts
 
 
+@pytest.mark.parametrize(
+    "header", ["兴趣类别", "下次回访日"]
+)  # a NUMBER-formatted column, a new one
+def test_dates_written_read_back_as_dates(header, tmp_path, sheets_emulator, sheets_client):
+    """Dates go as ISO text (USER_ENTERED), which the API parses into serials with a date
+    format when the cell has none (research/gsheets.md §2.3, "USER_ENTERED parsing"): a new
+    column takes one request; a column whose own format is a number gets a date format
+    first (one ``repeatCell``), or its dates would read back as numbers."""
+    path = tmp_path / "b.xlsx"
+    shutil.copyfile(REAL / "baseline.xlsx", path)
+    sh = sheet_from_xlsx(sheets_emulator, sheets_client, path).spreadsheet
+    column = GoogleSheetBook(sh).rows("客户")[0].index("兴趣类别")
+    number = {"numberFormat": {"type": "NUMBER", "pattern": "0.00"}}
+    grid = {"sheetId": sh.worksheet("客户").id, "startRowIndex": 1, "endRowIndex": 20,
+            "startColumnIndex": column, "endColumnIndex": column + 1}  # fmt: skip
+    fields = "userEnteredFormat.numberFormat"
+    cell = {"userEnteredFormat": number}
+    sh.batch_update({"requests": [{"repeatCell": {"range": grid, "cell": cell, "fields": fields}}]})
+    book = GoogleSheetBook(sh)
+    table = book.read(xl_crm.load_spec("ecommerce"))["customers"]
+    days = [dt.date(2026, 7, 1), dt.datetime(2026, 7, 2, 9, 30), None, dt.date(1999, 1, 2)]
+    forget_requests(sheets_emulator)
+    book.write(table, [ColumnUpdate(header, pd.Series(days, index=[2, 3, 4, 5]), kind="date")])
+    sent = [r["path"].rsplit("/", 1)[-1] for r in api_requests(sheets_emulator)
+            if r["method"] == "POST"]  # fmt: skip
+    new = header == "下次回访日"
+    assert sent == (
+        ["values:batchUpdate"] if new else [f"{sh.id}:batchUpdate", "values:batchUpdate"]
+    )
+    fresh = GoogleSheetBook(sh)
+    at = fresh.rows("客户")[0].index(header)
+    assert [r[at] if at < len(r) else None for r in fresh.rows("客户")[1:5]] == days
+
+
+def test_formulas_read_as_their_values_and_text_starting_with_eq_as_text(
+    sheets_emulator, sheets_client
+):
+    """Values are read ``FORMULA``-rendered: a formula as its text, any other cell as
+    UNFORMATTED_VALUE gives it (Sheets API reference, ValueRenderOption); a sheet with a
+    cell starting with = is asked again UNFORMATTED_VALUE, and only cells that differ hold
+    formulas (text stored RAW renders the same both ways)."""
+    sh = sheets_client.create("Formulas")
+    sh.sheet1.update([["id", "total"], ["a", "=1+5"], ["b", "=2*3"]], "A1", raw=False)
+    sh.sheet1.update([["c", "=not a formula"]], "A4", raw=True)
+    plain_sheet = sheets_client.create("Plain")
+    plain_sheet.sheet1.update([["id", "total"], ["a", 1]], "A1", raw=True)
+    forget_requests(sheets_emulator)
+    book = GoogleSheetBook(sh)
+    assert book.rows("Sheet1") == [["id", "total"], ["a", 6], ["b", 6], ["c", "=not a formula"]]
+    assert book.fetch.formulas_of("Sheet1") == {(2, 2): "=1+5", (3, 2): "=2*3"}
+    gets = [r["api"] for r in api_requests(sheets_emulator)].count(
+        "sheets.spreadsheets.values.batchGet"
+    )
+    assert gets == 2
+    forget_requests(sheets_emulator)
+    plain = GoogleSheetBook(plain_sheet)
+    assert plain.rows("Sheet1") == [["id", "total"], ["a", 1]] and not plain.fetch.formulas_of(
+        "Sheet1"
+    )
+    assert [r["api"] for r in api_requests(sheets_emulator)].count(
+        "sheets.spreadsheets.values.batchGet"
+    ) == 1
+
+
 def test_formulas_are_not_written_over_unless_forced(tmp_path, sheets_emulator, sheets_client):
     path = tmp_path / "b.xlsx"
     shutil.copyfile(REAL / "baseline.xlsx", path)
