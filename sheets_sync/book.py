@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sheets_sync.cells import a1, entered, kind_of, number_format, pixels
+from sheets_sync.cells import kind_of, number_format, pixels, value_ranges
 from sheets_sync.fetch import PROBE_ROWS, Fetcher
 from sheets_sync.marking import Marker, chunks, column_cells, grow, new_sheet, repeat_format
 from xl_crm.errors import (
@@ -38,7 +38,7 @@ from xl_crm.errors import (
     SheetNotFoundError,
     SheetNotWritableError,
 )
-from xl_crm.excel.cells import plain, runs, same_value
+from xl_crm.excel.cells import plain, same_value
 from xl_crm.excel.ledger import LEDGER, column_letter
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
@@ -273,8 +273,8 @@ class GoogleSheetBook:
 
     def _send_columns(self, info: Any, header_row: int, plans: list) -> None:
         """The planned columns in one ``values.batchUpdate`` (USER_ENTERED, see the
-        module docstring): adjacent columns that change the same rows go as one block;
-        :meth:`formats` first when it has requests."""
+        module docstring; :func:`sheets_sync.cells.value_ranges`), after the grid grown
+        and :meth:`formats` in one ``spreadsheets.batchUpdate`` when either is needed."""
         width = max(column for _, column, _, _ in plans)
         height = max([header_row, *(max(v, default=0) for *_, v in plans)])
         requests = grow(info, height, width) + self.formats(info.title, info.sheet_id,
@@ -285,18 +285,7 @@ class GoogleSheetBook:
         columns: dict[int, dict[int, Any]] = {}
         for update, column, new, values in plans:
             columns[column] = {header_row: update.header, **values} if new else values
-        data = []
-        for first_col, last_col in _blocks(columns):
-            rows = columns[first_col]
-            block = range(first_col, last_col + 1)
-            for first, last in runs(sorted(rows)):
-                data.append(
-                    {
-                        "range": a1(info.title, first, first_col, last, last_col),
-                        "values": [[entered(columns[c][r]) for c in block]
-                                   for r in range(first, last + 1)],
-                    }
-                )  # fmt: skip
+        data = value_ranges(info.title, columns)
         for part in chunks(data):
             self.spreadsheet.values_batch_update({"valueInputOption": "USER_ENTERED", "data": part})
 
@@ -426,15 +415,3 @@ def _overwritten(problems: list[tuple[str, str, str]]) -> list[tuple[str, str, s
             f"{n} cells with formulas were replaced by values",
         )
     ]
-
-
-def _blocks(columns: dict[int, dict[int, Any]]) -> list[tuple[int, int]]:
-    """Runs of adjacent columns (first, last) that write the same rows."""
-    out: list[tuple[int, int]] = []
-    for column in sorted(columns):
-        same = bool(out) and columns[out[-1][0]].keys() == columns[column].keys()
-        if same and out[-1][1] == column - 1:
-            out[-1] = (out[-1][0], column)
-        else:
-            out.append((column, column))
-    return out

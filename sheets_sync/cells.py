@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from typing import Any
 
@@ -42,8 +43,15 @@ __all__ = [
     "number_format",
     "pixels",
     "quote",
+    "value_ranges",
 ]
 
+#: empty rows a write range spans rather than start a new range: an empty row costs 4 bytes
+#: of JSON (``[], ``), a range about 50 (its A1 text and keys)
+GAP_ROWS = 10
+#: the most JSON bytes one ValueRange of a write holds (a bigger block is cut into row
+#: bands), so two fit one request under :data:`sheets_sync.marking.REQUEST_BYTES`
+PART_BYTES = 4_000_000
 #: day 0 of Sheets' serial dates (``SERIAL_NUMBER``)
 EPOCH = dt.datetime(1899, 12, 30)
 #: ``ErrorValue.type`` -> the text a cell shows (Sheets API reference, ErrorType)
@@ -225,3 +233,40 @@ def pixels(width: float) -> int:
     """A column width in characters (Excel's unit, what templates give) in pixels, as the
     Sheets API sizes columns (``pixelSize``): 7 pixels a character and 5 of padding."""
     return int(width * 7 + 5)
+
+
+def value_ranges(
+    title: str, columns: dict[int, dict[int, Any]], part_bytes: int = PART_BYTES
+) -> list[dict[str, Any]]:
+    """The ``ValueRange``s of ``values.batchUpdate`` (USER_ENTERED) that write ``columns``
+    (column -> {row: value}, 1-based) of sheet ``title``: one block from the first column to
+    the last, cut where more than :data:`GAP_ROWS` rows in a row write nothing, and into
+    bands of rows of at most about ``part_bytes`` each.  A cell not
+    written is ``null`` ("Null values will be skipped", Sheets API reference, ValueRange),
+    and a row ends at its last cell written (a shorter row leaves the rest as it is); a
+    value of None is ``""``, which empties the cell."""
+    if not columns:
+        return []
+    c0, c1 = min(columns), max(columns)
+    rows = sorted({r for values in columns.values() for r in values})
+    spans: list[list[int]] = [[rows[0], rows[0]]]
+    for r in rows[1:]:
+        if r - spans[-1][1] - 1 > GAP_ROWS:
+            spans.append([r, r])
+        else:
+            spans[-1][1] = r
+    order = [(c, columns.get(c)) for c in range(c0, c1 + 1)]
+    out = []
+    for first, last in spans:
+        block = []
+        for r in range(first, last + 1):
+            line = [entered(v[r]) if v is not None and r in v else None for _, v in order]
+            while line and line[-1] is None:
+                line.pop()
+            block.append(line)
+        parts = -(-len(json.dumps(block)) // part_bytes)  # bytes as gspread sends them
+        step = -(-len(block) // parts)
+        for i in range(0, len(block), step):
+            top, bottom = first + i, min(first + i + step, last + 1) - 1
+            out.append({"range": a1(title, top, c0, bottom, c1), "values": block[i : i + step]})
+    return out

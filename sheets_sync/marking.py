@@ -46,11 +46,13 @@ _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 
 def chunks(items: list[Any], limit: int = REQUEST_BYTES) -> list[list[Any]]:
     """``items`` (requests or value ranges) in consecutive parts whose JSON stays under
-    ``limit`` bytes; one part when they fit (an item over the limit goes alone)."""
+    ``limit`` bytes, measured as gspread sends it (``requests``' ``json=``: ASCII, other
+    characters as ``\\uXXXX``, 6 bytes each); one part when they fit (an item over the
+    limit goes alone)."""
     parts: list[list[Any]] = []
     size = 0
     for item in items:
-        n = len(json.dumps(item, ensure_ascii=False).encode()) + 1
+        n = len(json.dumps(item)) + 2  # as gspread sends it: non-ASCII as \uXXXX
         if not parts or size + n > limit:
             parts.append([])
             size = 0

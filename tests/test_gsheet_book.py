@@ -6,6 +6,7 @@ and a fixed number of API requests whatever the rows."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import pytest
 
 import xl_crm
 from sheets_sync.book import GoogleSheetBook, open_book, spreadsheet_key
+from sheets_sync.cells import value_ranges
 from sheets_sync.emulator import client
+from sheets_sync.marking import chunks
 from tests.emulated import no_default_credentials
 from tests.gsheets import (
     api_requests,
@@ -325,6 +328,30 @@ def test_formulas_read_as_their_values_and_text_starting_with_eq_as_text(
     assert [r["api"] for r in api_requests(sheets_emulator)].count(
         "sheets.spreadsheets.values.batchGet"
     ) == 1
+
+
+def test_a_write_is_one_block_of_values_with_nulls_where_nothing_changes():
+    """Cells not written are ``null`` ("Null values will be skipped", Sheets API
+    reference, ValueRange), None empties a cell (``""``), text goes behind a ``'``; a long
+    run of rows writing nothing starts a new range, and a big block is cut into bands."""
+    columns = {2: {2: "a", 3: None}, 4: {2: 1.5, 40: dt.date(2026, 1, 2)}}
+    assert value_ranges("客户", columns) == [
+        {"range": "'客户'!B2:D3", "values": [["'a", None, 1.5], [""]]},
+        {"range": "'客户'!B40:D40", "values": [[None, None, "2026-01-02"]]},
+    ]
+    big = {1: {r: "x" * 100 for r in range(1, 101)}}
+    bands = value_ranges("S", big, part_bytes=3_000)
+    assert [b["range"] for b in bands] == [
+        "'S'!A1:A25",
+        "'S'!A26:A50",
+        "'S'!A51:A75",
+        "'S'!A76:A100",
+    ]
+    assert all(len(json.dumps(b["values"])) <= 3_000 for b in bands)
+    assert len(chunks(bands, limit=len(json.dumps(bands[0])) * 2 + 10)) == 2
+    wide = {"v": "客" * 100}  # sent as \\u5ba2: 6 bytes a character, not UTF-8's 3
+    utf8 = len(json.dumps(wide, ensure_ascii=False).encode())
+    assert len(chunks([wide, wide], limit=2 * utf8 + 10)) == 2
 
 
 def test_formulas_are_not_written_over_unless_forced(tmp_path, sheets_emulator, sheets_client):
