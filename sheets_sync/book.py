@@ -277,28 +277,30 @@ class GoogleSheetBook:
         and :meth:`formats` in one ``spreadsheets.batchUpdate`` when either is needed."""
         width = max(column for _, column, _, _ in plans)
         height = max([header_row, *(max(v, default=0) for *_, v in plans)])
-        requests = grow(info, height, width) + self.formats(info.title, info.sheet_id,
-                                                            header_row, plans)  # fmt: skip
+        own = self.fetch.entered_formats(info.title, header_row)
+        requests = grow(info, height, width) + self.formats(own, info.sheet_id, plans)
         if requests:
             self.spreadsheet.batch_update({"requests": requests})
             self.fetch.resized(info.title, height, width)
         columns: dict[int, dict[int, Any]] = {}
         for update, column, new, values in plans:
             columns[column] = {header_row: update.header, **values} if new else values
-        data = value_ranges(info.title, columns)
+        text = {i + 1 for i, f in enumerate(own) if f and f.get("type") == "TEXT"}
+        data = value_ranges(info.title, columns, plain_text=text)
         for part in chunks(data):
             self.spreadsheet.values_batch_update({"valueInputOption": "USER_ENTERED", "data": part})
 
+    @staticmethod
     def formats(
-        self, title: str, sheet_id: int, header_row: int, plans: list
+        own: list[dict[str, Any] | None], sheet_id: int, plans: list
     ) -> list[dict[str, Any]]:
         """The number formats to set before the values go in (``repeatCell`` over each run
         of adjacent cells that need the same one): where a column gets times (no typed text
-        makes one), or dates while its own format (the probe's ``userEnteredFormat`` below
-        ``header_row``) is another kind.  None in the common case: a new column has no
+        makes one), or dates while its own format (``own``: each column's
+        ``userEnteredFormat`` in the probed rows below the header) is another kind, plain
+        text included.  None in the common case: a new column has no
         format of its own and takes the date format of the dates typed into it (the API
         does as the UI does)."""
-        own = self.fetch.entered_formats(title, header_row)
         out = []
         for _, column, _, values in plans:
             wanted = {r: f for r, v in values.items() if (f := number_format(v))}

@@ -151,7 +151,7 @@ def cell_out(value: Any) -> Any:
     return value
 
 
-def entered(value: Any) -> Any:
+def entered(value: Any, *, plain_text: bool = False) -> Any:
     """A value as ``USER_ENTERED`` input of ``values.batchUpdate``.
 
     Non-empty text goes behind a ``'``: it is stored as the text after it, whatever it
@@ -160,14 +160,16 @@ def entered(value: Any) -> Any:
     a leading ``'`` makes the entry text and is not shown; values read back, in every
     ``valueRenderOption``, come without it (Stack Exchange, "Google Sheets API 4: how to get
     the raw value of a cell with a leading apostrophe"; research/gsheets.md §5;
-    docs/google-sheets.md, "Writing").  A date goes as ``yyyy-mm-dd``, a date-time as
-    ``yyyy-mm-dd hh:mm:ss`` (``yyyy-mm-dd`` at midnight, as :func:`number_format` formats
-    it); anything else as :func:`cell_out` gives it (numbers and booleans stay what they
-    are; times and durations their fraction of a day, which need a number format of their
-    own)."""
+    docs/google-sheets.md, "Writing").  With ``plain_text`` (a cell formatted as plain
+    text, which keeps what is typed as text, a ``'`` included: Sheets Help, "Format numbers
+    in a spreadsheet"; the emulator does the same) text goes as it is.  A date goes as
+    ``yyyy-mm-dd``, a date-time as ``yyyy-mm-dd hh:mm:ss`` (``yyyy-mm-dd`` at midnight, as
+    :func:`number_format` formats it); anything else as :func:`cell_out` gives it (numbers
+    and booleans stay what they are; times and durations their fraction of a day, which
+    need a number format of their own)."""
     value = plain(value)
     if isinstance(value, str):
-        return "'" + value if value else ""
+        return "'" + value if value and not plain_text else value
     if isinstance(value, dt.datetime):
         value = value.replace(tzinfo=None)
         if value.time() == dt.time(0):
@@ -236,7 +238,10 @@ def pixels(width: float) -> int:
 
 
 def value_ranges(
-    title: str, columns: dict[int, dict[int, Any]], part_bytes: int = PART_BYTES
+    title: str,
+    columns: dict[int, dict[int, Any]],
+    part_bytes: int = PART_BYTES,
+    plain_text: frozenset[int] | set[int] = frozenset(),
 ) -> list[dict[str, Any]]:
     """The ``ValueRange``s of ``values.batchUpdate`` (USER_ENTERED) that write ``columns``
     (column -> {row: value}, 1-based) of sheet ``title``: one block from the first column to
@@ -244,7 +249,8 @@ def value_ranges(
     bands of rows of at most about ``part_bytes`` each.  A cell not
     written is ``null`` ("Null values will be skipped", Sheets API reference, ValueRange),
     and a row ends at its last cell written (a shorter row leaves the rest as it is); a
-    value of None is ``""``, which empties the cell."""
+    value of None is ``""``, which empties the cell.  Text goes as :func:`entered` gives it,
+    without the ``'`` in the columns ``plain_text`` (formatted as plain text)."""
     if not columns:
         return []
     c0, c1 = min(columns), max(columns)
@@ -255,12 +261,13 @@ def value_ranges(
             spans.append([r, r])
         else:
             spans[-1][1] = r
-    order = [(c, columns.get(c)) for c in range(c0, c1 + 1)]
+    order = [(c in plain_text, columns.get(c)) for c in range(c0, c1 + 1)]
     out = []
     for first, last in spans:
         block = []
         for r in range(first, last + 1):
-            line = [entered(v[r]) if v is not None and r in v else None for _, v in order]
+            line = [entered(v[r], plain_text=t) if v is not None and r in v else None
+                    for t, v in order]  # fmt: skip
             while line and line[-1] is None:
                 line.pop()
             block.append(line)

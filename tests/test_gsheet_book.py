@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -266,24 +267,44 @@ def test_text_that_looks_like_a_formula_is_written_as_text(
     assert [fresh.rows("客户")[r - 1][column - 1] for r in rows] == texts
 
 
-@pytest.mark.parametrize(
-    "header", ["兴趣类别", "下次回访日"]
-)  # a NUMBER-formatted column, a new one
+def interests_formatted(tmp_path, emulator, gc, kind: str, pattern: str) -> Any:
+    """The baseline case as a sheet whose interests column (兴趣类别), rows 2-20, has the
+    number format ``kind`` / ``pattern`` of its own; its gspread Spreadsheet."""
+    path = tmp_path / "b.xlsx"
+    shutil.copyfile(REAL / "baseline.xlsx", path)
+    sh = sheet_from_xlsx(emulator, gc, path).spreadsheet
+    column = GoogleSheetBook(sh).rows("客户")[0].index("兴趣类别")
+    grid = {"sheetId": sh.worksheet("客户").id, "startRowIndex": 1, "endRowIndex": 20,
+            "startColumnIndex": column, "endColumnIndex": column + 1}  # fmt: skip
+    fields = "userEnteredFormat.numberFormat"
+    cell = {"userEnteredFormat": {"numberFormat": {"type": kind, "pattern": pattern}}}
+    sh.batch_update({"requests": [{"repeatCell": {"range": grid, "cell": cell, "fields": fields}}]})
+    return sh
+
+
+def test_text_into_a_plain_text_column_goes_without_the_quote(
+    tmp_path, sheets_emulator, sheets_client
+):
+    """A cell formatted as plain text keeps what is typed as text, a ``'`` included (Sheets
+    Help, "Format numbers in a spreadsheet": Plain text), so text goes there as it is."""
+    sh = interests_formatted(tmp_path, sheets_emulator, sheets_client, "TEXT", "@")
+    book = GoogleSheetBook(sh)
+    table = book.read(xl_crm.load_spec("ecommerce"))["customers"]
+    texts = ["=1+2", "007", "'quoted"]
+    book.write(table, [ColumnUpdate("兴趣类别", pd.Series(texts, index=[2, 3, 4]))])
+    fresh = GoogleSheetBook(sh)
+    at = fresh.rows("客户")[0].index("兴趣类别")
+    assert [r[at] for r in fresh.rows("客户")[1:4]] == texts
+    assert not fresh.fetch.formulas_of("客户")
+
+
+@pytest.mark.parametrize("header", ["兴趣类别", "下次回访日"])  # NUMBER-formatted, new
 def test_dates_written_read_back_as_dates(header, tmp_path, sheets_emulator, sheets_client):
     """Dates go as ISO text (USER_ENTERED), which the API parses into serials with a date
     format when the cell has none (research/gsheets.md §2.3, "USER_ENTERED parsing"): a new
     column takes one request; a column whose own format is a number gets a date format
     first (one ``repeatCell``), or its dates would read back as numbers."""
-    path = tmp_path / "b.xlsx"
-    shutil.copyfile(REAL / "baseline.xlsx", path)
-    sh = sheet_from_xlsx(sheets_emulator, sheets_client, path).spreadsheet
-    column = GoogleSheetBook(sh).rows("客户")[0].index("兴趣类别")
-    number = {"numberFormat": {"type": "NUMBER", "pattern": "0.00"}}
-    grid = {"sheetId": sh.worksheet("客户").id, "startRowIndex": 1, "endRowIndex": 20,
-            "startColumnIndex": column, "endColumnIndex": column + 1}  # fmt: skip
-    fields = "userEnteredFormat.numberFormat"
-    cell = {"userEnteredFormat": number}
-    sh.batch_update({"requests": [{"repeatCell": {"range": grid, "cell": cell, "fields": fields}}]})
+    sh = interests_formatted(tmp_path, sheets_emulator, sheets_client, "NUMBER", "0.00")
     book = GoogleSheetBook(sh)
     table = book.read(xl_crm.load_spec("ecommerce"))["customers"]
     days = [dt.date(2026, 7, 1), dt.datetime(2026, 7, 2, 9, 30), None, dt.date(1999, 1, 2)]
