@@ -42,8 +42,8 @@ from xl_crm.excel.cells import plain, same_value
 from xl_crm.excel.ledger import LEDGER, column_letter
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
-from xl_crm.view.headers import HEADER_SCAN_ROWS
-from xl_crm.view.matching import match_sheets, normalise_header
+from xl_crm.view.headers import HEADER_SCAN_ROWS, GridColumns
+from xl_crm.view.matching import match_sheets
 from xl_crm.view.rows import read_book_rows
 from xl_crm.xlsx.structure import SheetStructure, Validation
 
@@ -237,20 +237,15 @@ class GoogleSheetBook:
     ) -> list[tuple[str, str, str]]:
         info = self._info(table.sheet)
         grid = self.fetch.rows(table.sheet)
-        header = grid[table.header_row - 1] if len(grid) >= table.header_row else []
-        by_header = {normalise_header(h): i + 1 for i, h in enumerate(header) if h is not None}
-        free = max((len(r) for r in grid), default=0) + 1
+        places = GridColumns(grid, table.header_row)
         formulas = self.fetch.formulas_of(table.sheet)
         plans: list[tuple[ColumnUpdate, int, bool, dict[int, Any]]] = []
         problems: list[tuple[str, str, str]] = []
         for update in updates:
-            names = [update.header, *sorted(update.aliases)]
-            column = next((by_header[k] for n in names if (k := normalise_header(n)) in by_header),
-                          None)  # fmt: skip
+            column, new = places.place(update.header, update.aliases)
             values = {int(r): plain(v) for r, v in update.values.items()}
-            if column is None:
-                plans.append((update, free, True, values))
-                free += 1
+            if new:
+                plans.append((update, column, True, values))
                 continue
             old = {r: grid[r - 1][column - 1] if r <= len(grid) and column <= len(grid[r - 1])
                    else None for r in values}  # fmt: skip

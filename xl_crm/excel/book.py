@@ -48,7 +48,7 @@ from xl_crm.excel.ledger import (
 )
 from xl_crm.specs.model import Spec
 from xl_crm.table import CellMark, ColumnUpdate, NewColumn, Table, Tables
-from xl_crm.view.matching import normalise_header
+from xl_crm.view.headers import GridColumns
 from xl_crm.view.rows import read_book_rows
 
 __all__ = ["SETTINGS_SHEET", "XlwingsBook", "open_book"]
@@ -180,26 +180,14 @@ class XlwingsBook:
     ) -> list[tuple[str, str, str]]:
         sheet = self._sheet(table.sheet)
         grid = self.grid(table.sheet)
-        header = grid[table.header_row - 1] if len(grid) >= table.header_row else []
-        by_header = {normalise_header(h): i + 1 for i, h in enumerate(header) if h is not None}
-        free = max((len(r) for r in grid), default=0) + 1
+        places = GridColumns(grid, table.header_row)
         plans, problems = [], []
         for update in updates:
-            names = [update.header, *sorted(update.aliases)]
-            column = next((by_header[k] for n in names if (k := normalise_header(n)) in by_header),
-                          None)  # fmt: skip
+            column, new = places.place(update.header, update.aliases)
             values = {int(r): plain(v) for r, v in update.values.items()}
-            if column is None:  # a new column after the data: header and values in one call
-                plans.append(
-                    (
-                        update,
-                        free,
-                        True,
-                        values,
-                        [(table.header_row, max(values, default=table.header_row))],
-                    )
-                )
-                free += 1
+            if new:  # a new column after the data: header and values in one call
+                span = (table.header_row, max(values, default=table.header_row))
+                plans.append((update, column, True, values, [span]))
                 continue
             changed = [r for r, v in values.items() if not same_value(self._at(grid, r, column), v)]
             spans: list[tuple[int, int]] = []

@@ -8,6 +8,7 @@ holds which field.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
@@ -23,7 +24,14 @@ from xl_crm.view.matching import (
     repeated_field,
 )
 
-__all__ = ["HEADER_SCAN_ROWS", "check_width", "find_header", "header_rows", "map_headers"]
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "GridColumns",
+    "check_width",
+    "find_header",
+    "header_rows",
+    "map_headers",
+]
 
 HEADER_SCAN_ROWS = 30  # rows looked at for the header (titles and bands above it)
 
@@ -130,3 +138,27 @@ def check_width(headers: list[str], path: Path, sheet_name: str) -> None:
             file=path,
             sheet=sheet_name,
         )
+
+
+class GridColumns:
+    """Where a medium that holds a sheet as a grid of values (an Excel range, a Google
+    Sheet) writes each :class:`xl_crm.table.ColumnUpdate`: the column whose header (in
+    row ``header_row``, 1-based) means the update's header or one of its aliases (compared
+    as :func:`xl_crm.view.matching.normalise_header` compares them), else a new column
+    after the widest row, one per new update.  ``grid``: the sheet's rows of values from
+    row 1 and column A."""
+
+    def __init__(self, grid: list[list[Any]], header_row: int) -> None:
+        header = grid[header_row - 1] if len(grid) >= header_row else []
+        self.by_header = {normalise_header(h): i + 1 for i, h in enumerate(header) if h is not None}
+        self.free = max((len(r) for r in grid), default=0) + 1
+
+    def place(self, header: str, aliases: set[str]) -> tuple[int, bool]:
+        """(1-based column, whether it is new) for the column named ``header`` or one of
+        ``aliases``; a new column takes the next free one."""
+        for name in [header, *sorted(aliases)]:
+            column = self.by_header.get(normalise_header(name))
+            if column is not None:
+                return column, False
+        column, self.free = self.free, self.free + 1
+        return column, True
