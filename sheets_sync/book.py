@@ -89,20 +89,8 @@ def open_book(target: Any, client: Any = None) -> GoogleSheetBook:
     :class:`xl_crm.errors.NotASpreadsheetError` for anything else."""
     if isinstance(target, str) and (key := spreadsheet_key(target)):
         if client is None:
-            import sheets_sync
+            from sheets_sync.connect import connect
 
-            connect = getattr(sheets_sync, "connect", None)
-            if connect is None:
-                raise NotASpreadsheetError(
-                    (
-                        "无法连接 Google 表格：这个版本的 sheets_sync 还没有 connect()",
-                        "cannot connect to Google Sheets: this sheets_sync has no connect() yet",
-                    ),
-                    hint=(
-                        "传入 gspread 的 Spreadsheet：GoogleSheetBook(gc.open_by_key(KEY))",
-                        "pass a gspread Spreadsheet: GoogleSheetBook(gc.open_by_key(KEY))",
-                    ),
-                )
             client = connect()
         http = getattr(client, "http_client", client)
         return GoogleSheetBook(_Keyed(http, key))

@@ -10,7 +10,6 @@ import json
 import threading
 import time
 
-import pytest
 from typer.testing import CliRunner
 
 import xl_crm
@@ -157,10 +156,6 @@ def test_a_google_sheet_source_runs_on_the_emulator(tmp_path, sheets_emulator, s
 
 
 def test_a_google_sheet_run_counts_its_api_requests(tmp_path, sheets_emulator):
-    import sheets_sync
-
-    if not hasattr(sheets_sync, "connect"):
-        pytest.skip("sheets_sync.connect() (the Sheets client with request counts) is not here")
     from tests.gsheets import api_requests, forget_requests
 
     key = sheets_emulator.load(planted_book(tmp_path / "a.xlsx"))[0]
