@@ -179,12 +179,13 @@ class Controls:
         self.used[key] = self.used.get(key, 0) + 1
 
     def due_edits(self) -> list[dict[str, Any]]:
-        """Edits by another user due now (their countdown at 0), removed from the queue;
-        the others count down by one."""
-        due = [e for e in self.edits if e.get("afterRequests", 0) <= 0]
-        self.edits = [e for e in self.edits if e.get("afterRequests", 0) > 0]
+        """Called after each API request: every scheduled edit counts it; the edits whose
+        count is reached (``afterRequests`` requests made since they were posted) are due
+        now and removed from the queue."""
         for edit in self.edits:
-            edit["afterRequests"] -= 1
+            edit["afterRequests"] = edit.get("afterRequests", 0) - 1
+        due = [e for e in self.edits if e["afterRequests"] <= 0]
+        self.edits = [e for e in self.edits if e["afterRequests"] > 0]
         return due
 
     def reset(self) -> None:

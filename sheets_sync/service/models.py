@@ -1,4 +1,5 @@
-"""The service's tables (SQLAlchemy 2 Core): the run history and the job leases.
+"""The service's tables (SQLAlchemy 2 Core): the run history, the job leases and the
+sync snapshots.
 
 The Alembic migrations in ``sheets_sync/service/migrations/`` create exactly these
 (``tests/test_service_store.py`` compares them with autogenerate).  Times are stored as UTC
@@ -16,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -24,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["OUTCOMES", "UtcDateTime", "leases", "metadata", "runs"]
+__all__ = ["OUTCOMES", "UtcDateTime", "leases", "metadata", "runs", "snapshots"]
 
 #: a run's outcome: ``running`` until it ends; ``succeeded`` (every action done; findings
 #: are data, not failures), ``failed`` (an action raised: the error's reason slug is kept),
@@ -88,4 +90,23 @@ leases = Table(
     Column("job", String(100), primary_key=True),
     Column("owner", String(200), nullable=True),
     Column("expires_at", UtcDateTime(), nullable=True),
+)
+
+#: one row per synced pair (a workbook's sheet and a Google Sheet's tab, ``pair``: see
+#: :func:`sheets_sync.sync.state.pair_id`): the last synced state both sides agreed on
+#: (``data``: zlib-compressed JSON {key: [value per field]}, ``fields`` the field ids in
+#: that order), the Drive ``version`` of the sheet and the SHA-256 of the workbook when
+#: they were read (the cheap "anything changed?" gate), and when (``synced_at``)
+snapshots = Table(
+    "sync_snapshots",
+    metadata,
+    Column("pair", String(64), primary_key=True),
+    Column("book", Text, nullable=False),
+    Column("spreadsheet", String(200), nullable=False),
+    Column("sheet", String(100), nullable=False),
+    Column("fields", JSON(), nullable=False),
+    Column("data", LargeBinary(), nullable=False),
+    Column("sheet_version", String(40), nullable=True),
+    Column("book_sha256", String(64), nullable=True),
+    Column("synced_at", UtcDateTime(), nullable=False),
 )

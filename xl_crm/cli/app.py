@@ -1,8 +1,9 @@
 """``xl-crm``: commands parse options, make one library call and print the result.
 
 One module per command group (:mod:`.templates`, :mod:`.checking`, :mod:`.computing`,
-:mod:`.demo`, :mod:`.excel`, :mod:`.sheets`, :mod:`.service`); the output options every
-command shares (``--json``, ``--csv``, ``--lang``, ``--quiet``) come from :mod:`.output`.
+:mod:`.demo`, :mod:`.excel`, :mod:`.sheets`, :mod:`.service`, :mod:`.sync`); the output
+options every command shares (``--json``, ``--csv``, ``--lang``, ``--quiet``) come from
+:mod:`.output`.
 Library errors (:class:`xl_crm.XlCrmError`) become one clear message on stderr and a
 non-zero exit code: 1 when the input was read but is not valid (a report with errors, a
 spec that fails ``check``), 2 when it cannot be used at all.
@@ -15,7 +16,7 @@ from typing import Annotated
 import typer
 
 from xl_crm import __version__
-from xl_crm.cli import checking, computing, demo, excel, service, sheets, templates
+from xl_crm.cli import checking, computing, demo, excel, service, sheets, sync, templates
 from xl_crm.cli.output import out
 
 app = typer.Typer(
@@ -55,6 +56,7 @@ excel_app.command("lite")(excel.excel_lite_command)
 app.add_typer(sheets.sheets_app, name="sheets")
 app.add_typer(service.service_app, name="service")
 app.command("report")(service.report_command)
+app.command("sync")(sync.sync_command)
 
 
 def _version(value: bool) -> None:

@@ -26,10 +26,7 @@ The tree (families in capitals are never raised themselves, only their subclasse
         TokenRefusedError, UnauthorizedError, NotSharedError, SpreadsheetNotFoundError,
         QuotaExhaustedError, SheetsUnavailableError (SheetsTimeoutError)
       ServiceDatabaseError, ActionUnavailableError (and SpecError's JobsFileError): the service
-      SHEETS: SheetsError                  a Google credential or Sheets API call that failed
-        CredentialsFileError, CredentialsKindError, NoDefaultCredentialsError,
-        TokenRefusedError, UnauthorizedError, NotSharedError, SpreadsheetNotFoundError,
-        QuotaExhaustedError, SheetsUnavailableError (SheetsTimeoutError)
+      SyncBusyError, SyncRaceError, NothingToSyncError: two-way sync
 """
 
 from __future__ import annotations
@@ -53,6 +50,7 @@ from xl_crm.errors.sheets import (
     TokenRefusedError,
     UnauthorizedError,
 )
+from xl_crm.errors.sync import NothingToSyncError, SyncBusyError, SyncRaceError
 from xl_crm.errors.templates import (
     NotInTemplateError,
     SpecError,
@@ -118,6 +116,7 @@ __all__ = [
     "NotASpreadsheetError",
     "NotInTemplateError",
     "NotSharedError",
+    "NothingToSyncError",
     "OutputPathError",
     "OverwriteRefusedError",
     "QuotaExhaustedError",
@@ -131,6 +130,8 @@ __all__ = [
     "SpecError",
     "SpecProblem",
     "SpreadsheetNotFoundError",
+    "SyncBusyError",
+    "SyncRaceError",
     "TemplateNotFoundError",
     "TemplateUndetectedError",
     "Text",

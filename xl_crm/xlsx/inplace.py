@@ -64,7 +64,10 @@ class ColumnWrite:
     #: Excel row -> value (None leaves the cell empty): a mapping, or a pandas Series indexed
     #: by Excel row (numbers, datetimes and texts are then formatted column-wise: much faster)
     values: Mapping[int, Any] | pd.Series
-    kind: str = "text"  # text | number | money | date | datetime | boolean
+    #: text | number | money | date | datetime | boolean, or value: each cell as its value
+    #: is (a date shows as a date, a number stays a number, a text a text; written the
+    #: general way)
+    kind: str = "text"
     match: set[str] = field(default_factory=set)  # other headers that mean this column
 
 
@@ -200,7 +203,11 @@ def _write(
     watch = ReadsWatch(sheet, rows, first_new)
     styles_xml = src.read("xl/styles.xml").decode("utf-8") if "xl/styles.xml" in names else None
     stylesheet = StyleSheet(styles_xml) if styles_xml and cell_xfs(styles_xml) else None
-    value_styles = ValueStyles(stylesheet, {c.kind for c in columns})
+    kinds = {c.kind for c in columns}
+    if "value" in kinds:  # a style per cell's value: the general way
+        patch_path = "general"
+        kinds |= {"date", "datetime"}
+    value_styles = ValueStyles(stylesheet, kinds)
     indexes = [column_index_from_string(p) for p in placement]
     new_headers = {
         i: c.header for i, p, c in zip(indexes, placement, columns, strict=True) if p in new_letters

@@ -6,6 +6,7 @@ still to come, what each cell gets and in which style, and the formulas it must 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 import re
@@ -23,6 +24,17 @@ from xl_crm.xlsx.valuestyles import ValueStyles
 
 _ARRAY_REF = re.compile(r'<(?:\w+:)?f\b[^>]*\bt="array"[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _DATE_KINDS = ("date", "datetime")
+
+
+def value_kind(value: object) -> str:
+    """The kind a cell of the ``value`` kind is written as: ``datetime`` for a moment with
+    a time of day, ``date`` for a date, else ``number`` (a number stays a number, a text
+    a text, and a number is not shown as a date)."""
+    if isinstance(value, dt.datetime):
+        return "datetime" if value.time() != dt.time() else "date"
+    return "date" if isinstance(value, dt.date) else "number"
+
+
 _col_index = functools.lru_cache(maxsize=None)(column_index_from_string)
 
 
@@ -120,6 +132,12 @@ class RowPlan:
         base = old if had_cell else self.col_styles.get(col)
         kind = self.targets[col][1].kind
         styles = self.styles
+        if self.targets[col][1].kind == "value":  # each cell by its value
+            value = self.targets[col][1].get(row)[1]
+            kind = value_kind(value)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if number and base in styles.date_xfs:
+                return None  # a number in a date's place shows as a number again
         if kind in _DATE_KINDS or kind == "money":
             shown = styles.date_xfs if kind in _DATE_KINDS else styles.number_xfs
             if base is not None and base in shown:

@@ -1,0 +1,443 @@
+"""``sync``: keep a workbook and a Google Sheet in step without losing anyone's edit.
+
+One pass (docs/sync.md, "How a sync works"):
+
+1. **Gate** (one Drive request): the spreadsheet's Drive ``version`` and the workbook's
+   SHA-256 against those recorded at the last sync; both unchanged and no conflict left
+   open: nothing to do.
+2. **Read** both sides through their Books (:mod:`sheets_sync.sync.sides`) and load the
+   snapshot of the last sync (:mod:`sheets_sync.sync.state`).
+3. **Merge** each template sheet that has a key, three ways (:mod:`sheets_sync.sync.merge`).
+4. **Write the sheet** (:mod:`sheets_sync.sync.sheetwrite`): check the rows again, one
+   atomic ``batchUpdate``, read the written cells back.  A row that changed since the read
+   starts the pass again (at most ``max_passes`` times, then
+   :class:`xl_crm.errors.SyncRaceError`).
+5. **Write the workbook** (:mod:`sheets_sync.sync.localwrite`) through the in-place
+   writer, when the file is still the one read (else the pass starts again).
+6. **Record** the new snapshot, in one transaction.
+
+A sync killed at any step leaves each side whole (one atomic request, one atomic file
+replace) and the old snapshot; the next sync's merge finishes the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sheets_sync.sync import localwrite, sheetwrite, state
+from sheets_sync.sync.merge import DIRECTIONS, POLICIES, Conflict, MergePlan, merge
+from sheets_sync.sync.sides import SideRows, side_rows, synced_fields
+from xl_crm.errors import (
+    InvalidOptionError,
+    NothingToSyncError,
+    ReadOnlyBookError,
+    SyncBusyError,
+    SyncRaceError,
+)
+
+__all__ = ["SheetSync", "SyncResult", "sync"]
+
+#: gspread's Drive v3 files URL (gspread.urls.DRIVE_FILES_API_V3_URL)
+DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
+
+
+@dataclass
+class SheetSync:
+    """What a sync did to one template sheet (``sheet``: its id; ``book_sheet`` and
+    ``sheet_tab``: its name in the workbook and on the spreadsheet): cells written in rows
+    both sides had, rows added and removed on each side (a row removed from the workbook is
+    emptied), the ``conflicts``, and ``changed_after_write``: sheet cells someone changed
+    right after the sync wrote them (the next sync takes them)."""
+
+    sheet: str
+    book_sheet: str
+    sheet_tab: str
+    cells_to_sheet: int = 0
+    rows_added_to_sheet: int = 0
+    rows_deleted_on_sheet: int = 0
+    cells_to_book: int = 0
+    rows_added_to_book: int = 0
+    rows_emptied_in_book: int = 0
+    rows_changed: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    changed_after_write: list[str] = field(default_factory=list)
+    #: key -> (workbook cell row, sheet row) for the report
+    rows_of: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    letters: tuple[dict[str, str], dict[str, str]] = field(default_factory=lambda: ({}, {}))
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SyncResult:
+    """What :func:`sync` did.  ``unchanged``: the gate found nothing changed on either side
+    since the last sync (nothing was read beyond the Drive version); ``sheets``: one
+    :class:`SheetSync` per template sheet synced; ``passes``: passes made (more than one
+    when the sheet changed under the sync); ``requests`` / ``bytes_sent`` /
+    ``bytes_received``: Google API traffic (0 when the client does not count);
+    ``report``: the conflicts report written (None when there was no conflict);
+    ``dry_run``: nothing was written."""
+
+    book: Path
+    spreadsheet: str
+    direction: str
+    prefer: str
+    unchanged: bool = False
+    dry_run: bool = False
+    sheets: list[SheetSync] = field(default_factory=list)
+    passes: int = 0
+    requests: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    report: Path | None = None
+
+    @property
+    def conflicts(self) -> list[Conflict]:
+        """Every sheet's conflicts."""
+        return [c for s in self.sheets for c in s.conflicts]
+
+    @property
+    def open_conflicts(self) -> int:
+        """Conflicts left with both sides as they were (``kept == "both"``)."""
+        return sum(c.kept == "both" for c in self.conflicts)
+
+    @property
+    def rows_changed(self) -> int:
+        """Rows (customers, orders ...) changed on either side, each counted once."""
+        return sum(s.rows_changed for s in self.sheets)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (``--json``): counts per sheet and each conflict
+        (its key, field, cells, values as shown and what was kept)."""
+        from sheets_sync.sync.values import shown
+
+        counts = ("cells_to_sheet", "rows_added_to_sheet", "rows_deleted_on_sheet",
+                  "cells_to_book", "rows_added_to_book", "rows_emptied_in_book",
+                  "rows_changed")  # fmt: skip
+        sheets = []
+        for s in self.sheets:
+            one: dict[str, Any] = {"sheet": s.sheet, "book_sheet": s.book_sheet,
+                                   "sheet_tab": s.sheet_tab}  # fmt: skip
+            one.update({name: getattr(s, name) for name in counts})
+            one["conflicts"] = [
+                {"key": s.keys.get(c.key, c.key), "field": c.field, "kind": c.kind,
+                 "base": shown(c.base), "workbook": shown(c.local) if c.field else None,
+                 "sheet": shown(c.sheet) if c.field else None, "kept": c.kept, "why": c.why}
+                for c in s.conflicts
+            ]  # fmt: skip
+            one["changed_after_write"] = s.changed_after_write
+            sheets.append(one)
+        return {
+            "book": str(self.book), "spreadsheet": self.spreadsheet,
+            "direction": self.direction, "prefer": self.prefer, "unchanged": self.unchanged,
+            "dry_run": self.dry_run, "passes": self.passes, "rows_changed": self.rows_changed,
+            "open_conflicts": self.open_conflicts, "requests": self.requests,
+            "bytes_sent": self.bytes_sent, "bytes_received": self.bytes_received,
+            "report": str(self.report) if self.report else None, "sheets": sheets,
+        }  # fmt: skip
+
+
+def sync(
+    book: str | Path,
+    spreadsheet: Any,
+    *,
+    template: str | Path | None = None,
+    direction: str = "both",
+    prefer: str = "none",
+    client: Any = None,
+    state_url: str | None = None,
+    report: str | Path | None = None,
+    dry_run: bool = False,
+    backups: int = 5,
+    audit_log: Path | None = None,
+    actor: str | None = None,
+    max_passes: int = 3,
+    progress: Callable[[str], None] | None = None,
+) -> SyncResult:
+    """Sync the workbook ``book`` (.xlsx/.xlsm) and the Google Sheet ``spreadsheet``
+    (``gsheet://KEY``, its address, or its key), matching rows by the template's key.
+
+    ``template``: a built-in name or YAML path (default: the one the workbook or the sheet
+    records); ``direction``: ``push`` (write the sheet only), ``pull`` (the workbook only)
+    or ``both``; ``prefer``: how a conflict is settled, ``sheet``, ``local``, ``newest`` (the
+    side whose file changed last: Drive's ``modifiedTime`` against the workbook's mtime;
+    the Sheets API keeps no time per cell) or ``none`` (both left, listed);
+    ``client``: a gspread ``Client`` (default ``sheets_sync.connect()``); ``state_url``:
+    the state store (default :func:`sheets_sync.sync.state.default_state`); ``report``:
+    where the conflicts report (CSV) goes (default ``BOOK-sync-conflicts.csv`` beside the
+    workbook; written only when there are conflicts); ``dry_run``: merge and report, write
+    nothing; ``backups``, ``audit_log``, ``actor``: as the in-place writer takes them;
+    ``progress(step)``: called with each step's name.
+
+    Raises :class:`xl_crm.errors.InvalidOptionError` (direction, policy),
+    :class:`xl_crm.WorkbookError` (the workbook: missing, read-only for a pull, a key
+    column with empty or repeated keys), :class:`xl_crm.errors.SheetsError` (the API),
+    :class:`xl_crm.errors.SyncBusyError` (another sync of the pair is running),
+    :class:`xl_crm.errors.SyncRaceError` (the sheet kept changing under the sync),
+    :class:`xl_crm.errors.NothingToSyncError`.  On any of them nothing more is written
+    and the snapshot is as it was."""
+    _check_choice("direction", direction, DIRECTIONS)
+    _check_choice("prefer", prefer, POLICIES)
+    path = Path(book)
+    from xl_crm.book import open_book as open_local
+
+    local_book = open_local(path)  # FileMissingError, NotASpreadsheetError
+    local_book.close()
+    if direction != "push" and not dry_run and not local_book.writable:
+        raise ReadOnlyBookError(
+            ("这个文件只能读，不能写入同步结果", "this file can be read but not written"),
+            file=str(path),
+            hint=("另存为 .xlsx，或用 push 只写表格", "save it as .xlsx, or use push"),
+        )
+    if direction != "push" and not dry_run:
+        from xl_crm.xlsx.atomic import check_writable
+
+        check_writable(path)  # before anything is written on either side
+    if client is None:
+        from sheets_sync.connect import connect
+
+        client = connect()
+    key = _key_of(spreadsheet)
+    result = SyncResult(path, key, direction, prefer, dry_run=dry_run)
+    stats = getattr(getattr(client, "http_client", None), "stats", None)
+    before = stats.as_dict() if stats is not None else None
+    lock = state.pair_lock(path, key)
+    from filelock import Timeout
+
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise SyncBusyError(
+            (
+                "这个工作簿和表格的另一次同步正在进行",
+                "another sync of this workbook and sheet is running",
+            ),
+            file=str(path),
+        ) from None
+    store = state.open_state(state_url or state.default_state(path))
+    try:
+        for attempt in range(1, max_passes + 1):
+            result.passes = attempt
+            try:
+                _one_pass(result, path, key, client, store, template, report, backups,
+                          audit_log, actor, progress or (lambda step: None))  # fmt: skip
+                break
+            except _Again as again:
+                if attempt == max_passes:
+                    raise SyncRaceError(
+                        (
+                            f"同步时表格一直在变（{again}），本轮没有写入任何内容",
+                            f"the sheet kept changing during the sync ({again}); nothing of "
+                            "the last pass was written",
+                        ),
+                        file=key,
+                    ) from None
+    finally:
+        store.close()
+        lock.release()
+        if stats is not None and before is not None:
+            now = stats.as_dict()
+            result.requests = now["requests"] - before["requests"]
+            result.bytes_sent = now["bytes_sent"] - before["bytes_sent"]
+            result.bytes_received = now["bytes_received"] - before["bytes_received"]
+    return result
+
+
+class _Again(Exception):
+    """A side changed between the pass's read and its write: start the pass again."""
+
+
+def _one_pass(
+    result: SyncResult,
+    path: Path,
+    key: str,
+    client: Any,
+    store: Any,
+    template: Any,
+    report: Any,
+    backups: int,
+    audit_log: Path | None,
+    actor: str | None,
+    progress: Callable[[str], None],
+) -> None:
+    from sheets_sync.book import open_book as open_sheet
+    from xl_crm.pipeline import spec_for
+    from xl_crm.xlsx.atomic import sha256
+    from xl_crm.xlsx.book import XlsxBook
+
+    progress("gate")
+    version, modified = drive_version(client, key)
+    book_sha = sha256(path)
+    result.sheets = []
+    remote = open_sheet(f"gsheet://{key}", client)
+    local = XlsxBook(path, backups=backups, audit_log=audit_log)
+    try:
+        remote_names = template is None and local.template() is None and remote.template()
+        spec = spec_for(remote, None) if remote_names else spec_for(local, template)
+        pairs = {s.id: state.pair_id(path, key, s.id) for s in spec.sheets if s.key}
+        snaps = {sid: state.load(store, pid) for sid, pid in pairs.items()}
+        if snaps and all(
+            s is not None and s.sheet_version == version and s.book_sha256 == book_sha
+            for s in snaps.values()
+        ):
+            result.unchanged = True
+            return
+        progress("read")
+        ours, theirs = local.read(spec), remote.read(spec)
+        newer = "sheet" if modified and modified > _mtime(path) else "local"
+        work: list[tuple[str, SideRows, SideRows, MergePlan, SheetSync]] = []
+        for sid in pairs:
+            if sid not in ours or sid not in theirs:
+                continue
+            lt, st = ours[sid], theirs[sid]
+            fields = synced_fields(lt, st)
+            if lt.spec.key not in fields:
+                continue
+            lside = side_rows(lt, local.rows(lt.sheet), fields, str(path))
+            sside = side_rows(st, remote.rows(st.sheet), fields, remote.name)
+            snap = snaps[sid]
+            base = snap.aligned(fields) if snap is not None else None
+            plan = merge(fields, base, lside.rows, sside.rows, direction=result.direction,
+                         prefer=result.prefer, newer=newer)  # fmt: skip
+            done = SheetSync(sid, lt.sheet, st.sheet)
+            done.letters = (dict(lt.letters), dict(st.letters))
+            done.keys = {**sside.key_text, **lside.key_text}
+            done.rows_of = {k: (lside.row_of.get(k), sside.row_of.get(k))
+                            for k in {*lside.row_of, *sside.row_of}}  # fmt: skip
+            work.append((sid, lside, sside, plan, done))
+        if not work:
+            raise NothingToSyncError(
+                (
+                    f"工作簿和表格没有可同步的模板工作表（模板 {spec.name}）",
+                    f"the workbook and the sheet have no template sheet to sync in common "
+                    f"(template {spec.name})",
+                ),
+                file=str(path),
+            )
+        progress("merge")
+        for *_, plan, done in work:
+            _count(done, plan)
+        if result.dry_run:
+            result.sheets = [w[4] for w in work]
+            _report(result, path, report)
+            return
+        progress("write sheet")
+        writes = []
+        for _, _, sside, plan, done in work:
+            info = remote.fetch.info(sside.table.sheet)
+            writes.append(
+                (sheetwrite.plan_sheet_write(sside, plan, info.sheet_id, info.rows), done)
+            )
+        try:
+            for w, _ in writes:
+                sheetwrite.check_rows(remote, w)
+        except sheetwrite.SheetMoved as moved:
+            raise _Again(", ".join(moved.cells)) from None
+        batch = [r for w, _ in writes for r in w.requests]
+        if batch:
+            remote.spreadsheet.batch_update({"requests": batch})
+            for w, done in writes:
+                done.changed_after_write = sheetwrite.read_back(remote, w)
+        progress("write workbook")
+        local_writes = [localwrite.plan_local_write(lside, plan) for _, lside, _, plan, _ in work]
+        if any(w.columns for w in local_writes):
+            if sha256(path) != book_sha:  # saved in Excel since we read it
+                raise _Again(str(path))
+            local.close()
+            localwrite.write_local(path, local_writes, backups=backups, audit_log=audit_log,
+                                   actor=actor)  # fmt: skip
+        if audit_log is not None and batch:
+            from xl_crm.audit import append_record
+
+            append_record(audit_log, action="sync-sheet", actor=actor, spreadsheet=key,
+                          requests=len(batch),
+                          cells=sum(w.cells for w, _ in writes),
+                          rows_added=sum(w.appended for w, _ in writes),
+                          rows_deleted=sum(w.deleted for w, _ in writes))  # fmt: skip
+        progress("record")
+        now = dt.datetime.now(dt.UTC)
+        open_left = any(w[4].conflicts for w in work)
+        state.save(store, [
+            (pairs[sid], {"book": str(path.resolve()), "spreadsheet": key, "sheet": sid},
+             state.Snapshot(plan.fields, plan.base, None if open_left else version,
+                            book_sha, now))
+            for sid, _, _, plan, _ in work
+        ])  # fmt: skip
+        result.sheets = [w[4] for w in work]
+        _report(result, path, report)
+    finally:
+        local.close()
+        remote.close()
+
+
+def drive_version(client: Any, key: str) -> tuple[str | None, dt.datetime | None]:
+    """The spreadsheet's Drive ``version`` and ``modifiedTime`` (one Drive ``files.get``:
+    ``fields=version,modifiedTime``)."""
+    http = getattr(client, "http_client", client)
+    params = {"fields": "version,modifiedTime", "supportsAllDrives": True}
+    got = http.request("get", f"{DRIVE_FILES}/{key}", params=params).json()
+    when = got.get("modifiedTime")
+    moment = dt.datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
+    return (str(got["version"]) if got.get("version") is not None else None), moment
+
+
+def _count(done: SheetSync, plan: MergePlan) -> None:
+    done.cells_to_sheet = plan.cells_to_sheet()
+    done.cells_to_book = plan.cells_to_local()
+    done.rows_added_to_sheet = len(plan.new_on_sheet)
+    done.rows_added_to_book = len(plan.new_in_book)
+    done.rows_deleted_on_sheet = len(plan.delete_on_sheet)
+    done.rows_emptied_in_book = len(plan.delete_in_book)
+    done.conflicts = list(plan.conflicts)
+    keys = [plan.to_sheet, plan.to_local, plan.new_on_sheet, plan.new_in_book]
+    keys += [plan.delete_on_sheet, plan.delete_in_book]
+    done.rows_changed = len({k for group in keys for k in group})
+
+
+def _report(result: SyncResult, path: Path, report: Any) -> None:
+    if not result.conflicts:
+        return
+    from sheets_sync.sync.report import write_conflicts
+
+    target = Path(report) if report else path.with_name(f"{path.stem}-sync-conflicts.csv")
+    result.report = write_conflicts(target, result)
+
+
+def _mtime(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(os.stat(path).st_mtime, dt.UTC)
+
+
+def _key_of(spreadsheet: Any) -> str:
+    """The spreadsheet key of ``spreadsheet`` (``gsheet://KEY``, an address, a bare key or
+    a gspread ``Spreadsheet``)."""
+    from sheets_sync.book import spreadsheet_key
+
+    if hasattr(spreadsheet, "id") and not isinstance(spreadsheet, str):
+        return str(spreadsheet.id)
+    text = str(spreadsheet).strip()
+    key = spreadsheet_key(text)
+    if key:
+        return key
+    import re
+
+    if re.fullmatch(r"[\w-]+", text):
+        return text
+    raise InvalidOptionError(
+        (f"不是 Google 表格的地址或 ID：{text!r}", f"not a Google Sheet address or ID: {text!r}"),
+        expected=(
+            "gsheet://KEY、https://docs.google.com/spreadsheets/d/KEY/… 或 KEY",
+            "gsheet://KEY, https://docs.google.com/spreadsheets/d/KEY/... or KEY",
+        ),
+    )
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InvalidOptionError(
+            (f"{name} 不能是 {value!r}", f"{name} cannot be {value!r}"),
+            expected=(" / ".join(choices), " / ".join(choices)),
+        )

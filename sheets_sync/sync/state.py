@@ -1,0 +1,109 @@
+"""The sync's state store: the snapshot of each pair's last sync, in the service database.
+
+A pair is one template sheet of a workbook and of a Google Sheet (:func:`pair_id`).  Its
+snapshot holds, for each key, the cells both sides agreed on after the last sync, the
+Drive ``version`` of the spreadsheet and the SHA-256 of the workbook as they were read
+(the "anything changed?" gate: research/gsheets.md §8).  The store is the service's
+database (:func:`sheets_sync.service.store.open_store`: SQLite by default, a file beside
+the workbook, or PostgreSQL by URL), its schema kept by the same Alembic migrations.
+
+A snapshot is written in one transaction, after both sides were written: a sync killed at
+any moment leaves the old snapshot, and the next sync's three-way merge finishes the job
+(a value already written on both sides is "the same on both"; one not yet written is still
+a change).  One sync of a workbook and a spreadsheet runs at a time: :func:`pair_lock`
+(a file lock, released by the operating system when the process dies).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from sheets_sync.service.models import snapshots
+from sheets_sync.service.store import Store, open_store
+from sheets_sync.sync.values import Canon
+
+__all__ = ["Snapshot", "default_state", "load", "open_state", "pair_id", "pair_lock", "save"]
+
+
+@dataclass
+class Snapshot:
+    """One pair's last sync: ``fields`` (field ids, the order of every row), ``rows`` (key
+    -> canonical cells), ``sheet_version`` (Drive version read before the sheet; None: do
+    not skip the next sync), ``book_sha256`` and ``synced_at`` (UTC)."""
+
+    fields: list[str]
+    rows: dict[str, list[Canon]]
+    sheet_version: str | None
+    book_sha256: str | None
+    synced_at: dt.datetime
+
+    def aligned(self, fields: list[str]) -> dict[str, list[Canon]]:
+        """The rows with their cells in the order of ``fields`` (a field the snapshot does
+        not have is empty)."""
+        if fields == self.fields:
+            return self.rows
+        at = {f: i for i, f in enumerate(self.fields)}
+        return {
+            k: [row[at[f]] if f in at else None for f in fields] for k, row in self.rows.items()
+        }
+
+
+def pair_id(book: Path, spreadsheet: str, sheet: str) -> str:
+    """The id of the pair (workbook ``book``, resolved; spreadsheet key; template sheet id):
+    a SHA-256, hex."""
+    text = f"{book.resolve()}\n{spreadsheet}\n{sheet}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def default_state(book: Path) -> str:
+    """The default store of ``book``'s syncs: ``sqlite:///`` a ``.xlcrm-sync.db`` beside it."""
+    return f"sqlite:///{book.resolve().parent / '.xlcrm-sync.db'}"
+
+
+def open_state(url: str) -> Store:
+    """The store at ``url``, upgraded (raises :class:`xl_crm.errors.ServiceDatabaseError`)."""
+    return open_store(url)
+
+
+def load(store: Store, pair: str) -> Snapshot | None:
+    """The snapshot of ``pair``, or None before its first sync."""
+    with store.engine.connect() as c:
+        row = c.execute(select(snapshots).where(snapshots.c.pair == pair)).mappings().first()
+    if row is None:
+        return None
+    return Snapshot(
+        fields=list(row["fields"]),
+        rows=json.loads(zlib.decompress(row["data"]).decode("utf-8")),
+        sheet_version=row["sheet_version"],
+        book_sha256=row["book_sha256"],
+        synced_at=row["synced_at"],
+    )
+
+
+def save(store: Store, items: list[tuple[str, dict[str, Any], Snapshot]]) -> None:
+    """Replace the snapshots of every ``(pair, names, snapshot)`` in one transaction
+    (``names``: ``book``, ``spreadsheet``, ``sheet`` as recorded)."""
+    with store.engine.begin() as c:
+        for pair, names, snap in items:
+            c.execute(delete(snapshots).where(snapshots.c.pair == pair))
+            data = zlib.compress(json.dumps(snap.rows, ensure_ascii=False).encode("utf-8"), 6)
+            c.execute(insert(snapshots).values(
+                pair=pair, fields=snap.fields, data=data, sheet_version=snap.sheet_version,
+                book_sha256=snap.book_sha256, synced_at=snap.synced_at, **names))  # fmt: skip
+
+
+def pair_lock(book: Path, spreadsheet: str) -> Any:
+    """A lock held while ``book`` and ``spreadsheet`` sync (a ``filelock.FileLock`` on a
+    hidden file beside the workbook; the operating system releases it if the process dies)."""
+    from filelock import FileLock
+
+    digest = hashlib.sha256(f"{book.resolve()}\n{spreadsheet}".encode()).hexdigest()[:16]
+    return FileLock(str(book.resolve().parent / f".xlcrm-sync-{digest}.lock"))
