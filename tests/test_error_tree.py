@@ -125,6 +125,53 @@ def _unavailable(tmp: Path) -> None:
     run_actions(load_jobs(jobs).jobs[0])
 
 
+def _on_a_pair(tmp: Path, then: Callable[..., object]) -> None:
+    """``then(book, key, client)`` on a workbook and a teammate's sheet in a fresh emulator,
+    synced once (tests/syncpair.py)."""
+    from sheets_sync.sync import sync
+    from tests.syncpair import make_pair
+
+    with Emulator() as emu:
+        book, key = make_pair(tmp, emu)
+        gc = connect(endpoint=emu.url, timeout=5)
+        sync(book, key, template="ecommerce", client=gc, backups=0)
+        then(book, key, gc, emu)
+
+
+def _busy(book: Path, key: str, gc: Any, emu: Any) -> None:
+    from sheets_sync.sync import sync
+    from sheets_sync.sync.state import pair_lock
+
+    with pair_lock(book, key):
+        sync(book, key, template="ecommerce", client=gc)
+
+
+def _kept_changing(book: Path, key: str, gc: Any, emu: Any) -> None:
+    """A local edit to push, and another user's edit of that row landing right after the
+    read (the 4th request: Drive version, metadata, first rows, values)."""
+    from sheets_sync.sync import sync
+
+    wb = openpyxl.load_workbook(book)
+    wb["客户"]["B2"] = "本地改名"
+    wb.save(book)
+    ws = gc.open_by_key(key).worksheet("Customers")
+    row = next(i for i, r in enumerate(ws.get_values()) if r and r[-2] == "100001") + 1
+    http("POST", f"{emu.url}/_emulator/edits", {"spreadsheetId": key, "range":
+         f"Customers!A{row}", "values": [["潜水"]], "afterRequests": 4})  # fmt: skip
+    sync(book, key, template="ecommerce", client=gc, backups=0, max_passes=1)
+
+
+def _nothing_to_sync(tmp: Path) -> None:
+    """A workbook of orders only and a sheet of customers only."""
+    from sheets_sync.sync import sync
+
+    orders = xlsx(tmp / "orders.xlsx", {"订单": [ORDERS, ["O1", 100001, "2026-01-02", 10]]})
+    people = xlsx(tmp / "people.xlsx", {"客户": [["客户ID", "姓名"], [100001, "王芳"]]})
+    with Emulator() as emu:
+        key = emu.load(people)[0]
+        sync(orders, key, template="ecommerce", client=connect(endpoint=emu.url, timeout=5))
+
+
 def _spec_file(tmp: Path) -> None:
     path = tmp / "mine.yaml"
     path.write_text("name: mine\nsheets: []\n", encoding="utf-8")
@@ -255,6 +302,9 @@ CASES: dict[str, Callable[..., object]] = {
     "jobs-file-invalid": lambda tmp: load_jobs(_csv(tmp, "jobs:\n  - name: a\n", "jobs.yaml")),
     "service-database": lambda tmp: open_store(f"sqlite:///{tmp / 'no folder' / 'jobs.db'}"),
     "action-unavailable": _unavailable,
+    "sync-busy": lambda tmp: _on_a_pair(tmp, _busy),
+    "sync-kept-changing": lambda tmp: _on_a_pair(tmp, _kept_changing),
+    "nothing-to-sync": _nothing_to_sync,
 }
 
 

@@ -40,6 +40,6 @@ class NothingToSyncError(XlCrmError):
     reason = "nothing-to-sync"
     fix: Text = (
         "确认两边都有模板中带编号列（如 客户ID）的工作表，且表头能被识别；或用 --template 指定模板",
-        "make sure both sides have a template sheet with its key column (e.g. 客户ID / "
-        "Customer ID) under a header xl-crm recognises, or name the template with --template",
+        "make sure both sides have a template sheet with its key column (e.g. Customer "
+        "ID) under a header xl-crm recognises, or name the template with --template",
     )
