@@ -115,16 +115,6 @@ def _formulas(tmp: Path) -> None:
     compute(path, template="ecommerce", as_of=AS_OF, backups=0)
 
 
-def _unavailable(tmp: Path) -> None:
-    """A job that lists ``sync``, which a later part of issue 12 brings: its run fails with
-    the reason, raised here by the action itself."""
-    jobs = _csv(tmp, "jobs: [{name: a, source: s.xlsx, actions: [sync], schedule: {every: 5}}]",
-                "jobs.yaml")  # fmt: skip
-    from sheets_sync.service.runner import run_actions
-
-    run_actions(load_jobs(jobs).jobs[0])
-
-
 def _on_a_pair(tmp: Path, then: Callable[..., object]) -> None:
     """``then(book, key, client)`` on a workbook and a teammate's sheet in a fresh emulator,
     synced once (tests/syncpair.py)."""
@@ -301,7 +291,6 @@ CASES: dict[str, Callable[..., object]] = {
     ),
     "jobs-file-invalid": lambda tmp: load_jobs(_csv(tmp, "jobs:\n  - name: a\n", "jobs.yaml")),
     "service-database": lambda tmp: open_store(f"sqlite:///{tmp / 'no folder' / 'jobs.db'}"),
-    "action-unavailable": _unavailable,
     "sync-busy": lambda tmp: _on_a_pair(tmp, _busy),
     "sync-kept-changing": lambda tmp: _on_a_pair(tmp, _kept_changing),
     "nothing-to-sync": _nothing_to_sync,

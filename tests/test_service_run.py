@@ -10,9 +10,11 @@ import json
 import threading
 import time
 
+import openpyxl
 from typer.testing import CliRunner
 
 import xl_crm
+from sheets_sync.connect import connect
 from sheets_sync.service import Service, json_log, load_jobs, open_store
 from tests.servicejobs import (
     PLANTED,
@@ -75,12 +77,14 @@ def test_two_jobs_on_a_short_interval_run_and_record_history(tmp_path, service_d
 def test_a_failing_job_does_not_stop_the_others_and_the_exit_code_says_so(tmp_path):
     planted_book(tmp_path / "good.xlsx")
     planted_book(tmp_path / "marked.xlsx")
+    planted_book(tmp_path / "readonly.xlsx").chmod(0o444)
     jobs_file = write_jobs(
         tmp_path / "jobs.yaml",
         [
             job("missing", "nowhere.xlsx"),
             job("bad-template", "good.xlsx", template="no-such-template"),
-            job("later", "good.xlsx", actions=["validate", "sync"]),
+            job("later", "readonly.xlsx", actions=["validate", "sync"],
+                sync={"sheet": "gsheet://1AbCdEfGh", "direction": "pull"}),
             job("good", "marked.xlsx", actions=["validate", "annotate"], options={"lang": "en"}),
         ],
     )  # fmt: skip
@@ -104,7 +108,9 @@ def test_a_failing_job_does_not_stop_the_others_and_the_exit_code_says_so(tmp_pa
     }  # fmt: skip
     assert got["missing"]["error"] == f"file-not-found: {tmp_path / 'nowhere.xlsx'}"
     assert got["bad-template"]["error"] == "template-not-found"
-    assert got["later"]["error"] == "action-unavailable" and got["later"]["findings"]
+    # a sync that would write a read-only workbook fails before it reaches Google
+    assert got["later"]["error"] == f"write-failed: {tmp_path / 'readonly.xlsx'}"
+    assert got["later"]["findings"]
     assert got["good"]["marked"] > 0 and got["good"]["score"] < 100
     history = open_store(f"sqlite:///{tmp_path / 'jobs.db'}").history()
     assert sorted(r["outcome"] for r in history) == ["failed"] * 3 + ["succeeded"]
@@ -172,3 +178,43 @@ def test_a_google_sheet_run_counts_its_api_requests(tmp_path, sheets_emulator):
     assert outcome.status == "succeeded", outcome.result
     assert outcome.result.api_requests == len(api_requests(sheets_emulator)) > 0
     assert time.monotonic() - started < 120
+
+
+def test_a_sync_job_merges_both_sides_and_keeps_its_snapshot_in_the_service_database(
+    tmp_path, sheets_emulator
+):
+    from sqlalchemy import select
+
+    from sheets_sync.service.models import snapshots
+    from tests.syncpair import book_rows, by_key, make_pair, sheet_rows
+
+    book, key = make_pair(tmp_path, sheets_emulator)
+    jobs_file = write_jobs(
+        tmp_path / "jobs.yaml",
+        [job("team-sync", f"gsheet://{key}", 1, actions=["sync", "validate"],
+             sync={"book": book.name, "prefer": "none"})],
+        sheets={"endpoint": sheets_emulator.url},
+    )  # fmt: skip
+    jobs = load_jobs(jobs_file)
+    store = open_store(jobs.default_db)
+    (first,) = Service(jobs, store, log=json_log(io.StringIO())).run_once()
+    assert first.status == "succeeded", first.result
+    assert first.result.rows_changed == 0 and first.result.api_requests > 0
+    wb = openpyxl.load_workbook(book)
+    wb["客户"]["B3"] = "本地改名"  # 100002's name
+    wb.save(book)
+    gc = connect(endpoint=sheets_emulator.url)
+    ws = gc.open_by_key(key).worksheet("Customers")
+    ws.update([["新邮箱@example.com"]], "E3", raw=True)  # 100003's email on the sheet
+    with store.engine.connect() as c:
+        assert len(c.execute(select(snapshots)).all()) == 2  # customers and orders
+    assert not (tmp_path / ".xlcrm-sync.db").exists()  # kept in the service's database
+
+    time.sleep(1.2)  # the next slot of the 1-second schedule
+    (second,) = Service(jobs, store, log=json_log(io.StringIO())).run_once()
+    assert second.status == "succeeded", second.result
+    assert second.result.rows_changed == 2 and second.result.conflicts == 0
+    on_sheet = by_key(sheet_rows(gc, key, "Customers"), "Customer ID")
+    assert on_sheet["100002"]["Name"] == "本地改名"
+    assert book_rows(book, "客户", "客户ID")["100003"]["电子邮件"] == "新邮箱@example.com"
+    store.close()

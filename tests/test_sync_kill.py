@@ -55,13 +55,17 @@ def test_sigkill_during_the_sheet_write_then_the_next_sync_finishes(
     inject(emu.url, fault if applied else {**fault, "status": 503})
     env = {**os.environ, "XL_CRM_SHEETS_ENDPOINT": emu.url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "xl_crm", "sync", "both", str(book), f"gsheet://{key}", "-t", T, "--backups",
-         "0", "--lang", "en"],
+        [sys.executable, "-m", "xl_crm", "sync", "both", str(book), f"gsheet://{key}",
+         "-t", T, "--backups", "0", "--lang", "en"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        _wait_for(lambda: proc.poll() is not None or any(
-            r["api"] == "sheets.spreadsheets.batchUpdate" for r in request_log(emu.url)))
+        _wait_for(
+            lambda: (
+                proc.poll() is not None
+                or any(r["api"] == "sheets.spreadsheets.batchUpdate" for r in request_log(emu.url))
+            )
+        )
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)

@@ -187,7 +187,7 @@ class Service:
         reporting = Reporting(
             self.jobs.report_folder(job.name), lambda: self.store.history(job.name), active.started
         )
-        result = run_job(job, self.jobs.sheets, self.sheets_client, reporting)
+        result = run_job(job, self.jobs.sheets, self.sheets_client, reporting, self.store)
         active.result = result
         recorded = self.store.finish(active.run_id, _now(), result.outcome, **result.columns())
         fields = {
@@ -196,6 +196,7 @@ class Service:
             "errors": result.errors, "score": result.score, "rows_changed": result.rows_changed,
             "marked": result.marked, "api_requests": result.api_requests, "error": result.error,
             "report": result.report, "delivery_error": result.delivery_error,
+            "conflicts": result.conflicts,
         }  # fmt: skip
         if recorded:
             self.store.release(job.name, self.owner)

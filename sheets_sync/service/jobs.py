@@ -12,6 +12,11 @@ reference").
         schedule: {cron: "0 7 * * 1-5", timezone: Asia/Shanghai}   # or {every: 900}
         options: {as_of: 2026-06-30, window: 365, mask: true, lang: zh}
         deliver: {folder: /srv/share/reports, webhook: https://hooks.example/crm}
+      - name: shop-sync                  # the sync action: source and the other side
+        source: gsheet://1AbC...xyz
+        actions: [sync, compute]
+        sync: {book: customers.xlsx, direction: both, prefer: none}
+        schedule: {every: 600}
     reports: reports                     # the report folder (default: reports/ beside
                                          # this file); each job's in a subfolder
 
@@ -40,6 +45,7 @@ __all__ = [
     "Jobs",
     "Schedule",
     "SheetsAccess",
+    "SyncSettings",
     "load_jobs",
 ]
 
@@ -113,6 +119,27 @@ class Deliver(_Strict):
         return self
 
 
+class SyncSettings(_Strict):
+    """The ``sync`` action's other side and rules (docs/sync.md): ``book`` (the workbook,
+    relative to the jobs file) when the job's source is a Google Sheet, or ``sheet``
+    (``gsheet://KEY`` or its address) when the source is a workbook; ``direction``
+    (``push``, ``pull`` or ``both``) and ``prefer`` (``sheet``, ``local``, ``newest`` or
+    ``none``) as ``xl-crm sync`` takes them."""
+
+    book: Path | None = None
+    sheet: str | None = Field(
+        None, pattern=r"^(?:gsheet://|https://docs\.google\.com/spreadsheets/d/)[\w-]+"
+    )
+    direction: Literal["push", "pull", "both"] = "both"
+    prefer: Literal["sheet", "local", "newest", "none"] = "none"
+
+    @model_validator(mode="after")
+    def _other_side(self) -> SyncSettings:
+        if (self.book is None) == (self.sheet is None):
+            raise ValueError("give the other side: 'book' (a workbook) or 'sheet' (gsheet://KEY)")
+        return self
+
+
 class SheetsAccess(_Strict):
     """How the service reaches Google Sheets for ``gsheet://`` sources: ``credentials``
     (a service-account or authorized-user JSON file, relative to the jobs file; default
@@ -138,6 +165,7 @@ class Job(_Strict):
     schedule: Schedule
     options: JobOptions = JobOptions()
     deliver: Deliver | None = None
+    sync: SyncSettings | None = None
 
     @field_validator("name")
     @classmethod
@@ -157,10 +185,28 @@ class Job(_Strict):
             raise ValueError("'annotate' marks what 'validate' found: list 'validate' before it")
         return value
 
+    @model_validator(mode="after")
+    def _sync_sides(self) -> Job:
+        if "sync" in self.actions and self.sync is None:
+            raise ValueError("the 'sync' action needs a 'sync' block: {book: FILE} or {sheet: URL}")
+        if self.sync is not None and (self.sync.book is None) == self.is_sheet:
+            raise ValueError(
+                "'sync' names the other side: 'book' for a Google Sheet source, 'sheet' for a "
+                "workbook source"
+            )
+        return self
+
     @property
     def is_sheet(self) -> bool:
         """True when the source is a Google Sheet."""
         return bool(_SHEET.match(self.source))
+
+    def sync_pair(self) -> tuple[str, str]:
+        """(workbook path, sheet address) of the ``sync`` action."""
+        assert self.sync is not None
+        if self.is_sheet:
+            return str(self.sync.book), self.source
+        return self.source, str(self.sync.sheet)
 
 
 class Jobs(_Strict):
@@ -230,6 +276,10 @@ def _anchored(jobs: Jobs) -> Jobs:
     for j in jobs.jobs:
         if not j.is_sheet:
             j = j.model_copy(update={"source": str(base / Path(j.source))})
+        if j.sync is not None and j.sync.book is not None:
+            j = j.model_copy(
+                update={"sync": j.sync.model_copy(update={"book": base / j.sync.book})}
+            )
         if j.deliver is not None and j.deliver.folder is not None:
             j = j.model_copy(
                 update={"deliver": j.deliver.model_copy(update={"folder": base / j.deliver.folder})}

@@ -8,9 +8,10 @@ the run's gspread client, whose request counts (``client.http_client.stats``, xl
 Sheets client) give the run's API requests.  ``report`` writes the run's HTML and JSON
 reports with the job's trend (:mod:`.reports`; it validates first when no ``validate``
 came before it) and, on a Google Sheet, the report tab; after the actions the reports are
-delivered (:mod:`.deliver`) when the job says where.  ``sync`` comes with a later part of
-issue 12: a job that lists it fails with ``action-unavailable``, clearly, and the other
-jobs go on.
+delivered (:mod:`.deliver`) when the job says where.  ``sync`` is
+:func:`sheets_sync.sync.sync` between the job's workbook and Google Sheet (its ``sync``
+block names the other side), with its snapshots in the service's own database; conflicts
+left open are listed in its conflicts report beside the workbook and counted in the log.
 
 What is recorded never holds a cell value: counts, the score, and for a failure the
 error's reason slug and where (file, sheet, cell) only.
@@ -26,7 +27,7 @@ from typing import Any
 
 from sheets_sync.service.jobs import Job, SheetsAccess
 from sheets_sync.service.reports import Reporting, write_report_tab, write_run_reports
-from xl_crm.errors import ActionUnavailableError, XlCrmError
+from xl_crm.errors import XlCrmError
 
 __all__ = ["RunResult", "SheetsClient", "run_actions", "run_job", "safe_error"]
 
@@ -43,7 +44,9 @@ class RunResult:
     compute wrote; 0 when they were up to date), ``marked`` (cells annotate marked),
     ``api_requests`` (sent to Google Sheets; 0 for a workbook), ``error`` (reason slug
     and where, for a failure), ``report`` and ``report_json`` (the report files' paths)
-    and ``delivery_error`` (what delivery failed; the outcome stays as it was)."""
+    and ``delivery_error`` (what delivery failed; the outcome stays as it was);
+    ``conflicts``: the ``sync`` action's conflicts left open (listed in its report beside
+    the workbook), and ``rows_changed`` counts the rows sync changed on either side too."""
 
     outcome: str = "succeeded"
     findings: dict[str, int] | None = None
@@ -57,6 +60,7 @@ class RunResult:
     report: str | None = None
     report_json: str | None = None
     delivery_error: str | None = None
+    conflicts: int = 0
     done: list[str] = field(default_factory=list)
 
     def columns(self) -> dict[str, Any]:
@@ -108,9 +112,11 @@ def run_job(
     access: SheetsAccess,
     client: SheetsClient | None = None,
     reporting: Reporting | None = None,
+    state: Any = None,
 ) -> RunResult:
     """Run ``job``'s actions in order on its source, deliver its reports, and return the
-    :class:`RunResult`.
+    :class:`RunResult`.  ``state``: where the ``sync`` action keeps its snapshots (the
+    service's :class:`~sheets_sync.service.store.Store`; None: beside the workbook).
 
     ``access``: the jobs file's Google Sheets settings; ``client(access)`` makes the
     gspread client for a sheet source (default :func:`default_client`); ``reporting``:
@@ -123,18 +129,25 @@ def run_job(
     from sheets_sync.service.deliver import deliver, summary
 
     result = RunResult()
-    gc, before = None, 0
+    made: list[Any] = []  # the run's gspread client, made when first needed
+    before = 0
+
+    def gc() -> Any:
+        if not made:
+            made.append((client or default_client)(access))
+        return made[0]
+
     reporting = reporting or Reporting(Path("reports") / job.name)
     try:
         if job.is_sheet:
-            gc = (client or default_client)(access)
-            before = _requests(gc)
-        run_actions(job, result, lambda: _target(job, gc), reporting)
+            before = _requests(gc())
+        target = (lambda: _target(job, gc())) if job.is_sheet else (lambda: job.source)
+        run_actions(job, result, target, reporting, client=gc, state=state)
     except Exception as exc:  # a job's failure is recorded, never stops the service
         result.outcome, result.error = "failed", safe_error(exc)
     finally:
-        if gc is not None:
-            result.api_requests = _requests(gc) - before
+        if made:
+            result.api_requests = _requests(made[0]) - before
     if job.deliver is not None and result.report and result.report_json:
         files = [Path(result.report), Path(result.report_json)]
         when = reporting.when.astimezone(dt.UTC).isoformat()
@@ -155,15 +168,21 @@ def run_actions(
     result: RunResult | None = None,
     target: Callable[[], Any] | None = None,
     reporting: Reporting | None = None,
+    *,
+    client: Any = None,
+    state: Any = None,
 ) -> RunResult:
     """Run ``job``'s actions in order, filling ``result`` (a new :class:`RunResult` when
     None) as they go; ``target()`` gives what each library call works on (default: the
     job's workbook path, or its Google Sheet through ``sheets_sync.connect()``);
-    ``reporting`` says where ``report`` writes (default ``reports/JOB``, no history).
-    Raises what the first failing action raises: the :class:`xl_crm.XlCrmError` family (a
-    missing file, a bad template ...), OSError when the report folder cannot be written,
-    :class:`xl_crm.errors.ActionUnavailableError` for ``sync``.  :func:`run_job` is this,
-    recorded instead of raised."""
+    ``reporting`` says where ``report`` writes (default ``reports/JOB``, no history);
+    ``client`` (a gspread client, or a function making one when first needed) and
+    ``state`` (a Store or URL) are the ``sync`` action's (defaults:
+    ``sheets_sync.connect()``, the store beside the workbook).
+    Raises what the first failing action raises: the :class:`xl_crm.XlCrmError` family
+    (a missing file, a bad template, a Sheets call, a sync refused ...), OSError when the
+    report folder cannot be written.  :func:`run_job` is this, recorded instead of
+    raised."""
     import xl_crm
 
     result = result if result is not None else RunResult()
@@ -190,12 +209,21 @@ def run_actions(
             result.report, result.report_json = str(page), str(data)
             if job.is_sheet:
                 write_report_tab(target(), report, lang=o.lang)
-        elif action not in ("compute", "validate"):
-            raise ActionUnavailableError(
-                (
-                    f"任务 {job.name} 的动作 {action!r} 在此版本中尚不可用",
-                    f"job {job.name}: the action {action!r} is not available yet in this version",
-                )
-            )
+        elif action == "sync":
+            _sync(job, result, client, state)
         result.done.append(action)
     return result
+
+
+def _sync(job: Job, result: RunResult, client: Any, state: Any) -> None:
+    """The ``sync`` action: rows it changed on either side added to ``rows_changed``."""
+    from sheets_sync.sync import sync
+
+    book, sheet = job.sync_pair()
+    assert job.sync is not None
+    synced = sync(
+        book, sheet, template=job.template, direction=job.sync.direction,
+        prefer=job.sync.prefer, client=client, state=state, backups=job.options.backups,
+    )  # fmt: skip
+    result.rows_changed += synced.rows_changed
+    result.conflicts = synced.open_conflicts  # counts only: the report has the cells

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sheets_sync.sync import localwrite, sheetwrite, state
+from sheets_sync.sync import localwrite, sheetwrite
+from sheets_sync.sync import state as snapshots
 from sheets_sync.sync.merge import DIRECTIONS, POLICIES, Conflict, MergePlan, merge
 from sheets_sync.sync.sides import SideRows, side_rows, synced_fields
 from xl_crm.errors import (
@@ -149,7 +150,7 @@ def sync(
     direction: str = "both",
     prefer: str = "none",
     client: Any = None,
-    state_url: str | None = None,
+    state: Any = None,
     report: str | Path | None = None,
     dry_run: bool = False,
     backups: int = 5,
@@ -166,8 +167,10 @@ def sync(
     or ``both``; ``prefer``: how a conflict is settled, ``sheet``, ``local``, ``newest`` (the
     side whose file changed last: Drive's ``modifiedTime`` against the workbook's mtime;
     the Sheets API keeps no time per cell) or ``none`` (both left, listed);
-    ``client``: a gspread ``Client`` (default ``sheets_sync.connect()``); ``state_url``:
-    the state store (default :func:`sheets_sync.sync.state.default_state`); ``report``:
+    ``client``: a gspread ``Client``, or a function making one (called only once the
+    workbook's checks passed; default ``sheets_sync.connect()``); ``state``: the
+    state store, a SQLAlchemy URL or an open :class:`sheets_sync.service.store.Store` (the
+    service passes its own; default :func:`sheets_sync.sync.state.default_state`); ``report``:
     where the conflicts report (CSV) goes (default ``BOOK-sync-conflicts.csv`` beside the
     workbook; written only when there are conflicts); ``dry_run``: merge and report, write
     nothing; ``backups``, ``audit_log``, ``actor``: as the in-place writer takes them;
@@ -201,11 +204,13 @@ def sync(
         from sheets_sync.connect import connect
 
         client = connect()
+    elif callable(client) and not hasattr(client, "open_by_key"):
+        client = client()  # a factory: called once the workbook's checks passed
     key = _key_of(spreadsheet)
     result = SyncResult(path, key, direction, prefer, dry_run=dry_run)
     stats = getattr(getattr(client, "http_client", None), "stats", None)
     before = stats.as_dict() if stats is not None else None
-    lock = state.pair_lock(path, key)
+    lock = snapshots.pair_lock(path, key)
     from filelock import Timeout
 
     try:
@@ -218,7 +223,8 @@ def sync(
             ),
             file=str(path),
         ) from None
-    store = state.open_state(state_url or state.default_state(path))
+    given = state if hasattr(state, "engine") else None
+    store = given or snapshots.open_state(state or snapshots.default_state(path))
     try:
         for attempt in range(1, max_passes + 1):
             result.passes = attempt
@@ -237,7 +243,8 @@ def sync(
                         file=key,
                     ) from None
     finally:
-        store.close()
+        if given is None:
+            store.close()
         lock.release()
         if stats is not None and before is not None:
             now = stats.as_dict()
@@ -278,8 +285,8 @@ def _one_pass(
     try:
         remote_names = template is None and local.template() is None and remote.template()
         spec = spec_for(remote, None) if remote_names else spec_for(local, template)
-        pairs = {s.id: state.pair_id(path, key, s.id) for s in spec.sheets if s.key}
-        snaps = {sid: state.load(store, pid) for sid, pid in pairs.items()}
+        pairs = {s.id: snapshots.pair_id(path, key, s.id) for s in spec.sheets if s.key}
+        snaps = {sid: snapshots.load(store, pid) for sid, pid in pairs.items()}
         if snaps and all(
             s is not None and s.sheet_version == version and s.book_sha256 == book_sha
             for s in snaps.values()
@@ -361,9 +368,9 @@ def _one_pass(
         progress("record")
         now = dt.datetime.now(dt.UTC)
         open_left = any(w[4].conflicts for w in work)
-        state.save(store, [
+        snapshots.save(store, [
             (pairs[sid], {"book": str(path.resolve()), "spreadsheet": key, "sheet": sid},
-             state.Snapshot(plan.fields, plan.base, None if open_left else version,
+             snapshots.Snapshot(plan.fields, plan.base, None if open_left else version,
                             book_sha, now))
             for sid, _, _, plan, _ in work
         ])  # fmt: skip

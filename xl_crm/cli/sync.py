@@ -125,7 +125,7 @@ def sync_command(
 
     result = sync(
         book, address, template=template, direction=direction, prefer=prefer, client=gc,
-        state_url=state, report=report, dry_run=dry_run, backups=backups,
+        state=state, report=report, dry_run=dry_run, backups=backups,
         audit_log=audit_log,
         progress=(lambda step: output.note(f"{step} ...")) if output.human else None,
     )  # fmt: skip

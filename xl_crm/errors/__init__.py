@@ -25,7 +25,7 @@ The tree (families in capitals are never raised themselves, only their subclasse
         CredentialsFileError, CredentialsKindError, NoDefaultCredentialsError,
         TokenRefusedError, UnauthorizedError, NotSharedError, SpreadsheetNotFoundError,
         QuotaExhaustedError, SheetsUnavailableError (SheetsTimeoutError)
-      ServiceDatabaseError, ActionUnavailableError (and SpecError's JobsFileError): the service
+      ServiceDatabaseError (and SpecError's JobsFileError): the service
       SyncBusyError, SyncRaceError, NothingToSyncError: two-way sync
 """
 
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from xl_crm.errors.base import LANGS, RESAVE, Text, XlCrmError, both_langs, in_lang
 from xl_crm.errors.service import (
-    ActionUnavailableError,
     JobsFileError,
     ServiceDatabaseError,
 )
@@ -92,7 +91,6 @@ __all__ = [
     "FAMILIES",
     "LANGS",
     "RESAVE",
-    "ActionUnavailableError",
     "AsOfDateError",
     "CellNotWritableError",
     "CredentialsFileError",

@@ -1,5 +1,5 @@
 """The scheduled service (``xl-crm service``): a jobs file that cannot be used, a run-history
-database that cannot be opened, an action a job names that is not available yet."""
+database that cannot be opened."""
 
 from __future__ import annotations
 
@@ -34,15 +34,4 @@ class ServiceDatabaseError(XlCrmError):
         "检查 --db（sqlite:///文件 或 postgresql+psycopg://用户@主机/库）以及数据库是否可连接",
         "check --db (sqlite:///FILE or postgresql+psycopg://USER@HOST/DB) and that the "
         "database can be reached",
-    )
-
-
-class ActionUnavailableError(XlCrmError):
-    """A job's action that this version cannot run yet (``sync``, ``report``): the run is
-    recorded as failed with this reason, and the other jobs go on."""
-
-    reason = "action-unavailable"
-    fix: Text = (
-        "从任务的 actions 中去掉该动作，等待支持它的版本",
-        "leave the action out of the job's actions until a version supports it",
     )
