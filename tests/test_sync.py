@@ -22,7 +22,7 @@ from sheets_sync.sync.state import pair_lock
 from tests.emulated import http
 from tests.gsheets import api_requests, forget_requests
 from tests.syncpair import book_rows, by_key, make_pair, sheet_rows
-from xl_crm.errors import SyncBusyError, SyncRaceError
+from xl_crm.errors import OverwriteRefusedError, SyncBusyError, SyncRaceError
 
 CUSTOMERS = "Customers"
 T = "ecommerce"
@@ -284,3 +284,17 @@ def _sheet_xml(path: Path, sheet: str) -> bytes:
 
     with zipfile.ZipFile(path) as z:
         return z.read(sheet_parts(path)[sheet])
+
+
+def test_a_formula_on_the_sheet_is_never_written_over(pair):
+    book, key, gc, _emu = pair
+    cell = sheet_cell(gc, key, "100002", "Name")
+    gc.open_by_key(key).worksheet(CUSTOMERS).update([["=1+1"]], cell, raw=False)
+    book_set(book, 100002, "姓名", "本地改名")
+    before = book.read_bytes()
+    with pytest.raises(OverwriteRefusedError) as info:
+        sync(book, key, template=T, client=gc, backups=0, prefer="local")
+    assert cell in str(info.value) and "=1+1" in str(info.value)
+    ws = gc.open_by_key(key).worksheet(CUSTOMERS)
+    assert ws.acell(cell, value_render_option="FORMULA").value == "=1+1"
+    assert book.read_bytes() == before

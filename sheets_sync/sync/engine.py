@@ -336,9 +336,9 @@ def _one_pass(
         writes = []
         for _, _, sside, plan, done in work:
             info = remote.fetch.info(sside.table.sheet)
-            writes.append(
-                (sheetwrite.plan_sheet_write(sside, plan, info.sheet_id, info.rows), done)
-            )
+            formulas = remote.fetch.formulas_of(sside.table.sheet)
+            write = sheetwrite.plan_sheet_write(sside, plan, info.sheet_id, info.rows, formulas)
+            writes.append((write, done))
         try:
             for w, _ in writes:
                 sheetwrite.check_rows(remote, w)

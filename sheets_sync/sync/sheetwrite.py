@@ -66,13 +66,35 @@ class SheetWrite:
     deleted: int = 0
 
 
-def plan_sheet_write(side: SideRows, plan: MergePlan, sheet_id: int, grid_rows: int) -> SheetWrite:
+def plan_sheet_write(
+    side: SideRows,
+    plan: MergePlan,
+    sheet_id: int,
+    grid_rows: int,
+    formulas: dict[tuple[int, int], str] | None = None,
+) -> SheetWrite:
     """The :class:`SheetWrite` of ``plan`` on ``side`` (the sheet as read), whose grid has
-    ``grid_rows`` rows and whose ``sheetId`` is ``sheet_id``."""
+    ``grid_rows`` rows and whose ``sheetId`` is ``sheet_id``.  ``formulas``: (row, column)
+    -> formula of the sheet's formula cells; a change to one of them is refused
+    (:class:`xl_crm.errors.OverwriteRefusedError` naming each, nothing written), as the
+    workbook's writer refuses."""
     width = max([len(r) for r in side.grid] + [side.column(f) for f in side.fields] + [1])
     out = SheetWrite(side.table.sheet, width)
     columns = [side.column(f) for f in plan.fields]
     deleted = sorted(side.row_of[k] for k in plan.delete_on_sheet)
+    held = [
+        (f"{get_column_letter(columns[i])}{side.row_of[key]}", formula)
+        for key, cells in plan.to_sheet.items()
+        for i in cells
+        if (formula := (formulas or {}).get((side.row_of[key], columns[i])))
+    ]
+    if held:
+        from xl_crm.errors import OverwriteRefusedError
+
+        raise OverwriteRefusedError(
+            [(ref, f"公式 {f}", f"the formula {f}") for ref, f in held],
+            sheet=side.table.sheet,
+        )
     for key, cells in plan.to_sheet.items():
         row = side.row_of[key]
         out.checks[row] = side.grid[row - 1] if row - 1 < len(side.grid) else []
