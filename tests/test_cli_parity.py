@@ -171,7 +171,7 @@ def test_every_command_has_the_shared_output_options():
     root = typer.main.get_command(app)
     groups = [root, root.commands["template"]]
     commands = [c for g in groups for c in g.commands.values() if not hasattr(c, "commands")]
-    assert len(commands) == 10  # report (the service's history page) among them
+    assert len(commands) == 11  # report (the service's history page) and sync among them
     for command in commands:
         options = {o for p in command.params for o in p.opts}
         assert {"--json", "--lang", "--quiet"} <= options, command.name

@@ -12,6 +12,7 @@ because rows are matched by key and never by position.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,18 +65,23 @@ def side_rows(table: Table, grid: list[list[Any]], fields: list[str], book: str)
     check_customer_keys(table, file=book)
     out = SideRows(table=table, fields=list(fields), grid=grid)
     columns = [out.column(f) - 1 for f in fields]
+    width = max(columns) + 1
+    at_key = out.column(key) - 1
+    pick = operator.itemgetter(*columns) if len(columns) > 1 else (lambda c: (c[columns[0]],))
     storage = table.spec.field(key).ftype.storage
     keys = normalised_keys(table.frame[key], storage)
-    for row, normal in zip(table.frame.index, keys, strict=True):
+    for row, normal in zip(table.frame.index.tolist(), keys.tolist(), strict=True):
         if normal is None or (not isinstance(normal, str) and normal != normal):  # NA
             continue  # a wholly empty row: check_customer_keys let it through
-        r = int(row)
-        cells = grid[r - 1] if r - 1 < len(grid) else []
+        cells = grid[row - 1] if row - 1 < len(grid) else []
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
         name = _key_name(normal)
-        out.rows[name] = [canon(cells[c]) if c < len(cells) else None for c in columns]
-        out.row_of[name] = r
-        raw = cells[out.column(key) - 1] if out.column(key) - 1 < len(cells) else normal
-        out.key_text[name] = str(canon(raw)[1]) if canon(raw) else str(normal)
+        # most cells are text: kept as they are without a call (canon's first case)
+        out.rows[name] = [v if type(v) is str and v else canon(v) for v in pick(cells)]
+        out.row_of[name] = row
+        shown_key = canon(cells[at_key])
+        out.key_text[name] = str(shown_key) if shown_key is not None else name
     out.last_row = max([table.header_row, *(i + 1 for i, row in enumerate(grid) if row)])
     return out
 

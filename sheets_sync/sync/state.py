@@ -28,7 +28,7 @@ from sqlalchemy import delete, insert, select
 
 from sheets_sync.service.models import snapshots
 from sheets_sync.service.store import Store, open_store
-from sheets_sync.sync.values import Canon
+from sheets_sync.sync.values import Canon, from_json
 
 __all__ = ["Snapshot", "default_state", "load", "open_state", "pair_id", "pair_lock", "save"]
 
@@ -81,7 +81,10 @@ def load(store: Store, pair: str) -> Snapshot | None:
         return None
     return Snapshot(
         fields=list(row["fields"]),
-        rows=json.loads(zlib.decompress(row["data"]).decode("utf-8")),
+        rows={
+            k: [from_json(c) for c in cells]
+            for k, cells in json.loads(zlib.decompress(row["data"]).decode("utf-8")).items()
+        },
         sheet_version=row["sheet_version"],
         book_sha256=row["book_sha256"],
         synced_at=row["synced_at"],

@@ -2,12 +2,14 @@
 
 A workbook and a Google Sheet hand over the same cell differently (``89.5`` or ``89.50``,
 ``1001`` or ``1001.0``, a date or a datetime at midnight), so the three-way diff compares
-each cell's canonical form (:func:`canon`): a small JSON-ready pair ``[tag, value]``, or
-None for an empty cell.  The tags: ``s`` text (exactly as typed), ``n`` a number (an
-integer when it is whole), ``b`` a boolean, ``d`` a date (ISO 8601), ``t`` a date and
-time, ``h`` a time of day, ``p`` a duration in seconds.  :func:`value_of` turns a canonical
-form back into the value a medium writes.  The snapshot of the last sync is stored in
-this form (:mod:`sheets_sync.sync.state`).
+each cell's canonical form (:func:`canon`): text as it is (exactly as typed), a number as
+an int when it is whole (else a float), None for an empty cell, and a tagged pair for the
+rest: ``("b", True)`` a boolean (so TRUE is not the number 1), ``("d", "2026-05-01")`` a
+date (ISO 8601), ``("t", ...)`` a date and time, ``("h", ...)`` a time of day, ``("p",
+seconds)`` a duration.  Plain text and numbers, which most cells hold, stay the scalars
+they are: a sync of 100,000 rows builds no object per cell.  :func:`value_of` turns a
+canonical form back into the value a medium writes.  The snapshot of the last sync is
+stored in this form as JSON (a tagged pair as a two-item list: :func:`from_json`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import datetime as dt
 import math
 from typing import Any
 
-__all__ = ["Canon", "canon", "same", "shown", "value_of"]
+__all__ = ["Canon", "canon", "from_json", "shown", "value_of"]
 
-#: a canonical cell: ``[tag, value]`` (see the module docstring) or None when empty
-Canon = list[Any] | None
+#: a canonical cell (see the module docstring)
+Canon = str | int | float | tuple[str, Any] | None
 
 #: whole numbers up to this size are kept as integers (IEEE 754 doubles are exact below 2**53)
 _EXACT = 2**53
@@ -29,46 +31,46 @@ def canon(value: Any) -> Canon:
     """The canonical form of one cell value as ``Book.rows`` hands it over (str, int,
     float, bool, datetime, date, time, timedelta or None).  Empty text and NaN are empty
     (None); a datetime at midnight is the date it shows."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()  # a numpy scalar
-    if isinstance(value, bool):
-        return ["b", value]
-    if isinstance(value, int):
-        return ["n", value]
-    if isinstance(value, float):
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
         if not math.isfinite(value):
             return None
-        if value.is_integer() and abs(value) < _EXACT:
-            return ["n", int(value)]
-        return ["n", value]
+        return int(value) if value.is_integer() and abs(value) < _EXACT else value
+    if kind is int or value is None:
+        return value
+    if isinstance(value, bool):
+        return ("b", value)
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        return canon(value.item())  # a numpy scalar
+    if isinstance(value, int | float):
+        return canon(float(value)) if isinstance(value, float) else int(value)
     if isinstance(value, dt.datetime):
         moment = value.replace(tzinfo=None, microsecond=0)
         if moment.time() == dt.time(0):
-            return ["d", moment.date().isoformat()]
-        return ["t", moment.isoformat()]
+            return ("d", moment.date().isoformat())
+        return ("t", moment.isoformat())
     if isinstance(value, dt.date):
-        return ["d", value.isoformat()]
+        return ("d", value.isoformat())
     if isinstance(value, dt.time):
-        return ["h", value.replace(microsecond=0).isoformat()]
+        return ("h", value.replace(microsecond=0).isoformat())
     if isinstance(value, dt.timedelta):
-        return ["p", round(value.total_seconds())]
-    text = str(value)
-    return ["s", text] if text else None
+        return ("p", round(value.total_seconds()))
+    return canon(str(value))
 
 
-def same(a: Canon, b: Canon) -> bool:
-    """Whether two canonical cells hold the same value."""
-    return a == b
+def from_json(cell: Any) -> Canon:
+    """A canonical cell as read back from JSON (a tagged pair comes back as a list)."""
+    return tuple(cell) if isinstance(cell, list) else cell  # type: ignore[return-value]
 
 
 def value_of(cell: Canon) -> Any:
     """The value a medium writes for canonical ``cell``: text, int, float, bool,
     ``datetime.date``, ``datetime.datetime``, ``datetime.time``, ``datetime.timedelta``,
     or None (empty the cell)."""
-    if cell is None:
-        return None
+    if not isinstance(cell, tuple):
+        return cell
     tag, value = cell
     if tag == "d":
         return dt.date.fromisoformat(value)
@@ -85,6 +87,8 @@ def shown(cell: Canon) -> str:
     """``cell`` as a person reads it in a report (an empty cell is the empty text)."""
     if cell is None:
         return ""
+    if not isinstance(cell, tuple):
+        return str(cell)
     tag, value = cell
     if tag == "b":
         return "TRUE" if value else "FALSE"
