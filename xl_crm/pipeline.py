@@ -264,6 +264,7 @@ def compute(
         plan.unused,
         duplicates=plan.duplicates,
         overwritten=[(f"{plan.table.sheet}!{cells}", zh, en) for cells, zh, en in overwritten],
+        rows_changed=plan.rows_changed,
     )
 
 

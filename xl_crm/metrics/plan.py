@@ -25,7 +25,7 @@ from xl_crm.errors import (
     NotInTemplateError,
     WorkbookError,
 )
-from xl_crm.metrics.compare import same_values
+from xl_crm.metrics.compare import changed_rows
 from xl_crm.metrics.headers import headers_of
 from xl_crm.metrics.keys import check_customer_keys
 from xl_crm.metrics.rowchecks import duplicate_orders, unused_rows
@@ -60,8 +60,10 @@ class ComputeResult:
     """What :func:`xl_crm.compute` did: the book (``path``) and ``sheet`` written (or the
     summary sheet or file), the ``as_of`` date, the ``columns`` (headers) computed, the
     customer ``rows``, whether anything was ``written`` (False: already up to date),
-    customers per ``segments`` label, ``seconds`` taken, and the order rows left out
-    (``unused``) or repeated (``duplicates``)."""
+    customers per ``segments`` label, ``seconds`` taken, the order rows left out
+    (``unused``) or repeated (``duplicates``), and ``rows_changed``: the customers (rows,
+    never cells) whose computed cells were written with a different value (a summary
+    sheet or file written: all its rows; nothing written: 0)."""
 
     path: Path
     sheet: str
@@ -85,6 +87,7 @@ class ComputeResult:
     #: what ``force`` let compute write over: (cells, zh, en), e.g. ("客户!H2:H9",
     #: "8 个公式单元格会被数值替换（H2 =A2*2 ……）", "8 cells with formulas would be ...")
     overwritten: list[tuple[str, str, str]] = field(default_factory=list)
+    rows_changed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (``xl-crm compute --json``): paths and the date as text, rows of
@@ -100,6 +103,7 @@ class ComputeResult:
             "columns": list(self.columns),
             "rows": self.rows,
             "written": self.written,
+            "rows_changed": self.rows_changed,
             "segments": self.segments,
             "seconds": self.seconds,
             "derived_from": self.derived_from,
@@ -124,7 +128,8 @@ class ColumnPlan:
     """What ``compute`` will write: the customers ``table``, its column ``updates``, and
     whether any differs from what the sheet holds (``changed``; False: nothing to write);
     ``stale``: the updates that differ, the ones written (a column that already holds its
-    values, such as the user's own formulas giving them, is left alone)."""
+    values, such as the user's own formulas giving them, is left alone); ``rows_changed``:
+    the customers (rows) at least one of whose cells differs from its new value."""
 
     table: Table
     updates: list[ColumnUpdate]
@@ -133,6 +138,7 @@ class ColumnPlan:
     unused: list[tuple[str, str, str]]
     duplicates: list[tuple[str, str, str]]
     stale: list[ColumnUpdate] = field(default_factory=list)
+    rows_changed: int = 0
 
 
 def customers_sheet(spec: Spec) -> SheetSpec:
@@ -187,18 +193,19 @@ def plan_columns(
     columns = _columns(spec, sheet, customers, values, lang, rfm_columns)
     updates = []
     stale = []
+    touched = pd.Index([])
     for metric, (header, kind, aliases) in columns.items():
         series = cell_values(values[metric])
         fid = next((f.id for f in sheet.fields if f.computed == metric), None)
         if fid is not None:
             current = customers.frame[fid] if fid in customers.frame.columns else None
-            differs = current is None or not same_values(current, series)
         else:
             current = _extra_column(customers, header, aliases)
-            differs = current is None or not same_values(current, series, as_text=True)
+        changed = changed_rows(current, series, as_text=fid is None)
         updates.append(ColumnUpdate(header, series, kind=kind, aliases=aliases))
-        if differs:
+        if current is None or changed.any():
             stale.append(updates[-1])
+            touched = touched.union(series.index[changed])
     segments = {
         metric: {str(k): int(v) for k, v in values[metric].value_counts().items()}
         for metric in columns
@@ -212,6 +219,7 @@ def plan_columns(
         unused,
         duplicate_orders(tables[source.id]),
         stale,
+        len(touched),
     )
 
 

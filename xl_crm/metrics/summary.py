@@ -372,4 +372,5 @@ def compute_orders_only(
         derived_from=summary.orders.sheet,
         notes=date_order_notes(spec, summary.orders),
         unused=summary.unused,
+        rows_changed=len(summary.frame) if written.written else 0,
     )
