@@ -7,15 +7,81 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+from pathlib import Path
 
 import openpyxl
 
 import xl_crm
+from sheets_sync.emulator import Emulator, client
 from sheets_sync.service import Service, json_log, load_jobs, open_store
 from tests.servicejobs import job, write_jobs
 from xl_crm import build_workbook
+from xl_crm.demo import break_cells
 
 AS_OF = "2026-06-30"
+ROWS = 20
+
+
+def test_the_demo_runs_the_service_once_on_its_jobs_file(tmp_path):
+    from sheets_sync.demo import SHEET_ERRORS, run_sheets_demo
+
+    workbook = tmp_path / "ecommerce_zh_errors.xlsx"  # as run_demo leaves it
+    build_workbook("ecommerce", workbook, lang="zh", sample=ROWS, seed=3)
+    break_cells(workbook, "ecommerce", ROWS)
+
+    lines = list(run_sheets_demo(rows=ROWS, seed=3, out_dir=tmp_path))
+    text = "\n".join(lines)
+    assert lines[-1].strip() == "emulator stopped"
+
+    # the jobs file is valid as a user would load it: a job on the emulator's sheet
+    # (no credentials), one on the local workbook
+    jobs = load_jobs(tmp_path / "jobs.yaml")
+    sheet, local = jobs.jobs
+    assert (sheet.name, sheet.actions, sheet.is_sheet) == (
+        "demo-sheet",
+        ["validate", "compute", "report"],
+        True,
+    )
+    assert (local.name, local.actions, local.source) == (
+        "demo-workbook",
+        ["validate", "report"],
+        str(workbook),
+    )
+    assert jobs.sheets.endpoint in text and jobs.sheets.credentials is None
+    assert "# " in (tmp_path / "jobs.yaml").read_text(encoding="utf-8")  # commented
+
+    # one run per job in the history, each line printed with its report
+    store = open_store(jobs.default_db)
+    runs = {r["job"]: r for r in store.history()}
+    assert len(store.history()) == 2 and set(runs) == {"demo-sheet", "demo-workbook"}
+    store.close()
+    assert str(Path(jobs.default_db.removeprefix("sqlite:///"))) in text
+    typed = re.search(r"typed bad values into (.+) of (\S+)", text)
+    cells = [f"{typed[2]}!{c}" for c in typed[1].split(", ")]
+    assert len(cells) == len(SHEET_ERRORS)
+    for name, run in runs.items():
+        assert run["outcome"] == "succeeded" and run["error"] is None
+        i = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{name}: "))
+        assert lines[i].strip().startswith(f"{name}: succeeded, {run['errors']} errors")
+        assert f", {run['api_requests']} API requests" in lines[i]
+        shown = Path(lines[i + 1].strip().removeprefix("report "))
+        assert shown.is_file() and shown.resolve() == Path(run["report"]).resolve()
+        html = shown.read_text(encoding="utf-8")
+        assert run["findings"] and all(rule in html for rule in run["findings"])
+        assert all(bad not in html for _, _, bad in SHEET_ERRORS)  # masked
+    assert runs["demo-sheet"]["api_requests"] > 0 and runs["demo-workbook"]["api_requests"] == 0
+    assert runs["demo-sheet"]["errors"] == len(SHEET_ERRORS)
+    sheet_html = Path(runs["demo-sheet"]["report"]).read_text(encoding="utf-8")
+    assert all(cell in sheet_html for cell in cells)
+    assert runs["demo-workbook"]["findings"] == xl_crm.validate(workbook).counts_by_rule()
+
+    # the sheet was saved for a run after the demo: an emulator started on that file
+    # holds it, with the report tab the service wrote
+    key = sheet.source.removeprefix("gsheet://")
+    with Emulator(data_file=tmp_path / "sheets-emulator.json") as emulator:
+        titles = [ws.title for ws in client(emulator.url).open_by_key(key).worksheets()]
+    assert "xl-crm findings" in titles
 
 
 def test_rows_changed_counts_customers_not_cells(tmp_path):

@@ -53,15 +53,17 @@ def demo(
 ) -> DemoResult:
     """Run :func:`run_demo` into ``out_dir`` (created when missing) with ``rows`` sample
     rows per workbook and ``seed``; ``on_line(line)`` sees each line as it is made.
-    ``sheets``: then the same on a Google Sheet in the local emulator
-    (:func:`sheets_sync.demo.run_sheets_demo`; skipped with a line saying so when the
-    ``sheets`` extra is not installed).
+    ``sheets``: then the same on a Google Sheet in the local emulator, and the scheduled
+    service run once on a jobs file it writes, ``out_dir/jobs.yaml``, with a job on that
+    sheet and one on ``ecommerce_zh_errors.xlsx`` (:func:`sheets_sync.demo.run_sheets_demo`;
+    skipped with a line saying so when the ``sheets`` or ``service`` extra is not
+    installed).
     Returns a :class:`DemoResult`.  Raises the :class:`xl_crm.XlCrmError` of the step
     that failed."""
     result = DemoResult(str(out_dir))
     lines = run_demo(Path(out_dir), rows=rows, seed=seed)
     if sheets:
-        lines = itertools.chain(lines, sheets_demo(rows=rows, seed=seed))
+        lines = itertools.chain(lines, sheets_demo(Path(out_dir), rows=rows, seed=seed))
     for line in lines:
         result.lines.append(line)
         if on_line is not None:
@@ -111,14 +113,16 @@ def run_demo(out_dir: Path, *, rows: int = 200, seed: int = 42) -> Iterator[str]
     yield from run_user_books(out_dir)
 
 
-def sheets_demo(*, rows: int, seed: int) -> Iterator[str]:
-    """The Google Sheets part of the demo, or one line saying the extra is missing."""
+def sheets_demo(out_dir: Path, *, rows: int, seed: int) -> Iterator[str]:
+    """The Google Sheets part of the demo and the scheduled service run once on
+    ``out_dir/jobs.yaml`` (:func:`sheets_sync.demo.run_sheets_demo`), or one line saying
+    the extra is missing."""
     try:
         from sheets_sync.demo import run_sheets_demo
     except ImportError:
         yield "Google Sheets part skipped: pip install 'xl-crm[sheets]'"
         return
-    yield from run_sheets_demo(rows=rows, seed=seed)
+    yield from run_sheets_demo(rows=rows, seed=seed, out_dir=out_dir)
 
 
 #: the shop workbook's headers: (field id, header as the shop wrote it); None: its own column
