@@ -23,7 +23,8 @@ def demo_command(
         typer.Option(
             "--sheets/--no-sheets",
             help="Then build, validate and compute a Google Sheet in the local emulator "
-            "(no credentials; needs the sheets extra).",
+            "and run the service once on OUT/jobs.yaml (no credentials; needs the sheets "
+            "and service extras).",
         ),
     ] = True,
     *,
@@ -36,8 +37,9 @@ def demo_command(
     and an orders-only CSV are written, validated and computed (the CSV's customers derived
     into a summary workbook). Last, the local Google Sheets emulator is started, the
     ecommerce template built into a sheet there, a few bad values typed in, and the sheet
-    validated and computed (--no-sheets leaves that out). --json writes the lines it
-    reports.
+    validated and computed; then the scheduled service runs once on a jobs file it writes,
+    OUT/jobs.yaml (a job on that sheet, one on a workbook), and prints each job's outcome
+    and report (--no-sheets leaves both out). --json writes the lines it reports.
 
     Example: xl-crm demo --out demo --rows 500
     """

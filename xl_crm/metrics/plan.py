@@ -61,9 +61,8 @@ class ComputeResult:
     summary sheet or file), the ``as_of`` date, the ``columns`` (headers) computed, the
     customer ``rows``, whether anything was ``written`` (False: already up to date),
     customers per ``segments`` label, ``seconds`` taken, the order rows left out
-    (``unused``) or repeated (``duplicates``), and ``rows_changed``: the customers (rows,
-    never cells) whose computed cells were written with a different value (a summary
-    sheet or file written: all its rows; nothing written: 0)."""
+    (``unused``) or repeated (``duplicates``), and ``rows_changed``: customers (rows, never
+    cells) given a different value (a summary written: all its rows)."""
 
     path: Path
     sheet: str
@@ -125,11 +124,10 @@ class ComputeResult:
 
 @dataclass
 class ColumnPlan:
-    """What ``compute`` will write: the customers ``table``, its column ``updates``, and
-    whether any differs from what the sheet holds (``changed``; False: nothing to write);
-    ``stale``: the updates that differ, the ones written (a column that already holds its
-    values, such as the user's own formulas giving them, is left alone); ``rows_changed``:
-    the customers (rows) at least one of whose cells differs from its new value."""
+    """What ``compute`` will write: the customers ``table``, its column ``updates``, whether
+    any differs from the sheet (``changed``; False: nothing to write), ``stale``: the ones
+    that differ, written (a column already holding its values, such as the user's own
+    formulas giving them, is left alone), ``rows_changed``: customers with a changed value."""
 
     table: Table
     updates: list[ColumnUpdate]
@@ -191,9 +189,7 @@ def plan_columns(
         tables[source.id], order_fields(spec, customers, source)
     )
     columns = _columns(spec, sheet, customers, values, lang, rfm_columns)
-    updates = []
-    stale = []
-    touched = pd.Index([])
+    updates, stale, touched = [], [], pd.Index([])
     for metric, (header, kind, aliases) in columns.items():
         series = cell_values(values[metric])
         fid = next((f.id for f in sheet.fields if f.computed == metric), None)
