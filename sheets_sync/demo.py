@@ -89,7 +89,8 @@ def layout_title(sheet: object) -> str:
 #: the demo's jobs file (docs/service.md, "Jobs file reference"), filled in by
 #: :func:`run_service_demo`: ``{url}``/``{port}`` the emulator, ``{key}`` the sheet,
 #: ``{workbook}`` the local workbook relative to the file, ``{as_of}`` compute's day.
-#: A later ``sync`` action (issue 12) goes into the sheet job's ``actions``.
+#: A ``sync`` action (docs/sync.md) would join the sheet job's ``actions``, with its
+#: ``sync: {book: ...}`` block naming the workbook.
 JOBS_FILE = """\
 # The jobs file `make demo` wrote and ran once (docs/service.md, "Jobs file reference").
 # Run it again from this folder with

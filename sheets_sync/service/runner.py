@@ -41,11 +41,11 @@ class RunResult:
     """What a run did: ``outcome`` (``succeeded`` or ``failed``), the validation's
     ``findings`` by rule ({slug: count}; None when the job does not validate),
     ``errors``, ``warnings``, ``score`` (0-100), ``rows_changed`` (customers, i.e.
-    rows, whose computed cells compute changed; never cells; 0 when up to date),
-    ``marked`` (cells annotate marked),
-    ``api_requests`` (sent to Google Sheets; 0 for a workbook), ``error`` (reason slug
-    and where, for a failure), ``report`` and ``report_json`` (the report files' paths)
-    and ``delivery_error`` (what delivery failed; the outcome stays as it was);
+    rows, whose computed cells compute changed, never cells; 0 when up to date),
+    ``marked`` (cells annotate marked), ``api_requests`` (sent to Google Sheets; 0 for
+    a workbook), ``error`` (reason slug and where, for a failure), ``report`` and
+    ``report_json`` (the report files' paths) and ``delivery_error`` (what delivery
+    failed; the outcome stays as it was);
     ``conflicts``: the ``sync`` action's conflicts left open (listed in its report beside
     the workbook), and ``rows_changed`` counts the rows sync changed on either side too."""
 
@@ -196,7 +196,7 @@ def run_actions(
                 target(), template=job.template, as_of=o.as_of, window_days=o.window,
                 backups=o.backups, sheets=o.sheets, rfm_columns=o.rfm_columns, force=o.force,
             )  # fmt: skip
-            result.rows_changed = computed.rows_changed
+            result.rows_changed += computed.rows_changed  # sync's rows add up too
         elif action == "validate" or (action == "report" and report is None):
             report = xl_crm.validate(target(), template=job.template, mask=o.mask, sheets=o.sheets)
             result.findings = report.counts_by_rule()
