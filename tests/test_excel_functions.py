@@ -78,6 +78,68 @@ def test_validate_gives_the_librarys_findings(wrong_book, shape, lang):
     assert len(library_findings(report, "客户", lang)) >= 15  # the injected ones
 
 
+def _orders_book(path: Path, orders: list[list]) -> Path:
+    """An ecommerce workbook of three customers and ``orders`` (rows under the header)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["客户ID", "姓名"])
+    for key, name in ((1001, "王芳"), (1002, "李雷"), (1003, "韩梅梅")):
+        ws.append([key, name])
+    ws = wb.create_sheet("订单")
+    ws.append(["订单编号", "客户ID", "下单时间", "金额"])
+    for row in orders:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_an_order_with_an_empty_amount_gives_what_compute_writes(tmp_path):
+    """Lite hands an empty amount cell over as 0: the order counts for nothing in both
+    runtimes, as compute counts it on the file (it names the row instead)."""
+    path = _orders_book(
+        tmp_path / "noamount.xlsx",
+        [
+            ["A1", 1001, dt.datetime(2026, 5, 1), 89.5],
+            ["A2", 1002, dt.datetime(2026, 6, 1), None],  # the amount left empty
+            ["A3", 1002, dt.datetime(2026, 1, 15), 300],
+            ["A4", 1003, dt.datetime(2026, 6, 20), None],  # the only order, no amount
+        ],
+    )
+    customers, orders = sheet_cells(path, "客户"), sheet_cells(path, "订单")
+    result = xl_crm.compute(path, template="ecommerce", as_of=AS_OF, backups=0)
+    assert [where for where, _, _ in result.unused] == ["订单!D3", "订单!D5"]
+    after = sheet_cells(path, "客户")
+    for shape, to in SHAPES.items():
+        ids, book = to([[r[0]] for r in customers]), to(orders)
+        got = {
+            "购买频率": crm_purchase_frequency(ids, book, AS_OF),
+            "最近一次购买日期": crm_last_purchase(ids, book, AS_OF),
+            "累计消费金额": crm_total_spend(ids, book, AS_OF),
+            "RFM 客户分类": crm_segment(ids, book, "zh", AS_OF),
+        }
+        for header, values in got.items():
+            wrote = [v if v is not None else "" for v in column(after, header)]
+            assert [r[0] for r in values[1:]] == wrote, (shape, header)
+        codes = [c or "" for c in column(after, "RFM 评分")]
+        assert [r[3] for r in crm_rfm(ids, book, AS_OF)[1:]] == codes, shape
+    assert column(after, "购买频率") == [1, 1, 0]  # 1002's order without amount: not counted
+
+
+def test_a_zero_amount_counts_for_nothing_in_both_runtimes():
+    """The documented limit of that rule: Lite cannot tell a typed 0 from an empty cell,
+    so in the metric functions an order of amount 0 counts for nothing in both runtimes
+    (compute on the file counts it)."""
+    rows = [
+        ["订单编号", "客户ID", "下单时间", "金额"],
+        ["A1", 1001, dt.datetime(2026, 5, 1), 0],
+        ["A2", 1001, dt.datetime(2026, 6, 1), 10],
+    ]
+    for to in SHAPES.values():
+        assert crm_purchase_frequency(to([[1001]]), to(rows), AS_OF) == [[1]]
+        assert crm_total_spend(to([[1001]]), to(rows), AS_OF) == [[10.0]]
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize(
     "name", ["baseline", "chinese_text_dates", "amounts_as_text", "blank_rows", "error_values"]

@@ -338,8 +338,11 @@ def _metric_rows(
             return None
         return order_fields(spec, tables[sheet.id], source)
 
+    # a 0 in an order's key, date or amount is an empty cell, as Lite hands one over, so
+    # both runtimes give what compute gives a file (an order without an amount counts
+    # for nothing); a typed 0 amount does too (docs/excel-functions.md)
     for sid, table in ranges.read_tables(
-        orders, spec, sheet_name=xv.ORDERS_NAMES[None], only=needed
+        orders, spec, sheet_name=xv.ORDERS_NAMES[None], only=needed, zeros_empty=True
     ).items():
         if sid == sheet.id:
             raise InvalidOptionError(

@@ -58,6 +58,7 @@ def read_tables(
     row: int = 1,
     column: int = 1,
     only: Callable[[SheetSpec], list[str] | None] | None = None,
+    zeros_empty: bool = False,
 ) -> Tables:
     """The range ``value`` (a table with its header row) as :class:`xl_crm.table.Tables`
     holding the one template sheet its headers match
@@ -66,7 +67,8 @@ def read_tables(
     findings and messages name the sheet's own cells (no sheet: messages say "the
     range", :data:`xl_crm.excel.values.RANGE_NAMES`).  ``only(sheet)``: the fields to
     read of the sheet that matched (None: all); the other columns are left out (so the
-    cells of the table count only those columns).  Raises :class:`xl_crm.WorkbookError`
+    cells of the table count only those columns); ``zeros_empty``: a 0 in any of those
+    fields reads as an empty cell (:func:`xl_crm.excel.values.blank_zeros`).  Raises :class:`xl_crm.WorkbookError`
     when no template sheet matches the headers."""
     from pathlib import Path
 
@@ -89,7 +91,8 @@ def read_tables(
     rows = cleaned(rows)
     if column > 1:
         rows = [[*([None] * (column - 1)), *r] for r in rows]
-    rows = blank_zeros(rows, sheet, *_header(rows, sheet, name))
+    blank = set(wanted or ()) if zeros_empty else set()
+    rows = blank_zeros(rows, sheet, *_header(rows, sheet, name), blank)
     tables = Tables()
     tables[sheet.id] = table_from_rows(rows, spec, sheet, name, Path(RANGE), first_row=row)
     tables.mapping = book_mapping(spec, matches, tables, [name])

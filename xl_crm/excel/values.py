@@ -241,14 +241,22 @@ def zero_is_empty(sheet: Any, field: Any) -> bool:
     return field.id == sheet.key or field.unique or field.id in refs or low
 
 
-def blank_zeros(rows: list[Any], sheet: Any, h: int, found: dict[str, int]) -> list[Any]:
+def blank_zeros(
+    rows: list[Any], sheet: Any, h: int, found: dict[str, int], also: Any = ()
+) -> list[Any]:
     """``rows`` (a range's rows, the header at index ``h``, field id -> column index in
     ``found``) with the zeros that stand for empty cells made None, the same in both
     runtimes (docs/excel-functions.md): all-zero rows, the header row and above, columns
-    without a header, and columns where :func:`zero_is_empty`."""
+    without a header, columns where :func:`zero_is_empty`, and the columns of the field
+    ids in ``also`` (the metric functions' order amounts: an order whose amount is empty
+    counts for nothing in compute, and Lite hands that empty cell over as 0)."""
     if 0 not in itertools.chain.from_iterable(rows):  # one pass in C (False == 0 too)
         return rows
-    kept = {i for fid, i in found.items() if not zero_is_empty(sheet, sheet.field(fid))}
+    kept = {
+        i
+        for fid, i in found.items()
+        if fid not in also and not zero_is_empty(sheet, sheet.field(fid))
+    }
     out = [[None if is_zero(c) else c for c in row] for row in rows[: h + 1]]
     for row in rows[h + 1 :]:
         if 0 in row:
