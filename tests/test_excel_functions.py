@@ -471,7 +471,12 @@ def test_validate_refuses_clearly():
     grid = [["客户ID", "姓名"], [1, "王"]]
     assert crm_validate(grid, "nosuch").startswith("#VALUE! ")
     assert crm_validate(grid, "").startswith("#VALUE! ")
-    assert crm_validate(grid, "ecommerce", "fr").startswith("#VALUE! ")
+    assert crm_validate(grid, "ecommerce", "fr") == (
+        "#VALUE! 语言 'fr' 无效；应为: zh（中文）或 en（English）；修改: 语言参数写 zh 或 en / "
+        "unknown language 'fr'; expected: zh (中文) or en (English); "
+        "fix: write zh or en as the language"
+    )
+    assert crm_validate(grid, "ecommerce", "EN")[0] == ["Cell", "Field", "Rule", "Message"]
     assert "B3" in crm_validate(grid, "ecommerce", "en", "B3!!")  # the address it refused
     unmatched = crm_validate([["a", "b"], [1, 2]], "ecommerce", "en")
     assert unmatched.startswith("#VALUE! ") and "Traceback" not in unmatched

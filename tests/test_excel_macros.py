@@ -185,3 +185,31 @@ def test_lite_scripts_load_formulas_and_run_the_same_bodies():
     new = xs.Book("empty.xlsx", runtime=xs.LITE)
     asyncio.run(lite.build_template(new, "hotel", "en"))
     assert len(new.sheet_names) > 1 and new.impl.alerts[-1][2] == "info"
+
+
+@pytest.mark.parametrize("said", ["EN", "en-US", "English", "英文"])
+def test_a_language_in_any_spelling_is_read(said, monkeypatch):
+    book = excel_book(dirty_frames())
+    monkeypatch.setattr(xlwings.Book, "caller", classmethod(lambda cls: book))
+    classic.validate_workbook("ecommerce", said)
+    assert book.impl.alerts[-1][0].startswith("Checked: 12 errors")
+    assert xs.grid(book.sheets[FINDINGS_SHEET])[0] == FINDINGS_HEADERS["en"]
+    found = macros.validate_book(XlwingsBook(book), template="ecommerce", lang="zh-CN")
+    assert found.zh.startswith("校验完成") and book.impl.alerts[-1][0].startswith("Checked")
+    assert xs.grid(book.sheets[FINDINGS_SHEET])[0] == FINDINGS_HEADERS["zh"]
+
+
+def test_an_unknown_language_is_refused_before_anything_is_written(monkeypatch):
+    book = excel_book(dirty_frames())
+    before = {name: xs.grid(book.sheets[name]) for name in book.sheet_names}
+    monkeypatch.setattr(xlwings.Book, "caller", classmethod(lambda cls: book))
+    classic.validate_workbook("ecommerce", "fr")
+    prompt, title, mode = book.impl.alerts[-1]
+    assert (title, mode) == ("xl-crm", "critical")
+    assert prompt == (
+        "语言 'fr' 无效\n  应为: zh（中文）或 en（English）\n  修改: 语言参数写 zh 或 en\n\n"
+        "unknown language 'fr'\n  expected: zh (中文) or en (English)\n"
+        "  fix: write zh or en as the language"
+    )
+    assert {name: xs.grid(book.sheets[name]) for name in book.sheet_names} == before
+    assert xs.cell_at(book.sheets["客户"], "B3").note is None

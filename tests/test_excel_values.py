@@ -152,11 +152,44 @@ def test_results_are_what_excel_takes():
 
 def test_errors_are_excel_text_never_a_traceback():
     error = XlCrmError(("模板不存在", "no such template"))
-    assert xv.error_text(error, "zh") == "#VALUE! 模板不存在"
-    assert xv.error_text(error, "en") == "#VALUE! no such template"
-    assert xv.error_text(error) == "#VALUE! 模板不存在 / no such template"
+    assert xv.error_text(error, "zh") == "#VALUE! 模板不存在；修改: 按提示修改后重试"
+    assert xv.error_text(error, "en") == (
+        "#VALUE! no such template; fix: correct what the message names and try again"
+    )
+    assert xv.error_text(error) == (
+        "#VALUE! 模板不存在；修改: 按提示修改后重试 / "
+        "no such template; fix: correct what the message names and try again"
+    )
     assert xv.error_text(ValueError("bad\nsecond line")) == "#VALUE! ValueError: bad"
     assert xv.error_text(KeyError()) == "#VALUE! KeyError"
+
+
+def test_an_error_in_a_cell_says_what_was_wrong_expected_and_the_fix():
+    error = InvalidOptionError(
+        ("地区 “X” 无效", "region 'X' is unknown"),
+        expected=("两个字母，如 CN", "two letters such as CN"),
+        hint=("写 CN、HK 或 US\n（不区分大小写）", "write CN, HK or US\n(any case)"),
+    )
+    assert xv.error_text(error, "en") == (
+        "#VALUE! region 'X' is unknown; expected: two letters such as CN; "
+        "fix: write CN, HK or US (any case)"
+    )
+    assert xv.error_text(error, "zh") == (
+        "#VALUE! 地区 “X” 无效；应为: 两个字母，如 CN；修改: 写 CN、HK 或 US （不区分大小写）"
+    )
+    # a fix for the command line (--help, --template) is not shown in a cell
+    plain = InvalidOptionError(("语言无效", "unknown language"), expected=("zh", "zh"))
+    assert xv.error_text(plain, "en") == (
+        "#VALUE! unknown language; expected: zh; "
+        "fix: correct the argument of the formula the message names"
+    )
+    mixed = InvalidOptionError("x", hint=("改表头；或用 --template 换模板", "fix the headers; or --template"))
+    assert xv.error_text(mixed, "en") == "#VALUE! x; fix: fix the headers"
+    # a part said in the message is not said again; a long one is cut to one cell's worth
+    said = InvalidOptionError(("give zh", "give zh"), expected=("zh", "zh"), hint="give zh")
+    assert xv.error_text(said, "en") == "#VALUE! give zh"
+    long = xv.error_text(XlCrmError("A2, " * 200, hint="h"), "en")
+    assert long == "#VALUE! " + ("A2, " * 200)[: xv.CELL_PART_MAX - 1] + "…; fix: h"
 
 
 def test_answer_pauses_the_collector_and_puts_it_back():

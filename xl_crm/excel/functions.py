@@ -180,6 +180,7 @@ def _phone_region(value: Any) -> str:
                 f'unknown region "{where}": give a region code such as CN, HK, US',
             ),
             expected=("地区代码，如 CN、HK、US", "a region code such as CN, HK, US"),
+            hint=xv.REGION_FIX,
         )
     return where
 

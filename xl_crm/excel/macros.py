@@ -34,7 +34,8 @@ import pandas as pd
 from openpyxl.utils import column_index_from_string
 
 from xl_crm.book import Book
-from xl_crm.errors import ExcelFeatureError, TemplateUndetectedError, XlCrmError
+from xl_crm.errors import ExcelFeatureError, InvalidOptionError, TemplateUndetectedError, XlCrmError
+from xl_crm.excel.values import language
 from xl_crm.pipeline import annotate, compute, validate
 from xl_crm.privacy import PERSONAL_TYPES, mask
 from xl_crm.specs import load_spec
@@ -143,7 +144,11 @@ def validate_book(
     bad cell (earlier marks cleared) and list the findings on :data:`FINDINGS_SHEET`, the
     first column linked to each cell where the book can link.  ``mask_values`` masks
     personal values on that sheet.  Returns the :class:`MacroResult` with the Report.
-    Raises :class:`xl_crm.WorkbookError` when the book cannot be read or written."""
+    Raises :class:`xl_crm.WorkbookError` when the book cannot be read or written, and
+    :class:`xl_crm.errors.InvalidOptionError` for a ``lang`` that is neither zh nor en
+    (``EN``, ``en-US``, ``中文`` are: :func:`xl_crm.excel.values.language`) before
+    anything is read or written."""
+    lang = language(lang)
     spec = spec_of(book, template)
     report = validate(book, template=spec, mask=mask_values)
     marked = annotate(book, report, lang=lang).marked
@@ -172,7 +177,7 @@ def findings_columns(findings: list[Any], lang: str) -> list[NewColumn]:
     column, value (masked when the report was), message and fix, one
     :class:`xl_crm.table.NewColumn` each, a row per :class:`xl_crm.validation.report.Finding`
     of ``findings`` (give at most :data:`SHEET_ROWS`)."""
-    rows = findings
+    rows, lang = findings, language(lang)
     return [
         NewColumn(header, pd.Series(values, dtype=object), width=width)
         for header, values, width in zip(
@@ -248,6 +253,7 @@ def build_template(
     (Excel Tables, protection, header notes, conditional formats, the hidden lists sheet)
     needs ``xl-crm template build``.  A sheet of that name that holds data is refused
     (:class:`xl_crm.errors.SheetNotWritableError`); nothing is added then."""
+    lang = language(lang)
     spec = template if isinstance(template, Spec) else load_spec(template)
     names = [s.label.get(lang) for s in spec.sheets]  # type: ignore[arg-type]
     taken = {n.casefold() for n in book.sheet_names()}
@@ -365,6 +371,7 @@ def export_masked(
     names), every other cell copied as the sheet holds it (:meth:`Book.rows`: ``C004``
     and ``007`` stay the text they are, a number stays a number).  A masked sheet from
     an earlier run is rewritten."""
+    lang = language(lang)
     spec = spec_of(book, template)
     tables = book.read(spec)
     into = target if target is not None else book
@@ -437,12 +444,20 @@ def run_macro(
     shown as its text in ``lang`` (what, where, how to fix), not as a traceback, its fix
     worded for ``runtime`` (``lite``: the script's form; ``classic``: the ``RunPython``
     line; :func:`xl_crm.excel.advice.for_macro`), and None is returned; any other
-    exception is a bug and propagates as xlwings shows it."""
+    exception is a bug and propagates as xlwings shows it.  ``lang`` is read by
+    :func:`xl_crm.excel.values.language` (``EN``, ``en-US``, ``zh-CN``, ``中文``) first: a
+    language it does not know is shown in both languages and nothing is done."""
     from xl_crm.excel.advice import MACRO_SHELLS, for_macro
     from xl_crm.excel.book import XlwingsBook
 
     medium = book if isinstance(book, XlwingsBook) else XlwingsBook(book)
     app = medium.book.app
+    try:
+        lang = language(lang)  # before anything is read or written
+    except InvalidOptionError as exc:
+        both = "\n\n".join(exc.text(x) for x in ("zh", "en"))
+        app.alert(both, title="xl-crm", mode="critical")
+        return None
     try:
         result = body(medium, lang=lang, **options)
     except XlCrmError as exc:

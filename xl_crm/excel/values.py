@@ -50,10 +50,13 @@ if TYPE_CHECKING:
     from xl_crm.specs.model import Spec
 
 __all__ = [
+    "CELL_PART_MAX",
     "COM_ERRORS",
     "COM_MISSING",
+    "LANGUAGE_NAMES",
     "ORDERS_NAMES",
     "RANGE_NAMES",
+    "REGION_FIX",
     "answer",
     "as_of_day",
     "blank_zeros",
@@ -289,17 +292,35 @@ def option(value: Any, default: str) -> str:
     return str(value).strip() or default
 
 
+#: what a language argument may say (case, ``-`` or ``_`` and a region aside: ``EN``,
+#: ``en-US``, ``zh_CN``, ``zh-Hans``), by the language it means
+LANGUAGE_NAMES = {
+    "zh": ("zh", "chinese", "中文", "汉语", "简体中文", "中"),
+    "en": ("en", "english", "英文", "英语", "英"),
+}
+_LANGUAGE_OF = {name: lang for lang, names in LANGUAGE_NAMES.items() for name in names}
+
+
 def language(value: Any) -> str:
-    """``zh`` or ``en`` (default zh); raises :class:`xl_crm.errors.InvalidOptionError`."""
-    text = option(value, "zh").lower()
-    if text not in ("zh", "en"):
+    """``zh`` or ``en`` (default zh) from what a language argument says: ``zh``, ``EN``,
+    ``en-US``, ``zh_CN``, ``中文``, ``English`` (:data:`LANGUAGE_NAMES`); raises
+    :class:`xl_crm.errors.InvalidOptionError` for any other."""
+    text = option(value, "zh")
+    key = text.casefold().replace("_", "-")
+    chosen = _LANGUAGE_OF.get(key) or _LANGUAGE_OF.get(key.split("-")[0])
+    if chosen is None:
         from xl_crm.errors import InvalidOptionError
 
         raise InvalidOptionError(
-            (f"语言 {text!r} 无效，应为 zh 或 en", f"language {text!r}: give zh or en"),
-            expected=("zh 或 en", "zh or en"),
+            (f"语言 {text!r} 无效", f"unknown language {text!r}"),
+            expected=("zh（中文）或 en（English）", "zh (中文) or en (English)"),
+            hint=("语言参数写 zh 或 en", "write zh or en as the language"),
         )
-    return text
+    return chosen
+
+
+#: the fix of a region argument no one knows
+REGION_FIX = ("region 参数写地区代码，如 CN；留空为 CN", "write a region code such as CN; empty: CN")
 
 
 def region(value: Any) -> str:
@@ -311,6 +332,7 @@ def region(value: Any) -> str:
         raise InvalidOptionError(
             (f"地区 {text!r} 无效，应为两个字母，如 CN", f"region {text!r}: give two letters"),
             expected=("ISO 3166 地区代码，如 CN、HK、US", "an ISO 3166 code such as CN, HK, US"),
+            hint=REGION_FIX,
         )
     return text
 
@@ -328,6 +350,7 @@ def template(value: Any, default: str = "ecommerce") -> Spec:
         raise InvalidOptionError(
             ("没有给出模板", "no template given"),
             expected=("模板名，如 ecommerce", "a template's name, e.g. ecommerce"),
+            hint=("template 参数写模板名，如 ecommerce", "write a template's name, e.g. ecommerce"),
         )
     if name in builtin_names():
         return _builtin(name)
@@ -455,15 +478,57 @@ def column_shown(series: pd.Series) -> list[Any]:
     return [shown(v) for v in series.tolist()]
 
 
+#: the labels of an error's parts in a cell, by language
+_PARTS = {"zh": ("应为", "修改"), "en": ("expected", "fix")}
+#: the fix a cell shows when the error's own is for the command line (``--help``)
+_FORMULA_FIX = ("改正公式中说明所指的参数", "correct the argument of the formula the message names")
+#: the most characters of each part of an error in a cell (Excel shows a cell's text in
+#: one line; the whole of a long list of cells is in the library's own message)
+CELL_PART_MAX = 240
+
+
+def _part(text: str) -> str:
+    """``text`` in one line, at most :data:`CELL_PART_MAX` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= CELL_PART_MAX else line[: CELL_PART_MAX - 1] + "…"
+
+
+def _formula_fix(text: str, lang: str) -> str:
+    """A fix for a formula: ``text`` without its clauses naming a command-line option
+    (``--template``), :data:`_FORMULA_FIX` when nothing is left."""
+    if "--" not in text:
+        return text
+    kept = [c for c in re.split(r"(?<=[；;])\s*", text) if "--" not in c]
+    left = " ".join(kept).rstrip("；;，, ")
+    return left or _FORMULA_FIX[lang == "en"]
+
+
+def _error_in(exc: Any, lang: str) -> str:
+    """An :class:`xl_crm.XlCrmError` in ``lang`` in one line: what was wrong, what was
+    expected and what to do (``…; expected: …; fix: …``), each part said once."""
+    from xl_crm.errors.base import in_lang
+
+    message = _part(exc.message_in(lang))
+    fix = _formula_fix(in_lang(exc.hints, lang) or "", lang)
+    parts = [message]
+    for label, text in zip(_PARTS[lang], (in_lang(exc.expected, lang), fix), strict=True):
+        shown = _part(text or "")
+        if shown and shown not in message:
+            parts.append(f"{label}: {shown}")
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
 def error_text(exc: BaseException, lang: str | None = None) -> str:
-    """How a worksheet function shows an error in its cell: ``#VALUE! <reason>`` in
-    ``lang`` (zh/en; both, zh first, when None).  An :class:`xl_crm.XlCrmError` gives its
-    message; anything else its class and first line, never a traceback."""
+    """How a worksheet function shows an error in its cell, in one line:
+    ``#VALUE! <what was wrong>; expected: <what>; fix: <what to do>`` in ``lang`` (zh/en;
+    both, zh first, joined by `` / ``, when None).  An :class:`xl_crm.XlCrmError` gives its
+    message, expected and fix texts (a fix naming a command-line option is replaced by
+    one for the formula); anything else its class and first line, never a traceback."""
     from xl_crm.errors import XlCrmError
 
     langs = (lang,) if lang in ("zh", "en") else ("zh", "en")
     if isinstance(exc, XlCrmError):
-        texts = [exc.message_in(x) for x in langs]
+        texts = [_error_in(exc, x) for x in langs]
     else:
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         texts = [f"{type(exc).__name__}: {first}" if first else type(exc).__name__]
