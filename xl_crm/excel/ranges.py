@@ -68,8 +68,8 @@ def read_tables(
     range", :data:`xl_crm.excel.values.RANGE_NAMES`).  ``only(sheet)``: the fields to
     read of the sheet that matched (None: all); the other columns are left out (so the
     cells of the table count only those columns); ``zeros_empty``: a 0 in any of those
-    fields reads as an empty cell (:func:`xl_crm.excel.values.blank_zeros`).  Raises :class:`xl_crm.WorkbookError`
-    when no template sheet matches the headers."""
+    fields reads as an empty cell (:func:`xl_crm.excel.values.blank_zeros`).  Raises
+    :class:`xl_crm.WorkbookError` when no template sheet matches the headers."""
     from pathlib import Path
 
     from xl_crm.table import Tables

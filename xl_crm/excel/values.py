@@ -320,7 +320,10 @@ def language(value: Any) -> str:
 
 
 #: the fix of a region argument no one knows
-REGION_FIX = ("region 参数写地区代码，如 CN；留空为 CN", "write a region code such as CN; empty: CN")
+REGION_FIX = (
+    "region 参数写地区代码，如 CN；留空为 CN",
+    "write a region code such as CN; empty: CN",
+)
 
 
 def region(value: Any) -> str:
