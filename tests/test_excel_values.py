@@ -183,7 +183,8 @@ def test_an_error_in_a_cell_says_what_was_wrong_expected_and_the_fix():
         "#VALUE! unknown language; expected: zh; "
         "fix: correct the argument of the formula the message names"
     )
-    mixed = InvalidOptionError("x", hint=("改表头；或 --template", "fix the headers; or --template"))
+    hint = ("改表头；或 --template", "fix the headers; or --template")
+    mixed = InvalidOptionError("x", hint=hint)
     assert xv.error_text(mixed, "en") == "#VALUE! x; fix: fix the headers"
     # a part said in the message is not said again; a long one is cut to one cell's worth
     said = InvalidOptionError(("give zh", "give zh"), expected=("zh", "zh"), hint="give zh")
