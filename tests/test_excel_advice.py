@@ -105,6 +105,47 @@ def test_a_range_without_a_sheet_is_called_the_range_in_the_chosen_language(lang
     assert "seen: range" not in text and "工作表：range" not in text
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_metric_message_says_the_range_and_its_rows_in_each_language(shape):
+    """Keys a range holds twice: each half of the text in its own words, the cells as rows
+    of the range (their address on the sheet is not known), no "nothing was written"."""
+    ids = SHAPES[shape]([["客户ID"], [1001], [1002], [1001]])
+    text = crm_total_spend(ids, SHAPES[shape](ORDERS), AS_OF)
+    assert text == (
+        "#VALUE! “客户ID”必须每行唯一且不为空，才能计算："
+        "所给区域第 2 行、所给区域第 4 行 都是 1001；"
+        "修改: 每位客户一个唯一的编号：改正或合并重复的行、填好空的编号 / "
+        "'客户ID' must be filled in and unique on every row to compute: row 2 of the range and "
+        "row 4 of the range both hold 1001; fix: give each customer one unique ID: correct or "
+        "merge the repeated rows and fill in the empty IDs"
+    )
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_title_cell_above_the_id_header_is_left_out(shape):
+    to = SHAPES[shape]
+    plain = crm_purchase_frequency(to(CUSTOMERS), to(ORDERS), AS_OF)
+    assert plain == [["购买频率(近365天)"], [1], [0]]
+    banded = crm_purchase_frequency(to([["客户信息（手工录入）"], *CUSTOMERS]), to(ORDERS), AS_OF)
+    assert banded == [[""], *plain]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_orders_given_as_the_customers_say_what_to_give(shape):
+    to = SHAPES[shape]
+    text = crm_total_spend(to(ORDERS), to(ORDERS), AS_OF)
+    assert text.split(" / ")[1] == (
+        "the customers range is the Orders table (by its headers), not the customers; "
+        "expected: the Customers table or IDs; fix: give customers one column of customer "
+        "IDs (Customer ID), or the customers table with its header row"
+    )
+    assert text.startswith("#VALUE! customers 区域是订单表（看表头），不是客户表；")
+    lacking = crm_total_spend(to([["姓名", "手机号码"], ["王", "13812345678"]]), to(ORDERS), AS_OF)
+    assert lacking.split(" / ")[1].startswith(
+        "the customers range has no 'Customer ID' (客户ID) column; fix: give customers"
+    )
+
+
 def formula_clash(runtime: str) -> xs.Book:
     """A book whose computed 购买频率 cell F2 holds a formula that compute would change."""
     book = excel_book(without_bad_key(dirty_frames()), runtime)

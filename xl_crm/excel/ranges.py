@@ -111,6 +111,7 @@ def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int 
 
     from xl_crm.metrics.plan import customers_sheet
     from xl_crm.table import Tables
+    from xl_crm.view.headers import HEADER_SCAN_ROWS
     from xl_crm.view.matching import field_lookup, normalise_header
     from xl_crm.view.rows import table_from_rows
 
@@ -118,15 +119,23 @@ def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int 
     rows = grid(value)
     if max((len(r) for r in rows), default=0) > 1:
         name = RANGE_NAMES[None]
-        rows = blank_zeros(rows, sheet, *_header(rows, sheet, name))
+        rows = blank_zeros(rows, sheet, *_customers_header(rows, spec, sheet))
         table = table_from_rows(rows, spec, sheet, name, Path(RANGE))
         return Tables({sheet.id: table}), rows, table.header_row - 1
     keys = [r[0] if len(r) else None for r in rows]
     if 0 in keys or "" in keys:  # empty cells (False == 0 too: is_zero tells them apart)
         keys = [None if k == "" or is_zero(k) else k for k in keys]
-    top = next((i for i, k in enumerate(keys) if k is not None), None)
-    headed = top is not None and isinstance(keys[top], str)
-    headed = headed and field_lookup(sheet).get(normalise_header(keys[top])) == sheet.key
+    lookup = field_lookup(sheet)
+    # the key's header cell, under a title or band cell or two (as a header row is found)
+    top = next(
+        (
+            i
+            for i, k in enumerate(keys[:HEADER_SCAN_ROWS])
+            if isinstance(k, str) and lookup.get(normalise_header(k)) == sheet.key
+        ),
+        None,
+    )
+    headed = top is not None
     at = top + 1 if headed else 0  # the keys under their header cell, or all of them
     # a header row of the key and one other field stands in for the sheet's own
     other = next(f for f in sheet.fields if f.id != sheet.key)
@@ -136,3 +145,49 @@ def customer_rows(value: Any, spec: Spec) -> tuple[Tables, list[list[Any]], int 
         [head, *body], spec, sheet, RANGE_NAMES[None], Path(RANGE), first_row=at
     )
     return Tables({sheet.id: table}), rows, (top if headed else None)
+
+
+def _customers_header(rows: list[Any], spec: Spec, sheet: SheetSpec) -> tuple[int, dict[str, int]]:
+    """:func:`_header` of a customers table, refusing a range that is another of the
+    template's tables (the orders given as the customers) or lacks the customer key,
+    saying what to pass; raises :class:`xl_crm.errors.InvalidOptionError`."""
+    from pathlib import Path
+
+    from xl_crm.errors import InvalidOptionError, WorkbookError
+    from xl_crm.view.headers import HEADER_SCAN_ROWS
+    from xl_crm.view.matching import match_sheets
+
+    key = sheet.field(sheet.key).label
+    give = (
+        f"customers 参数给出一列客户编号（{key.zh}），或含表头行的客户表",
+        f"give customers one column of customer IDs ({key.en}), or the customers table "
+        "with its header row",
+    )
+    try:
+        h, found = _header(rows, sheet, RANGE_NAMES[None])
+    except WorkbookError:
+        top = [[None if is_zero(c) else c for c in r] for r in rows[:HEADER_SCAN_ROWS]]
+        try:
+            other = spec.sheet(match_sheets(spec, {"_": top}, Path(RANGE))[0].template_sheet)
+        except WorkbookError:
+            other = None
+        if other is None or other.id == sheet.id:
+            raise
+        raise InvalidOptionError(
+            (
+                f"customers 区域是{other.label.zh}表（看表头），不是客户表",
+                f"the customers range is the {other.label.en} table (by its headers), not "
+                "the customers",
+            ),
+            expected=(f"{sheet.label.zh}表或一列{key.zh}", f"the {sheet.label.en} table or IDs"),
+            hint=give,
+        ) from None
+    if sheet.key not in found:
+        raise InvalidOptionError(
+            (
+                f"customers 区域没有“{key.zh}”列",
+                f"the customers range has no '{key.en}' ({key.zh}) column",
+            ),
+            hint=give,
+        )
+    return h, found

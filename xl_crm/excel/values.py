@@ -66,6 +66,7 @@ __all__ = [
     "error_text",
     "first_cell",
     "grid",
+    "in_range_words",
     "is_empty",
     "is_zero",
     "language",
@@ -506,16 +507,49 @@ def _formula_fix(text: str, lang: str) -> str:
     return left or _FORMULA_FIX[lang == "en"]
 
 
+#: what the library says for its commands that a formula, which writes nothing, leaves out
+_NOT_FOR_A_CELL = (
+    "；未写入任何内容",
+    "; nothing was written",
+    "，再运行 compute",
+    ", then run compute again",
+)
+#: a cell of a range given without its sheet, by language (its row counted in the range)
+_ROW_OF = {"zh": "{name}第 {row} 行", "en": "row {row} of {name}"}
+
+
+def in_range_words(text: str, lang: str) -> str:
+    """``text`` (a library message about a range given without its sheet) in ``lang``'s
+    own words: the names both languages share (:data:`RANGE_NAMES` ``[None]``, "所给区域 /
+    the range") as ``lang``'s ("the range"), and a cell there (``所给区域 / the range!A3``,
+    counted from the range's top) as its row in the range (``row 3 of the range``)."""
+    for names in (RANGE_NAMES, ORDERS_NAMES):
+        both, own = names[None], names[lang]
+        if both not in text:
+            continue
+        row = _ROW_OF[lang]
+        text = re.sub(
+            re.escape(both) + r"!\$?[A-Z]{1,3}\$?([0-9]+)",
+            lambda m, own=own, row=row: row.format(name=own, row=m.group(1)),
+            text,
+        )
+        text = text.replace(both, own)
+    for words in _NOT_FOR_A_CELL:
+        text = text.replace(words, "")
+    return text
+
+
 def _error_in(exc: Any, lang: str) -> str:
     """An :class:`xl_crm.XlCrmError` in ``lang`` in one line: what was wrong, what was
-    expected and what to do (``…; expected: …; fix: …``), each part said once."""
+    expected and what to do (``…; expected: …; fix: …``), each part said once, in
+    ``lang``'s words for a range (:func:`in_range_words`)."""
     from xl_crm.errors.base import in_lang
 
-    message = _part(exc.message_in(lang))
+    message = _part(in_range_words(exc.message_in(lang), lang))
     fix = _formula_fix(in_lang(exc.hints, lang) or "", lang)
     parts = [message]
     for label, text in zip(_PARTS[lang], (in_lang(exc.expected, lang), fix), strict=True):
-        shown = _part(text or "")
+        shown = _part(in_range_words(text or "", lang))
         if shown and shown not in message:
             parts.append(f"{label}: {shown}")
     return ("；" if lang == "zh" else "; ").join(parts)
