@@ -212,6 +212,34 @@ def test_the_masked_copy_keeps_every_cell_that_is_not_personal(runtime):
     assert masked[2][0] == 1002 and masked[2][2] == "139****0002"
 
 
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_the_masked_copy_keeps_error_values_as_they_are(runtime, tmp_path):
+    rows = [
+        ["客户ID", "姓名", "电子邮件", "手机号码"],
+        [1001, "#N/A", "#VALUE!", "#N/A"],
+        [1002, "李雷", "li@example.com", "13912340002"],
+    ]
+    book = xs.book_from_rows({"客户": rows}, "shop.xlsx", runtime)
+    macros.export_masked(macros_book(book), template="ecommerce", lang="en")
+    masked = xs.grid(book.sheets["masked 客户"])
+    assert masked[1] == [1001, "#N/A", "#VALUE!", "#N/A"]
+    assert masked[2] == [1002, "李*", "l***@example.com", "139****0002"]
+    # the same in a file, where the cells are Excel's error values
+    import openpyxl
+
+    from xl_crm.xlsx.book import XlsxBook
+
+    path = tmp_path / "shop.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "客户"
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    macros.export_masked(XlsxBook(path, backups=0), template="ecommerce", lang="en")
+    copied = openpyxl.load_workbook(path)["masked 客户"]
+    assert [c.value for c in copied[2]] == [1001, "#N/A", "#VALUE!", "#N/A"]
+
+
 def macros_book(book: xs.Book):
     from xl_crm.excel.book import XlwingsBook
 

@@ -439,6 +439,17 @@ def test_dedupe_keys_are_the_uniqueness_keys(messy, typed):
     assert crm_dedupe_key([["007"], [7.0], ["７"]], "integer") == [[7.0], [7.0], [7.0]]
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_whole_number_key_is_an_integer_and_lites_zero_is_empty(shape):
+    """Keys are of unique fields: a 0 is Lite's empty cell, in both runtimes; a whole
+    number comes back as one (123), never as 123.0 (nor as the text "123.0")."""
+    cells = SHAPES[shape]([[None], [123], ["00123"], [5.5]])
+    got = crm_dedupe_key(cells, "integer")
+    assert got[:3] == [[""], [123], [123]] and all(type(r[0]) is not float for r in got[:3])
+    assert crm_dedupe_key(SHAPES[shape]([[None], [89.5]]), "money") == [[""], [89.5]]
+    assert crm_dedupe_key(SHAPES[shape]([[None], [123]]), "text") == [[""], ["123"]]
+
+
 def test_mask_is_the_reports_masking():
     from xl_crm.privacy import mask
 
@@ -478,6 +489,22 @@ def test_validate_refuses_clearly():
     )
     assert crm_validate(grid, "ecommerce", "EN")[0] == ["Cell", "Field", "Rule", "Message"]
     assert "B3" in crm_validate(grid, "ecommerce", "en", "B3!!")  # the address it refused
+    for address in ("A0", "XFE1", "A1048577"):  # no such cell on a sheet
+        assert crm_validate(grid, "ecommerce", "en", address).startswith(
+            f"#VALUE! '{address}' is not a cell address; expected: e.g. A1 or Customers!B3; "
+            "rows 1 to 1048576, columns A to XFD; fix: "
+        )
+    lowest = crm_validate(grid, "ecommerce", "en", "B1048575")
+    assert lowest[0] == ["Cell", "Field", "Rule", "Message"]
+    # a file's name is not a table (a function is handed cells)
+    for path in ("C:\\data\\客户.xlsx", [["/home/me/shop.csv"]]):
+        text = crm_validate(path, "ecommerce", "en")
+        assert text.startswith("#VALUE! table is the file name ") and "\n" not in text
+        assert text.endswith("to check a whole file, run xl-crm validate on it")
+    # template names from the catalogue, in any case
+    for name in ("Ecommerce", "ECOMMERCE", " ecommerce "):
+        assert crm_validate(grid, name, "en") == crm_validate(grid, "ecommerce", "en")
+    assert crm_validate(grid, "HOTEL", "en")[1][1] == "联系方式 / Contact Number"
     unmatched = crm_validate([["a", "b"], [1, 2]], "ecommerce", "en")
     assert unmatched.startswith("#VALUE! ") and "Traceback" not in unmatched
 

@@ -213,3 +213,26 @@ def test_an_unknown_language_is_refused_before_anything_is_written(monkeypatch):
     )
     assert {name: xs.grid(book.sheets[name]) for name in book.sheet_names} == before
     assert xs.cell_at(book.sheets["客户"], "B3").note is None
+
+
+def test_a_template_name_in_any_case_is_the_catalogues():
+    book = xs.Book("new.xlsx")
+    result = macros.build_template(XlwingsBook(book), "HOTEL", lang="en", rows=5)
+    assert result.en.startswith("added the sheets of the template 'Hotel")
+    found = macros.validate_book(XlwingsBook(excel_book(dirty_frames())), template="Ecommerce")
+    assert found.report.errors == 12
+
+
+def test_compute_takes_an_excel_serial_and_shows_a_datetime_as_excel_does(monkeypatch):
+    import datetime as dt
+
+    book = excel_book(without_bad_key(dirty_frames()))
+    monkeypatch.setattr(xlwings.Book, "caller", classmethod(lambda cls: book))
+    classic.compute_columns("ecommerce", 46203, "en")  # 2026-06-30, Excel's serial number
+    assert "(as of 2026-06-30)" in book.impl.alerts[-1][0]
+    classic.compute_columns("ecommerce", 46203.0, "en")
+    assert book.impl.alerts[-1][0].startswith("the computed columns of 4 customers are up to date")
+    classic.compute_columns("ecommerce", dt.datetime(2026, 6, 30, 14, 30), "en")
+    prompt, _, mode = book.impl.alerts[-1]
+    assert mode == "critical" and "datetime" not in prompt
+    assert prompt.startswith("as_of '2026-06-30 14:30' has a time of day")

@@ -12,7 +12,7 @@ import pytest
 
 from tests.excelshapes import COM_CODES, TimeType, classic, lite
 from xl_crm.errors import AsOfDateError, InvalidOptionError, InvalidWindowError, XlCrmError
-from xl_crm.excel import ranges
+from xl_crm.excel import errortext, ranges
 from xl_crm.excel import values as xv
 from xl_crm.specs import load_spec
 
@@ -190,7 +190,7 @@ def test_an_error_in_a_cell_says_what_was_wrong_expected_and_the_fix():
     said = InvalidOptionError(("give zh", "give zh"), expected=("zh", "zh"), hint="give zh")
     assert xv.error_text(said, "en") == "#VALUE! give zh"
     long = xv.error_text(XlCrmError("A2, " * 200, hint="h"), "en")
-    assert long == "#VALUE! " + ("A2, " * 200)[: xv.CELL_PART_MAX - 1] + "…; fix: h"
+    assert long == "#VALUE! " + ("A2, " * 200)[: errortext.CELL_PART_MAX - 1] + "…; fix: h"
 
 
 def test_answer_pauses_the_collector_and_puts_it_back():

@@ -115,11 +115,12 @@ FINDING_HEADERS = {
 # -- one result per cell ----------------------------------------------------------------------
 
 
-def _typed(cells: list[Any], kind: str):
+def _typed(cells: list[Any], kind: str, *, unique: bool = False):
     """The cells as the column of a field of type ``kind`` reads in a file:
     :func:`xl_crm.fields.coercion.coerce` (trimmed, full-width folded, numbers shown as
     Excel shows them, error values such as ``#N/A`` recognised), a zero read as an empty
-    cell unless ``kind`` is a number (:mod:`xl_crm.excel.values`).  Returns the
+    cell unless ``kind`` is a number of a field that is not ``unique``
+    (:func:`xl_crm.excel.values.zero_is_empty`).  Returns the
     :class:`xl_crm.fields.coercion.Coerced` column."""
     import pandas as pd
 
@@ -127,18 +128,18 @@ def _typed(cells: list[Any], kind: str):
     from xl_crm.fields.types import FIELD_TYPES
 
     ftype = FIELD_TYPES[kind]
-    if ftype.storage not in ("integer", "number"):
+    if unique or ftype.storage not in ("integer", "number"):
         cells = [None if xv.is_empty(c) else c for c in cells]
     series = pd.Series(cells, dtype=object)
     return coerce(series, ftype.storage, identifier=ftype.identifier)
 
 
-def _each(cells_in: Any, kind: str, judge) -> Any:
+def _each(cells_in: Any, kind: str, judge, *, unique: bool = False) -> Any:
     """``judge(typed column)`` -> one result per cell, in the shape the cells came; a
     cell holding an Excel error value gives that error (``#N/A``), as the file reader
-    reports such a cell instead of reading it as empty."""
+    reports such a cell instead of reading it as empty.  ``unique``: see :func:`_typed`."""
     cells = [c for row in xv.grid(cells_in) for c in row]
-    read = _typed(cells, kind)
+    read = _typed(cells, kind, unique=unique)
     results = list(judge(read.values))
     errors = read.errors.tolist()
     if any(e is not None for e in errors):
@@ -246,9 +247,16 @@ def _dedupe_keys(cells_in: Any, kind: Any, region: Any) -> Any:
     from xl_crm.fields.normalise import comparable
     from xl_crm.specs.model import FieldSpec
 
-    field = FieldSpec(id="value", label="value", type=_kind(kind, "text"))
+    field = FieldSpec(id="value", label="value", type=_kind(kind, "text"), unique=True)
     where = _phone_region(region)
-    return _each(cells_in, field.type, lambda s: xv.column_shown(comparable(s, field, where)))
+    whole = field.ftype.storage == "integer"
+
+    def keys(typed):  # a whole number as one (123, never 123.0)
+        shown = xv.column_shown(comparable(typed, field, where))
+        return [int(v) if whole and type(v) is float and v.is_integer() else v for v in shown]
+
+    # a key is of a unique field: a 0 is Lite's empty cell (zero_is_empty), in both runtimes
+    return _each(cells_in, field.type, keys, unique=True)
 
 
 def _kind(value: Any, default: str) -> str:
@@ -298,6 +306,7 @@ def _findings(table: Any, template: Any, language: Any, first_cell: Any) -> list
     lang = xv.language(language)
     spec = xv.template(template, default="")
     sheet, row, column = xv.first_cell(first_cell)
+    ranges.refuse_a_file(table)
     name = sheet or xv.RANGE_NAMES[lang]
     tables = ranges.read_tables(table, spec, sheet_name=name, row=row, column=column)
     report = check(spec, tables)

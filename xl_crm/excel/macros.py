@@ -36,9 +36,10 @@ from openpyxl.utils import column_index_from_string
 from xl_crm.book import Book
 from xl_crm.errors import ExcelFeatureError, InvalidOptionError, TemplateUndetectedError, XlCrmError
 from xl_crm.excel.values import language
+from xl_crm.excel.values import template as named_template
+from xl_crm.fields.errorvalues import excel_error
 from xl_crm.pipeline import annotate, compute, validate
 from xl_crm.privacy import PERSONAL_TYPES, mask
-from xl_crm.specs import load_spec
 from xl_crm.specs.model import FieldSpec, Spec
 from xl_crm.table import NewColumn, Table
 from xl_crm.xlsx.layout import DEFAULT_INPUT_ROWS, column_width
@@ -130,7 +131,7 @@ def spec_of(book: Book, template: str | Path | Spec | None) -> Spec:
                 "column B of the template row of the xl-crm sheet",
             ),
         )
-    return load_spec(chosen)
+    return named_template(str(chosen))  # a catalogue name in any case, or a file
 
 
 def validate_book(
@@ -219,10 +220,13 @@ def compute_book(
 ) -> MacroResult:
     """Compute the customer columns and segments of ``book`` (:func:`xl_crm.compute`):
     only the cells whose value changes are written, formulas are kept unless ``force``.
-    ``as_of``: the day the metrics are for (text such as ``2026-06-30``; empty: today).
-    Raises what :func:`xl_crm.compute` raises."""
+    ``as_of``: the day the metrics are for (text such as ``2026-06-30``, a date, or an
+    Excel date serial number such as 46203 in the 1900 date system; empty: today).
+    Raises what :func:`xl_crm.compute` raises (a refused ``as_of`` shown as Excel shows
+    it, ``2026-06-30 14:30``)."""
     spec = spec_of(book, template)
-    result = compute(book, template=spec, as_of=as_of or None, window_days=window_days, force=force)
+    day = _as_of_given(as_of)
+    result = compute(book, template=spec, as_of=day, window_days=window_days, force=force)
     n, day, sheet = result.rows, result.as_of, result.sheet
     if not result.written:
         zh = f"{n} 位客户的计算列已是最新（{day}），未写入"
@@ -235,6 +239,27 @@ def compute_book(
         zh += f"；{len(result.unused)} 行订单无法使用（如 {cell}：{why_zh}）"
         en += f"; {len(result.unused)} order rows left out (e.g. {cell}: {why_en})"
     return MacroResult(zh, en, sheets=[result.sheet], computed=result)
+
+
+def _as_of_given(value: Any) -> str | dt.date | None:
+    """A macro's ``as_of`` as :func:`xl_crm.compute` reads it: an Excel serial number
+    (1900 date system, day 0 = 1899-12-30, as a cell holds a date: 46203 is 2026-06-30)
+    and a date or datetime become the text Excel shows (``2026-06-30``, ``2026-05-01
+    14:30``, which compute refuses for its time of day), so a refusal names the value as
+    the user sees it, never its Python repr; empty is None (today)."""
+    from xl_crm.excel.advice import excel_shown
+    from xl_crm.fields.coercion import from_serial
+
+    if value is None or value == "" or isinstance(value, bool):
+        return None if value in (None, "") else value
+    if isinstance(value, int | float):
+        stamp = from_serial(float(value))
+        if stamp is None:
+            return str(value)  # refused by compute as no date, shown as typed
+        value = stamp.to_pydatetime()
+    if isinstance(value, dt.date):
+        return excel_shown(value)
+    return value
 
 
 def _kind(f: FieldSpec) -> str:
@@ -254,7 +279,7 @@ def build_template(
     needs ``xl-crm template build``.  A sheet of that name that holds data is refused
     (:class:`xl_crm.errors.SheetNotWritableError`); nothing is added then."""
     lang = language(lang)
-    spec = template if isinstance(template, Spec) else load_spec(template)
+    spec = template if isinstance(template, Spec) else named_template(str(template))
     names = [s.label.get(lang) for s in spec.sheets]  # type: ignore[arg-type]
     taken = {n.casefold() for n in book.sheet_names()}
     clash = [n for n in names if n.casefold() in taken and book.rows(_named(book, n), 1)]
@@ -399,13 +424,18 @@ def _masked_column(table: Table, f: FieldSpec, cells: list[list[Any]]) -> NewCol
     rows = [int(r) for r in table.frame.index]
     raw = [cells[r - 1][at] if r <= len(cells) and at < len(cells[r - 1]) else None
            for r in rows]  # fmt: skip
+    errors = {i.row: i.raw for i in table.issues if i.field == f.id and i.kind == "formula-error"}
+    if errors:  # a file's rows give an error cell as empty: its error as Excel shows it
+        raw = [errors.get(r, v) if v is None else v for r, v in zip(rows, raw, strict=True)]
     header = table.headers[f.id]
     if f.type in PERSONAL_TYPES or f.personal:
         typed = table.frame[f.id].tolist()
         shown = [
-            None if v is None or v == "" else mask(_text(v if pd.isna(t) else t), f.type)
+            v
+            if v is None or v == "" or excel_error(v)
+            else mask(_text(v if pd.isna(t) else t), f.type)
             for v, t in zip(raw, typed, strict=True)
-        ]
+        ]  # an error value (#N/A) stays as it is: it holds nothing to hide
         return NewColumn(header, pd.Series(shown, dtype=object))
     present = [v for v in raw if v is not None and v != ""]
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)

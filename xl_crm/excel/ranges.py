@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from xl_crm.specs.model import SheetSpec, Spec
     from xl_crm.table import Tables
 
-__all__ = ["customer_rows", "read_tables"]
+__all__ = ["customer_rows", "read_tables", "refuse_a_file"]
 
 
 def _header(rows: list[Any], sheet: SheetSpec, name: str) -> tuple[int, dict[str, int]]:
@@ -191,3 +191,32 @@ def _customers_header(rows: list[Any], spec: Spec, sheet: SheetSpec) -> tuple[in
             hint=give,
         )
     return h, found
+
+
+def refuse_a_file(table: Any) -> None:
+    """Refuse a table argument that is one text naming a workbook or CSV file (a
+    function is handed cells, not a file); raises
+    :class:`xl_crm.errors.InvalidOptionError` saying what to give."""
+    import re
+
+    one = table
+    while isinstance(one, list | tuple) and len(one) == 1:
+        one = one[0]
+    if isinstance(one, str) and re.search(r"\.(xlsx|xlsm|xls|csv|ods)\s*$", one, re.I):
+        from xl_crm.errors import InvalidOptionError
+
+        raise InvalidOptionError(
+            (
+                f"table 是文件名 {one.strip()!r}，不是表格区域",
+                f"table is the file name {one.strip()!r}, not the table's cells",
+            ),
+            expected=(
+                "含表头的表格区域，如 客户!A1:H500",
+                "the table's range with its header row, e.g. 客户!A1:H500",
+            ),
+            hint=(
+                "在 Excel 中打开那个文件，选中表格区域作为 table；检查整个文件用 xl-crm validate",
+                "open that file in Excel and give its table's range as table; to check a "
+                "whole file, run xl-crm validate on it",
+            ),
+        )

@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import itertools
 import math
 import re
-from collections.abc import Callable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
+
+from xl_crm.excel.errortext import answer, error_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from xl_crm.specs.model import Spec
 
 __all__ = [
-    "CELL_PART_MAX",
     "COM_ERRORS",
     "COM_MISSING",
     "LANGUAGE_NAMES",
@@ -66,7 +65,6 @@ __all__ = [
     "error_text",
     "first_cell",
     "grid",
-    "in_range_words",
     "is_empty",
     "is_zero",
     "language",
@@ -342,8 +340,9 @@ def region(value: Any) -> str:
 
 
 def template(value: Any, default: str = "ecommerce") -> Spec:
-    """The template named by ``value`` (a built-in name such as ``ecommerce``, or a spec
-    file's path where Python can read files); raises
+    """The template named by ``value``: a built-in name of the template catalogue
+    (:func:`xl_crm.specs.builtin_names`) in any case (``ecommerce``, ``Ecommerce``,
+    ``HOTEL``), or a spec file's path where Python can read files; raises
     :class:`xl_crm.errors.TemplateNotFoundError` or :class:`xl_crm.errors.SpecError`."""
     from xl_crm.specs import builtin_names, load_spec
 
@@ -356,8 +355,9 @@ def template(value: Any, default: str = "ecommerce") -> Spec:
             expected=("模板名，如 ecommerce", "a template's name, e.g. ecommerce"),
             hint=("template 参数写模板名，如 ecommerce", "write a template's name, e.g. ecommerce"),
         )
-    if name in builtin_names():
-        return _builtin(name)
+    catalogue = {n.casefold(): n for n in builtin_names()}
+    if name.casefold() in catalogue:
+        return _builtin(catalogue[name.casefold()])
     return load_spec(name)
 
 
@@ -430,28 +430,41 @@ _FIRST_CELL = re.compile(
 )
 
 
+#: Excel's last row and column (XFD)
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+
+
 def first_cell(value: Any) -> tuple[str, int, int]:
     """(sheet, row, column) of a range's first cell from its address (``B3``, ``$B$3``,
     ``客户!B3``, ``'Q1 data'!B3``, ``[Book1]客户!$B$3`` as ``CELL("address", B3)``
     gives it); empty means ``A1`` on an unnamed sheet.  Raises
-    :class:`xl_crm.errors.InvalidOptionError` for anything else."""
+    :class:`xl_crm.errors.InvalidOptionError` for anything else, and for a cell outside
+    Excel's sheet (``A0``, ``XFE1``, ``A1048577``)."""
     text = option(value, "A1")
     m = _FIRST_CELL.match(text)
-    if m is None:
+    column = 0
+    for ch in (m.group("col") if m else "").upper():
+        column = column * 26 + ord(ch) - 64
+    row = int(m.group("row")) if m else 0
+    if m is None or not (1 <= row <= EXCEL_ROWS and 1 <= column <= EXCEL_COLUMNS):
         from xl_crm.errors import InvalidOptionError
 
         raise InvalidOptionError(
             (f"{text!r} 不是单元格地址", f"{text!r} is not a cell address"),
-            expected=("如 A1、客户!B3", "e.g. A1 or Customers!B3"),
+            expected=(
+                "如 A1、客户!B3；行 1 至 1048576，列 A 至 XFD",
+                "e.g. A1 or Customers!B3; rows 1 to 1048576, columns A to XFD",
+            ),
+            hint=(
+                'first_cell 写表格左上角单元格的地址，或用 CELL("address",A1)',
+                'write the address of the table\'s top left cell, or CELL("address",A1)',
+            ),
         )
     sheet = m.group("sheet") or ""
     if sheet.startswith("'"):
         sheet = sheet[1:-1].replace("''", "'")
     sheet = re.sub(r"^\[[^\]]*\]", "", sheet)  # '[Book 1.xlsx]Q1 data'!A1
-    column = 0
-    for ch in m.group("col").upper():
-        column = column * 26 + ord(ch) - 64
-    return sheet, int(m.group("row")), column
+    return sheet, row, column
 
 
 # -- results out --------------------------------------------------------------------------
@@ -480,117 +493,3 @@ def shown(value: Any) -> Any:
 def column_shown(series: pd.Series) -> list[Any]:
     """Each value of ``series`` as :func:`shown` makes it, in order."""
     return [shown(v) for v in series.tolist()]
-
-
-#: the labels of an error's parts in a cell, by language
-_PARTS = {"zh": ("应为", "修改"), "en": ("expected", "fix")}
-#: the fix a cell shows when the error's own is for the command line (``--help``)
-_FORMULA_FIX = ("改正公式中说明所指的参数", "correct the argument of the formula the message names")
-#: the most characters of each part of an error in a cell (Excel shows a cell's text in
-#: one line; the whole of a long list of cells is in the library's own message)
-CELL_PART_MAX = 240
-
-
-def _part(text: str) -> str:
-    """``text`` in one line, at most :data:`CELL_PART_MAX` characters."""
-    line = " ".join(text.split())
-    return line if len(line) <= CELL_PART_MAX else line[: CELL_PART_MAX - 1] + "…"
-
-
-def _formula_fix(text: str, lang: str) -> str:
-    """A fix for a formula: ``text`` without its clauses naming a command-line option
-    (``--template``), :data:`_FORMULA_FIX` when nothing is left."""
-    if "--" not in text:
-        return text
-    kept = [c for c in re.split(r"(?<=[；;])\s*", text) if "--" not in c]
-    left = " ".join(kept).rstrip("；;，, ")
-    return left or _FORMULA_FIX[lang == "en"]
-
-
-#: what the library says for its commands that a formula, which writes nothing, leaves out
-_NOT_FOR_A_CELL = (
-    "；未写入任何内容",
-    "; nothing was written",
-    "，再运行 compute",
-    ", then run compute again",
-)
-#: a cell of a range given without its sheet, by language (its row counted in the range)
-_ROW_OF = {"zh": "{name}第 {row} 行", "en": "row {row} of {name}"}
-
-
-def in_range_words(text: str, lang: str) -> str:
-    """``text`` (a library message about a range given without its sheet) in ``lang``'s
-    own words: the names both languages share (:data:`RANGE_NAMES` ``[None]``, "所给区域 /
-    the range") as ``lang``'s ("the range"), and a cell there (``所给区域 / the range!A3``,
-    counted from the range's top) as its row in the range (``row 3 of the range``)."""
-    for names in (RANGE_NAMES, ORDERS_NAMES):
-        both, own = names[None], names[lang]
-        if both not in text:
-            continue
-        row = _ROW_OF[lang]
-        text = re.sub(
-            re.escape(both) + r"!\$?[A-Z]{1,3}\$?([0-9]+)",
-            lambda m, own=own, row=row: row.format(name=own, row=m.group(1)),
-            text,
-        )
-        text = text.replace(both, own)
-    for words in _NOT_FOR_A_CELL:
-        text = text.replace(words, "")
-    return text
-
-
-def _error_in(exc: Any, lang: str) -> str:
-    """An :class:`xl_crm.XlCrmError` in ``lang`` in one line: what was wrong, what was
-    expected and what to do (``…; expected: …; fix: …``), each part said once, in
-    ``lang``'s words for a range (:func:`in_range_words`)."""
-    from xl_crm.errors.base import in_lang
-
-    message = _part(in_range_words(exc.message_in(lang), lang))
-    fix = _formula_fix(in_lang(exc.hints, lang) or "", lang)
-    parts = [message]
-    for label, text in zip(_PARTS[lang], (in_lang(exc.expected, lang), fix), strict=True):
-        shown = _part(in_range_words(text or "", lang))
-        if shown and shown not in message:
-            parts.append(f"{label}: {shown}")
-    return ("；" if lang == "zh" else "; ").join(parts)
-
-
-def error_text(exc: BaseException, lang: str | None = None) -> str:
-    """How a worksheet function shows an error in its cell, in one line:
-    ``#VALUE! <what was wrong>; expected: <what>; fix: <what to do>`` in ``lang`` (zh/en;
-    both, zh first, joined by `` / ``, when None).  An :class:`xl_crm.XlCrmError` gives its
-    message, expected and fix texts (a fix naming a command-line option is replaced by
-    one for the formula); anything else its class and first line, never a traceback."""
-    from xl_crm.errors import XlCrmError
-
-    langs = (lang,) if lang in ("zh", "en") else ("zh", "en")
-    if isinstance(exc, XlCrmError):
-        texts = [_error_in(exc, x) for x in langs]
-    else:
-        first = (str(exc).strip().splitlines() or [""])[0][:300]
-        texts = [f"{type(exc).__name__}: {first}" if first else type(exc).__name__]
-    return "#VALUE! " + " / ".join(dict.fromkeys(texts))
-
-
-def answer(work: Callable[[], Any], lang: Any = None) -> Any:
-    """``work()``, or :func:`error_text` of what it raised in ``lang`` (an argument as the
-    function got it; zh and en when it is not a language): what every worksheet function
-    returns, so a cell never shows a traceback.
-
-    Python's cyclic garbage collector is paused while ``work`` runs (and resumed after,
-    if it was on): a range of 100,000 rows makes hundreds of thousands of lists, and the
-    collector scanned them all again and again (0.47 s of a 2.8 s ``CRM_SEGMENT``,
-    benchmarks/bench_excel.py); reference counting still frees them."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return work()
-    except Exception as exc:
-        try:
-            chosen = language(lang) if lang is not None else None
-        except Exception:
-            chosen = None
-        return error_text(exc, chosen)
-    finally:
-        if paused:
-            gc.enable()
