@@ -97,6 +97,20 @@ def test_a_window_that_is_not_a_positive_whole_number_of_days_is_refused(shop, w
     assert shop.read_bytes() == before
 
 
+@pytest.mark.parametrize("window", [36_501, 10**9])
+def test_a_window_of_more_than_a_hundred_years_is_refused_plainly(shop, window):
+    before = shop.read_bytes()
+    with pytest.raises(InvalidWindowError) as info:
+        compute(shop, as_of="2026-06-30", window_days=window, backups=0)
+    assert info.value.text("en") == (
+        f"--window {window}: the window is at most 36500 days (100 years)\n"
+        "  expected: a whole number of days from 1 to 36500, e.g. 365\n"
+        "  fix: e.g. --window 365 (the last year)"
+    )
+    assert shop.read_bytes() == before
+    assert compute(shop, as_of="2026-06-30", window_days=36_500, backups=0).written
+
+
 def test_a_one_day_window_counts_that_day(shop):
     result = compute(shop, as_of="2026-06-30", window_days=1, backups=0)
     assert result.as_of == JUNE_30 and result.written

@@ -52,6 +52,11 @@ def test_a_wrong_as_of_text_or_window_names_the_argument_not_an_option():
     assert 'as_of "2026-13-01"' in text and "DATE(2026,6,30)" in text
     window = crm_purchase_frequency(CUSTOMERS, ORDERS, AS_OF, 0.0)
     assert window.startswith("#VALUE! window_days 0 ") and "365" in window
+    huge = crm_purchase_frequency(CUSTOMERS, ORDERS, AS_OF, 1e9)  # no pandas text
+    assert huge.split(" / ")[1] == (
+        "window_days 1000000000 is not usable; give window_days a whole number of days from "
+        "1 to 36500, e.g. 365 or 90; empty: 365"
+    )  # the expected part is said in the message: not again
     assert not CLI_OPTION.search(text + window)
 
 

@@ -100,8 +100,8 @@ def window_refused(exc: Exception, value: Any) -> Exception:
 
     shown = excel_shown(value)
     fix = (
-        "window_days 应为至少 1 的整数天数，如 365 或 90；留空为 365",
-        "give window_days a whole number of days, at least 1, e.g. 365 or 90; empty: 365",
+        "window_days 应为 1 至 36500 的整数天数，如 365 或 90；留空为 365",
+        "give window_days a whole number of days from 1 to 36500, e.g. 365 or 90; empty: 365",
     )
     return InvalidWindowError(
         (f"window_days {shown} 无效；{fix[0]}", f"window_days {shown} is not usable; {fix[1]}"),

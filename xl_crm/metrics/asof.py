@@ -12,7 +12,7 @@ refusals a cell does not get, because a wrong as-of date silently shifts every f
   full (``30/06/26`` could be 1926 or 2026; a text without a year would be this year's);
 - a time of day other than midnight is refused rather than dropped.
 
-``--window`` (``window_days``) is a whole number of days, at least 1.
+``--window`` (``window_days``) is a whole number of days, from 1 to 36,500 (100 years).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import pandas as pd
 from xl_crm.errors import AsOfDateError, InvalidWindowError
 from xl_crm.fields.coercion import INVISIBLE, parse_date, parse_number
 
-__all__ = ["as_of_date", "window_days_of"]
+__all__ = ["MAX_WINDOW_DAYS", "as_of_date", "window_days_of"]
 
 _EXPECTED = (
     "日期，最好写成 YYYY-MM-DD（如 2026-06-30；也可 2026年6月30日、2026/6/30）",
@@ -108,12 +108,29 @@ def as_of_date(value: str | dt.date | None) -> pd.Timestamp:
     return _day(value, stamp)
 
 
+#: the longest purchase-frequency window: 100 years (a longer one reaches before the
+#: dates pandas can hold, 1677)
+MAX_WINDOW_DAYS = 36_500
+
+
 def window_days_of(value: object) -> int:
     """``value`` as the purchase-frequency window: a whole number of days, at least 1
     (``365``: the last year up to the as-of date).  Raises
     :class:`xl_crm.errors.InvalidWindowError` (``invalid-window``) otherwise: zero, a
-    negative number, a fraction, a bool or text."""
+    negative number, a fraction, a bool, text, or more than :data:`MAX_WINDOW_DAYS`."""
     whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if whole and int(value) > MAX_WINDOW_DAYS:  # type: ignore[call-overload]
+        raise InvalidWindowError(
+            (
+                f"--window {value!r}：窗口最长 {MAX_WINDOW_DAYS} 天（100 年）",
+                f"--window {value!r}: the window is at most {MAX_WINDOW_DAYS} days (100 years)",
+            ),
+            expected=(
+                f"1 至 {MAX_WINDOW_DAYS} 天的整数，如 365",
+                f"a whole number of days from 1 to {MAX_WINDOW_DAYS}, e.g. 365",
+            ),
+            hint=("如 --window 365（最近一年）", "e.g. --window 365 (the last year)"),
+        )
     if whole and int(value) >= 1:  # type: ignore[call-overload]
         return int(value)  # type: ignore[call-overload]
     raise InvalidWindowError(
