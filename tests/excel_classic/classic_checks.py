@@ -29,7 +29,10 @@ from tests.excel_classic.pywin32_standin import TimeType, install
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "vba_wrappers.golden.bas"
-MODULE = "xl_crm.excel.functions"
+#: the UDF module users name (UDF Modules, the xlwings.conf sheet `xl-crm excel init` adds)
+MODULE = "xl_crm.excel.classic"
+#: where its worksheet functions come from (classic re-exports them with its macros)
+FUNCTIONS = "xl_crm.excel.functions"
 MISSING = -2147352572  # what VBA passes for an optional argument left out
 NA = -2146826246  # a #N/A cell, as COM passes it
 REAL = HERE.parents[1].parent / "shared" / "cases" / "real-inputs"
@@ -41,7 +44,8 @@ def classic():
     # on Linux `from xlwings import func` gave no-ops: bind the Windows decorators, then
     # run functions.py's decorators again with them
     xw.func, xw.arg, xw.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret
-    module = importlib.reload(importlib.import_module(MODULE))
+    importlib.reload(importlib.import_module(FUNCTIONS))
+    module = importlib.reload(importlib.import_module(MODULE))  # the decorated functions
     udfs.get_udf_module(MODULE, None)  # cached: call_udf opens no workbook through COM
     return xw, udfs, module
 
@@ -53,7 +57,7 @@ def call(udfs, name: str, *args):
 
 def test_the_decorators_record_what_excel_registers(classic):
     _, _, module = classic
-    for name in module.__all__:
+    for name in module.FUNCTIONS:
         meta = getattr(module, name).__xlfunc__
         assert meta["name"] == name and meta["category"] == "xl-crm"
         assert meta["ret"]["doc"] == getattr(module, name).__doc__
@@ -82,7 +86,9 @@ def test_the_vba_wrappers_are_the_golden_ones(classic):
     if os.environ.get("XLCRM_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
-    assert text.count("\nFunction crm_") + text.startswith("Function crm_") == len(module.__all__)
+    assert text.count("\nFunction crm_") + text.startswith("Function crm_") == len(module.FUNCTIONS)
+    assert f'XLPy.CallUDF("{MODULE}", "crm_validate"' in text  # the module users configure
+    assert "validate_workbook" not in text  # macros are RunPython lines, not functions
     assert "Function crm_validate(table, template, Optional language, Optional first_cell)" in text
 
 
@@ -96,7 +102,7 @@ def test_import_functions_registers_descriptions(classic):
     udfs.import_udfs(MODULE, book)
     book.VBProject.VBComponents.Import.assert_called_once()
     options = {c.args[0]: c.kwargs for c in book.Application.MacroOptions.call_args_list}
-    assert set(options) == {f"'crm.xlsm'!{n}" for n in module.__all__}
+    assert set(options) == {f"'crm.xlsm'!{n}" for n in module.FUNCTIONS}
     validate = options["'crm.xlsm'!crm_validate"]
     assert validate["Description"] == module.crm_validate.__doc__
     assert validate["Category"] == "xl-crm"
