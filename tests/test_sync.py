@@ -298,3 +298,73 @@ def test_a_formula_on_the_sheet_is_never_written_over(pair):
     ws = gc.open_by_key(key).worksheet(CUSTOMERS)
     assert ws.acell(cell, value_render_option="FORMULA").value == "=1+1"
     assert book.read_bytes() == before
+
+
+def test_a_row_deleted_on_the_sheet_leaves_the_workbooks_own_columns_and_formulas(pair):
+    book, key, gc, _emu = pair
+    wb = openpyxl.load_workbook(book)
+    ws = wb["客户"]
+    ws["H1"] = "等级"  # a column of the workbook's own, with formulas
+    for r in (2, 3, 4):
+        ws[f"H{r}"] = f'=IF(LEN(A{r})>1,"A","B")'
+    wb.save(book)
+    sync(book, key, template=T, client=gc, backups=0)
+    sheet = gc.open_by_key(key).worksheet(CUSTOMERS)
+    sheet.delete_rows(int(sheet_cell(gc, key, "100002", "Name")[1:]))
+    sheet_set(gc, key, "100003", "Name", "表格改名")
+
+    result = sync(book, key, template=T, client=gc, backups=0)
+
+    assert not result.conflicts
+    wb = openpyxl.load_workbook(book)
+    ws = wb["客户"]
+    assert [ws[f"{c}3"].value for c in "ABCDEFG"] == [None] * 7  # 100002's synced cells
+    assert ws["H3"].value == '=IF(LEN(A3)>1,"A","B")'  # its own column kept
+    assert book_rows(book, "客户", "客户ID")["100003"]["姓名"] == "表格改名"
+    assert sync(book, key, template=T, client=gc, backups=0).rows_changed == 0
+
+
+def test_newest_does_not_take_a_syncs_own_writes_for_a_persons(pair):
+    book, key, gc, _emu = pair
+    book_set(book, 100002, "电子邮件", "book@example.com")
+    sheet_set(gc, key, "100002", "Email", "later@example.com")  # after the workbook's edit
+    book_set(book, 100003, "姓名", "本地改名")  # edits elsewhere: the sync writes both sides
+    sheet_set(gc, key, "100001", "Name", "表格改名")
+    first = sync(book, key, template=T, client=gc, backups=0, prefer="none")
+    assert first.open_conflicts == 1 and first.rows_changed == 2
+
+    again = sync(book, key, template=T, client=gc, backups=0, prefer="newest")
+
+    [conflict] = again.conflicts  # neither side changed since: newest cannot choose
+    assert conflict.kept == "both" and "neither side changed" in conflict.why
+    assert sheet_customers(gc, key)["100002"]["Email"] == "later@example.com"
+    sheet_set(gc, key, "100002", "Email", "latest@example.com")  # a person, after the sync
+    settled = sync(book, key, template=T, client=gc, backups=0, prefer="newest")
+    assert settled.conflicts[0].kept == "sheet"
+    assert book_rows(book, "客户", "客户ID")["100002"]["电子邮件"] == "latest@example.com"
+
+
+def test_one_value_spelt_two_ways_is_no_change_and_error_values_never_cross(
+    tmp_path, sheets_emulator
+):
+    """A first sync between a workbook with real dates and numbers and a sheet where the same
+    values were typed as text (2026-05-01 10:00, 199.00): no conflict, nothing written; a
+    formula error on the sheet is not copied into a name."""
+    book, key = make_pair(tmp_path, sheets_emulator)
+    gc = connect(endpoint=sheets_emulator.url, timeout=10)
+    orders = gc.open_by_key(key).worksheet("Orders")
+    rows = orders.get_values(value_render_option="UNFORMATTED_VALUE")
+    head = rows[1]
+    when, amount = head.index("Order Time"), head.index("Amount")
+    r = next(i for i, row in enumerate(rows) if row and row[-2] == "ORD0001") + 1
+    orders.update([["2026-05-01 10:00"]], f"{chr(65 + when)}{r}", raw=True)  # text
+    orders.update([["199.00"]], f"{chr(65 + amount)}{r}", raw=True)  # text
+    cell = sheet_cell(gc, key, "100003", "Name")
+    gc.open_by_key(key).worksheet(CUSTOMERS).update([["=1/0"]], cell, raw=False)  # #DIV/0!
+    before = book.read_bytes()
+
+    result = sync(book, key, template=T, client=gc, backups=0)
+
+    assert not result.conflicts and result.rows_changed == 0, result.to_dict()
+    assert book.read_bytes() == before  # nothing written to the workbook
+    assert sync(book, key, template=T, client=gc, backups=0).rows_changed == 0

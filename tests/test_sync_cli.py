@@ -35,7 +35,7 @@ def test_open_conflicts_exit_1_and_name_the_report(tmp_path, sheets_emulator):
               "--lang", "en", "--json", str(tmp_path / "r.json"))  # fmt: skip
     assert got.exit_code == 1, got.output
     report = tmp_path / "客户资料-sync-conflicts.csv"
-    assert f"conflicts report: {report} (1 left open" in got.stdout
+    assert f"conflicts report: {report} (0 settled by --prefer, 1 left open" in got.stdout
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     [conflict] = data["sheets"][0]["conflicts"]
     assert conflict == {"key": "100002", "field": "email", "kind": "cell",

@@ -510,3 +510,25 @@ def test_bad_arguments_are_refused_with_our_error(tmp_path):
     with pytest.raises(SheetNotFoundError, match="no sheet called 'T'"):
         mark_cells(path, "T", {"B2": "bad"})
     assert path.read_bytes() == original
+
+
+def test_a_workbook_that_cannot_be_replaced_is_a_clear_write_failed_and_no_temp_is_left(tmp_path):
+    """The new package cannot take the original's place (here its backup cannot be made: a
+    file stands where the backup folder goes; Excel holding the file open on Windows fails
+    the same way, in ``os.replace``): a write-failed error naming the file, the workbook as
+    it was, no temporary file left beside it."""
+    from xl_crm.errors import WriteFailedError
+    from xl_crm.xlsx.inplace import ColumnWrite, write_columns
+
+    book = tmp_path / "shop.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["客户ID", "姓名"])
+    wb.active.append([1, "王芳"])
+    wb.save(book)
+    (tmp_path / ".xlcrm-backups").write_text("not a folder", encoding="utf-8")
+    before = book.read_bytes()
+    with pytest.raises(WriteFailedError) as info:
+        write_columns(book, "Sheet", [ColumnWrite("姓名", {2: "李娜"})], header_row=1, backups=1)
+    assert info.value.file == str(book) and "could not be replaced" in str(info.value)
+    assert book.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".xlcrm-backups", "shop.xlsx"]

@@ -108,5 +108,7 @@ snapshots = Table(
     Column("data", LargeBinary(), nullable=False),
     Column("sheet_version", String(40), nullable=True),
     Column("book_sha256", String(64), nullable=True),
+    Column("sheet_modified", UtcDateTime(), nullable=True),
+    Column("book_mtime", UtcDateTime(), nullable=True),
     Column("synced_at", UtcDateTime(), nullable=False),
 )

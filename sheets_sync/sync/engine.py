@@ -34,6 +34,7 @@ from typing import Any
 from sheets_sync.sync import localwrite, sheetwrite
 from sheets_sync.sync import state as snapshots
 from sheets_sync.sync.merge import DIRECTIONS, POLICIES, Conflict, MergePlan, merge
+from sheets_sync.sync.report import planned_cells
 from sheets_sync.sync.sides import SideRows, side_rows, synced_fields
 from xl_crm.errors import (
     InvalidOptionError,
@@ -69,6 +70,8 @@ class SheetSync:
     rows_changed: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
     changed_after_write: list[str] = field(default_factory=list)
+    #: what a dry run would write: (where, zh, en) per cell and per row added or removed
+    planned: list[tuple[str, str, str]] = field(default_factory=list)
     #: key -> (workbook cell row, sheet row) for the report
     rows_of: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     letters: tuple[dict[str, str], dict[str, str]] = field(default_factory=lambda: ({}, {}))
@@ -97,6 +100,8 @@ class SyncResult:
     bytes_sent: int = 0
     bytes_received: int = 0
     report: Path | None = None
+    #: the last sync's conflicts report (the default path) removed: no conflict is left
+    stale_report: Path | None = None
 
     @property
     def conflicts(self) -> list[Conflict]:
@@ -312,7 +317,8 @@ def _one_pass(
             return
         progress("read")
         ours, theirs = local.read(spec), remote.read(spec)
-        newer = "sheet" if modified and modified > _mtime(path) else "local"
+        first = next((s for s in snaps.values() if s is not None), None)
+        newer = snapshots.newer_side(first, modified, _mtime(path))
         work: list[tuple[str, SideRows, SideRows, MergePlan, SheetSync]] = []
         for sid in pairs:
             if sid not in ours or sid not in theirs:
@@ -326,7 +332,8 @@ def _one_pass(
             snap = snaps[sid]
             base = snap.aligned(fields) if snap is not None else None
             plan = merge(fields, base, lside.rows, sside.rows, direction=result.direction,
-                         prefer=result.prefer, newer=newer)  # fmt: skip
+                         prefer=result.prefer, newer=newer,
+                         same_meaning=_same_meaning(lside, sside))  # fmt: skip
             done = SheetSync(sid, lt.sheet, st.sheet)
             done.letters = (dict(lt.letters), dict(st.letters))
             done.keys = {**sside.key_text, **lside.key_text}
@@ -343,8 +350,10 @@ def _one_pass(
                 file=str(path),
             )
         progress("merge")
-        for *_, plan, done in work:
+        for _, lside, sside, plan, done in work:
             _count(done, plan)
+            if result.dry_run:
+                done.planned = planned_cells(plan, lside, sside)
         if result.dry_run:
             result.sheets = [w[4] for w in work]
             _report(result, path, report)
@@ -366,6 +375,7 @@ def _one_pass(
             remote.spreadsheet.batch_update({"requests": batch})
             for w, done in writes:
                 done.changed_after_write = sheetwrite.read_back(remote, w)
+            modified = drive_version(client, key)[1]  # our own write's time, not a person's
         progress("write workbook")
         local_writes = [localwrite.plan_local_write(lside, plan) for _, lside, _, plan, _ in work]
         if any(w.columns for w in local_writes):
@@ -385,10 +395,11 @@ def _one_pass(
         progress("record")
         now = dt.datetime.now(dt.UTC)
         open_left = any(w[4].conflicts for w in work)
+        mtime = _mtime(path)
         snapshots.save(store, [
             (pairs[sid], {"book": str(path.resolve()), "spreadsheet": key, "sheet": sid},
              snapshots.Snapshot(plan.fields, plan.base, None if open_left else version,
-                            book_sha, now))
+                                book_sha, now, modified, mtime))
             for sid, _, _, plan, _ in work
         ])  # fmt: skip
         result.sheets = [w[4] for w in work]
@@ -409,6 +420,16 @@ def drive_version(client: Any, key: str) -> tuple[str | None, dt.datetime | None
     return (str(got["version"]) if got.get("version") is not None else None), moment
 
 
+def _same_meaning(local: SideRows, sheet: SideRows) -> Callable[[str, int], bool]:
+    """Whether a cell of both sides reads as the same value of its column's type."""
+
+    def same(key: str, index: int) -> bool:
+        mine = local.meaning(key, index)
+        return mine is not None and mine == sheet.meaning(key, index)
+
+    return same
+
+
 def _count(done: SheetSync, plan: MergePlan) -> None:
     done.cells_to_sheet = plan.cells_to_sheet()
     done.cells_to_book = plan.cells_to_local()
@@ -423,12 +444,15 @@ def _count(done: SheetSync, plan: MergePlan) -> None:
 
 
 def _report(result: SyncResult, path: Path, report: Any) -> None:
+    default = path.with_name(f"{path.stem}-sync-conflicts.csv")
     if not result.conflicts:
+        if report is None and not result.dry_run and default.is_file():
+            default.unlink()  # ours, from a sync whose conflicts are gone: not current
+            result.stale_report = default
         return
     from sheets_sync.sync.report import write_conflicts
 
-    target = Path(report) if report else path.with_name(f"{path.stem}-sync-conflicts.csv")
-    result.report = write_conflicts(target, result)
+    result.report = write_conflicts(Path(report) if report else default, result)
 
 
 def _mtime(path: Path) -> dt.datetime:

@@ -3,7 +3,8 @@
 Every change goes in one :func:`xl_crm.xlsx.inplace.write_columns` call: only the changed
 cells of the synced columns are written (each cell as its value is: a date as a date, a
 text as a text, never a formula), the new rows below the last one, and a row deleted on the
-sheet is emptied (its cells cleared).  Excel rows are not shifted, so formulas, charts and
+sheet is emptied (its synced cells cleared; the workbook's own columns, a formula column
+among them, are left as they are).  Excel rows are not shifted, so formulas, charts and
 names that point into the sheet stay right; xl-crm's readers skip a blank row, and people
 can delete it in Excel.  The writer keeps a backup of the original, replaces the file
 atomically (a failure at any moment leaves it as it was) and appends an audit record
@@ -52,10 +53,9 @@ def plan_local_write(side: SideRows, plan: MergePlan) -> LocalWrite:
             if cell is not None:
                 out.put(headers[i], row, value_of(cell))
         out.appended += 1
-    everything = [*side.table.headers.values(), *(h for h, _ in side.table.unknown if h)]
-    for key in plan.delete_in_book:
+    for key in plan.delete_in_book:  # the synced cells emptied; other columns as they are
         row = side.row_of[key]
-        for header in everything:
+        for header in headers:
             out.put(header, row, None)
         out.emptied += 1
     return out

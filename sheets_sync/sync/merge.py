@@ -13,6 +13,13 @@ idea as the "two-way sync" recipes that keep a snapshot):
   (``sheet``, ``local``, ``newest``: the side whose file changed last, or ``none``: both
   left as they are) and always listed.
 
+Two more rules keep a sync from writing what nobody changed: a cell that differs only in how
+it is written (the text ``2026-05-03`` on one side, the date on the other; ``1,299.00`` and
+1299; an ID typed ``0123`` and stored as 123) is left on each side as it is, when both read
+as the same value of the column's type (``same_meaning``); the snapshot then keeps both
+spellings (``("=", local, sheet)``) so neither counts as a change later.  A cell holding an
+Excel error value (``#N/A``: a formula that failed) is never copied across.
+
 A row the snapshot has and one side no longer has was deleted there: it is deleted on the
 other side too when that side did not change it since; when it did, that is a conflict
 (deleted on one side, edited on the other), settled the same way.  A row on one side only
@@ -24,10 +31,11 @@ terms still a change, so the next sync in that direction makes it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheets_sync.sync.values import Canon
+from sheets_sync.sync.values import Canon, is_error
 
 __all__ = ["DIRECTIONS", "POLICIES", "Conflict", "MergePlan", "merge"]
 
@@ -103,15 +111,19 @@ def merge(
     *,
     direction: str = "both",
     prefer: str = "none",
-    newer: str = "sheet",
+    newer: str | None = "sheet",
+    same_meaning: Callable[[str, int], bool] | None = None,
 ) -> MergePlan:
     """The :class:`MergePlan` of one sheet (see the module docstring).
 
     ``fields``: the field ids compared, in the order of every row list; ``base``: key ->
     row at the last sync (None or {} before the first); ``local``, ``sheet``: key -> row as
     read now; ``direction`` one of :data:`DIRECTIONS`; ``prefer`` one of :data:`POLICIES`;
-    ``newer``: the side whose file changed last (``sheet`` or ``local``), for ``newest``.
-    Raises ValueError for an unknown direction or policy."""
+    ``newer``: the side whose file changed last (``sheet`` or ``local``; None: neither
+    changed since the last sync, so ``newest`` cannot choose and leaves both);
+    ``same_meaning(key, field index)``: whether the two sides' cells read as the same value
+    (asked only for cells that differ).  Raises ValueError for an unknown direction or
+    policy."""
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
     if prefer not in POLICIES:
@@ -119,12 +131,12 @@ def merge(
     base = base or {}
     width = len(fields)
     plan = MergePlan(fields=list(fields))
-    winner = newer if prefer == "newest" else prefer
+    winner = (newer or "unknown") if prefer == "newest" else prefer
     push, pull = direction in ("push", "both"), direction in ("pull", "both")
     for key in dict.fromkeys([*base, *local, *sheet]):
         b, lo, sh = base.get(key), local.get(key), sheet.get(key)
         if lo is not None and sh is not None:
-            _cells(plan, key, b or [None] * width, lo, sh, winner, push, pull)
+            _cells(plan, key, b or [None] * width, lo, sh, winner, push, pull, same_meaning)
         elif lo is not None and sh is None:
             _one_side(plan, key, b, lo, "local", winner, push, pull)
         elif sh is not None and lo is None:
@@ -134,7 +146,15 @@ def merge(
 
 
 def _cells(
-    plan: MergePlan, key: str, b: Row, lo: Row, sh: Row, winner: str, push: bool, pull: bool
+    plan: MergePlan,
+    key: str,
+    b: Row,
+    lo: Row,
+    sh: Row,
+    winner: str,
+    push: bool,
+    pull: bool,
+    same_meaning: Callable[[str, int], bool] | None = None,
 ) -> None:
     """Merge the cells of a row both sides have."""
     after = list(b)
@@ -142,14 +162,20 @@ def _cells(
         if lv == sv:
             after[i] = lv
             continue
-        if lv == bv:  # the sheet changed it
+        if is_error(lv) or is_error(sv):
+            continue  # a failed formula's result is nobody's edit: never copied
+        if same_meaning is not None and same_meaning(key, i):
+            after[i] = ("=", lv, sv)  # one value, two spellings: each side keeps its own
+            continue
+        bl, bs = (bv[1], bv[2]) if isinstance(bv, tuple) and bv[0] == "=" else (bv, bv)
+        if lv == bl:  # the sheet changed it
             take = "sheet"
-        elif sv == bv:  # the workbook changed it
+        elif sv == bs:  # the workbook changed it
             take = "local"
         else:
             take, why = _settle(winner, push, pull)
             plan.conflicts.append(
-                Conflict(key, plan.fields[i], "cell", bv, lv, sv, take or "both", why)
+                Conflict(key, plan.fields[i], "cell", bl, lv, sv, take or "both", why)
             )
             if take is None:
                 continue
@@ -181,7 +207,9 @@ def _one_side(
             plan.base[key] = list(row)
         return
     deleted_on = "local" if side == "sheet" else "sheet"
-    if row == b:  # unchanged where it is, deleted on the other side: delete it here too
+    at = 1 if side == "local" else 2  # the side's spelling in a two-spellings snapshot cell
+    was = [c[at] if isinstance(c, tuple) and c[0] == "=" else c for c in b]
+    if row == was:  # unchanged where it is, deleted on the other side: delete it here too
         if own_writable:
             (plan.delete_on_sheet if side == "sheet" else plan.delete_in_book).append(key)
         else:
@@ -219,6 +247,9 @@ def _settle(winner: str, push: bool, pull: bool) -> tuple[str | None, str]:
     """The side a conflict's value is taken from (None: left as it is) and why not."""
     if winner == "none":
         return None, "--prefer none: both sides left as they are"
+    if winner == "unknown":
+        return None, ("--prefer newest: neither side changed since the last sync, so "
+                      "neither is newer; settle it with --prefer sheet or local")  # fmt: skip
     if winner == "sheet" and not pull:
         return None, "push does not write the workbook"
     if winner == "local" and not push:

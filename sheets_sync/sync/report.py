@@ -15,7 +15,7 @@ from typing import Any
 from sheets_sync.sync.values import shown
 from xl_crm.results import csv_text
 
-__all__ = ["COLUMNS", "write_conflicts"]
+__all__ = ["COLUMNS", "planned_cells", "write_conflicts"]
 
 #: the report's columns
 COLUMNS = [
@@ -54,3 +54,46 @@ def write_conflicts(path: Path, result: Any) -> Path:
 
 def _row(row: Any) -> str:
     return "(deleted)" if row is None else "(edited)"
+
+
+def planned_cells(plan: Any, local: Any, sheet: Any) -> list[tuple[str, str, str]]:
+    """What ``plan`` writes, as (where, zh, en): each cell (``客户!C7``, with its field) and
+    each row added or removed (named by its key); no cell values."""
+    out: list[tuple[str, str, str]] = []
+    sides = [(sheet, plan.to_sheet, "写入表格", "to the sheet"),
+             (local, plan.to_local, "写入工作簿", "to the workbook")]  # fmt: skip
+    for side, changes, zh, en in sides:
+        for key, cells in changes.items():
+            for i in cells:
+                where = side.cell(plan.fields[i], side.row_of[key])
+                out.append((where, f"{zh}（{plan.fields[i]}）", f"{en} ({plan.fields[i]})"))
+    keys = {**sheet.key_text, **local.key_text}
+    for key in plan.new_on_sheet:
+        out.append(
+            (f"{sheet.table.sheet} {keys.get(key, key)}", "表格新增一行", "a new row on the sheet")
+        )
+    for key in plan.new_in_book:
+        out.append(
+            (
+                f"{local.table.sheet} {keys.get(key, key)}",
+                "工作簿新增一行",
+                "a new row in the workbook",
+            )
+        )
+    for key in plan.delete_on_sheet:
+        out.append(
+            (
+                sheet.cell(plan.fields[0], sheet.row_of[key]),
+                "表格删除此行",
+                "the row deleted on the sheet",
+            )
+        )
+    for key in plan.delete_in_book:
+        out.append(
+            (
+                local.cell(plan.fields[0], local.row_of[key]),
+                "工作簿清空此行",
+                "the row emptied in the workbook",
+            )
+        )
+    return out

@@ -16,6 +16,8 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from sheets_sync.sync.values import Canon, canon
 from xl_crm.metrics.keys import check_customer_keys, normalised_keys
 from xl_crm.table import Table
@@ -45,6 +47,14 @@ class SideRows:
 
         return column_index_from_string(self.table.letters[field_id])
 
+    def meaning(self, key: str, index: int) -> Canon:
+        """The canonical form of the typed value (as the checks read it) of field
+        ``fields[index]`` in ``key``'s row; None when it is empty or could not be read."""
+        value = self.table.frame.at[self.row_of[key], self.fields[index]]
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        return canon(value)
+
     def cell(self, field_id: str, row: int) -> str:
         """The A1 reference of ``field_id``'s cell in ``row``, with the sheet: ``客户!C7``."""
         return f"{self.table.sheet}!{self.table.letters[field_id]}{row}"
@@ -62,7 +72,7 @@ def side_rows(table: Table, grid: list[list[Any]], fields: list[str], book: str)
     (every such cell named)."""
     key = table.spec.key
     assert key is not None  # the engine syncs only sheets with a key
-    check_customer_keys(table, file=book)
+    check_customer_keys(table, file=book, to="sync")
     out = SideRows(table=table, fields=list(fields), grid=grid)
     columns = [out.column(f) - 1 for f in fields]
     width = max(columns) + 1
@@ -78,7 +88,8 @@ def side_rows(table: Table, grid: list[list[Any]], fields: list[str], book: str)
             cells = [*cells, *([None] * (width - len(cells)))]
         name = _key_name(normal)
         # most cells are text: kept as they are without a call (canon's first case)
-        out.rows[name] = [v if type(v) is str and v else canon(v) for v in pick(cells)]
+        out.rows[name] = [v if type(v) is str and v and v[0] != "#" else canon(v)
+                          for v in pick(cells)]  # fmt: skip
         out.row_of[name] = row
         shown_key = canon(cells[at_key])
         out.key_text[name] = str(shown_key) if shown_key is not None else name

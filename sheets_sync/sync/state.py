@@ -30,20 +30,32 @@ from sheets_sync.service.models import snapshots
 from sheets_sync.service.store import Store, open_store
 from sheets_sync.sync.values import Canon, from_json
 
-__all__ = ["Snapshot", "default_state", "load", "open_state", "pair_id", "pair_lock", "save"]
+__all__ = [
+    "Snapshot",
+    "default_state",
+    "load",
+    "newer_side",
+    "open_state",
+    "pair_id",
+    "pair_lock",
+    "save",
+]
 
 
 @dataclass
 class Snapshot:
     """One pair's last sync: ``fields`` (field ids, the order of every row), ``rows`` (key
     -> canonical cells), ``sheet_version`` (Drive version read before the sheet; None: do
-    not skip the next sync), ``book_sha256`` and ``synced_at`` (UTC)."""
+    not skip the next sync), ``book_sha256``, ``synced_at`` (UTC), and the two sides'
+    modification times once the sync had written (``sheet_modified``, ``book_mtime``)."""
 
     fields: list[str]
     rows: dict[str, list[Canon]]
     sheet_version: str | None
     book_sha256: str | None
     synced_at: dt.datetime
+    sheet_modified: dt.datetime | None = None
+    book_mtime: dt.datetime | None = None
 
     def aligned(self, fields: list[str]) -> dict[str, list[Canon]]:
         """The rows with their cells in the order of ``fields`` (a field the snapshot does
@@ -54,6 +66,28 @@ class Snapshot:
         return {
             k: [row[at[f]] if f in at else None for f in fields] for k, row in self.rows.items()
         }
+
+
+def newer_side(
+    snap: Snapshot | None, sheet_modified: dt.datetime | None, book_mtime: dt.datetime
+) -> str | None:
+    """The side a person changed last, for ``--prefer newest``: ``sheet``, ``local``, or
+    None when neither changed since the last sync.  ``sheet_modified``: the spreadsheet's
+    Drive ``modifiedTime`` now; ``book_mtime``: the workbook's modification time now.  A
+    side counts as changed when its time is past the one recorded once the last sync had
+    written (so that sync's own writes do not count); when both changed, the later wins.
+    Before a first sync (or a snapshot without the times), the later of the two."""
+    if snap is None or snap.sheet_modified is None or snap.book_mtime is None:
+        if sheet_modified is None:
+            return "local"
+        return "sheet" if sheet_modified > book_mtime else "local"
+    sheet_changed = sheet_modified is not None and sheet_modified > snap.sheet_modified
+    local_changed = book_mtime > snap.book_mtime
+    if sheet_changed and local_changed:
+        return "sheet" if sheet_modified > book_mtime else "local"  # type: ignore[operator]
+    if sheet_changed or local_changed:
+        return "sheet" if sheet_changed else "local"
+    return None
 
 
 def pair_id(book: Path, spreadsheet: str, sheet: str) -> str:
@@ -88,6 +122,8 @@ def load(store: Store, pair: str) -> Snapshot | None:
         sheet_version=row["sheet_version"],
         book_sha256=row["book_sha256"],
         synced_at=row["synced_at"],
+        sheet_modified=row["sheet_modified"],
+        book_mtime=row["book_mtime"],
     )
 
 
@@ -100,7 +136,9 @@ def save(store: Store, items: list[tuple[str, dict[str, Any], Snapshot]]) -> Non
             data = zlib.compress(json.dumps(snap.rows, ensure_ascii=False).encode("utf-8"), 6)
             c.execute(insert(snapshots).values(
                 pair=pair, fields=snap.fields, data=data, sheet_version=snap.sheet_version,
-                book_sha256=snap.book_sha256, synced_at=snap.synced_at, **names))  # fmt: skip
+                book_sha256=snap.book_sha256, synced_at=snap.synced_at,
+                sheet_modified=snap.sheet_modified, book_mtime=snap.book_mtime,
+                **names))  # fmt: skip
 
 
 def pair_lock(book: Path, spreadsheet: str) -> Any:

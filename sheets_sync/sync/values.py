@@ -18,10 +18,16 @@ import datetime as dt
 import math
 from typing import Any
 
-__all__ = ["Canon", "canon", "from_json", "shown", "value_of"]
+from xl_crm.fields.errorvalues import EXCEL_ERRORS
+
+__all__ = ["ERRORS", "Canon", "canon", "from_json", "is_error", "shown", "value_of"]
 
 #: a canonical cell (see the module docstring)
 Canon = str | int | float | tuple[str, Any] | None
+
+#: Excel's error values as cells show them (a formula's failed result): never synced
+ERRORS = frozenset([*EXCEL_ERRORS.values(), "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
+                    "#UNKNOWN!", "#BUSY!", "#CONNECT!", "#ERROR!"])  # fmt: skip
 
 #: whole numbers up to this size are kept as integers (IEEE 754 doubles are exact below 2**53)
 _EXACT = 2**53
@@ -33,6 +39,8 @@ def canon(value: Any) -> Canon:
     (None); a datetime at midnight is the date it shows."""
     kind = type(value)
     if kind is str:
+        if value[:1] == "#" and value in ERRORS:
+            return ("e", value)
         return value or None
     if kind is float:
         if not math.isfinite(value):
@@ -62,7 +70,14 @@ def canon(value: Any) -> Canon:
 
 def from_json(cell: Any) -> Canon:
     """A canonical cell as read back from JSON (a tagged pair comes back as a list)."""
-    return tuple(cell) if isinstance(cell, list) else cell  # type: ignore[return-value]
+    if isinstance(cell, list):
+        return tuple(from_json(c) for c in cell)  # type: ignore[return-value]
+    return cell
+
+
+def is_error(cell: Canon) -> bool:
+    """Whether ``cell`` is an Excel error value (``("e", "#N/A")``)."""
+    return isinstance(cell, tuple) and cell[0] == "e"
 
 
 def value_of(cell: Canon) -> Any:
@@ -94,4 +109,6 @@ def shown(cell: Canon) -> str:
         return "TRUE" if value else "FALSE"
     if tag == "p":
         return str(dt.timedelta(seconds=value))
+    if tag == "=":  # two spellings of one value (see sheets_sync.sync.merge)
+        return shown(cell[1])
     return str(value)

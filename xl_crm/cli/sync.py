@@ -127,7 +127,7 @@ def sync_command(
         book, address, template=template, direction=direction, prefer=prefer, client=gc,
         state=state, report=report, dry_run=dry_run, backups=backups,
         audit_log=audit_log,
-        progress=(lambda step: output.note(f"{step} ...")) if output.human else None,
+        progress=_progress(output),
     )  # fmt: skip
     output.emit(result)
     _summary(output, result)
@@ -164,14 +164,57 @@ def _summary(output: Output, result: Any) -> None:
                 else f"{where} was changed by someone right after the sync wrote it; the "
                 "next sync takes it"
             )  # fmt: skip
+    if result.dry_run:
+        _planned(output, result)
     if result.report is not None:
         left = result.open_conflicts
-        output.print(
-            f"冲突报告：{result.report}（{left} 个未解决，两边保持原样）" if zh
-            else f"conflicts report: {result.report} ({left} left open, both sides as they were)"
+        settled = len(result.conflicts) - left
+        zh_text = (f"冲突报告：{result.report}（{settled} 个按 --prefer 解决，{left} 个未解决、"
+                   "两边保持原样）")  # fmt: skip
+        en_text = (f"conflicts report: {result.report} ({settled} settled by --prefer, "
+                   f"{left} left open with both sides as they were)")  # fmt: skip
+        output.print(zh_text if zh else en_text)
+    elif result.stale_report is not None:
+        output.note(
+            f"没有冲突：删除了上次的冲突报告 {result.stale_report}" if zh
+            else f"no conflicts: removed the last sync's conflicts report {result.stale_report}"
         )  # fmt: skip
     if result.requests:
         output.print(
             f"Google API 请求 {result.requests} 次（发送 {result.bytes_sent:,} 字节）" if zh
             else f"{result.requests} Google API requests ({result.bytes_sent:,} bytes sent)"
         )  # fmt: skip
+
+
+#: the steps of a sync as a person reads them (the library's progress(step) names)
+STEPS = {
+    "gate": ("检查两边是否有变化", "checking whether either side changed"),
+    "read": ("读取工作簿和表格", "reading the workbook and the sheet"),
+    "merge": ("比较", "comparing"),
+    "write sheet": ("写入表格", "writing the sheet"),
+    "write workbook": ("写入工作簿", "writing the workbook"),
+    "record": ("记录同步状态", "recording the sync"),
+}
+
+
+def _progress(output: Output) -> Any:
+    """Progress lines on stderr, only where a person watches (a terminal, not --quiet)."""
+    import sys
+
+    if not output.human or output.quiet or not sys.stderr.isatty():
+        return None
+    return lambda step: output.note(STEPS.get(step, (step, step))[0 if output.zh else 1] + " ...")
+
+
+def _planned(output: Output, result: Any, limit: int = 20) -> None:
+    """What a --dry-run would write, cell by cell (the first ``limit``; no values)."""
+    lines = [
+        (f"  {where}: {what}", f"  {where}: {what_en}")
+        for s in result.sheets
+        for where, what, what_en in s.planned
+    ]
+    for zh, en in lines[:limit]:
+        output.print(zh if output.zh else en)
+    if len(lines) > limit:
+        more = len(lines) - limit
+        output.print(f"  ……另有 {more} 处" if output.zh else f"  ... and {more} more")

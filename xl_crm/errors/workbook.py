@@ -272,26 +272,31 @@ class CustomerKeyError(WorkbookError):
         file: str | Path | None = None,
         sheet: str | None = None,
         header: str = "",
+        to: str = "compute",
     ) -> None:
         """``problems``: (zh, en) descriptions naming cells, e.g. ("客户!A3、客户!A7 都是 7",
-        "客户!A3 and 客户!A7 both hold 7"); the first ten are shown."""
+        "客户!A3 and 客户!A7 both hold 7"); the first ten are shown.  ``to``: what needs
+        the keys, ``compute`` (joining orders on them) or ``sync`` (matching rows by them)."""
         self.problems = problems
         shown = problems[:10]
         more = len(problems) - len(shown)
         zh = "；".join(p[0] for p in shown) + (f"；另有 {more} 处" if more else "")
         en = "; ".join(p[1] for p in shown) + (f"; and {more} more" if more else "")
+        verb_zh, verb_en = ("同步", "sync (rows are matched by it)") if to == "sync" else (
+            "计算", "compute")  # fmt: skip
         super().__init__(
             (
-                f"“{header}”必须每行唯一且不为空，才能计算：{zh}；未写入任何内容",
-                f"'{header}' must be filled in and unique on every row to compute: {en}; "
+                f"“{header}”必须每行唯一且不为空，才能{verb_zh}：{zh}；未写入任何内容",
+                f"'{header}' must be filled in and unique on every row to {verb_en}: {en}; "
                 "nothing was written",
             ),
             file=file,
             sheet=sheet,
             hint=(
-                "每位客户一个唯一的编号：改正或合并重复的行、填好空的编号，再运行 compute",
-                "give each customer one unique ID: correct or merge the repeated rows and "
-                "fill in the empty IDs, then run compute again",
+                f"每{'行' if to == 'sync' else '位客户'}一个唯一的编号：改正或合并重复的行、"
+                f"填好空的编号，再运行 {to}",
+                f"give each {'row' if to == 'sync' else 'customer'} one unique ID: correct or "
+                f"merge the repeated rows and fill in the empty IDs, then run {to} again",
             ),
         )
 

@@ -41,13 +41,14 @@ def normalised_key(value: object, storage: str) -> float | str | None:
     return None if pd.isna(value) else value
 
 
-def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
+def check_customer_keys(table: Table, file: str | Path | None = None, to: str = "compute") -> None:
     """Refuse (raise :class:`~xl_crm.errors.CustomerKeyError`) when the key column of
     ``table`` has the same normalised key in two rows, or a key cell that is empty or cannot
     be read as a key, naming every such cell (``客户!A3 and 客户!A7 both hold 7``).  Rows
     wholly empty are not customers and are skipped.  Returns None when every key is fine.
 
-    Run before anything is written, so a refusal leaves the workbook as it was."""
+    Run before anything is written, so a refusal leaves the workbook as it was.  ``to``:
+    what needs the keys (``compute`` or ``sync``), for the message's wording."""
     key = table.spec.key
     if key is None or key not in table.frame.columns:
         return
@@ -95,8 +96,9 @@ def check_customer_keys(table: Table, file: str | Path | None = None) -> None:
         )
     if problems:
         raise CustomerKeyError(
-            problems, file=file or table.path, sheet=table.sheet, header=table.headers.get(key, key)
-        )
+            problems, file=file or table.path, sheet=table.sheet,
+            header=table.headers.get(key, key), to=to,
+        )  # fmt: skip
 
 
 def normalised_keys(raw: pd.Series, storage: str) -> pd.Series:

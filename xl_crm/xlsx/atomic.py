@@ -107,9 +107,13 @@ class AtomicReplace:
                 self.tmp.unlink(missing_ok=True)
         if kind is not None:
             return
-        self.backup = _backup(self.path, self.backups) if self.backups else None
-        keep_owner_and_mode(self.path, self.tmp)
-        os.replace(self.tmp, self.path)
+        try:
+            self.backup = _backup(self.path, self.backups) if self.backups else None
+            keep_owner_and_mode(self.path, self.tmp)
+            os.replace(self.tmp, self.path)
+        except OSError as exc:  # locked (open in Excel on Windows), immutable, no right
+            self.tmp.unlink(missing_ok=True)
+            raise replace_failed(self.path, exc) from None
         _fsync_dir(self.path.parent)
 
 
@@ -124,11 +128,31 @@ def replace_file(path: Path, new: Path, backups: int) -> Path | None:
         backup = _backup(path, backups) if backups else None
         keep_owner_and_mode(path, new)
         os.replace(new, path)
+    except OSError as exc:
+        new.unlink(missing_ok=True)
+        raise replace_failed(path, exc) from None
     except BaseException:
         new.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
     return backup
+
+
+def replace_failed(path: Path, exc: OSError) -> WriteFailedError:
+    """The error for a finished file that could not take the place of ``path`` (the
+    original is untouched)."""
+    why = exc.strerror or type(exc).__name__
+    return WriteFailedError(
+        (
+            f"无法替换工作簿（{why}），原文件未改动",
+            f"the workbook could not be replaced ({why}); it was left as it was",
+        ),
+        file=path,
+        hint=(
+            "关闭在 Excel/WPS 中打开的这个文件，确认可以写入后再试",
+            "close the file in Excel or WPS, make sure it can be written, and run it again",
+        ),
+    )
 
 
 def keep_owner_and_mode(original: Path, new: Path) -> None:

@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("sheet_version", sa.String(40), nullable=True),
         sa.Column("book_sha256", sa.String(64), nullable=True),
+        sa.Column("sheet_modified", sa.DateTime(), nullable=True),
+        sa.Column("book_mtime", sa.DateTime(), nullable=True),
         sa.Column("synced_at", sa.DateTime(), nullable=False),
     )
 
