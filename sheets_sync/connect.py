@@ -69,7 +69,10 @@ def connect(
     """
     endpoint = (endpoint or os.environ.get(ENDPOINT_ENV) or "").rstrip("/") or None
     token_uri = f"{endpoint}/token" if endpoint else None
-    if credentials is None and endpoint and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
+    stand_in = (
+        credentials is None and endpoint and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    )
+    if stand_in:
         # not the gcloud ADC file: a person's refresh token is not sent to a stand-in
         credentials = Credentials(token=EMULATOR_TOKEN, token_uri=token_uri)
     loaded = load_credentials(credentials, scopes=scopes, token_uri=token_uri)
@@ -86,6 +89,7 @@ def connect(
             retries=retries,
             quota=limit,
             account=loaded.email,
+            stand_in=bool(stand_in),
         )
 
     return gspread.Client(loaded.credentials, http_client=http_client)

@@ -9,6 +9,7 @@ for the caller.  Messages carry Google's own message, never request or cell cont
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from google.auth.exceptions import RefreshError
@@ -32,7 +33,9 @@ class Attempted:
     """What was tried: ``method`` (API method id), ``key`` (spreadsheet or file key, or
     None), ``account`` (the service account's email, or None), ``sends`` (how many times
     it was sent), ``seconds`` (from the first send to the end), ``repeatable`` (whether
-    the call may be retried at all)."""
+    the call may be retried at all), ``endpoint`` (the URL standing in for Google, or
+    None for Google), ``stand_in`` (True when no credentials were given and the fixed
+    token went to ``endpoint``)."""
 
     method: str
     key: str | None
@@ -40,32 +43,57 @@ class Attempted:
     sends: int
     seconds: float
     repeatable: bool
+    endpoint: str | None = None
+    stand_in: bool = False
+
+
+def _where(tried: Attempted) -> tuple[str, str]:
+    """Who was asked, (zh, en): Google, or the endpoint by its URL."""
+    if tried.endpoint:
+        return (f"端点 {tried.endpoint}", f"the endpoint {tried.endpoint}")
+    return ("Google", "Google")
+
+
+def _endpoint_hint(tried: Attempted) -> tuple[str, str]:
+    """How to check an endpoint (the emulator, or another URL given with --endpoint)."""
+    return (
+        f"确认模拟器（xl-crm sheets emulator）或 --endpoint / XL_CRM_SHEETS_ENDPOINT 给出的 "
+        f"{tried.endpoint} 正在运行且网址无误；慢的端点可用 --timeout 秒数（connect(timeout=...)）",
+        f"check that the emulator (xl-crm sheets emulator) or whatever --endpoint / "
+        f"XL_CRM_SHEETS_ENDPOINT names at {tried.endpoint} is running and the URL is right; "
+        "give a slow one a longer --timeout SECONDS (connect(timeout=...))",
+    )
 
 
 def failure(exc: BaseException, tried: Attempted) -> SheetsError | None:
     """The xl-crm error for ``exc``, or None to let it through unchanged."""
+    if isinstance(exc, RefreshError) and tried.stand_in:
+        # a 401 made google-auth refresh the fixed token, which it cannot do
+        return _token_not_taken(tried, "Unauthorized", spreadsheet=tried.key)
     if isinstance(exc, RefreshError):
         return _refused(exc, tried)
     if isinstance(exc, APIError):
         return _api(exc, tried)
+    who = _where(tried)
     if isinstance(exc, requests.Timeout):
         return SheetsTimeoutError(
             (
-                f"Google 在超时时间内没有应答（{tried.method}，{_sent(tried, 'zh')}）",
-                f"Google did not answer within the timeout ({tried.method}, {_sent(tried, 'en')})",
+                f"{who[0]} 在超时时间内没有应答（{tried.method}，{_sent(tried, 'zh')}）",
+                f"{who[1]} did not answer within the timeout ({tried.method}, "
+                f"{_sent(tried, 'en')})",
             ),
             spreadsheet=tried.key,
-            hint=_not_repeated_hint(tried),
+            hint=_not_repeated_hint(tried) or (_endpoint_hint(tried) if tried.endpoint else None),
         )
     if is_transient(exc):
         return SheetsUnavailableError(
             (
-                f"无法连接 Google（{tried.method}，{_sent(tried, 'zh')}）：{type(exc).__name__}",
-                f"could not reach Google ({tried.method}, {_sent(tried, 'en')}): "
+                f"无法连接{who[0]}（{tried.method}，{_sent(tried, 'zh')}）：{type(exc).__name__}",
+                f"could not reach {who[1]} ({tried.method}, {_sent(tried, 'en')}): "
                 f"{type(exc).__name__}",
             ),
             spreadsheet=tried.key,
-            hint=_not_repeated_hint(tried),
+            hint=_not_repeated_hint(tried) or (_endpoint_hint(tried) if tried.endpoint else None),
         )
     return None
 
@@ -85,6 +113,8 @@ def _api(exc: APIError, tried: Attempted) -> SheetsError | None:
             ),
             **common,
         )
+    if status == 401 and tried.stand_in:
+        return _token_not_taken(tried, said, api_status=word, spreadsheet=tried.key)
     if status == 401:
         return UnauthorizedError(
             (
@@ -113,13 +143,36 @@ def _api(exc: APIError, tried: Attempted) -> SheetsError | None:
     if is_transient(exc):
         return SheetsUnavailableError(
             (
-                f"Google 暂时无法处理请求（HTTP {status}，{_sent(tried, 'zh')}）：{said}",
-                f"Google could not serve the request (HTTP {status}, {_sent(tried, 'en')}): {said}",
+                f"{_where(tried)[0]} 暂时无法处理请求（HTTP {status}，"
+                f"{_sent(tried, 'zh')}）：{said}",
+                f"{_where(tried)[1]} could not serve the request (HTTP {status}, "
+                f"{_sent(tried, 'en')}): {said}",
             ),
             hint=_not_repeated_hint(tried),
             **common,
         )
     return None
+
+
+def _token_not_taken(tried: Attempted, said: str, **common: Any) -> UnauthorizedError:
+    """The endpoint answered 401 to the fixed token sent without credentials."""
+    return UnauthorizedError(
+        (
+            f"端点 {tried.endpoint} 拒绝了令牌（HTTP 401）：{said}",
+            f"the endpoint {tried.endpoint} refused the token (HTTP 401): {said}",
+        ),
+        hint=(
+            "没有给出凭据，所以发送的是固定令牌：若端点是模拟器，查看它的令牌状态"
+            f'（GET {tried.endpoint}/_emulator/tokens；撤销可用 POST {{"revoke": false}} '
+            "恢复）和故障规则（DELETE /_emulator/faults）；否则用 --credentials 给出凭据",
+            "no credentials were given, so a fixed token was sent: if the endpoint is the "
+            f"emulator, check its token state (GET {tried.endpoint}/_emulator/tokens; POST "
+            '{"revoke": false} there undoes a revoke) and its fault rules (DELETE '
+            "/_emulator/faults); otherwise give --credentials",
+        ),
+        status=401,
+        **common,
+    )
 
 
 def _refused(exc: RefreshError, tried: Attempted) -> TokenRefusedError:

@@ -12,9 +12,11 @@ subclass gives all of them:
 - :class:`RequestStats`: requests, retries, bytes, waits (benchmarks read ``client.stats``);
 - failures raised as ``xl_crm.errors.SheetsError`` subclasses (``sheets_sync.failures``).
 
-It logs at DEBUG (each send) and WARNING (each retry) on the ``sheets_sync.http`` logger:
-the method id, status, attempt and wait, never the URL's range, a body, a cell value or a
-token.
+It logs at DEBUG (each send, and each call that failed for good: the error is raised
+too) and INFO (each retry) on the ``sheets_sync.http`` logger: the method id, status,
+attempt and wait, never the URL's range, a body, a cell value or a token.  Neither level
+is shown by default (the CLI shows them with ``XL_CRM_LOG=debug``, never under
+``--quiet``).
 """
 
 from __future__ import annotations
@@ -120,7 +122,9 @@ class SheetsHTTPClient(gspread.HTTPClient):
     for Google; ``timeout``: seconds, or (connect, read) seconds, never None; ``retries``:
     :class:`~sheets_sync.retries.Retries`; ``quota``: :class:`~sheets_sync.quota.Quota`
     (None: no client-side limit); ``account``: the service account's email, named in
-    "share the sheet with" hints.  ``stats`` counts what was sent.
+    "share the sheet with" hints; ``stand_in``: True when ``auth`` is the fixed token
+    ``connect()`` sends to an endpoint given without credentials (errors then talk of
+    the endpoint, not of Google's sign-in).  ``stats`` counts what was sent.
 
     ``request`` raises ``xl_crm.errors.SheetsError`` subclasses for the failures
     ``sheets_sync.failures`` knows (403, 404, 401 after refresh, revoked tokens, quota,
@@ -138,8 +142,10 @@ class SheetsHTTPClient(gspread.HTTPClient):
         retries: Retries | None = None,
         quota: Quota | None = None,
         account: str | None = None,
+        stand_in: bool = False,
     ) -> None:
         super().__init__(auth, session)
+        self.stand_in = stand_in
         self.endpoint = endpoint.rstrip("/") if endpoint else None
         self.retries = retries or Retries()
         self.quota = quota
@@ -184,11 +190,14 @@ class SheetsHTTPClient(gspread.HTTPClient):
                     sends += 1
                     return self._send(method, url, mid, kind, params, data, json, files, headers)
         except Exception as exc:
-            tried = Attempted(mid, key, self.account, sends, time.monotonic() - start, repeat)
+            tried = Attempted(
+                mid, key, self.account, sends, time.monotonic() - start, repeat,
+                endpoint=self.endpoint, stand_in=self.stand_in,
+            )  # fmt: skip
             error = failure(exc, tried)
             if error is None:
                 raise
-            log.warning("%s failed after %d send(s): %s", mid, tried.sends, error.reason)
+            log.debug("%s failed after %d send(s): %s", mid, tried.sends, error.reason)
             raise error from exc
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
@@ -238,7 +247,7 @@ class SheetsHTTPClient(gspread.HTTPClient):
                 if isinstance(outcome, APIError)
                 else type(outcome).__name__
             )
-            log.warning(
+            log.info(
                 "%s: %s on attempt %d; retrying in %.2f s", mid, what, state.attempt_number, wait
             )
 

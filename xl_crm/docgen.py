@@ -125,6 +125,9 @@ def error_catalogue() -> str:
 
     from xl_crm.errors import FAMILIES, error_classes
 
+    later = ", ".join(
+        f"`{cls.reason}`" for cls in error_classes() if cls.exit_code == 3 and cls not in FAMILIES
+    )
     lines = [
         "# Errors",
         "",
@@ -134,8 +137,9 @@ def error_catalogue() -> str:
         "the stable slugs below (match on it, not on the text); it says where the problem is",
         "(`file`, `sheet`, `cell`, `field`), what was `expected` and how to fix it, in Chinese",
         "and English: `error.text('zh')`, `error.text('en')` (`str(error)`), `error.to_dict()`.",
-        "The command line prints `错误: …` / `error: …` on stderr in `--lang` and exits with 2;",
-        'with `--json FILE|-` it also writes `{"error": error.to_dict()}` there:',
+        "The command line prints `错误: …` / `error: …` on stderr in `--lang` and exits with the",
+        "error's `exit_code`: 2, or 3 for a failure that may pass when tried again later",
+        f'({later}); with `--json FILE|-` it also writes `{{"error": error.to_dict()}}` there:',
         "",
         "```json",
         '{"error": {"reason": "file-not-found", "message": {"zh": "找不到文件", "en": "file not',
@@ -158,6 +162,7 @@ def error_catalogue() -> str:
             "",
             f"`xl_crm.errors.{cls.__name__}`{family}. {doc}",
             "",
+            f"- exit code: {cls.exit_code}",
             f"- fix (zh): {cls.fix[0]}",
             f"- fix (en): {cls.fix[1]}",
             "",

@@ -39,7 +39,7 @@ def control(
             if name == "faults" and method == "DELETE":
                 controls.faults.clear()
                 return 200, {}
-            if name == "tokens" and method == "POST":
+            if name == "tokens" and method in ("GET", "POST"):
                 if "revoke" in body:
                     controls.revoked = bool(body["revoke"])
                 if "expiresIn" in body:

@@ -6,7 +6,8 @@ options every command shares (``--json``, ``--csv``, ``--lang``, ``--quiet``) co
 :mod:`.output`.
 Library errors (:class:`xl_crm.XlCrmError`) become one clear message on stderr and a
 non-zero exit code: 1 when the input was read but is not valid (a report with errors, a
-spec that fails ``check``), 2 when it cannot be used at all.
+spec that fails ``check``), 2 when it cannot be used at all, 3 when a remote service
+(Google Sheets: quota, 5xx, timeout, unreachable) should be tried again later.
 """
 
 from __future__ import annotations

@@ -68,9 +68,32 @@ EndpointOption = Annotated[
         "(xl-crm sheets emulator); no credentials are needed then.",
     ),
 ]
-#: a bare spreadsheet key (Drive file IDs are letters, digits, - and _)
-KEY = re.compile(r"[A-Za-z0-9_-]{8,}")
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="Give up on an answer from Google (or --endpoint) after this many seconds, "
+        "per request (default: 10 s to connect, 60 s to read).",
+    ),
+]
+RetriesOption = Annotated[
+    int,
+    typer.Option(
+        "--retries",
+        metavar="N",
+        min=0,
+        help="Send a call that failed with a quota, 5xx, timeout or connection error "
+        "again up to N times, with jittered backoff, within 2 minutes (0: never).",
+    ),
+]
+#: a bare spreadsheet key: letters, digits, - and _ (Drive file IDs, the emulator's own
+#: keys such as "team"); a path (a dot or a slash) never matches
+KEY = re.compile(r"[A-Za-z0-9_-]+")
 WRITES = ("写入", "writes")
+#: the name of the log handler :func:`show_log` adds
+LOG_HANDLER = "xl-crm-sheets-log"
 
 
 def sheet_address(given: str) -> str:
@@ -93,26 +116,73 @@ def sheet_address(given: str) -> str:
             "a spreadsheet key, https://docs.google.com/spreadsheets/d/KEY or gsheet://KEY",
         ),
         hint=(
+            "key 只含字母、数字、- 和 _（网址中 /d/ 与 /edit 之间的部分）；"
             "本地文件请用 xl-crm validate / compute / annotate FILE",
-            "for a local file use xl-crm validate / compute / annotate FILE",
+            "a key is letters, digits, - and _ (the part of the sheet's URL between /d/ and "
+            "/edit); for a local file use xl-crm validate / compute / annotate FILE",
         ),
     )
 
 
-def sheets_client(credentials: Path | None, endpoint: str | None) -> Any:
+def sheets_client(
+    credentials: Path | None,
+    endpoint: str | None,
+    timeout: float | None = None,
+    retries: int | None = None,
+) -> Any:
     """An authorised gspread Client (``sheets_sync.connect``); MissingExtraError without
-    the ``sheets`` extra, the Sheets credential errors otherwise (docs/sheets.md)."""
+    the ``sheets`` extra, the Sheets credential errors otherwise (docs/sheets.md).
+    ``timeout``: seconds per request (None: connect()'s default); ``retries``: resends
+    of a failed call (None: connect()'s default)."""
     try:
         from sheets_sync import connect
+        from sheets_sync.http import DEFAULT_TIMEOUT
     except ImportError:
         raise MissingExtraError("gspread", "sheets") from None
-    return connect(credentials, endpoint=endpoint)
+    return connect(
+        credentials,
+        endpoint=endpoint,
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        retries=retries,
+    )
 
 
-def open_sheet(given: str, credentials: Path | None, endpoint: str | None) -> Any:
-    """The :class:`sheets_sync.book.GoogleSheetBook` of ``given`` (see :func:`sheet_address`)."""
+def show_log(quiet: bool) -> None:
+    """Print the ``sheets_sync`` log (sends at DEBUG, retries at INFO) on stderr when the
+    environment variable ``XL_CRM_LOG`` names a level (``debug``, ``info``) and
+    ``--quiet`` is not given; by default the CLI shows none of it."""
+    import logging
+    import os
+    import sys
+
+    logger = logging.getLogger("sheets_sync")
+    for old in [h for h in logger.handlers if h.get_name() == LOG_HANDLER]:
+        logger.removeHandler(old)  # an earlier command's, in the same process
+    level = os.environ.get("XL_CRM_LOG", "").strip().upper()
+    if quiet or not isinstance(logging.getLevelName(level), int):
+        logger.setLevel(logging.NOTSET)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(LOG_HANDLER)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+def open_sheet(
+    given: str,
+    credentials: Path | None,
+    endpoint: str | None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    *,
+    quiet: bool = False,
+) -> Any:
+    """The :class:`sheets_sync.book.GoogleSheetBook` of ``given`` (see :func:`sheet_address`),
+    through :func:`sheets_client`; ``quiet``: never show the log (:func:`show_log`)."""
     address = sheet_address(given)
-    gc = sheets_client(credentials, endpoint)
+    show_log(quiet)
+    gc = sheets_client(credentials, endpoint, timeout, retries)
     from sheets_sync.book import open_book
 
     return open_book(address, client=gc)
@@ -142,6 +212,8 @@ def sheets_build_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed for repeatable sample data.")] = 0,
     credentials: CredentialsOption = None,
     endpoint: EndpointOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = 5,
     *,
     output: Output,
 ) -> None:
@@ -151,6 +223,9 @@ def sheets_build_command(
     Into an existing spreadsheet (its other sheets are kept; a template sheet's name that
     holds data is refused) or, with --title, a new one.  --lang sets the language of the
     headers and help.  --json writes what was built (key, URL, sheets, requests).
+    Exit code 0 when built, 2 when the sheet cannot be used or the build is refused
+    (credentials, not shared, unknown key), 3 when Google or the endpoint should be tried
+    again later (quota used up, 5xx, timeout, unreachable).
 
     Example: xl-crm sheets build --title 客户资料 -t ecommerce --sample 100
 
@@ -169,7 +244,8 @@ def sheets_build_command(
                   "an existing sheet: xl-crm sheets build KEY -t NAME; a new one: --title TITLE"),
         )  # fmt: skip
     address = sheet_address(sheet) if sheet is not None else None
-    gc = sheets_client(credentials, endpoint)
+    show_log(output.quiet)
+    gc = sheets_client(credentials, endpoint, timeout, retries)
     from sheets_sync.build import build_sheet
 
     if address is not None:
@@ -221,6 +297,8 @@ def sheets_validate_command(
     sheet_pairs: SheetOption = None,
     credentials: CredentialsOption = None,
     endpoint: EndpointOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = 5,
     *,
     output: Output,
 ) -> None:
@@ -229,13 +307,14 @@ def sheets_validate_command(
     The template recorded by sheets build is used unless --template names one. The same
     report, --json/--csv/--html files and exit codes as xl-crm validate: 0 when no finding
     is an error, 1 when some are, 2 when the sheet cannot be read (no credentials, not
-    shared with the service account, unknown key, quota).
+    shared with the service account, unknown key), 3 when Google or the endpoint should be
+    tried again later (quota used up, 5xx, timeout, unreachable).
 
     Example: xl-crm sheets validate 1AbC...xyz --credentials sa.json --report-tab
 
     Example: xl-crm sheets validate gsheet://1AbC...xyz -t ecommerce --json report.json
     """
-    book = open_sheet(sheet, credentials, endpoint)
+    book = open_sheet(sheet, credentials, endpoint, timeout, retries, quiet=output.quiet)
 
     def tab(report: Any) -> None:
         from xl_crm.validation.tab import write_report_tab
@@ -266,6 +345,8 @@ def sheets_compute_command(
     force: ForceOption = False,
     credentials: CredentialsOption = None,
     endpoint: EndpointOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = 5,
     *,
     output: Output,
 ) -> None:
@@ -274,14 +355,16 @@ def sheets_compute_command(
     As xl-crm compute does for a workbook: only changed cells are written (as values,
     never formulas), a computed column holding formulas is refused unless --force, a
     sheet of orders only gets a customer summary tab. --json writes the result, --csv the
-    customers per segment.
+    customers per segment.  Exit code 0 when computed, 2 when the sheet cannot be used
+    (credentials, not shared, unknown key, bad rows), 3 when Google or the endpoint should
+    be tried again later (quota used up, 5xx, timeout, unreachable).
 
     Example: xl-crm sheets compute 1AbC...xyz --as-of 2026-06-30 --credentials sa.json
     """
     from xl_crm import compute
     from xl_crm.cli.options import sheet_pairs as pairs
 
-    book = open_sheet(sheet, credentials, endpoint)
+    book = open_sheet(sheet, credentials, endpoint, timeout, retries, quiet=output.quiet)
     try:
         result = compute(
             book, template=template, as_of=as_of, rfm_columns=rfm_columns, window_days=window,
@@ -301,16 +384,19 @@ def sheets_annotate_command(
     sheet_pairs: SheetOption = None,
     credentials: CredentialsOption = None,
     endpoint: EndpointOption = None,
+    timeout: TimeoutOption = None,
+    retries: RetriesOption = 5,
     *,
     output: Output,
 ) -> None:
     """Validate a Google Sheet and mark each bad cell: a fill and a note with the findings
     in --lang; marks of an earlier run are cleared first. --json writes what was marked,
-    --csv the marks.
+    --csv the marks.  Exit codes as sheets validate: 0, 1 (errors found), 2 (the sheet
+    cannot be used), 3 (quota, 5xx, timeout, unreachable: try again later).
 
     Example: xl-crm sheets annotate 1AbC...xyz --lang en --credentials sa.json
     """
-    book = open_sheet(sheet, credentials, endpoint)
+    book = open_sheet(sheet, credentials, endpoint, timeout, retries, quiet=output.quiet)
     try:
         annotate_and_report(book, output, template=template, mask=mask, sheet=sheet_pairs)
     finally:

@@ -10,7 +10,13 @@ import typer
 
 from xl_crm.cli.output import Output, output_options
 from xl_crm.cli.paths import OutputTarget
-from xl_crm.cli.sheets import CredentialsOption, EndpointOption, sheet_address, sheets_client
+from xl_crm.cli.sheets import (
+    CredentialsOption,
+    EndpointOption,
+    TimeoutOption,
+    sheet_address,
+    sheets_client,
+)
 from xl_crm.errors import InvalidOptionError
 
 #: exit code when conflicts were left for people to settle (``--prefer none``)
@@ -91,6 +97,7 @@ def sync_command(
     ] = None,
     credentials: CredentialsOption = None,
     endpoint: EndpointOption = None,
+    timeout: TimeoutOption = None,
     *,
     output: Output,
 ) -> None:
@@ -120,7 +127,7 @@ def sync_command(
             expected=("push、pull 或 both", "push, pull or both"),
         )
     address = sheet_address(sheet)
-    gc = sheets_client(credentials, endpoint)
+    gc = sheets_client(credentials, endpoint, timeout)
     from sheets_sync.sync import sync
 
     result = sync(

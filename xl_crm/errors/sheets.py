@@ -165,6 +165,8 @@ class SheetsTimeoutError(SheetsUnavailableError):
 
     reason = "sheets-timeout"
     fix: Text = (
-        "检查网络后重试，或调大 connect() 的 timeout",
-        "check the network and try again, or give connect() a longer timeout",
+        "检查网络（或 --endpoint 的网址）后重试，或给出更长的 --timeout 秒数"
+        "（connect(timeout=...)）",
+        "check the network (or the --endpoint URL) and try again, or give a longer "
+        "--timeout SECONDS (connect(timeout=...))",
     )
