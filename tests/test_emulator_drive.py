@@ -93,6 +93,38 @@ def test_copy_and_delete(sheets_client):
         sheets_client.open_by_key(copied.id)
 
 
+def test_copy_with_gspreads_defaults_copies_the_comments(sheets_emulator, sheets_client):
+    # gspread 6.2.1 Client.copy(copy_comments=True): files.copy, then comments.list of the
+    # source (fields=comments/content,comments/anchor,nextPageToken; pageSize 100) and one
+    # comments.create per comment on the copy (fields=id); files.copy itself copies none
+    # (https://developers.google.com/drive/api/reference/rest/v3/comments)
+    sh = sheets_client.create("Commented")
+    sh.sheet1.update([["data"]], "A1")
+    drive = build(
+        "drive", "v3", credentials=credentials(sheets_emulator.url), static_discovery=True,
+        client_options={"api_endpoint": sheets_emulator.url + "/drive/v3/"},
+    )  # fmt: skip
+    made = (
+        drive.comments()
+        .create(fileId=sh.id, fields="id,content,author/me", body={"content": "check <A1>"})
+        .execute()
+    )
+    assert made["content"] == "check <A1>" and made["author"] == {"me": True}
+    before = len(sheets_client.list_spreadsheet_files())
+    copied = sheets_client.copy(sh.id, title="The commented copy")
+    assert copied.sheet1.get("A1") == [["data"]]
+    assert len(sheets_client.list_spreadsheet_files()) == before + 1
+    listed = drive.comments().list(fileId=copied.id, fields="comments(content,htmlContent)")
+    assert listed.execute() == {
+        "comments": [{"content": "check <A1>", "htmlContent": "check &lt;A1&gt;"}]
+    }
+    # Drive v3's comments methods want fields
+    with pytest.raises(HttpError, match="'fields' parameter is required"):
+        drive.comments().list(fileId=copied.id).execute()
+    empty = sheets_client.copy(copied.id, title="again", copy_comments=False)
+    assert drive.comments().list(fileId=empty.id, fields="comments").execute() == {"comments": []}
+
+
 def test_delete_answers_204_with_no_body(sheets_client):
     # [rec ClientTest.test_del_spreadsheet]: 204 with an empty body
     sh = sheets_client.create("Gone")

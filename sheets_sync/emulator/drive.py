@@ -1,6 +1,8 @@
 """The Drive v3 calls gspread makes: files list / get / create / copy / update / delete /
-export and permissions list / get / create / delete
-(https://developers.google.com/drive/api/reference/rest/v3/files).
+export, permissions list / get / create / delete, and comments list / create (what
+gspread's ``Client.copy(copy_comments=True)``, its default, sends)
+(https://developers.google.com/drive/api/reference/rest/v3/files,
+https://developers.google.com/drive/api/reference/rest/v3/comments).
 
 Only Google Sheets files live here.  A file has ``kind, id, name, mimeType, createdTime,
 modifiedTime, version`` (a monotonic counter, sent as a string like every int64 in Google's
@@ -13,13 +15,21 @@ JSON); the default reply carries ``kind, id, name, mimeType`` (gspread's recorde
 from __future__ import annotations
 
 import copy
+import html
 import re
 from typing import Any
 
 from sheets_sync.emulator.batch import working_copy
 from sheets_sync.emulator.errors import ApiError
 from sheets_sync.emulator.fields import parse_mask, select
-from sheets_sync.emulator.state import SPREADSHEET_MIME, Spreadsheet, Store, new_id, new_spreadsheet
+from sheets_sync.emulator.state import (
+    SPREADSHEET_MIME,
+    Spreadsheet,
+    Store,
+    new_id,
+    new_spreadsheet,
+    now_rfc3339,
+)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CLAUSE = re.compile(
@@ -260,3 +270,74 @@ def delete_permission(store: Store, file_id: str, permission_id: str) -> None:
     get_permission(store, file_id, permission_id)
     book.permissions = [p for p in book.permissions if p["id"] != permission_id]
     book.touch()
+
+
+def _fields_required(query: dict[str, Any]) -> str:
+    """Drive v3's comments methods answer 400 without ``fields`` ("The 'fields' parameter
+    is required for this method", Manage comments and replies,
+    https://developers.google.com/workspace/drive/api/guides/manage-comments)."""
+    fields = query.get("fields")
+    if not fields:
+        message = "The 'fields' parameter is required for this method."
+        raise ApiError(
+            400,
+            message,
+            errors=[
+                {
+                    "domain": "global",
+                    "reason": "required",
+                    "message": message,
+                    "locationType": "parameter",
+                    "location": "fields",
+                }
+            ],
+        )
+    return fields
+
+
+def list_comments(store: Store, file_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    """comments.list: the file's comments, oldest first, ``pageSize`` (default 20, at most
+    100) a page, ``pageToken``; deleted ones only with ``includeDeleted``.  A copy starts
+    with none (files.copy does not copy comments: gspread re-creates them)."""
+    fields = _fields_required(query)
+    found = [
+        c for c in _book(store, file_id).comments if query.get("includeDeleted") or not c["deleted"]
+    ]
+    size = min(max(query.get("pageSize") or 20, 1), 100)
+    start = int(query.get("pageToken") or 0)
+    out: dict[str, Any] = {"kind": "drive#commentList", "comments": found[start : start + size]}
+    if start + size < len(found):
+        out["nextPageToken"] = str(start + size)
+    return select(out, parse_mask(fields))
+
+
+def create_comment(
+    store: Store, file_id: str, query: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
+    """comments.create: ``content`` is required, ``anchor`` kept as given; the author is
+    the caller ("me")."""
+    fields = _fields_required(query)
+    book = _book(store, file_id)
+    if not body.get("content"):
+        raise ApiError(
+            400,
+            "Required parameter: content",
+            errors=[{"domain": "global", "reason": "required", "message": "Required: content"}],
+        )
+    when = now_rfc3339()
+    comment = {
+        "kind": "drive#comment",
+        "id": new_id(16),
+        "createdTime": when,
+        "modifiedTime": when,
+        "author": {"kind": "drive#user", "displayName": "xl-crm emulator", "me": True},
+        "htmlContent": html.escape(body["content"]),
+        "content": body["content"],
+        "deleted": False,
+        "resolved": False,
+        "replies": [],
+        **({"anchor": body["anchor"]} if body.get("anchor") else {}),
+    }
+    book.comments.append(comment)
+    book.touch()
+    return select(comment, parse_mask(fields))

@@ -185,6 +185,8 @@ class Emulator:
             "drive.permissions.delete": lambda: drive.delete_permission(
                 store, p["fileId"], p["permissionId"]
             ),
+            "drive.comments.list": lambda: drive.list_comments(store, p["fileId"], q),
+            "drive.comments.create": lambda: drive.create_comment(store, p["fileId"], q, body),
         }
         handler = handlers.get(mid)
         if handler is None:

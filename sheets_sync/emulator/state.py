@@ -127,6 +127,7 @@ class Spreadsheet:
     version: int = 1
     permissions: list[dict[str, Any]] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -262,6 +263,7 @@ def _dump_book(book: Spreadsheet) -> dict[str, Any]:
             "version": book.version,
             "permissions": book.permissions,
             "parents": book.parents,
+            "comments": book.comments,
         },
         "sheets": [
             {
@@ -291,6 +293,7 @@ def _load_book(raw: dict[str, Any]) -> Spreadsheet:
         version=drive.get("version", 1),
         permissions=drive.get("permissions", []),
         parents=drive.get("parents", []),
+        comments=drive.get("comments", []),
     )
     for s in raw.get("sheets", []):
         sheet = Sheet(
