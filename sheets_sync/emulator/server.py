@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,9 @@ class Emulator:
     ``port`` 0 picks a free port; ``data_file`` keeps the state as JSON across runs (loaded
     at start when it exists, written after every change); ``cell_limit`` and
     ``payload_limit`` default to the real API's 10,000,000 cells and 10 MiB (tests lower
-    them).  ``url`` is ``http://127.0.0.1:PORT``.  Use as a context manager or call
-    ``stop()``.
+    them).  Raises ValueError when ``data_file``'s folder does not exist or the file is
+    not the emulator's JSON; a save that fails later answers that request 500.  ``url``
+    is ``http://127.0.0.1:PORT``.  Use as a context manager or call ``stop()``.
     """
 
     def __init__(
@@ -58,6 +60,8 @@ class Emulator:
         self.controls = Controls(clock=clock)
         self.payload_limit = payload_limit
         self.data_file = Path(data_file) if data_file else None
+        if self.data_file and not self.data_file.absolute().parent.is_dir():
+            raise ValueError(f"the folder of the data file {self.data_file} does not exist")
         if self.data_file and self.data_file.exists():
             self.store.load(json.loads(self.data_file.read_text(encoding="utf-8")))
         self.httpd = ThreadingHTTPServer((host, port), _make_handler(self))
@@ -91,25 +95,36 @@ class Emulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def load(self, path: str | Path, key: str | None = None) -> list[str]:
+    def load(
+        self, path: str | Path, key: str | None = None, taken: Collection[str] = ()
+    ) -> list[str]:
         """Add the spreadsheets of a JSON or .xlsx snapshot (see ``snapshot.py``); returns
-        their ids."""
+        their ids.  ``taken``: ids refused (ValueError), such as earlier snapshots' ids."""
         with self.store.lock:
-            ids = load_snapshot(self.store, path, key)
+            ids = load_snapshot(self.store, path, key, taken)
             self.save()
             return ids
 
     def save(self) -> None:
-        """Write the state to ``data_file`` (atomically: a temporary file renamed)."""
+        """Write the state to ``data_file`` (atomically: a temporary file renamed).  Raises
+        :class:`ApiError` 500 (answered to the request that changed the state, in Google's
+        error shape; the change stays in memory) when the file cannot be written."""
         if self.data_file is None:
             return
         data = json.dumps(self.store.dump(), ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(dir=self.data_file.parent or ".", prefix=".emulator-")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, self.data_file)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.data_file.parent or ".", prefix=".emulator-")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.data_file)
+        except OSError as exc:
+            raise ApiError(
+                500,
+                f"Internal error encountered: the emulator could not save its state to "
+                f"{self.data_file}: {exc.strerror or exc}.",
+            ) from None
 
     # -- requests -------------------------------------------------------------------------
 

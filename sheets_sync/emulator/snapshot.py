@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Collection
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,26 @@ def _cell(value: Any) -> dict[str, Any]:
     return {"userEnteredValue": cellvalues.extended(value)}
 
 
-def _short_book(raw: dict[str, Any]) -> Spreadsheet:
+def _bad(where: str, expected: str) -> ValueError:
+    return ValueError(f"bad snapshot: {where} should be {expected}")
+
+
+def _short_book(raw: Any, where: str) -> Spreadsheet:
+    if not isinstance(raw, dict):
+        raise _bad(where, 'an object {"id", "title", "sheets"}')
     book = new_spreadsheet(raw.get("title") or raw.get("id") or "Untitled spreadsheet", ())
     book.id = raw.get("id") or book.id
-    for i, spec in enumerate(raw.get("sheets") or [{"title": "Sheet1"}]):
+    if not isinstance(book.id, str):
+        raise _bad(f"{where}.id", "a text key")
+    specs = raw.get("sheets") or [{"title": "Sheet1"}]
+    if not isinstance(specs, list):
+        raise _bad(f"{where}.sheets", "a list of sheets")
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict):
+            raise _bad(f"{where}.sheets[{i}]", 'an object {"title", "rows"}')
         rows = spec.get("rows", [])
+        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+            raise _bad(f"{where}.sheets[{i}].rows", "a list of rows, each a list of values")
         width = max((len(r) for r in rows), default=0)
         sheet = new_sheet(
             spec.get("title") or f"Sheet{i + 1}",
@@ -60,34 +76,52 @@ def _short_book(raw: dict[str, Any]) -> Spreadsheet:
     return book
 
 
-def load_snapshot(store: Store, path: str | Path, key: str | None = None) -> list[str]:
+def load_snapshot(
+    store: Store, path: str | Path, key: str | None = None, taken: Collection[str] = ()
+) -> list[str]:
     """Add the spreadsheets of the snapshot file ``path`` (.json or .xlsx) to ``store``;
-    returns their ids.  ``key`` sets an .xlsx snapshot's spreadsheet id.  Raises ValueError
-    for another file type, OSError / json errors as they come."""
+    returns their ids.  ``key`` sets an .xlsx snapshot's spreadsheet id; ``taken``: ids
+    that may not be loaded again (the CLI's earlier ``--load`` snapshots).  Raises
+    ValueError for another file type, a malformed snapshot or a key in ``taken`` (nothing
+    is added then), OSError / json errors as they come."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        book = from_xlsx(path, key)
-        store.add(book)
-        return [book.id]
+        return _add(store, [from_xlsx(path, key)], taken)
     if path.suffix.lower() != ".json":
         raise ValueError(f"{path}: a snapshot is a .json or .xlsx file")
-    return load_data(store, json.loads(path.read_text(encoding="utf-8")))
+    return load_data(store, json.loads(path.read_text(encoding="utf-8")), taken)
 
 
-def load_data(store: Store, data: dict[str, Any]) -> list[str]:
-    """Add the spreadsheets of snapshot ``data`` (either JSON form) to ``store``."""
-    ids = []
+def load_data(store: Store, data: Any, taken: Collection[str] = ()) -> list[str]:
+    """Add the spreadsheets of snapshot ``data`` (either JSON form) to ``store``; an id
+    already in the store is replaced, one in ``taken`` or twice in ``data`` refused.
+    Raises ValueError ("bad snapshot: ...") for data of the wrong shape."""
+    if not isinstance(data, dict):
+        raise _bad("the snapshot", 'an object {"spreadsheets": [...]}')
     if data.get("format") == "xl-crm-sheets-emulator":
         other = Store()
         other.load(data)
-        for book in other.books.values():
-            store.add(book)
-            ids.append(book.id)
-        return ids
-    for raw in data.get("spreadsheets", []):
-        book = _short_book(raw)
+        return _add(store, list(other.books.values()), taken)
+    raws = data.get("spreadsheets", [])
+    if not isinstance(raws, list):
+        raise _bad("spreadsheets", "a list of spreadsheets")
+    return _add(
+        store, [_short_book(raw, f"spreadsheets[{i}]") for i, raw in enumerate(raws)], taken
+    )
+
+
+def _add(store: Store, books: list[Spreadsheet], taken: Collection[str]) -> list[str]:
+    ids = [book.id for book in books]
+    seen: set[str] = set(taken)
+    for key in ids:
+        if key in seen:
+            raise ValueError(
+                f"the spreadsheet key {key!r} is loaded twice; give one of the snapshots "
+                'another id (JSON: "id"; .xlsx: rename the file)'
+            )
+        seen.add(key)
+    for book in books:
         store.add(book)
-        ids.append(book.id)
     return ids
 
 

@@ -414,8 +414,8 @@ def emulator_command(
         typer.Option(
             "--data",
             metavar="FILE",
-            help="Keep the state in this JSON file: loaded at start when it exists, "
-            "rewritten after every change.",
+            help="Keep the state in this JSON file (its folder must exist): loaded at "
+            "start when it exists, rewritten after every change.",
         ),
     ] = None,
     load: Annotated[
@@ -424,7 +424,8 @@ def emulator_command(
             "--load",
             metavar="SNAPSHOT",
             help="Add the spreadsheets of a JSON or .xlsx snapshot (repeatable); an .xlsx "
-            "file's key is its file name without .xlsx.",
+            "file's key is its file name without .xlsx. Two snapshots with one key are "
+            "refused.",
         ),
     ] = None,
     *,
@@ -444,6 +445,20 @@ def emulator_command(
         from sheets_sync.emulator import Emulator
     except ImportError:
         raise MissingExtraError("gspread", "sheets") from None
+    if data is not None and (data.is_dir() or not data.absolute().parent.is_dir()):
+        raise InvalidOptionError(
+            (
+                f"--data {data}：文件夹 {data.absolute().parent} 不存在或 {data.name} 是文件夹",
+                f"--data {data}: the folder {data.absolute().parent} does not exist, or "
+                f"{data.name} is a folder",
+            ),
+            expected=("已有文件夹中的 JSON 文件路径", "a JSON file's path in a folder that exists"),
+            hint=(
+                "先创建文件夹（mkdir -p），或换一个 --data 路径",
+                "create the folder first (mkdir -p), or give another --data path",
+            ),
+            file=data,
+        )
     try:
         emulator = Emulator(port, data_file=data)
     except OSError as exc:
@@ -465,15 +480,18 @@ def emulator_command(
             ),
             file=data,
         ) from None
-    keys = []
+    keys: list[str] = []
     for snapshot in load or []:
         try:
-            keys += emulator.load(snapshot)
+            keys += emulator.load(snapshot, taken=keys)
         except (OSError, ValueError, KeyError) as exc:
             emulator.httpd.server_close()
             raise InvalidOptionError(
                 (f"无法载入快照 {snapshot}：{exc}", f"cannot load the snapshot {snapshot}: {exc}"),
-                hint=("给出 .json 或 .xlsx 快照文件", "give a .json or .xlsx snapshot file"),
+                hint=(
+                    "给出 .json（格式见 docs/sheets-emulator.md）或 .xlsx 快照文件",
+                    "give a .json snapshot (its format: docs/sheets-emulator.md) or an .xlsx file",
+                ),
                 file=snapshot,
             ) from None
     output.print(f"Sheets emulator listening on {emulator.url}")
