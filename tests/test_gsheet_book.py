@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -174,10 +175,25 @@ def test_a_hidden_sheet_is_not_visible_and_dropdowns_are_its_structure(sheets_cl
 # -- the same findings and computed values as the .xlsx file ------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in REAL.glob("*.xlsx")))
+#: stands for the real cases when ../shared/cases/real-inputs holds none
+NO_CASES = "no-real-inputs"
+
+
+def real_cases() -> list[str]:
+    """The .xlsx files of ../shared/cases/real-inputs, or [NO_CASES] when there are none,
+    so the test below runs (and fails under CI=true) instead of collecting nothing."""
+    return sorted(p.name for p in REAL.glob("*.xlsx")) or [NO_CASES]
+
+
+@pytest.mark.parametrize("name", real_cases())
 def test_a_real_case_gives_on_a_sheet_what_it_gives_in_the_file(
     name, tmp_path, sheets_emulator, sheets_client
 ):
+    if name == NO_CASES:
+        missing = f"no .xlsx case in {REAL.resolve()} (../shared must be beside the project)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(missing)
+        pytest.skip(missing)
     path = tmp_path / name
     shutil.copyfile(REAL / name, path)
     book = sheet_from_xlsx(sheets_emulator, sheets_client, path)
