@@ -496,3 +496,16 @@ def test_validate_compute_annotate_take_the_same_requests_for_1000_and_20000_row
     small = run_all(sheets_emulator, patient, 1_000, tmp_path)
     big = run_all(sheets_emulator, patient, 20_000, tmp_path)
     assert small == big <= 6
+
+
+@pytest.mark.parametrize(
+    "target", ["gsheet://", "gsheet:", "https://docs.google.com/spreadsheets/d/"]
+)
+def test_an_address_without_a_key_says_the_key_is_missing(target):
+    from xl_crm.errors import NotASpreadsheetError
+
+    with pytest.raises(NotASpreadsheetError) as info:
+        xl_crm.open_book(target)
+    assert "the spreadsheet key is missing" in info.value.text("en")
+    assert "between /d/ and /edit" in info.value.text("en")
+    assert "file not found" not in info.value.text("en")

@@ -34,6 +34,8 @@ __all__ = ["GOOGLE_SHEET", "Book", "open_book"]
 #: a Google Sheet: its address (Sheets API v4: the spreadsheet ID is the path's /d/ part)
 #: or ``gsheet://KEY``
 GOOGLE_SHEET = re.compile(r"^(?:https://docs\.google\.com/spreadsheets/d/|gsheet://)[\w-]+")
+#: the start of a Google Sheet address, with or without its key
+GOOGLE_PREFIX = re.compile(r"^(?:https://docs\.google\.com/spreadsheets/|gsheet:)")
 
 Progress = Callable[[int, int], None]
 
@@ -162,6 +164,21 @@ def open_book(
     """
     if isinstance(target, Book):
         return target
+    if isinstance(target, str) and GOOGLE_PREFIX.match(target) and not GOOGLE_SHEET.match(target):
+        raise NotASpreadsheetError(
+            (
+                f"{target!r} 缺少 Google 表格的 key",
+                f"{target!r} has no Google Sheet key: the spreadsheet key is missing",
+            ),
+            expected=(
+                "gsheet://KEY 或 https://docs.google.com/spreadsheets/d/KEY",
+                "gsheet://KEY or https://docs.google.com/spreadsheets/d/KEY",
+            ),
+            hint=(
+                "key 是表格网址中 /d/ 与 /edit 之间的那段",
+                "the key is the part of the sheet's URL between /d/ and /edit",
+            ),
+        )
     if isinstance(target, str) and GOOGLE_SHEET.match(target):
         return _medium("sheets_sync.book", "gspread", "sheets", target)
     if type(target).__module__.split(".")[0] == "gspread":  # a gspread Spreadsheet
