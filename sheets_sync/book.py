@@ -373,6 +373,23 @@ class GoogleSheetBook:
         self.fetch.forget(info.title)
         return info.title
 
+    def remove_sheet(self, name: str, *, only_if: Callable[[list[Any]], bool]) -> bool:
+        """Delete the sheet ``name`` (matched as add_sheet matches, ignoring case) when
+        ``only_if(first_row)`` is true for its first row: one ``deleteSheet`` batchUpdate.
+        Returns whether a sheet was deleted (False: none of that name, or it holds
+        something else).  What :func:`xl_crm.validation.tab.write_report_tab` leaves
+        behind in the other language goes this way (``xl-crm sheets validate
+        --report-tab``)."""
+        same = [s for s in self.fetch.sheets() if s.title.casefold() == name.casefold()]
+        first = self.rows(same[0].title, 1) if same else []
+        if not first or not only_if(first[0]):
+            return False
+        self.spreadsheet.batch_update(
+            {"requests": [{"deleteSheet": {"sheetId": same[0].sheet_id}}]}
+        )
+        self.fetch.forget()
+        return True
+
     # -- marks --------------------------------------------------------------------------
 
     def mark(self, marks: list[CellMark], *, sheets: Iterable[str] = ()) -> list[CellMark]:

@@ -160,3 +160,20 @@ def test_the_docs_give_each_sheets_error_its_exit_code():
     assert "and exit code 3, try again later" in guide
     readme = (docs.parent / "README.md").read_text(encoding="utf-8")
     assert "and 3 when Google should be tried again later" in " ".join(readme.split())
+
+
+def test_a_report_tab_in_the_other_language_is_replaced(loaded):
+    from sheets_sync.emulator import client
+
+    key, url = loaded
+    first = validate(key, url, "--lang", "en", "-q", "--report-tab")
+    assert first.exit_code == 0
+    second = validate(key, url, "--lang", "zh", "-q", "--report-tab")
+    assert second.exit_code == 0
+    titles = [ws.title for ws in client(url).open_by_key(key).worksheets()]
+    assert "校验报告" in titles and "Validation report" not in titles
+    # a user's own sheet of that name is left alone
+    client(url).open_by_key(key).add_worksheet("Validation report", 5, 2).update([["mine"]], "A1")
+    assert validate(key, url, "--lang", "zh", "-q", "--report-tab").exit_code == 0
+    titles = [ws.title for ws in client(url).open_by_key(key).worksheets()]
+    assert titles.count("校验报告") == 1 and "Validation report" in titles

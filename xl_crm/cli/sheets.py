@@ -290,7 +290,7 @@ def sheets_validate_command(
         typer.Option(
             "--report-tab",
             help="Write the findings into a tab of the spreadsheet (校验报告 / Validation "
-            "report, in --lang), replacing the tab of an earlier run.",
+            "report, in --lang), replacing the tab of an earlier run in either language.",
         ),
     ] = False,
     limit: LimitOption = 20,
@@ -317,9 +317,14 @@ def sheets_validate_command(
     book = open_sheet(sheet, credentials, endpoint, timeout, retries, quiet=output.quiet)
 
     def tab(report: Any) -> None:
-        from xl_crm.validation.tab import write_report_tab
+        from xl_crm.validation.tab import TAB_NAME, is_report_tab, write_report_tab
 
         name = write_report_tab(book, report, output.lang)
+        other = TAB_NAME[
+            "en" if output.lang == "zh" else "zh"
+        ]  # an earlier run's, in the other --lang
+        if book.remove_sheet(other, only_if=is_report_tab):
+            output.note(f"removed the earlier report tab {other}")
         output.note(f"wrote the report to the tab {name} of {book.name}")
 
     try:
