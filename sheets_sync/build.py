@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from sheets_sync.book import TEMPLATE_KEY
-from sheets_sync.fetch import Fetcher, SheetInfo
+from sheets_sync.fetch import PROBE_ROWS, Fetcher, SheetInfo
 from sheets_sync.marking import chunks
 from sheets_sync.templatesheet import SheetPlan, sample_requests, sheet_requests
-from xl_crm.errors import InvalidOptionError, SheetNotWritableError
+from xl_crm.errors import InvalidOptionError, SheetNotWritableError, XlCrmError
 from xl_crm.sample.rows import SampleGenerator
 from xl_crm.specs import load_spec
 from xl_crm.specs.model import Lang, SheetSpec, Spec
+from xl_crm.view.matching import match_sheets
 from xl_crm.xlsx.layout import DEFAULT_INPUT_ROWS, SheetLayout
 
 __all__ = ["CELL_LIMIT", "LANG_KEY", "SHEET_KEY", "VERSION_KEY", "SheetBuildResult", "build_sheet"]
@@ -167,6 +168,77 @@ def _clashes(fetch: Fetcher, book: str, titles: list[str]) -> dict[str, SheetInf
     return same
 
 
+def _already_there(
+    fetch: Fetcher, spec: Spec, chosen: list[SheetSpec], titles: list[str], book: str
+) -> None:
+    """Refuse (SheetNotWritableError) when sheets of other names already hold the chosen
+    template sheets' data: the template built in the other language, or the user's own
+    sheets, found by their headers as validate finds them (:func:`match_sheets`), with a
+    value below the header.  One
+    ``spreadsheets.get`` of the first rows, only when the spreadsheet has other sheets."""
+    own = {t.casefold() for t in titles}
+    others = [s.title for s in fetch.sheets() if s.title.casefold() not in own]
+    if not others:
+        return
+    heads = {t: fetch.head(t, PROBE_ROWS) for t in others}
+    try:
+        matches = match_sheets(spec, heads, Path(book))
+    except XlCrmError:  # no sheet has the template's headers
+        return
+    ids = {c.id for c in chosen}
+    found = [
+        m
+        for m in matches
+        if m.template_sheet in ids
+        and m.header is not None
+        and _rows_below(heads[m.sheet], m.header.index)
+    ]
+    if not found:
+        return
+    names = [f"{m.sheet} ({spec.sheet(m.template_sheet).label.en})" for m in found]
+    raise SheetNotWritableError(
+        (
+            f"表格中已有该模板的工作表（按表头识别）：{'、'.join(names)}；再建会在旁边多出空表",
+            f"the spreadsheet already holds the template's sheets (found by their headers): "
+            f"{', '.join(names)}; building would add empty ones beside them",
+        ),
+        file=book,
+        sheet=found[0].sheet,
+        hint=(
+            f"直接校验或计算它们：xl-crm sheets validate KEY -t {spec.name}；"
+            "若确要新建，先给这些工作表改名或建到另一个表格",
+            f"validate or compute them as they are: xl-crm sheets validate KEY -t {spec.name}; "
+            "to build anyway, rename those sheets first or build into another spreadsheet",
+        ),
+    )
+
+
+def _rows_below(rows: list[list[Any]], header: int) -> bool:
+    """True when a row below the header row holds a value (the sheet holds data)."""
+    return any(any(v not in (None, "") for v in row) for row in rows[header + 1 :])
+
+
+def _other_template(fetch: Fetcher, spec: Spec, book: str, replace: bool) -> None:
+    """Refuse (InvalidOptionError) to record ``spec`` over another template the
+    spreadsheet records, unless ``replace``."""
+    recorded = fetch.developer_value(TEMPLATE_KEY)
+    if recorded is None or recorded == spec.name or replace:
+        return
+    raise InvalidOptionError(
+        (
+            f"表格 {book} 已按模板 {recorded} 建成，不能再记为 {spec.name}",
+            f"the spreadsheet {book} was built from the template {recorded}; building "
+            f"{spec.name} would replace the recorded template",
+        ),
+        hint=(
+            f"建到另一个表格；或确要改用 {spec.name} 时加 --replace-template"
+            "（replace_template=True）",
+            f"build into another spreadsheet, or pass --replace-template "
+            f"(replace_template=True) to make {spec.name} the spreadsheet's template",
+        ),
+    )
+
+
 def _over_limit(needed: int, existing: int, book: str) -> InvalidOptionError:
     return InvalidOptionError(
         (
@@ -216,6 +288,7 @@ def build_sheet(
     rows: int = DEFAULT_INPUT_ROWS,
     sample: int = 0,
     seed: int = 0,
+    replace_template: bool = False,
 ) -> SheetBuildResult:
     """Build ``template`` (a built-in name, a spec file or a
     :class:`~xl_crm.specs.model.Spec`) into ``target``: a gspread ``Spreadsheet`` (its
@@ -231,7 +304,11 @@ def build_sheet(
 
     A sheet named like a template sheet (case aside) that holds any value is refused
     with :class:`xl_crm.errors.SheetNotWritableError` before anything is sent; an empty
-    one is reused (its grid grown, never shrunk).  Raises
+    one is reused (its grid grown, never shrunk).  Sheets of other names whose headers
+    are a template sheet's (the template in the other language, found as validate finds
+    sheets) are refused the same way.  A spreadsheet that records another template is
+    refused with :class:`xl_crm.errors.InvalidOptionError` unless ``replace_template``.
+    Raises
     :class:`xl_crm.errors.InvalidOptionError` for a bad ``lang``, ``rows`` or ``sample``,
     or when the spreadsheet would hold more than :data:`CELL_LIMIT` cells,
     :class:`xl_crm.errors.NotInTemplateError` for an unknown sheet in ``sheets``,
@@ -255,7 +332,11 @@ def build_sheet(
     fetch = Fetcher(spreadsheet)
     name = str(getattr(spreadsheet, "title", None) or spreadsheet.id)
     existing = fetch.sheets()
+    if not created:
+        _other_template(fetch, spec, name, replace_template)
     reused = _clashes(fetch, name, [lay.title for lay in layouts])
+    if not created:
+        _already_there(fetch, spec, chosen, [lay.title for lay in layouts], name)
     free = max((s.sheet_id for s in existing), default=0) + 1
     plans: list[SheetPlan] = []
     for i, lay in enumerate(layouts):

@@ -216,10 +216,14 @@ def test_bad_options_are_refused_before_anything_is_sent(sheets_emulator, gc):
     assert api_requests(sheets_emulator) == []  # no spreadsheet created
 
 
-def test_a_rebuild_replaces_the_recorded_template(gc):
+def test_a_rebuild_replaces_the_recorded_template_only_when_asked(gc):
     sh = gc.create("Team")
     build_sheet(sh, "hotel", lang="en", rows=5)
-    build_sheet(sh, "ecommerce", rows=5)  # its zh sheet names do not clash with the en ones
+    with pytest.raises(InvalidOptionError, match="built from the template hotel"):
+        build_sheet(sh, "ecommerce", rows=5)
+    assert GoogleSheetBook(sh).template() == "hotel"
+    # its zh sheet names do not clash with the en ones
+    build_sheet(sh, "ecommerce", rows=5, replace_template=True)
     got = metadata(sh)
     keys = [m["metadataKey"] for m in got["developerMetadata"]]
     assert keys.count("xlcrm.template") == 1

@@ -177,3 +177,39 @@ def test_a_report_tab_in_the_other_language_is_replaced(loaded):
     assert validate(key, url, "--lang", "zh", "-q", "--report-tab").exit_code == 0
     titles = [ws.title for ws in client(url).open_by_key(key).worksheets()]
     assert titles.count("校验报告") == 1 and "Validation report" in titles
+
+
+def test_build_refuses_the_template_under_other_names_and_another_template(sheets_emulator):
+    url = sheets_emulator.url
+    made = xl("sheets", "build", "--title", "Shop", "-t", "ecommerce", "--sample", "5",
+              "--endpoint", url, "--json", "-", "-q")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    key = json.loads(made.stdout)["spreadsheet_id"]
+    before = [ws.title for ws in client_for(url).open_by_key(key).worksheets()]
+    english = xl("sheets", "build", key, "-t", "ecommerce", "--endpoint", url, "--lang", "en")
+    assert english.exit_code == 2
+    text = " ".join(one_error(english.stderr).split())
+    assert "already holds the template's sheets (found by their headers): 客户 (Customers)" in text
+    assert "xl-crm sheets validate KEY -t ecommerce" in text
+    assert [ws.title for ws in client_for(url).open_by_key(key).worksheets()] == before
+    # the ecommerce sheets gone, the spreadsheet still records ecommerce
+    sh = client_for(url).open_by_key(key)
+    sh.add_worksheet("Notes", 5, 2)
+    for ws in sh.worksheets()[:-1]:
+        sh.del_worksheet(ws)
+    other = xl("sheets", "build", key, "-t", "ledger", "--endpoint", url, "--lang", "en")
+    assert other.exit_code == 2
+    assert "was built from the template ecommerce" in " ".join(other.stderr.split())
+    assert "--replace-template" in other.stderr
+    assert [ws.title for ws in sh.worksheets()] == ["Notes"]
+    forced = xl("sheets", "build", key, "-t", "ledger", "--endpoint", url, "--lang", "en",
+                "--replace-template")  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    valid = xl("sheets", "validate", key, "--endpoint", url, "--json", "-")
+    assert json.loads(valid.stdout)["template"] == "ledger"
+
+
+def client_for(url: str):
+    from sheets_sync.emulator import client
+
+    return client(url)
