@@ -1,7 +1,9 @@
 """Two service instances (``xl-crm service serve`` subprocesses) against one real
 PostgreSQL server share four jobs: each slot runs exactly once and runs of a job never
 overlap; SIGKILL one instance while it holds a lease and the other takes its jobs over once
-the lease (3 s here) has expired."""
+the lease (3 s here) has expired.  The same suite runs on SQLite for one instance (the
+default database): each slot once, and a killed instance's job taken over by the next one
+started after its lease expired."""
 
 from __future__ import annotations
 
@@ -116,4 +118,71 @@ def test_a_killed_instances_jobs_are_taken_over_after_its_lease_expires(tmp_path
     assert left and left[-1]["outcome"] == "abandoned"  # its run was cut short and is marked so
     _slots_once(runs)
     assert overlaps([r for r in runs if r["outcome"] != "abandoned"]) == []
+    store.close()
+
+
+# -- the same suite on SQLite, for one instance (the default database) ----------------------
+
+
+def test_one_instance_on_sqlite_runs_four_jobs_each_slot_once(tmp_path):
+    db = f"sqlite:///{tmp_path / 'jobs.db'}"
+    jobs_file = _four_jobs(tmp_path)
+    only = serve(jobs_file, db, tmp_path / "only.jsonl")
+    store = open_store(db)
+    try:
+        wait_for(
+            lambda: all(
+                sum(r["job"] == n and r["outcome"] == "succeeded" for r in store.history()) >= 3
+                for n in NAMES
+            ),
+            120,
+            "three runs of each of the four jobs",
+        )
+    finally:
+        code = stop(only)
+    assert code == 0
+    runs = store.history()
+    _slots_once(runs)
+    assert overlaps(runs) == []
+    assert {owner_pid(r["owner"]) for r in runs} == {only.pid}
+    assert set(store.holders().values()) == {None}
+    store.close()
+
+
+def test_on_sqlite_a_killed_instances_jobs_are_taken_over_by_its_successor(tmp_path):
+    """SIGKILL the one instance while it holds a lease; the next one started on the same
+    database takes the job once the lease has expired, and marks the cut run abandoned."""
+    db = f"sqlite:///{tmp_path / 'jobs.db'}"
+    jobs_file = _four_jobs(tmp_path)
+    victim = serve(jobs_file, db, tmp_path / "victim.jsonl")
+    store = open_store(db)
+    try:
+
+        def running_under_lease():
+            holders = store.holders()
+            return [r["job"] for r in store.history() if r["outcome"] == "running"
+                    and owner_pid(holders[r["job"]]) == victim.pid]  # fmt: skip
+
+        held = wait_for(running_under_lease, 120, "the instance to be running a job")
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(30)
+        killed = dt.datetime.now(dt.UTC)
+        taken = held[0]
+        expires = store.expiry(taken)
+        successor = serve(jobs_file, db, tmp_path / "successor.jsonl")
+        later = wait_for(
+            lambda: [r for r in store.history(taken)
+                     if owner_pid(r["owner"]) == successor.pid and r["started_at"] > killed],
+            120, f"the successor to run {taken}",
+        )  # fmt: skip
+    finally:
+        if alive(victim.pid):
+            victim.kill()
+    code = stop(successor)
+    assert code == 0
+    assert expires is not None and later[0]["started_at"] >= expires
+    runs = store.history()
+    left = [r for r in runs if owner_pid(r["owner"]) == victim.pid and r["job"] == taken]
+    assert left and left[-1]["outcome"] == "abandoned"
+    _slots_once(runs)
     store.close()

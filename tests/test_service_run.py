@@ -218,3 +218,31 @@ def test_a_sync_job_merges_both_sides_and_keeps_its_snapshot_in_the_service_data
     assert on_sheet["100002"]["Name"] == "本地改名"
     assert book_rows(book, "客户", "客户ID")["100003"]["电子邮件"] == "新邮箱@example.com"
     store.close()
+
+
+def test_a_quota_storm_on_one_jobs_sheet_does_not_stop_the_other_job(tmp_path, sheets_emulator):
+    """Every call of the sheet job answered 429 (Google's quota error, with Retry-After):
+    its retries end, its run is recorded failed with the quota's reason, and the workbook
+    job beside it runs and succeeds."""
+    from sheets_sync import Retries
+    from tests.emulated import inject
+
+    key = sheets_emulator.load(planted_book(tmp_path / "shared.xlsx"))[0]
+    planted_book(tmp_path / "local.xlsx")
+    jobs = load_jobs(write_jobs(
+        tmp_path / "jobs.yaml",
+        [job("team", f"gsheet://{key}", 60), job("local", "local.xlsx", 60)],
+    ))  # fmt: skip
+    inject(sheets_emulator.url, {"status": 429, "retryAfter": 0, "times": 1000})
+    quick = Retries(attempts=3, total_seconds=5, base_seconds=0.01)
+    service = Service(
+        jobs, open_store(jobs.default_db), log=json_log(io.StringIO()),
+        sheets_client=lambda _: connect(endpoint=sheets_emulator.url, retries=quick, timeout=5),
+    )  # fmt: skip
+    team, local = service.run_once()
+    assert team.status == "failed" and team.result.error == "sheets-quota-exhausted"
+    assert team.result.api_requests >= 3  # it retried, within its bound
+    assert local.status == "succeeded" and local.result.findings
+    history = service.store.history()
+    assert sorted((r["job"], r["outcome"]) for r in history) == [
+        ("local", "succeeded"), ("team", "failed")]  # fmt: skip
