@@ -89,3 +89,13 @@ def test_bad_input_exits_2_with_a_plain_message_and_nothing_written(tmp_path, sh
         sheets_emulator, "both", str(book), f"gsheet://{key}", "-t", "ecommerce", "--lang", "en"
     )
     assert got.exit_code == 2 and "客户!A2 and 客户!A3 both hold 100001" in got.output
+
+
+def test_a_blank_spreadsheet_says_to_build_the_template_first(tmp_path, sheets_emulator):
+    book, _ = make_pair(tmp_path, sheets_emulator)
+    blank = connect(endpoint=sheets_emulator.url).create("空表格").id
+    got = run(sheets_emulator, "push", str(book), f"gsheet://{blank}", "-t", "ecommerce",
+              "--lang", "en")  # fmt: skip
+    assert got.exit_code == 2, got.output
+    assert "has the headers of the template ecommerce" in got.output
+    assert f"run xl-crm sheets build {blank} -t ecommerce first" in got.output
