@@ -77,7 +77,7 @@ def run_sheets_demo(
             yield f"    {segment}: {shown}"
         book.close()
         if out_dir is not None:
-            yield from service_demo(out_dir, emulator, key, as_of=as_of)
+            yield from service_demo(out_dir, emulator, key, as_of=as_of, layout=layout)
         yield "  emulator stopped"
 
 
@@ -89,8 +89,7 @@ def layout_title(sheet: object) -> str:
 #: the demo's jobs file (docs/service.md, "Jobs file reference"), filled in by
 #: :func:`run_service_demo`: ``{url}``/``{port}`` the emulator, ``{key}`` the sheet,
 #: ``{workbook}`` the local workbook relative to the file, ``{as_of}`` compute's day.
-#: A ``sync`` action (docs/sync.md) would join the sheet job's ``actions``, with its
-#: ``sync: {book: ...}`` block naming the workbook.
+#: ``{team}`` the workbook the sheet job's ``sync`` action keeps in step with the sheet.
 JOBS_FILE = """\
 # The jobs file `make demo` wrote and ran once (docs/service.md, "Jobs file reference").
 # Run it again from this folder with
@@ -111,12 +110,18 @@ sheets:
   endpoint: {url}
 
 jobs:
-  # a Google Sheet: validated, its customer columns computed, the reports written
+  # a Google Sheet: kept in step with a workbook, validated, its customer columns
+  # computed, the reports written
   - name: demo-sheet                      # letters, digits, - _ . ; the run history's key
     source: gsheet://{key}   # or https://docs.google.com/spreadsheets/d/KEY
     template: ecommerce                   # a built-in template or a .yaml spec (default: detected)
-    actions: [validate, compute, report]  # run in this order; report: HTML and JSON in
+    actions: [sync, validate, compute, report]  # in this order; report: HTML and JSON in
                                           # reports/demo-sheet/ and the sheet's report tab
+    sync:                                 # the sync action (docs/sync.md)
+      book: {team}             # the workbook kept in step with the sheet
+      direction: both                     # push (sheet only), pull (workbook only) or both
+      prefer: none                        # a cell changed on both sides: none (both left,
+                                          # listed in the conflicts report), sheet, local, newest
     schedule: {{every: PT1M}}               # due a minute after its last run; a real job:
                                           # {{cron: "0 7 * * 1-5", timezone: Asia/Shanghai}}
     options:
@@ -135,14 +140,16 @@ jobs:
 """
 
 
-def service_demo(out_dir: Path, emulator: Emulator, key: str, *, as_of: str) -> Iterator[str]:
+def service_demo(
+    out_dir: Path, emulator: Emulator, key: str, *, as_of: str, layout: SheetLayout | None = None
+) -> Iterator[str]:
     """:func:`run_service_demo`, or one line saying the ``service`` extra is missing."""
     try:
         import sheets_sync.service  # noqa: F401
     except ImportError:
         yield "the scheduled service skipped: pip install 'xl-crm[service]'"
         return
-    yield from run_service_demo(out_dir, emulator, key, as_of=as_of)
+    yield from run_service_demo(out_dir, emulator, key, as_of=as_of, layout=layout)
 
 
 def run_service_demo(
@@ -152,6 +159,7 @@ def run_service_demo(
     *,
     workbook: Path | None = None,
     as_of: str = "2026-06-30",
+    layout: SheetLayout | None = None,
 ) -> Iterator[str]:
     """Write ``out_dir/jobs.yaml`` (:data:`JOBS_FILE`: ``demo-sheet`` on the spreadsheet
     ``key`` in the running ``emulator`` (a :class:`sheets_sync.emulator.Emulator`),
@@ -172,6 +180,7 @@ def run_service_demo(
 
     url = emulator.url
     workbook = workbook or out_dir / "ecommerce_zh_errors.xlsx"
+    team = out_dir / TEAM_BOOK
     path = out_dir / "jobs.yaml"
     path.write_text(
         JOBS_FILE.format(
@@ -179,6 +188,7 @@ def run_service_demo(
             port=urlsplit(url).port,
             key=key,
             workbook=os.path.relpath(workbook, out_dir),
+            team=TEAM_BOOK,
             as_of=as_of,
         ),
         encoding="utf-8",
@@ -186,6 +196,7 @@ def run_service_demo(
     yield f"the scheduled service, once on {path} (as xl-crm service run {path} --once):"
     jobs = load_jobs(path)
     path.with_suffix(".db").unlink(missing_ok=True)  # each demo starts a new history
+    yield from team_copy(emulator, key, team, layout, jobs.default_db)
     store = open_store(jobs.default_db)
     log = out_dir / "service.jsonl"
     try:
@@ -208,6 +219,43 @@ def run_service_demo(
     )
 
 
+#: the demo's workbook kept in step with the sheet by the ``sync`` action
+TEAM_BOOK = "客户资料-同步.xlsx"
+
+
+def team_copy(
+    emulator: Emulator, key: str, team: Path, layout: SheetLayout | None, state: str
+) -> Iterator[str]:
+    """The sheet downloaded as the workbook ``team`` (as File > Download > .xlsx gives it)
+    and synced once (the snapshot kept in ``state``, the service's database), then one
+    customer renamed in the workbook and one e-mail changed on the sheet by "a teammate":
+    what the service's ``sync`` action then merges (docs/sync.md)."""
+    import openpyxl
+
+    from sheets_sync.connect import connect
+    from sheets_sync.emulator.snapshot import to_xlsx
+    from sheets_sync.sync import sync
+
+    with emulator.store.lock:
+        team.write_bytes(to_xlsx(emulator.store.get(key)))
+    gc = connect(endpoint=emulator.url, timeout=60)
+    sync(team, f"gsheet://{key}", template="ecommerce", client=gc, state=state, backups=0)
+    if layout is None:
+        return
+    renamed = f"{layout.letter('name')}{layout.first_data_row + 5}"
+    wb = openpyxl.load_workbook(team)
+    wb[layout.title][renamed] = "王小明（本地改名）"
+    wb.save(team)
+    email = f"{layout.letter('email')}{layout.first_data_row + 7}"
+    edit = {"spreadsheetId": key, "range": f"'{layout.title}'!{email}",
+            "values": [["teammate@example.com"]], "valueInputOption": "RAW"}  # fmt: skip
+    with emulator.store.lock:
+        emulator.apply_edit(edit)
+    yield (f"  downloaded the sheet as {team} and synced it once; then renamed "
+           f"{layout.title}!{renamed} in it, and a teammate changed {layout.title}!{email} on "
+           "the sheet")  # fmt: skip
+
+
 def outcome_text(outcome: Outcome) -> str:
     """One job's outcome as ``service run`` reports it, for the demo: ``succeeded, 2
     errors and 0 warnings (score 99.50; email 1, mobile 1), 0 rows changed, 31 API
@@ -224,7 +272,9 @@ def outcome_text(outcome: Outcome) -> str:
             f"{result.errors} errors and {result.warnings} warnings "
             f"(score {result.score:.2f}; {rules or 'no findings'})"
         )
-    if "compute" in result.done:
+    if "sync" in result.done:
+        parts.append(f"synced ({result.conflicts} conflicts left open)")
+    if "compute" in result.done or "sync" in result.done:
         parts.append(f"{result.rows_changed} rows changed")
     parts.append(f"{result.api_requests} API requests")
     return ", ".join(parts)

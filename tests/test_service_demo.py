@@ -40,9 +40,10 @@ def test_the_demo_runs_the_service_once_on_its_jobs_file(tmp_path):
     sheet, local = jobs.jobs
     assert (sheet.name, sheet.actions, sheet.is_sheet) == (
         "demo-sheet",
-        ["validate", "compute", "report"],
+        ["sync", "validate", "compute", "report"],
         True,
     )
+    assert sheet.sync is not None and sheet.sync.book == tmp_path / "客户资料-同步.xlsx"
     assert (local.name, local.actions, local.source) == (
         "demo-workbook",
         ["validate", "report"],
@@ -79,9 +80,23 @@ def test_the_demo_runs_the_service_once_on_its_jobs_file(tmp_path):
     # the sheet was saved for a run after the demo: an emulator started on that file
     # holds it, with the report tab the service wrote
     key = sheet.source.removeprefix("gsheet://")
+    sheet_title = typed[2]
     with Emulator(data_file=tmp_path / "sheets-emulator.json") as emulator:
-        titles = [ws.title for ws in client(emulator.url).open_by_key(key).worksheets()]
+        spreadsheet = client(emulator.url).open_by_key(key)
+        titles = [ws.title for ws in spreadsheet.worksheets()]
+        synced = spreadsheet.worksheet(sheet_title).get_values()
     assert "xl-crm findings" in titles
+
+    # the sync action merged the two edits the demo made: the workbook's rename is on the
+    # sheet, the teammate's e-mail in the workbook, and it says so
+    pattern = r"renamed (\S+)!([A-Z]+)(\d+) in it, and a teammate changed \S+!([A-Z]+)(\d+)"
+    edited = re.search(pattern, text)
+    assert edited and "synced (0 conflicts left open), 2 rows changed" in text
+    name_col, name_row, mail_col, mail_row = edited[2], int(edited[3]), edited[4], int(edited[5])
+    assert synced[name_row - 1][ord(name_col) - 65] == "王小明（本地改名）"
+    team = openpyxl.load_workbook(sheet.sync.book)[edited[1]]
+    assert team[f"{mail_col}{mail_row}"].value == "teammate@example.com"
+    assert runs["demo-sheet"]["rows_changed"] == 2
 
 
 def test_rows_changed_counts_customers_not_cells(tmp_path):
