@@ -368,3 +368,33 @@ def test_one_value_spelt_two_ways_is_no_change_and_error_values_never_cross(
     assert not result.conflicts and result.rows_changed == 0, result.to_dict()
     assert book.read_bytes() == before  # nothing written to the workbook
     assert sync(book, key, template=T, client=gc, backups=0).rows_changed == 0
+
+
+def test_an_edit_between_the_check_and_the_write_is_reported_not_silent(pair):
+    """The one window the API leaves open (no conditional write): an edit landing after the
+    check read and before the batchUpdate.  The sync cannot keep it, but it says so: the
+    Drive version moved by more than its own change, and every cell it wrote is named."""
+    book, key, gc, emu = pair
+    book_set(book, 100002, "姓名", "本地改名")
+    reads = sync(book, key, template=T, client=gc, dry_run=True).requests
+    name_cell = sheet_cell(gc, key, "100002", "Name")
+    http(
+        "POST",
+        f"{emu.url}/_emulator/edits",
+        {
+            "spreadsheetId": key,
+            "range": f"{CUSTOMERS}!{name_cell}",
+            "values": [["同事改名"]],
+            "afterRequests": reads + 2,
+        },
+    )  # fmt: skip  (Drive, the check)
+
+    result = sync(book, key, template=T, client=gc, backups=0)
+
+    customers = next(s for s in result.sheets if s.sheet == "customers")
+    assert result.passes == 1 and customers.written_while_edited == [f"{CUSTOMERS}!{name_cell}"]
+    assert result.to_dict()["sheets"][0]["written_while_edited"] == [f"{CUSTOMERS}!{name_cell}"]
+    # without an edit in that window, nothing is flagged
+    book_set(book, 100003, "姓名", "再改")
+    quiet = sync(book, key, template=T, client=gc, backups=0)
+    assert all(not s.written_while_edited for s in quiet.sheets)

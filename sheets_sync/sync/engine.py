@@ -303,17 +303,21 @@ def _one_pass(
             formulas = remote.fetch.formulas_of(sside.table.sheet)
             write = sheetwrite.plan_sheet_write(sside, plan, info.sheet_id, info.rows, formulas)
             writes.append((write, done))
+        batch = [r for w, _ in writes for r in w.requests]
+        checked = drive_version(client, key)[0] if batch else None  # just before the check
         try:
             for w, _ in writes:
                 sheetwrite.check_rows(remote, w)
         except sheetwrite.SheetMoved as moved:
             raise _Again(", ".join(moved.cells)) from None
-        batch = [r for w, _ in writes for r in w.requests]
         if batch:
             remote.spreadsheet.batch_update({"requests": batch})
             for w, done in writes:
                 done.changed_after_write = sheetwrite.read_back(remote, w)
-            modified = drive_version(client, key)[1]  # our own write's time, not a person's
+            after, modified = drive_version(client, key)  # our own write's time, not a person's
+            if _moved_on(checked, after):  # more than our one change: someone wrote meanwhile
+                for w, done in writes:
+                    done.written_while_edited = sheetwrite.written_cells(w)
         progress("write workbook")
         local_writes = [localwrite.plan_local_write(lside, plan) for _, lside, _, plan, _ in work]
         if any(w.columns for w in local_writes):
@@ -356,6 +360,15 @@ def drive_version(client: Any, key: str) -> tuple[str | None, dt.datetime | None
     when = got.get("modifiedTime")
     moment = dt.datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
     return (str(got["version"]) if got.get("version") is not None else None), moment
+
+
+def _moved_on(before: str | None, after: str | None) -> bool:
+    """Whether the Drive version went up by more than the one change of our batchUpdate
+    between ``before`` (read just before the check) and ``after`` (just after the write)."""
+    try:
+        return int(after) > int(before) + 1  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 def _same_meaning(local: SideRows, sheet: SideRows) -> Callable[[str, int], bool]:

@@ -32,6 +32,10 @@ class SheetSync:
     rows_changed: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
     changed_after_write: list[str] = field(default_factory=list)
+    #: the cells the sync wrote while the sheet's Drive version shows another change made
+    #: between the check and the write: an edit typed there in that instant may have been
+    #: written over (the API has no conditional write); empty when none was
+    written_while_edited: list[str] = field(default_factory=list)
     #: what a dry run would write: (where, zh, en) per cell and per row added or removed
     planned: list[tuple[str, str, str]] = field(default_factory=list)
     #: key -> (workbook cell row, sheet row) for the report
@@ -100,6 +104,7 @@ class SyncResult:
                 for c in s.conflicts
             ]  # fmt: skip
             one["changed_after_write"] = s.changed_after_write
+            one["written_while_edited"] = s.written_while_edited
             sheets.append(one)
         return {
             "book": str(self.book), "spreadsheet": self.spreadsheet,

@@ -32,7 +32,8 @@ from sheets_sync.sync.merge import MergePlan
 from sheets_sync.sync.sides import SideRows
 from sheets_sync.sync.values import value_of
 
-__all__ = ["SheetMoved", "SheetWrite", "plan_sheet_write"]
+__all__ = ["SheetMoved", "SheetWrite", "check_rows", "plan_sheet_write", "read_back",
+           "send", "written_cells"]  # fmt: skip
 
 #: rows checked one by one up to this many spans; beyond, the sheet's whole table is read
 MAX_SPANS = 200
@@ -183,6 +184,13 @@ def read_back(book: Any, write: SheetWrite) -> list[str]:
             if not _same_wire(_wire(held), _wire(value)):
                 differ.append(f"{title}!{get_column_letter(column)}{row}")
     return differ
+
+
+def written_cells(write: SheetWrite) -> list[str]:
+    """Every cell ``write`` wrote, as A1 references with the sheet (rows as they are after
+    the deletions)."""
+    return [f"{write.title}!{get_column_letter(c)}{r}" for r in sorted(write.written)
+            for c in sorted(write.written[r])]  # fmt: skip
 
 
 # -- helpers ------------------------------------------------------------------------------

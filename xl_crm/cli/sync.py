@@ -165,6 +165,19 @@ def _summary(output: Output, result: Any) -> None:
                 f"{verb}written, {s.rows_added_to_book} rows {verb}added, "
                 f"{s.rows_emptied_in_book} {verb}emptied; {len(s.conflicts)} conflicts"
             )
+        if s.written_while_edited:
+            cells = ", ".join(s.written_while_edited[:5])
+            more = len(s.written_while_edited) - 5
+            cells += (
+                (f" …（另有 {more} 个）" if zh else f" ... and {more} more") if more > 0 else ""
+            )
+            output.note(
+                f"警告：写入表格的同时有人修改了表格；在那一瞬间输入这些单元格的内容可能被覆盖，"
+                f"请检查：{cells}（表格的“版本记录”保留了之前的内容）" if zh
+                else "warning: someone changed the sheet while the sync wrote it; what was typed "
+                f"in these cells in that instant may have been written over, check: {cells} "
+                "(the sheet's version history keeps the earlier values)"
+            )  # fmt: skip
         for where in s.changed_after_write[:5]:
             output.note(
                 f"{where} 在写入后又被他人修改，下次同步会取回" if zh
