@@ -33,7 +33,7 @@ from sheets_sync.sync.sides import SideRows
 from sheets_sync.sync.values import value_of
 
 __all__ = ["SheetMoved", "SheetWrite", "check_rows", "plan_sheet_write", "read_back",
-           "send", "written_cells"]  # fmt: skip
+           "written_cells"]  # fmt: skip
 
 #: rows checked one by one up to this many spans; beyond, the sheet's whole table is read
 MAX_SPANS = 200
@@ -125,16 +125,16 @@ def plan_sheet_write(
     return out
 
 
-def check_rows(book: Any, write: SheetWrite) -> int:
+def check_rows(book: Any, write: SheetWrite) -> None:
     """Raise :class:`SheetMoved` when a row of ``write.checks`` or the rows new ones go to
-    changed since they were read (one ``values.batchGet``); returns the requests made (0
-    when there is nothing to check)."""
+    changed since they were read (one ``values.batchGet``; none when there is nothing to
+    check)."""
     rows = sorted(write.checks)
     spans = _spans(rows)
     if write.appended:
         spans.append((write.append_at, write.append_at + write.appended - 1))
     if not spans:
-        return 0
+        return
     title, width = write.title, write.width
     whole = len(spans) > MAX_SPANS
     ranges = [a1(title, 1, 1, max(s[1] for s in spans), width)] if whole else [
@@ -151,13 +151,6 @@ def check_rows(book: Any, write: SheetWrite) -> int:
               if any(_wire(v) is not None for v in now.get(r, []))]  # fmt: skip
     if moved:
         raise SheetMoved([f"{title}!A{r}" for r in moved[:5]])
-    return 1
-
-
-def send(book: Any, write: SheetWrite) -> None:
-    """The one ``spreadsheets.batchUpdate`` of ``write`` (nothing when it has no request)."""
-    if write.requests:
-        book.spreadsheet.batch_update({"requests": write.requests})
 
 
 def read_back(book: Any, write: SheetWrite) -> list[str]:
