@@ -81,6 +81,27 @@ def test_user_entered_parsing(ws):
     ]
 
 
+def test_user_entered_dates_follow_the_en_us_locale(ws):
+    # A spreadsheet reads typed dates by its locale (Sheets API guide "Date & number
+    # formats": rendering depends on the spreadsheet's locale, en_US assumed; the emulator's
+    # spreadsheets are en_US).  In en_US a month-first 03/01 is stored as the date March 1
+    # and 21/01/2013 (no 21st month) stays text (onlinejournalismblog.com, 2016-07-19, "How
+    # to: fix spreadsheet dates that are in both US and UK formats"); year-first dates with
+    # "/" like "2026/4/1" are dates too (issue 11's review, typed into an en_US sheet;
+    # Stack Overflow 73767719 "Locale differences in Google Sheets": date forms by locale).
+    row = ["2026/4/1", "4/1/2026", "2026-04-01", "03/01/2013", "21/01/2013",
+           "2026/4/1 14:30", "4/1/2026 2:30 PM", "2026-05-03 14:30:15", "2026/2/30"]  # fmt: skip
+    ws.update([row], "A1", raw=False)
+    april_first = 46113  # 2026-04-01: days since 1899-12-30
+    assert ws.get("A1:I1", value_render_option="UNFORMATTED_VALUE") == [
+        [april_first, april_first, april_first, 41334, "21/01/2013",
+         april_first + 14.5 / 24, april_first + 14.5 / 24,
+         april_first + 32 + (14 * 3600 + 30 * 60 + 15) / 86400, "2026/2/30"]
+    ]  # fmt: skip
+    shown = ws.get("A1:C1")[0]
+    assert shown == ["2026/04/01", "04/01/2026", "2026-04-01"]
+
+
 def test_raw_input_stores_strings_as_they_are(ws):
     # https://developers.google.com/sheets/api/reference/rest/v4/ValueInputOption RAW:
     # "The values the user has entered will not be parsed and will be stored as-is."

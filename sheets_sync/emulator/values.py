@@ -3,8 +3,10 @@
 Input (``valueInputOption``, https://developers.google.com/sheets/api/reference/rest/v4/ValueInputOption):
 ``RAW`` stores strings as strings; ``USER_ENTERED`` parses as if typed in the UI.  The emulator
 parses a documented subset: numbers with ``,`` thousands separators (``"2,000,000.01"``, kept
-formatted ``#,##0.00``), leading zeros dropped (``"0042"`` -> 42), percentages, ISO dates and
-date-times to serial numbers (days since 1899-12-30; ``"2020-01-01"`` -> 43831), ``TRUE`` /
+formatted ``#,##0.00``), leading zeros dropped (``"0042"`` -> 42), percentages, dates and
+date-times as an en_US spreadsheet reads them (``2020-01-01``, ``2026/4/1``, ``4/1/2026``, with ``14:30``,
+``14:30:15`` or ``2:30 PM``) to serial numbers (days since 1899-12-30; ``"2020-01-01"`` ->
+43831; a day that does not exist stays text), ``TRUE`` /
 ``FALSE``, a leading ``'`` keeps the rest as text, and ``=`` stores a formula.
 
 Formulas are stored, not evaluated, except plain arithmetic on numbers (``=4/2`` -> 2, ``= 1 /
@@ -29,7 +31,15 @@ from typing import Any
 EPOCH = datetime(1899, 12, 30)
 
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?%?$")
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_TIME = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp][Mm]))?)?$"
+#: the date forms an en_US spreadsheet reads as dates: year first with ``-`` or ``/``
+#: (``2026-04-01``, ``2026/4/1``), month first with ``/`` (``4/1/2026``), each with an
+#: optional time (``9:30``, ``09:30:15``, ``2:30 PM``)
+_DATES = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME), "ymd", "yyyy-mm-dd"),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})" + _TIME), "ymd", "yyyy/mm/dd"),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME), "mdy", "mm/dd/yyyy"),
+)
 _OPS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -86,18 +96,36 @@ def user_entered(value: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
         elif "," in stripped:
             fmt = {"type": "NUMBER", "pattern": "#,##0.00" if "." in stripped else "#,##0"}
         return {"numberValue": int(number) if number.is_integer() else number}, fmt
-    match = _DATE.match(stripped)
-    if match:
-        y, m, d, hh, mm, ss = match.groups()
-        try:
-            moment = datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-        except ValueError:
-            return {"stringValue": text}, None
-        kind, pattern = (
-            ("DATE", "yyyy-mm-dd") if hh is None else ("DATE_TIME", "yyyy-mm-dd hh:mm:ss")
-        )
-        return {"numberValue": to_serial(moment)}, {"type": kind, "pattern": pattern}
+    parsed = _date_typed(stripped)
+    if parsed is not None:
+        return parsed
     return {"stringValue": text}, None
+
+
+def _date_typed(text: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """A date (or date-time) typed in an en_US spreadsheet as its serial and the DATE /
+    DATE_TIME format the UI gives it; None when ``text`` is none of :data:`_DATES` or
+    names no real day (``2026-02-30``, ``13/1/2026``: text, as Sheets keeps them)."""
+    for pattern, order, date_pattern in _DATES:
+        match = pattern.match(text)
+        if not match:
+            continue
+        a, b, c, hh, mm, ss, half = match.groups()
+        y, m, d = (a, b, c) if order == "ymd" else (c, a, b)
+        hour = int(hh or 0)
+        if half:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if half.upper() == "PM" else 0)
+        try:
+            moment = datetime(int(y), int(m), int(d), hour, int(mm or 0), int(ss or 0))
+        except ValueError:
+            return None
+        if hh is None:
+            return {"numberValue": to_serial(moment)}, {"type": "DATE", "pattern": date_pattern}
+        fmt = {"type": "DATE_TIME", "pattern": date_pattern + " hh:mm:ss"}
+        return {"numberValue": to_serial(moment)}, fmt
+    return None
 
 
 def effective(entered: dict[str, Any]) -> dict[str, Any]:
