@@ -5,9 +5,9 @@ Input (``valueInputOption``, https://developers.google.com/sheets/api/reference/
 parses a documented subset: numbers with ``,`` thousands separators (``"2,000,000.01"``, kept
 formatted ``#,##0.00``), leading zeros dropped (``"0042"`` -> 42), percentages, dates and
 date-times as an en_US spreadsheet reads them (``2020-01-01``, ``2026/4/1``, ``4/1/2026``,
-with ``14:30``, ``14:30:15`` or ``2:30 PM``) to serial numbers (days since 1899-12-30; ``"2020-01-01"`` ->
-43831; a day that does not exist stays text), ``TRUE`` /
-``FALSE``, a leading ``'`` keeps the rest as text, and ``=`` stores a formula.
+with ``14:30``, ``14:30:15`` or ``2:30 PM``) to serial numbers (days since 1899-12-30;
+``"2020-01-01"`` -> 43831; a day that does not exist stays text), ``TRUE`` / ``FALSE``, a
+leading ``'`` keeps the rest as text, and ``=`` stores a formula.
 
 Formulas are stored, not evaluated, except plain arithmetic on numbers (``=4/2`` -> 2, ``= 1 /
 1024``: gspread's recorded ``WorksheetTest.test_update_cell`` and ``CellTest`` cassettes).  Any
