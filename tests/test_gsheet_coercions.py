@@ -95,6 +95,7 @@ def test_rows_typed_into_a_sheet_count_only_what_sheets_kept_as_text(sheets_clie
     sh.sheet1.update(typed, "A1", value_input_option="USER_ENTERED")
     orders = sh.add_worksheet("订单", 100, 10)
     orders.update(ORDERS, "A1", value_input_option="USER_ENTERED")
-    report = xl_crm.validate(GoogleSheetBook(sheets_client.open_by_key(sh.id)), template="ecommerce")
+    book = GoogleSheetBook(sheets_client.open_by_key(sh.id))
+    report = xl_crm.validate(book, template="ecommerce")
     assert _counts(report, "text number") == {"客户": 2, "订单": 1}  # ３, ¥5; ¥89.50
     assert _counts(report, "text date")["订单"] == 1  # 2026年5月1日
