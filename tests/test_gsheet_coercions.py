@@ -5,7 +5,6 @@ reads as").  Real files, the emulator over real HTTP."""
 from __future__ import annotations
 
 import openpyxl
-import pytest
 
 import xl_crm
 from sheets_sync.book import GoogleSheetBook
@@ -65,21 +64,6 @@ def test_a_sheet_loaded_from_the_file_counts_every_number_stored_as_text(
         "订单": _text_numbers(ORDERS, NUMBERS["订单"]),
     }
     assert _counts(sheet, "text date")["订单"] == 3
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the .xlsx reader (calamine, xl_crm/xlsx/reader.py) reads text that is a plain "
-    "number ('0001', '4', '-10') into a number column without reporting it, so the file "
-    "counts fewer numbers stored as text than its cells hold (docs/google-sheets.md)",
-)
-def test_the_file_counts_every_number_stored_as_text(tmp_path):
-    path = _file(tmp_path)
-    report = xl_crm.validate(path, template="ecommerce")
-    assert _counts(report, "text number") == {
-        "客户": _text_numbers(CUSTOMERS, NUMBERS["客户"]),
-        "订单": _text_numbers(ORDERS, NUMBERS["订单"]),
-    }
 
 
 def test_rows_typed_into_a_sheet_count_only_what_sheets_kept_as_text(sheets_client):
