@@ -156,3 +156,13 @@ def test_export_csv_escapes_text_that_would_run(sheets_client):
         ["name", "note", "n"],
         ["Li", "'=IMPORTXML(1)", "-5"],
     ]
+
+
+def test_new_keys_never_start_with_a_dash():
+    """Google's keys start with a letter or digit; one starting with '-' would be read as an
+    option on a command line (xl-crm sync both BOOK -abc...)."""
+    from sheets_sync.emulator.state import new_id
+
+    keys = [new_id() for _ in range(2000)]
+    assert all(k[0].isalnum() and len(k) == 44 for k in keys)
+    assert any("-" in k[1:] or "_" in k[1:] for k in keys)  # still Google's alphabet

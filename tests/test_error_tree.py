@@ -151,6 +151,17 @@ def _kept_changing(book: Path, key: str, gc: Any, emu: Any) -> None:
     sync(book, key, template="ecommerce", client=gc, backups=0, max_passes=1)
 
 
+def _open_in_libreoffice(book: Path, key: str, gc: Any, emu: Any) -> None:
+    """The workbook open in LibreOffice (its lock file beside it) and a change to pull."""
+    from sheets_sync.sync import sync
+
+    ws = gc.open_by_key(key).worksheet("Customers")
+    row = next(i for i, r in enumerate(ws.get_values()) if r and r[-2] == "100001") + 1
+    ws.update([["潜水"]], f"A{row}", raw=True)
+    book.with_name(f".~lock.{book.name}#").write_text("someone,host", encoding="utf-8")
+    sync(book, key, template="ecommerce", client=gc, backups=0)
+
+
 def _nothing_to_sync(tmp: Path) -> None:
     """A workbook of orders only and a sheet of customers only."""
     from sheets_sync.sync import sync
@@ -294,6 +305,7 @@ CASES: dict[str, Callable[..., object]] = {
     "sync-busy": lambda tmp: _on_a_pair(tmp, _busy),
     "sync-kept-changing": lambda tmp: _on_a_pair(tmp, _kept_changing),
     "nothing-to-sync": _nothing_to_sync,
+    "workbook-open": lambda tmp: _on_a_pair(tmp, _open_in_libreoffice),
 }
 
 

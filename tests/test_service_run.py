@@ -246,3 +246,32 @@ def test_a_quota_storm_on_one_jobs_sheet_does_not_stop_the_other_job(tmp_path, s
     history = service.store.history()
     assert sorted((r["job"], r["outcome"]) for r in history) == [
         ("local", "succeeded"), ("team", "failed")]  # fmt: skip
+
+
+def test_a_pair_synced_by_hand_keeps_its_snapshot_when_the_service_takes_it_over(
+    tmp_path, sheets_emulator
+):
+    """``xl-crm sync`` kept the snapshot beside the workbook; the service's first run of the
+    pair starts from it (each side's edit merged, no conflict), not as a first sync."""
+    from sheets_sync.sync import sync
+    from tests.syncpair import book_rows, by_key, make_pair, sheet_rows
+
+    book, key = make_pair(tmp_path, sheets_emulator)
+    gc = connect(endpoint=sheets_emulator.url)
+    sync(book, key, template="ecommerce", client=gc, backups=0)  # by hand, before
+    wb = openpyxl.load_workbook(book)
+    wb["客户"]["B3"] = "我改的名字"  # 100002's name
+    wb.save(book)
+    gc.open_by_key(key).worksheet("Customers").update([["新邮箱@example.com"]], "E3", raw=True)
+    jobs = load_jobs(write_jobs(
+        tmp_path / "jobs.yaml",
+        [job("team-sync", f"gsheet://{key}", 60, actions=["sync"],
+             sync={"book": book.name, "prefer": "sheet"})],
+        sheets={"endpoint": sheets_emulator.url},
+    ))  # fmt: skip
+    (run,) = Service(jobs, open_store(jobs.default_db), log=json_log(io.StringIO())).run_once()
+    assert run.status == "succeeded" and run.result.conflicts == 0
+    assert run.result.rows_changed == 2
+    on_sheet = by_key(sheet_rows(gc, key, "Customers"), "Customer ID")
+    assert on_sheet["100002"]["Name"] == "我改的名字"  # not overwritten by prefer: sheet
+    assert book_rows(book, "客户", "客户ID")["100003"]["电子邮件"] == "新邮箱@example.com"

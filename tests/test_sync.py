@@ -22,7 +22,12 @@ from sheets_sync.sync.state import pair_lock
 from tests.emulated import http
 from tests.gsheets import api_requests, forget_requests
 from tests.syncpair import book_rows, by_key, make_pair, sheet_rows
-from xl_crm.errors import OverwriteRefusedError, SyncBusyError, SyncRaceError
+from xl_crm.errors import (
+    OverwriteRefusedError,
+    SyncBusyError,
+    SyncRaceError,
+    WorkbookOpenError,
+)
 
 CUSTOMERS = "Customers"
 T = "ecommerce"
@@ -393,8 +398,44 @@ def test_an_edit_between_the_check_and_the_write_is_reported_not_silent(pair):
 
     customers = next(s for s in result.sheets if s.sheet == "customers")
     assert result.passes == 1 and customers.written_while_edited == [f"{CUSTOMERS}!{name_cell}"]
+    assert result.written_while_edited == [f"{CUSTOMERS}!{name_cell}"]
     assert result.to_dict()["sheets"][0]["written_while_edited"] == [f"{CUSTOMERS}!{name_cell}"]
     # without an edit in that window, nothing is flagged
     book_set(book, 100003, "姓名", "再改")
     quiet = sync(book, key, template=T, client=gc, backups=0)
     assert all(not s.written_while_edited for s in quiet.sheets)
+
+
+def test_an_error_value_in_the_workbook_never_blanks_the_sheet(pair):
+    """A formula whose saved result is #N/A (a failed VLOOKUP) reads as empty from a file:
+    it is the error, not an emptied cell, so the sheet's e-mail stays."""
+    book, key, gc, _emu = pair
+    wb = openpyxl.load_workbook(book)
+    wb["客户"]["C3"] = "=VLOOKUP(A3,Z:Z,2,FALSE)"  # 100002's e-mail; no saved result
+    wb.save(book)
+    before = sheet_customers(gc, key)["100002"]["Email"]
+
+    result = sync(book, key, template=T, client=gc, backups=0)
+
+    assert sheet_customers(gc, key)["100002"]["Email"] == before and before
+    assert not result.conflicts and result.rows_changed == 0
+
+
+def test_a_workbook_open_in_a_spreadsheet_program_is_not_written(pair):
+    """LibreOffice keeps .~lock.NAME# beside an open workbook (Excel and WPS ~$NAME): its
+    next save would put the old values back, so a sync that would write it writes nothing
+    on either side and says to close it."""
+    book, key, gc, _emu = pair
+    sheet_set(gc, key, "100002", "Email", "teammate@example.com")
+    book_set(book, 100003, "姓名", "本地改名")
+    lock = book.with_name(f".~lock.{book.name}#")
+    lock.write_text("someone,host,/home/someone,01.12.2026 17:00,file:///...;", encoding="utf-8")
+    before, on_sheet = book.read_bytes(), sheet_customers(gc, key)
+    with pytest.raises(WorkbookOpenError) as info:
+        sync(book, key, template=T, client=gc, backups=0)
+    assert info.value.exit_code == 3 and lock.name in str(info.value)
+    assert book.read_bytes() == before and sheet_customers(gc, key) == on_sheet
+    lock.unlink()  # closed: the sync goes through
+    done = sync(book, key, template=T, client=gc, backups=0)
+    assert done.rows_changed == 2
+    assert book_rows(book, "客户", "客户ID")["100002"]["电子邮件"] == "teammate@example.com"

@@ -34,9 +34,12 @@ def now_rfc3339() -> str:
 
 
 def new_id(length: int = 44) -> str:
-    """A random id shaped like a spreadsheet key."""
+    """A random id shaped like a spreadsheet key: Google's start with a letter or digit
+    (``1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms``, the Sheets API quickstart's), never
+    with ``-``, which a command line would read as an option."""
     alphabet = string.ascii_letters + string.digits + "-_"
-    return "".join(random.choice(alphabet) for _ in range(length))
+    first = random.choice(string.ascii_letters + string.digits)
+    return first + "".join(random.choice(alphabet) for _ in range(length - 1))
 
 
 @dataclass

@@ -197,12 +197,16 @@ class Service:
             "marked": result.marked, "api_requests": result.api_requests, "error": result.error,
             "report": result.report, "delivery_error": result.delivery_error,
             "conflicts": result.conflicts,
+            "written_while_edited": result.written_while_edited,
         }  # fmt: skip
         if recorded:
             self.store.release(job.name, self.owner)
             (self.log.info if result.outcome == "succeeded" else self.log.error)(
                 "run-finished", **fields
             )
+            if result.written_while_edited:  # the cells only: a person must look at them
+                self.log.warning("sync-written-while-edited", job=job.name, run=active.run_id,
+                                 cells=result.written_while_edited)  # fmt: skip
         else:
             self.log.warning("run-finished-late", **fields)
 

@@ -47,7 +47,9 @@ class RunResult:
     ``report_json`` (the report files' paths) and ``delivery_error`` (what delivery
     failed; the outcome stays as it was);
     ``conflicts``: the ``sync`` action's conflicts left open (listed in its report beside
-    the workbook), and ``rows_changed`` counts the rows sync changed on either side too."""
+    the workbook), ``written_while_edited``: the sheet cells it wrote while someone else
+    changed the sheet (A1 references, no values: what was typed there may be lost), and
+    ``rows_changed`` counts the rows sync changed on either side too."""
 
     outcome: str = "succeeded"
     findings: dict[str, int] | None = None
@@ -62,6 +64,7 @@ class RunResult:
     report_json: str | None = None
     delivery_error: str | None = None
     conflicts: int = 0
+    written_while_edited: list[str] = field(default_factory=list)
     done: list[str] = field(default_factory=list)
 
     def columns(self) -> dict[str, Any]:
@@ -228,3 +231,4 @@ def _sync(job: Job, result: RunResult, client: Any, state: Any) -> None:
     )  # fmt: skip
     result.rows_changed += synced.rows_changed
     result.conflicts = synced.open_conflicts  # counts only: the report has the cells
+    result.written_while_edited = synced.written_while_edited

@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,14 @@ from sheets_sync.sync.report import planned_cells
 from sheets_sync.sync.result import SheetSync, SyncResult
 from sheets_sync.sync.sides import SideRows, side_rows, synced_fields
 from xl_crm.errors import (
+    DamagedWorkbookError,
     InvalidOptionError,
     NoMatchingSheetError,
     NothingToSyncError,
     ReadOnlyBookError,
     SyncBusyError,
     SyncRaceError,
+    WorkbookOpenError,
 )
 
 __all__ = ["SheetSync", "SyncResult", "sync"]
@@ -137,18 +140,22 @@ def sync(
     try:
         for attempt in range(1, max_passes + 1):
             result.passes = attempt
+            stamp = _mtime(path)
             try:
                 with _no_gc_pauses():
                     _one_pass(result, path, key, client, store, template, report, backups,
                               audit_log, actor, progress or (lambda step: None))  # fmt: skip
                 break
+            except (zipfile.BadZipFile, DamagedWorkbookError):
+                if _mtime(path) == stamp or attempt == max_passes:
+                    raise  # damaged as it is, not half saved while we read it
             except _Again as again:
                 if attempt == max_passes:
                     raise SyncRaceError(
                         (
-                            f"同步时表格一直在变（{again}），本轮没有写入任何内容",
-                            f"the sheet kept changing during the sync ({again}); nothing of "
-                            "the last pass was written",
+                            f"同步时表格或工作簿一直在变（{again}），本轮没有写入任何内容",
+                            f"the sheet or the workbook kept changing during the sync "
+                            f"({again}); nothing of the last pass was written",
                         ),
                         file=key,
                     ) from None
@@ -211,6 +218,8 @@ def _one_pass(
         spec = spec_for(remote, None) if remote_names else spec_for(local, template)
         pairs = {s.id: snapshots.pair_id(path, key, s.id) for s in spec.sheets if s.key}
         snaps = {sid: snapshots.load(store, pid) for sid, pid in pairs.items()}
+        if all(v is None for v in snaps.values()):  # synced by hand before the service?
+            snaps = snapshots.load_beside(store, path, pairs) or snaps
         if snaps and all(
             s is not None and s.sheet_version == version and s.book_sha256 == book_sha
             for s in snaps.values()
@@ -267,6 +276,7 @@ def _one_pass(
             plan = merge(fields, base, lside.rows, sside.rows, direction=result.direction,
                          prefer=result.prefer, newer=newer,
                          same_meaning=_same_meaning(lside, sside))  # fmt: skip
+            _keep_uncached_formulas(plan, lside, path, base)
             done = SheetSync(sid, lt.sheet, st.sheet)
             done.letters = (dict(lt.letters), dict(st.letters))
             done.keys = {**sside.key_text, **lside.key_text}
@@ -296,6 +306,15 @@ def _one_pass(
             result.sheets = [w[4] for w in work]
             _report(result, path, report)
             return
+        local_writes = [localwrite.plan_local_write(lside, plan) for _, lside, _, plan, _ in work]
+        lock = localwrite.editor_lock(path) if any(w.columns for w in local_writes) else None
+        if lock is not None:  # its next save would undo what we write: write nothing
+            raise WorkbookOpenError(
+                (f"工作簿正在被编辑（{lock.name}），未写入任何内容",
+                 f"the workbook is open in a spreadsheet program ({lock.name}); nothing "
+                 "was written on either side"),
+                file=str(path),
+            )  # fmt: skip
         progress("write sheet")
         writes = []
         for _, _, sside, plan, done in work:
@@ -315,11 +334,13 @@ def _one_pass(
             for w, done in writes:
                 done.changed_after_write = sheetwrite.read_back(remote, w)
             after, modified = drive_version(client, key)  # our own write's time, not a person's
-            if _moved_on(checked, after):  # more than our one change: someone wrote meanwhile
+            # more than our one change, and none seen after our write: someone wrote between
+            # the check and the write (an edit just after it shows in the read-back instead)
+            late = any(done.changed_after_write for _, done in writes)
+            if _moved_on(checked, after) and not late:
                 for w, done in writes:
                     done.written_while_edited = sheetwrite.written_cells(w)
         progress("write workbook")
-        local_writes = [localwrite.plan_local_write(lside, plan) for _, lside, _, plan, _ in work]
         if any(w.columns for w in local_writes):
             if sha256(path) != book_sha:  # saved in Excel since we read it
                 raise _Again(str(path))
@@ -360,6 +381,27 @@ def drive_version(client: Any, key: str) -> tuple[str | None, dt.datetime | None
     when = got.get("modifiedTime")
     moment = dt.datetime.fromisoformat(when.replace("Z", "+00:00")) if when else None
     return (str(got["version"]) if got.get("version") is not None else None), moment
+
+
+def _keep_uncached_formulas(
+    plan: MergePlan, local: SideRows, path: Path, base: dict[str, list[Any]] | None
+) -> None:
+    """A workbook cell holding a formula with no saved result (a file written by a program
+    that does not calculate) reads as empty: it is not an emptied cell, so the sheet's
+    value is not blanked by it (the cell is left out of the plan, the snapshot as it was)."""
+    empties = [(k, i) for k, cells in plan.to_sheet.items() for i, v in cells.items() if v is None]
+    if not empties:
+        return
+    from xl_crm.xlsx.peek import uncached_formulas
+
+    formulas = uncached_formulas(path, local.table.sheet)
+    for key, i in empties:
+        row = local.row_of[key]
+        if f"{local.table.letters[plan.fields[i]]}{row}" in formulas:
+            del plan.to_sheet[key][i]
+            plan.base[key][i] = (base or {}).get(key, [None] * len(plan.fields))[i]
+            if not plan.to_sheet[key]:
+                del plan.to_sheet[key]
 
 
 def _moved_on(before: str | None, after: str | None) -> bool:

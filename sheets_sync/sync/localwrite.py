@@ -20,7 +20,7 @@ from sheets_sync.sync.merge import MergePlan
 from sheets_sync.sync.sides import SideRows
 from sheets_sync.sync.values import value_of
 
-__all__ = ["LocalWrite", "plan_local_write", "write_local"]
+__all__ = ["LocalWrite", "editor_lock", "plan_local_write", "write_local"]
 
 
 class LocalWrite:
@@ -85,3 +85,15 @@ def write_local(
         )  # fmt: skip
         rows += result.rows_changed
     return rows
+
+
+def editor_lock(path: Path) -> Path | None:
+    """The lock file a spreadsheet program keeps beside ``path`` while the workbook is open
+    in it, or None: LibreOffice's ``.~lock.NAME#``, Excel's and WPS's owner file ``~$NAME``
+    (Excel drops the name's first two characters when it is long: ``~$ME.xlsx``)."""
+    name = path.name
+    for candidate in (f".~lock.{name}#", f"~${name}", f"~${name[2:]}", f"~${name[1:]}"):
+        lock = path.with_name(candidate)
+        if lock.is_file():
+            return lock
+    return None

@@ -80,6 +80,12 @@ class SyncResult:
         return sum(c.kept == "both" for c in self.conflicts)
 
     @property
+    def written_while_edited(self) -> list[str]:
+        """Every sheet's cells written while someone else changed the sheet (see
+        :attr:`SheetSync.written_while_edited`)."""
+        return [c for s in self.sheets for c in s.written_while_edited]
+
+    @property
     def rows_changed(self) -> int:
         """Rows (customers, orders ...) changed on either side, each counted once."""
         return sum(s.rows_changed for s in self.sheets)

@@ -93,6 +93,13 @@ def side_rows(table: Table, grid: list[list[Any]], fields: list[str], book: str)
         out.row_of[name] = row
         shown_key = canon(cells[at_key])
         out.key_text[name] = str(shown_key) if shown_key is not None else name
+    # a formula whose result is an error (#N/A) or that has no saved result reads as empty
+    # from a file: it is the error, never a value to copy over the other side's
+    at_field = {f: i for i, f in enumerate(fields)}
+    keys_of_rows = {r: k for k, r in out.row_of.items()}
+    for issue in table.issues:
+        if issue.kind != "type" and issue.field in at_field and issue.row in keys_of_rows:
+            out.rows[keys_of_rows[issue.row]][at_field[issue.field]] = ("e", issue.raw or "=")
     out.last_row = max([table.header_row, *(i + 1 for i, row in enumerate(grid) if row)])
     return out
 

@@ -34,6 +34,7 @@ __all__ = [
     "Snapshot",
     "default_state",
     "load",
+    "load_beside",
     "newer_side",
     "open_state",
     "pair_id",
@@ -125,6 +126,22 @@ def load(store: Store, pair: str) -> Snapshot | None:
         sheet_modified=row["sheet_modified"],
         book_mtime=row["book_mtime"],
     )
+
+
+def load_beside(store: Store, book: Path, pairs: dict[str, str]) -> dict[str, Snapshot | None]:
+    """The snapshots of ``pairs`` (template sheet id -> pair id) kept in the default store
+    beside ``book`` (``xl-crm sync`` run by hand before), when ``store`` is another one (the
+    service's) that has none yet: a pair synced by hand and then given to the service keeps
+    its history instead of starting as a first sync.  Empty when there is no such file."""
+    url = default_state(book)
+    beside = book.resolve().parent / ".xlcrm-sync.db"
+    if str(store.engine.url) == url or not beside.is_file():
+        return {}
+    other = open_state(url)
+    try:
+        return {sid: load(other, pid) for sid, pid in pairs.items()}
+    finally:
+        other.close()
 
 
 def save(store: Store, items: list[tuple[str, dict[str, Any], Snapshot]]) -> None:

@@ -19,7 +19,8 @@ from xl_crm.cli.sheets import (
 )
 from xl_crm.errors import InvalidOptionError
 
-#: exit code when conflicts were left for people to settle (``--prefer none``)
+#: exit code when a person must look: conflicts left open (``--prefer none``), or cells
+#: written while someone changed the sheet
 OPEN_CONFLICTS_EXIT = 1
 
 DirectionArgument = Annotated[
@@ -111,8 +112,10 @@ def sync_command(
     through the in-place writer (backup, atomic replace). A sheet edited during the sync
     is read again, never overwritten.
 
-    Exit codes: 0 in step; 1 conflicts left open (--prefer none); 2 bad input; 3 try again
-    later (the sheet kept changing, another sync running, Google unavailable).
+    Exit codes: 0 in step; 1 a person must look (conflicts left open by --prefer none, or
+    cells written while someone changed the sheet); 2 bad input; 3 try again later (the sheet
+    kept changing, the workbook open in Excel/WPS/LibreOffice, another sync running, Google
+    unavailable).
 
     Example: xl-crm sync both 客户.xlsx 1AbC...xyz --credentials sa.json
 
@@ -138,7 +141,7 @@ def sync_command(
     )  # fmt: skip
     output.emit(result)
     _summary(output, result)
-    if result.open_conflicts:
+    if result.open_conflicts or result.written_while_edited:  # a person must look
         raise typer.Exit(OPEN_CONFLICTS_EXIT)
 
 

@@ -26,7 +26,7 @@ The tree (families in capitals are never raised themselves, only their subclasse
         TokenRefusedError, UnauthorizedError, NotSharedError, SpreadsheetNotFoundError,
         QuotaExhaustedError, SheetsUnavailableError (SheetsTimeoutError)
       ServiceDatabaseError (and SpecError's JobsFileError): the service
-      SyncBusyError, SyncRaceError, NothingToSyncError: two-way sync
+      SyncBusyError, SyncRaceError, NothingToSyncError, WorkbookOpenError: two-way sync
 """
 
 from __future__ import annotations
@@ -49,7 +49,12 @@ from xl_crm.errors.sheets import (
     TokenRefusedError,
     UnauthorizedError,
 )
-from xl_crm.errors.sync import NothingToSyncError, SyncBusyError, SyncRaceError
+from xl_crm.errors.sync import (
+    NothingToSyncError,
+    SyncBusyError,
+    SyncRaceError,
+    WorkbookOpenError,
+)
 from xl_crm.errors.templates import (
     NotInTemplateError,
     SpecError,
@@ -137,6 +142,7 @@ __all__ = [
     "UnauthorizedError",
     "ValueNotWritableError",
     "WorkbookError",
+    "WorkbookOpenError",
     "WriteFailedError",
     "XlCrmError",
     "both_langs",

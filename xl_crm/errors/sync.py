@@ -43,3 +43,18 @@ class NothingToSyncError(XlCrmError):
         "make sure both sides have a template sheet with its key column (e.g. Customer "
         "ID) under a header xl-crm recognises, or name the template with --template",
     )
+
+
+class WorkbookOpenError(XlCrmError):
+    """The workbook is open in a spreadsheet program (its lock file is beside it: ``~$NAME``
+    from Excel or WPS, ``.~lock.NAME#`` from LibreOffice) and the sync would write it: the
+    program's next save would put the old values back and the sync after that would send
+    them to the sheet, undoing a teammate's edit.  Nothing was written on either side."""
+
+    reason = "workbook-open"
+    #: it passes once the workbook is closed: 3 tells a scheduler "try again later"
+    exit_code = 3
+    fix: Text = (
+        "保存并关闭这个工作簿（Excel、WPS 或 LibreOffice），再同步",
+        "save and close the workbook (Excel, WPS or LibreOffice), then sync again",
+    )
