@@ -251,3 +251,73 @@ def test_the_examples_work_in_any_workbook_and_show_results_as_excel_does():
     assert results["CRM_IS_VALID_PHONE"] == "TRUE"
     assert results["CRM_LAST_PURCHASE"] == '{"2026-05-01 10:00";"2026-01-15";""}'
     assert not [r for r in results.values() if "[" in str(r) or "datetime" in str(r)]
+
+
+def shop_book(path: Path) -> Path:
+    """An e-commerce workbook made by hand (not by xl-crm): the ecommerce template's headers
+    on sheets of its own naming, no xl-crm marker."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["客户ID", "姓名", "电子邮件", "手机号码", "兴趣类别"])
+    ws.append(["C001", "王芳", "wang@example.com", "13812345678", "服饰"])
+    orders = wb.create_sheet("订单")
+    orders.append(["订单编号", "客户ID", "下单时间", "金额", "渠道"])
+    orders.append(["A-1", "C001", "2026-05-01", 199, "天猫"])
+    wb.save(path)
+    return path
+
+
+def test_init_warns_when_the_sheets_follow_another_templates_headers(tmp_path):
+    path = shop_book(tmp_path / "shop.xlsx")
+    result = run("excel", "init", str(path), "-t", "hotel", "--lang", "en")
+    assert result.exit_code == 0, result.output  # warned, and set up all the same
+    text = " ".join(result.output.split())
+    assert "warning: the workbook's sheets do not match the headers of the template hotel" in text
+    assert "sheets matching none of its sheets: 订单" in text
+    assert "its sheets not in the workbook: Stays" in text
+    assert "They look like the template ecommerce (2 of them match it)" in text
+    assert "run again with --template ecommerce --force" in text
+    assert "Booking ID, Customer ID" in text  # what hotel's sheets must say, to keep it
+    assert openpyxl.load_workbook(path)[SETTINGS_SHEET]["B2"].value == "hotel"
+    again = run("excel", "init", str(path), "-t", "hotel", "--force", "--json", "-", "-q")
+    fit = json.loads(again.stdout)["headers"]
+    assert {k: fit[k] for k in ("template", "unmatched", "missing", "looks_like")} == {
+        "template": "hotel",
+        "unmatched": ["订单"],
+        "missing": ["入住记录 / Stays"],
+        "looks_like": "ecommerce",
+    }
+    assert "与模板 hotel 的表头不符" in fit["zh"] and "更像模板 ecommerce" in fit["zh"]
+    named = run("excel", "init", str(path), "-t", "ecommerce", "--force", "--json", "-", "-q")
+    assert json.loads(named.stdout)["headers"] is None
+
+
+def test_init_warns_when_no_sheet_matches_the_template_and_names_none_it_does_not_fit(tmp_path):
+    path = openpyxl_book(tmp_path / "theirs.xlsx")  # Sales and Notes: no CRM sheet at all
+    result = run("excel", "init", str(path), "-t", "hotel", "--json", "-", "-q")
+    assert result.exit_code == 0
+    fit = json.loads(result.stdout)["headers"]
+    assert fit["unmatched"] == ["Sales", "Notes"] and fit["looks_like"] is None
+    assert fit["missing"] == ["客户 / Guests", "入住记录 / Stays"]
+
+
+def test_init_on_an_empty_workbook_gives_no_header_warning(tmp_path):
+    path = tmp_path / "new.xlsx"
+    wb = openpyxl.Workbook()
+    wb.create_sheet("Sheet2")["A5"] = "   "  # a blank-looking cell is still empty
+    wb.save(path)
+    result = run("excel", "init", str(path), "-t", "hotel", "--lang", "en")
+    assert result.exit_code == 0 and "warning" not in result.output
+    again = run("excel", "init", str(path), "-t", "hotel", "--force", "--json", "-", "-q")
+    assert json.loads(again.stdout)["headers"] is None
+
+
+@pytest.mark.parametrize("template", ["ecommerce", "hotel", "ledger", "car_sales"])
+def test_a_workbook_built_by_a_template_fits_it_and_no_other_is_said_to_fit_better(
+    tmp_path, template
+):
+    path = tmp_path / f"{template}.xlsx"
+    xl_crm.build_workbook(template, path, sample=3, seed=1)
+    result = run("excel", "init", str(path), "--json", "-", "-q")
+    assert json.loads(result.stdout)["headers"] is None

@@ -37,6 +37,8 @@ def excel_init_command(
     function, with its result on sample data) and 'xl-crm' (the template the macros use,
     each macro's RunPython line and Lite script, how to make buttons). Every other part of
     the workbook stays as it was. Refused when one of these sheets exists, unless --force.
+    A warning says when the workbook's sheets do not match the template's headers (and
+    which template they look like); the sheets are added all the same.
 
     Example: xl-crm excel init customers.xlsx --template ecommerce
     """
@@ -47,6 +49,9 @@ def excel_init_command(
     sheets = ("、" if output.zh else ", ").join(result["sheets"])
     added = f"已向 {book} 添加 {sheets}。" if output.zh else f"Added {sheets} to {book}."
     output.note(f"{added}\n{result['next'][output.lang]}")
+    if result["headers"]:
+        warning = "警告：" if output.zh else "warning: "
+        output.note(warning + result["headers"][output.lang], markup=False, style="yellow")
 
 
 @output_options(files={"out_dir": OutputTarget("--out", folder=True, example="lite")})

@@ -41,6 +41,7 @@ __all__ = [
     "example_columns",
     "example_result",
     "excel_constant",
+    "header_fit",
     "init_workbook",
     "lite_files",
     "macro_columns",
@@ -290,6 +291,7 @@ def init_workbook(
             file=path,
             hint=("加 --force 重写这些工作表", "add --force to rewrite them"),
         )
+    fit = header_fit(book, chosen) if chosen else None
     # the sheets go into a copy beside the workbook, which then replaces it in one step:
     # a failure on the second sheet leaves the workbook as it was
     work = path.with_name(f".{path.stem}.{os.getpid()}.xlcrm-init{path.suffix}")
@@ -305,7 +307,104 @@ def init_workbook(
         "file": str(path),
         "sheets": added,
         "template": chosen,
+        "headers": fit,
         "next": next_steps(path, chosen, given=bool(template)),
+    }
+
+
+def _fit(spec: Any, heads: dict[str, list[list[Any]]], path: Path) -> tuple[int, float, list]:
+    from xl_crm.errors import NoMatchingSheetError
+    from xl_crm.view.matching import match_sheets
+
+    try:
+        matches = match_sheets(spec, heads, path)
+    except NoMatchingSheetError:
+        matches = []
+    return len(matches), round(sum(m.score for m in matches), 3), matches
+
+
+def header_fit(book: Any, template: str) -> dict[str, Any] | None:
+    """Whether the sheets of ``book`` (a :class:`xl_crm.book.Book`) follow the headers of
+    ``template`` (a built-in name or a spec path), matched the way ``validate`` matches
+    them (:func:`xl_crm.view.matching.match_sheets`).  Only sheets with something in
+    their first rows count, and not the ones xl-crm adds (this command's, the findings
+    and marks sheets): an empty workbook fits every template.
+
+    Returns ``None`` when the sheets fit: at least one matches a template sheet and no
+    built-in template matches more of them (or, as many, with a higher sum of
+    :func:`xl_crm.view.matching.coverage` scores).  Otherwise ``{"template",
+    "unmatched"`` (the book's sheets matched to none of the template's), ``"missing"``
+    (the template's sheets, ``"zh / en"`` labels, matched by none), ``"looks_like"``
+    (the built-in template that fits better, or None), ``"zh"``, ``"en"}`` (the
+    warning ``excel init`` shows)."""
+    from xl_crm.excel.book import SETTINGS_SHEET
+    from xl_crm.excel.ledger import LEDGER
+    from xl_crm.excel.macros import FINDINGS_SHEET
+    from xl_crm.specs import load_spec
+    from xl_crm.specs.loader import builtin_names
+    from xl_crm.view.headers import HEADER_SCAN_ROWS
+    from xl_crm.view.matching import expected_headers, header_texts, is_blank_header
+
+    ours = {CONF_SHEET, EXAMPLES_SHEET, FINDINGS_SHEET, LEDGER, SETTINGS_SHEET}
+    heads = {}
+    for name in book.sheet_names():
+        rows = [] if name in ours else book.rows(name, HEADER_SCAN_ROWS)
+        if any(not is_blank_header(t) for r in rows for t in header_texts(r)):
+            heads[name] = rows
+    if not heads:
+        return None
+    path = Path(book.name)
+    spec = load_spec(template)
+    count, score, matches = _fit(spec, heads, path)
+    others = {n: _fit(load_spec(n), heads, path)[:2] for n in builtin_names() if n != spec.name}
+    better = max(others, key=lambda n: others[n], default=None)
+    if better is not None and (others[better] <= (count, score) or not others[better][0]):
+        better = None
+    if count and better is None:
+        return None
+    used = {m.sheet for m in matches}
+    unmatched = [n for n in heads if n not in used]
+    found = {m.template_sheet for m in matches}
+    lacking = [s for s in spec.sheets if s.id not in found]
+    zh = [f"工作簿的工作表与模板 {spec.name} 的表头不符（按 validate 的表头匹配）"]
+    en = [f"the workbook's sheets do not match the headers of the template {spec.name} "
+          "(matched as validate matches them)"]  # fmt: skip
+    if unmatched:
+        zh.append(f"工作表 {'、'.join(unmatched)} 不像它的任何一张工作表")
+        en.append(f"sheets matching none of its sheets: {', '.join(unmatched)}")
+    if lacking:
+        zh.append(f"它的工作表 {'、'.join(s.label.zh for s in lacking)} 在工作簿中没有")
+        en.append(f"its sheets not in the workbook: {', '.join(s.label.en for s in lacking)}")
+    zh_text, en_text = "；".join(zh) + "。", "; ".join(en) + "."
+    if better:
+        n = others[better][0]
+        zh_text += (
+            f"这些工作表更像模板 {better}（其中 {n} 张与它匹配）：用 --template {better} --force "
+            f"重新运行，或在 Excel 中把 xl-crm 工作表 template 行改为 {better}。"
+        )
+        en_text += (
+            f" They look like the template {better} ({n} of them match it): run again with "
+            f"--template {better} --force, or write {better} in the template row of the "
+            "xl-crm sheet."
+        )
+    wanted = lacking or spec.sheets
+    zh_text += (
+        f"若要用 {spec.name}：宏只处理表头写出其列名的工作表（"
+        + "；".join(f"{s.label.zh}：{expected_headers(s, 'zh', 4)}" for s in wanted)
+        + "），可用 建表 宏添加这些工作表。工作表函数不受影响。"
+    )
+    en_text += (
+        f" To use {spec.name}: the macros work on sheets whose headers name its columns ("
+        + "; ".join(f"{s.label.en}: {expected_headers(s, 'en', 4)}" for s in wanted)
+        + "); the Build template macro adds them. The worksheet functions work either way."
+    )
+    return {
+        "template": spec.name,
+        "unmatched": unmatched,
+        "missing": [f"{s.label.zh} / {s.label.en}" for s in lacking],
+        "looks_like": better,
+        "zh": zh_text,
+        "en": en_text,
     }
 
 
