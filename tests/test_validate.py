@@ -290,3 +290,60 @@ def test_csv_report_escapes_formulas(tmp_path):
     assert formula["value"] == "'=1+2"  # a spreadsheet opening the CSV shows text
     assert all(not r["value"].startswith("=") for r in rows)
     assert validate(text, template="hotel").exit_code == 1
+
+
+def _full_width_phones(path: Path) -> Path:
+    """A hand-made customers sheet: D2 typed in full width, D3 the same number in ASCII."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["客户ID", "姓名", "电子邮件", "手机号码"])
+    ws.append([1001, "王芳", "wang@example.com", "１３８００１３８０００"])
+    ws.append([1002, "李雷", "li@example.com", "13800138000"])
+    ws.append([1003, "韩梅", "han@example.com", "13900139000"])
+    wb.save(path)
+    return path
+
+
+def _medium(kind: str, path: Path, request):
+    """The workbook ``path`` as the medium ``kind`` reads it: the file, the xlwings
+    stand-in of a runtime (its rows as the runtime hands them over), a Google Sheet."""
+    if kind == "xlsx":
+        return path
+    if kind == "gsheet":
+        from tests.gsheets import sheet_from_xlsx
+
+        emulator = request.getfixturevalue("sheets_emulator")
+        return sheet_from_xlsx(emulator, request.getfixturevalue("sheets_client"), path)
+    from tests import xwstandin as xs
+    from tests.test_excel_book import medium
+
+    ws = openpyxl.load_workbook(path)["客户"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    return medium(xs.book_from_rows({"客户": rows}, path.name, kind))
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "classic", "lite", "gsheet"])
+def test_a_duplicate_shows_what_each_cell_holds_as_typed(tmp_path, request, kind):
+    path = _full_width_phones(tmp_path / "shop.xlsx")
+    shown = {
+        (f.cell, f.value, f.message_zh, f.message_en)
+        for f in validate(_medium(kind, path, request), template="ecommerce").findings
+        if f.rule == "duplicate"
+    }
+    assert shown == {  # compared folded (one number), each shown as its cell holds it
+        ("D2", "１３８００１３８０００", "“手机号码”的值“１３８００１３８０００”重复（另见 D3）",
+         "'手机号码' value '１３８００１３８０００' is a duplicate (see also D3)"),
+        ("D3", "13800138000", "“手机号码”的值“13800138000”重复（另见 D2）",
+         "'手机号码' value '13800138000' is a duplicate (see also D2)"),
+    }  # fmt: skip
+    masked = [
+        f
+        for f in validate(_medium(kind, path, request), template="ecommerce", mask=True).findings
+        if f.rule == "duplicate"
+    ]
+    assert [(f.cell, f.value) for f in masked] == [("D2", "138****8000"), ("D3", "138****8000")]
+    for f in masked:
+        text = f"{f.message_zh} {f.message_en}"
+        assert "13800138000" not in text and "１３８００１３８０００" not in text
+        assert "138****8000" in f.message_en

@@ -61,6 +61,10 @@ class Table:
     issues: list[CellIssue] = field(default_factory=list)
     #: field id -> {how: cells}: what the typed view coerced (text dates, text numbers ...)
     coercions: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: field id -> {Excel row: the text as typed} for the cells whose text the typed view
+    #: folded from full width (``１３８…`` in ``frame`` as ``138…``): what a message quoting
+    #: the cell shows (a duplicate), the comparison keeps the folded text
+    as_typed: dict[str, dict[int, str]] = field(default_factory=dict)
     #: Excel rows inside the data that were wholly blank (skipped, not in ``frame``)
     blank_rows: list[int] = field(default_factory=list)
     #: field id -> how its day/month text dates were read (only columns that have them)

@@ -163,7 +163,11 @@ def cell_findings(
         rows = part.tolist()
         parts = [details.get(row) for row in rows] if details else None
         keys = row_keys(table, part, ctx)
-        return CellRows(table, ctx, slug, f, rows, values.tolist(), keys, parts, shared)
+        shown = values.tolist()
+        typed = table.as_typed.get(f.id) if slug == "duplicate" else None
+        if typed:  # what each cell holds as typed (１３８…), compared folded (138…)
+            shown = [typed.get(row, v) for row, v in zip(rows, shown, strict=True)]
+        return CellRows(table, ctx, slug, f, rows, shown, keys, parts, shared)
 
     return bounded(
         ctx,

@@ -112,11 +112,15 @@ def date_options(spec: Spec, sheet: SheetSpec, texts: dict[str, pd.Series]) -> d
 
 
 def record_coercion(table: Table, spec: Spec, fid: str, result, raw: pd.Series) -> None:
-    """Keep what coercion did to column ``fid``: counts, date order, and an issue for
-    each cell that holds an Excel error or could not be read (``raw``: its text)."""
+    """Keep what coercion did to column ``fid``: counts, date order, the text as typed of
+    cells folded from full width (``Table.as_typed``), and an issue for each cell that
+    holds an Excel error or could not be read (``raw``: its text)."""
     counts = result.coerced_counts()
     if counts:
         table.coercions[fid] = counts
+    if counts.get("full-width"):
+        folded = result.how.index[(result.how == "full-width").to_numpy()]
+        table.as_typed[fid] = {int(row): str(raw[row]).strip() for row in folded}
     if result.date_order is not None or result.ambiguous:
         table.date_orders[fid] = DateOrder(
             result.date_order or spec.default_date_order,
