@@ -40,11 +40,12 @@ def _slots_once(runs) -> None:
         assert len(slots) == len(set(slots)), f"{name}: a slot ran twice"
 
 
-def test_two_instances_share_four_jobs_and_each_slot_runs_once(tmp_path, pg_server):
-    db = new_database(pg_server)
+def _instances_run_each_slot_once(tmp_path, db: str, count: int) -> None:
+    """``count`` instances on ``db`` share the four jobs until each ran three times: each
+    slot ran once, no runs of a job overlapped, every instance ran jobs, every lease was
+    given back and every instance stopped cleanly on SIGTERM."""
     jobs_file = _four_jobs(tmp_path)
-    first = serve(jobs_file, db, tmp_path / "first.jsonl")
-    second = serve(jobs_file, db, tmp_path / "second.jsonl")
+    instances = [serve(jobs_file, db, tmp_path / f"i{n}.jsonl") for n in range(count)]
     store = open_store(db)
     try:
         wait_for(
@@ -56,16 +57,20 @@ def test_two_instances_share_four_jobs_and_each_slot_runs_once(tmp_path, pg_serv
             "three runs of each of the four jobs",
         )
     finally:
-        codes = (stop(first), stop(second))
-    assert codes == (0, 0)
+        codes = [stop(p) for p in instances]
+    assert codes == [0] * count
     runs = store.history()
     _slots_once(runs)
     assert overlaps(runs) == []
     assert {r["outcome"] for r in runs} <= {"succeeded", "abandoned"}
     owners = {owner_pid(r["owner"]) for r in runs}
-    assert owners == {first.pid, second.pid}  # both instances ran jobs
+    assert owners == {p.pid for p in instances}  # every instance ran jobs
     assert set(store.holders().values()) == {None}
     store.close()
+
+
+def test_two_instances_share_four_jobs_and_each_slot_runs_once(tmp_path, pg_server):
+    _instances_run_each_slot_once(tmp_path, new_database(pg_server), 2)
 
 
 def test_a_killed_instances_jobs_are_taken_over_after_its_lease_expires(tmp_path, pg_server):
@@ -125,28 +130,7 @@ def test_a_killed_instances_jobs_are_taken_over_after_its_lease_expires(tmp_path
 
 
 def test_one_instance_on_sqlite_runs_four_jobs_each_slot_once(tmp_path):
-    db = f"sqlite:///{tmp_path / 'jobs.db'}"
-    jobs_file = _four_jobs(tmp_path)
-    only = serve(jobs_file, db, tmp_path / "only.jsonl")
-    store = open_store(db)
-    try:
-        wait_for(
-            lambda: all(
-                sum(r["job"] == n and r["outcome"] == "succeeded" for r in store.history()) >= 3
-                for n in NAMES
-            ),
-            120,
-            "three runs of each of the four jobs",
-        )
-    finally:
-        code = stop(only)
-    assert code == 0
-    runs = store.history()
-    _slots_once(runs)
-    assert overlaps(runs) == []
-    assert {owner_pid(r["owner"]) for r in runs} == {only.pid}
-    assert set(store.holders().values()) == {None}
-    store.close()
+    _instances_run_each_slot_once(tmp_path, f"sqlite:///{tmp_path / 'jobs.db'}", 1)
 
 
 def test_on_sqlite_a_killed_instances_jobs_are_taken_over_by_its_successor(tmp_path):

@@ -70,6 +70,13 @@ def book_set(path: Path, customer: int, header: str, value) -> None:
     wb.save(path)
 
 
+def teammate_later(emu, key: str, cell: str, value: str, after: int) -> None:
+    """A teammate types ``value`` in ``cell`` of the sheet after our next ``after`` API
+    requests (the emulator's scheduled edit: between two of the sync's calls)."""
+    http("POST", f"{emu.url}/_emulator/edits", {"spreadsheetId": key,
+         "range": f"{CUSTOMERS}!{cell}", "values": [[value]], "afterRequests": after})  # fmt: skip
+
+
 def sheet_customers(gc, key):
     return by_key(sheet_rows(gc, key, CUSTOMERS), "Customer ID")
 
@@ -201,9 +208,7 @@ def test_an_edit_between_our_read_and_our_write_is_merged_not_overwritten(pair):
         book, key, template=T, client=gc, backups=0, prefer="local"
     )  # settle: 100002's email to x@
     book_set(book, 100002, "姓名", "本地再改")
-    http("POST", f"{emu.url}/_emulator/edits", {
-        "spreadsheetId": key, "range": f"{CUSTOMERS}!{email_cell}",
-        "values": [["colleague@example.com"]], "afterRequests": reads})  # fmt: skip
+    teammate_later(emu, key, email_cell, "colleague@example.com", reads)
 
     result = sync(book, key, template=T, client=gc, backups=0)
 
@@ -219,9 +224,7 @@ def test_an_edit_of_the_very_cell_we_write_becomes_a_conflict(pair):
     book_set(book, 100002, "姓名", "本地改名")
     reads = sync(book, key, template=T, client=gc, dry_run=True).requests
     name_cell = sheet_cell(gc, key, "100002", "Name")
-    http("POST", f"{emu.url}/_emulator/edits", {
-        "spreadsheetId": key, "range": f"{CUSTOMERS}!{name_cell}",
-        "values": [["同事改名"]], "afterRequests": reads})  # fmt: skip
+    teammate_later(emu, key, name_cell, "同事改名", reads)
 
     result = sync(book, key, template=T, client=gc, backups=0, prefer="none")
 
@@ -235,9 +238,7 @@ def test_a_sheet_that_keeps_changing_is_refused_after_the_passes(pair):
     book_set(book, 100002, "姓名", "本地改名")
     reads = sync(book, key, template=T, client=gc, dry_run=True).requests
     name_cell = sheet_cell(gc, key, "100002", "Email")
-    http("POST", f"{emu.url}/_emulator/edits", {
-        "spreadsheetId": key, "range": f"{CUSTOMERS}!{name_cell}",
-        "values": [["又改了"]], "afterRequests": reads})  # fmt: skip
+    teammate_later(emu, key, name_cell, "又改了", reads)
     before = book.read_bytes()
     with pytest.raises(SyncRaceError) as info:
         sync(book, key, template=T, client=gc, backups=0, max_passes=1)
@@ -383,16 +384,8 @@ def test_an_edit_between_the_check_and_the_write_is_reported_not_silent(pair):
     book_set(book, 100002, "姓名", "本地改名")
     reads = sync(book, key, template=T, client=gc, dry_run=True).requests
     name_cell = sheet_cell(gc, key, "100002", "Name")
-    http(
-        "POST",
-        f"{emu.url}/_emulator/edits",
-        {
-            "spreadsheetId": key,
-            "range": f"{CUSTOMERS}!{name_cell}",
-            "values": [["同事改名"]],
-            "afterRequests": reads + 2,
-        },
-    )  # fmt: skip  (Drive, the check)
+    # after the read, the Drive version and the check: just before the write
+    teammate_later(emu, key, name_cell, "同事改名", reads + 2)
 
     result = sync(book, key, template=T, client=gc, backups=0)
 
